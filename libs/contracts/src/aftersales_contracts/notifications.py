@@ -1,0 +1,118 @@
+"""The send contract of notifications, open to any system, and the results it reports.
+
+``SendMessage`` arrives as a command (RabbitMQ) or over HTTP. The same idempotency key
+never sends twice. Results are events carrying the requester's name and reference, so
+each requester picks out its own.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from aftersales_contracts.envelope import Message, MessageKind
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class ChannelChoice(enum.StrEnum):
+    """``auto`` lets the recipient's allowed and preferred methods decide."""
+
+    AUTO = "auto"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class BlockReason(enum.StrEnum):
+    ALLOWED_METHODS = "blocked_by_allowed_methods"
+    PREFERRED_NOT_POSSIBLE = "preferred_communication_not_possible"
+    SMS_SETUP_MISSING = "sms_setup_missing"
+    EMAIL_SETTINGS_MISSING = "email_settings_missing"
+    NOTHING_TO_SEND = "nothing_to_send"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Recipient(_Part):
+    customer_id: uuid.UUID | None = None
+    emails: list[EmailStr] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _someone(self) -> Recipient:
+        if self.customer_id is None and not self.emails:
+            raise ValueError("a recipient needs a customer_id or at least one e-mail address")
+        return self
+
+
+class InlineContent(_Part):
+    email_subject: str | None = Field(default=None, max_length=998)
+    email_body: str | None = None
+    sms_text: str | None = None
+
+
+class BusinessObject(_Part):
+    """The thing a message concerns, e.g. ``scheduling.callout`` and its id."""
+
+    kind: str = Field(min_length=1, max_length=100)
+    id: str = Field(min_length=1, max_length=200)
+    version: int | None = None
+
+
+class SendMessage(Message):
+    TYPE = "notifications.send_message"
+    KIND = MessageKind.COMMAND
+
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    requester: str = Field(min_length=1, max_length=100)
+    requester_reference: str = Field(min_length=1, max_length=200)
+    recipient: Recipient
+    channel: ChannelChoice = ChannelChoice.AUTO
+    content: InlineContent
+    values: dict[str, str] = Field(default_factory=dict)
+    business_object: BusinessObject | None = None
+
+
+class _Result(Message):
+    message_id: uuid.UUID
+    idempotency_key: str
+    requester: str
+    requester_reference: str
+    business_object: BusinessObject | None
+
+
+class MessageSent(_Result):
+    TYPE = "notifications.message.sent"
+
+    channel: Channel
+    sent_to: list[str]
+
+
+class MessageFailed(_Result):
+    TYPE = "notifications.message.failed"
+
+    channel: Channel | None
+    reason: str
+    trace_id: str | None = None
+
+
+class MessageBlocked(_Result):
+    TYPE = "notifications.message.blocked"
+
+    reason: BlockReason
+    detail: str
+
+
+class DeliverEmail(Message):
+    """Internal to notifications: hands a rendered e-mail to the e-mail sender workers."""
+
+    TYPE = "notifications.deliver_email"
+    KIND = MessageKind.COMMAND
+
+    message_id: uuid.UUID

@@ -1,0 +1,94 @@
+"""The broker topology in one place: exchanges, routing keys, queues and dead letters.
+
+Every service declares the whole topology when it starts, so a queue exists before
+anyone publishes to it (RabbitMQ confirms a message with no bound queue and drops it).
+Names take a prefix so that test runs never see each other's messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aftersales_contracts import catalog, notifications, servicetypes
+
+EVENTS_EXCHANGE = "aftersales.events"
+COMMANDS_EXCHANGE = "aftersales.commands"
+DEAD_LETTER_EXCHANGE = "aftersales.dead-letter"
+
+# RabbitMQ 3.10 quorum queues have no default delivery limit: without one a poison
+# message is redelivered forever.
+DELIVERY_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A durable quorum queue owned by one consumer, named ``<consumer>.<purpose>``."""
+
+    name: str
+    exchange: str
+    routing_keys: tuple[str, ...]
+
+    @property
+    def dead_letter_name(self) -> str:
+        return f"{self.name}.dlq"
+
+    def arguments(self, prefix: str = "") -> dict[str, Any]:
+        return {
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": prefix + DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-routing-key": prefix + self.name,
+            # at-least-once dead-lettering needs reject-publish overflow.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        }
+
+
+SCHEDULING_CATALOG_EVENTS = QueueSpec(
+    "scheduling.catalog-events",
+    EVENTS_EXCHANGE,
+    (
+        catalog.ProductRegistered.TYPE,
+        catalog.CustomerRegistered.TYPE,
+        catalog.SerialItemRegistered.TYPE,
+    ),
+)
+SCHEDULING_SERVICE_TYPE_EVENTS = QueueSpec(
+    "scheduling.service-type-events",
+    EVENTS_EXCHANGE,
+    (servicetypes.ServiceTypeChanged.TYPE,),
+)
+SCHEDULING_NOTIFICATION_RESULTS = QueueSpec(
+    "scheduling.notification-results",
+    EVENTS_EXCHANGE,
+    (
+        notifications.MessageSent.TYPE,
+        notifications.MessageFailed.TYPE,
+        notifications.MessageBlocked.TYPE,
+    ),
+)
+NOTIFICATIONS_CATALOG_EVENTS = QueueSpec(
+    "notifications.catalog-events",
+    EVENTS_EXCHANGE,
+    (catalog.CustomerRegistered.TYPE,),
+)
+NOTIFICATIONS_SEND_REQUESTS = QueueSpec(
+    "notifications.send-requests",
+    COMMANDS_EXCHANGE,
+    (notifications.SendMessage.TYPE,),
+)
+NOTIFICATIONS_EMAIL_DELIVERIES = QueueSpec(
+    "notifications.email-deliveries",
+    COMMANDS_EXCHANGE,
+    (notifications.DeliverEmail.TYPE,),
+)
+
+ALL_QUEUES: tuple[QueueSpec, ...] = (
+    SCHEDULING_CATALOG_EVENTS,
+    SCHEDULING_SERVICE_TYPE_EVENTS,
+    SCHEDULING_NOTIFICATION_RESULTS,
+    NOTIFICATIONS_CATALOG_EVENTS,
+    NOTIFICATIONS_SEND_REQUESTS,
+    NOTIFICATIONS_EMAIL_DELIVERIES,
+)

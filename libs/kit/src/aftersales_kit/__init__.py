@@ -1,0 +1,1 @@
+"""The service kit: what every Aftersales service is built from."""

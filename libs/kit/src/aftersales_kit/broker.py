@@ -1,0 +1,72 @@
+"""The FastStream broker of a service, and the topology it declares before anything flows."""
+
+from __future__ import annotations
+
+from faststream import AckPolicy
+from faststream.rabbit import Channel, ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+
+from aftersales_contracts.topology import (
+    ALL_QUEUES,
+    COMMANDS_EXCHANGE,
+    DEAD_LETTER_EXCHANGE,
+    EVENTS_EXCHANGE,
+    QueueSpec,
+)
+
+
+def create_broker(amqp_url: str, *, prefetch_count: int = 32) -> RabbitBroker:
+    return RabbitBroker(
+        amqp_url,
+        # Publisher confirms, and an unroutable message raises instead of vanishing.
+        default_channel=Channel(
+            prefetch_count=prefetch_count, publisher_confirms=True, on_return_raises=True
+        ),
+        # A failing handler nacks with requeue; the queue's delivery limit then
+        # dead-letters a poison message instead of looping on it forever.
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        # FastStream's middleware, and not the aio-pika instrumentation as well:
+        # both together would write two spans and overwrite each other's traceparent.
+        middlewares=[RabbitTelemetryMiddleware()],
+        graceful_timeout=10.0,
+        fail_fast=True,
+    )
+
+
+def exchange(name: str, prefix: str = "") -> RabbitExchange:
+    return RabbitExchange(prefix + name, type=ExchangeType.TOPIC, durable=True)
+
+
+def rabbit_queue(spec: QueueSpec, prefix: str = "") -> RabbitQueue:
+    return RabbitQueue(
+        prefix + spec.name,
+        queue_type=QueueType.QUORUM,
+        durable=True,
+        arguments=spec.arguments(prefix),  # type: ignore[arg-type]
+        routing_key=spec.routing_keys[0],
+    )
+
+
+def dead_letter_queue(spec: QueueSpec, prefix: str = "") -> RabbitQueue:
+    return RabbitQueue(
+        prefix + spec.dead_letter_name,
+        queue_type=QueueType.QUORUM,
+        durable=True,
+        routing_key=prefix + spec.name,
+    )
+
+
+async def declare_topology(
+    broker: RabbitBroker, prefix: str = "", extra: tuple[QueueSpec, ...] = ()
+) -> None:
+    """Declare every exchange, queue, dead-letter queue and binding (idempotent)."""
+    exchanges = {
+        name: await broker.declare_exchange(exchange(name, prefix))
+        for name in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE)
+    }
+    for spec in (*ALL_QUEUES, *extra):
+        dlq = await broker.declare_queue(dead_letter_queue(spec, prefix))
+        await dlq.bind(exchanges[DEAD_LETTER_EXCHANGE], routing_key=prefix + spec.name)
+        queue = await broker.declare_queue(rabbit_queue(spec, prefix))
+        for key in spec.routing_keys:
+            await queue.bind(exchanges[spec.exchange], routing_key=key)

@@ -1,0 +1,116 @@
+"""RFC 9457 problem details: every error a client sees, in one shape."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raised by use cases and routes; rendered as ``application/problem+json``."""
+
+    status: int = 400
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        field: str | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if title is not None:
+            self.title = title
+        self.field = field
+        self.extensions = extensions
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(Problem):
+    status = 409
+    title = "Conflict"
+
+
+class Unprocessable(Problem):
+    status = 422
+    title = "Invalid request"
+
+
+def problem_response(
+    request: Request, status: int, title: str, detail: str, **extensions: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extensions.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "customer", "email") -> "customer.email"; query and path keep their origin.
+    parts = [str(p) for p in location]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            request, exc.status, exc.title, exc.detail, field=exc.field, **exc.extensions
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(
+            request, 422, "Invalid request", detail, errors=errors, field=errors[0]["field"]
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+        response = problem_response(
+            request, exc.status_code, title.get(exc.status_code, "Error"), str(exc.detail)
+        )
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem_response(
+            request, 500, "Internal server error", "An unexpected error occurred."
+        )

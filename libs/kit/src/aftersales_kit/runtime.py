@@ -1,0 +1,121 @@
+"""One service process: its database, broker, consumers, outbox relay and background loops.
+
+The same runtime serves the HTTP app (``create_app``) and the tests, so tests exercise
+exactly the wiring that production runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from faststream.rabbit import Channel
+from sqlalchemy import text
+
+from aftersales_contracts.topology import QueueSpec
+from aftersales_kit.broker import create_broker, declare_topology, exchange, rabbit_queue
+from aftersales_kit.db import create_engine, create_sessionmaker
+from aftersales_kit.inbox import Consumer
+from aftersales_kit.outbox import OutboxRelay
+from aftersales_kit.settings import ServiceSettings
+from aftersales_kit.telemetry import instrument_engine, setup_tracing
+from aftersales_kit.uow import MessageContext, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+BackgroundLoop = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        extra_queues: tuple[QueueSpec, ...] = (),
+    ) -> None:
+        setup_tracing(settings.service_name, settings.otel_exporter_otlp_endpoint)
+        self.settings = settings
+        self.engine = create_engine(settings.database_url, settings.database_pool_size)
+        instrument_engine(self.engine)
+        self.sessionmaker = create_sessionmaker(self.engine)
+        self.broker = create_broker(settings.amqp_url, prefetch_count=settings.prefetch_count)
+        self.relay = OutboxRelay(
+            self.sessionmaker,
+            self.broker,
+            prefix=settings.broker_prefix,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        self._extra_queues = extra_queues
+        self._consumers: list[Consumer] = []
+        self._loops: dict[str, BackgroundLoop] = {"outbox-relay": self.relay.run}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._subscribers: list[Any] = []
+
+    def uow(self, context: MessageContext | None = None) -> UnitOfWork:
+        return UnitOfWork(self.sessionmaker, context=context, outbox_signal=self.relay.signal)
+
+    def add_consumer(self, consumer: Consumer) -> None:
+        prefix = self.settings.broker_prefix
+        subscriber = self.broker.subscriber(
+            rabbit_queue(consumer.queue, prefix),
+            exchange(consumer.queue.exchange, prefix),
+            channel=Channel(prefetch_count=self.settings.prefetch_count),
+            title=consumer.name,
+        )
+        subscriber(consumer.__call__)
+        self._consumers.append(consumer)
+        self._subscribers.append(subscriber)
+
+    def add_loop(self, name: str, loop: BackgroundLoop) -> None:
+        self._loops[name] = loop
+
+    async def start(self) -> None:
+        await self.broker.connect()
+        await declare_topology(self.broker, self.settings.broker_prefix, self._extra_queues)
+        await self.broker.start()
+        for name, loop in self._loops.items():
+            self._tasks[name] = asyncio.create_task(self._supervise(name, loop), name=name)
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    async def _supervise(self, name: str, loop: BackgroundLoop) -> None:
+        # A background loop that dies is restarted: the relay and the dispatcher must
+        # outlive a database or broker outage.
+        while True:
+            try:
+                await loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background loop crashed; restarting", extra={"loop": name})
+                await asyncio.sleep(1.0)
+
+    async def readiness(self) -> dict[str, bool]:
+        checks: dict[str, bool] = {}
+        try:
+            async with self.engine.connect() as connection:
+                await asyncio.wait_for(connection.execute(text("SELECT 1")), 2.0)
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        try:
+            checks["broker"] = bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            checks["broker"] = False
+        # A consumer lost in a reconnect must make the process unready, not silently idle.
+        checks["consumers"] = all(getattr(s, "running", False) for s in self._subscribers)
+        checks["background"] = all(not t.done() for t in self._tasks.values())
+        return checks

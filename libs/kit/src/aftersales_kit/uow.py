@@ -1,0 +1,113 @@
+"""The unit of work: domain rows, outbox rows and the inbox mark commit together.
+
+Request and message handlers never publish directly: they ``publish`` or ``send``
+through the unit of work, which writes an outbox row in the same transaction. The
+relay delivers it after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+from opentelemetry import propagate
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from aftersales_contracts.envelope import Envelope, Message, MessageKind
+from aftersales_contracts.topology import COMMANDS_EXCHANGE, EVENTS_EXCHANGE
+from aftersales_kit.messaging_tables import inbox_message, outbox_message
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Where the work came from: set when a unit of work runs on behalf of a message."""
+
+    correlation_id: uuid.UUID | None = None
+    causation_id: uuid.UUID | None = None
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        context: MessageContext | None = None,
+        outbox_signal: asyncio.Event | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._context = context or MessageContext()
+        self._outbox_signal = outbox_signal
+        self._outbox: list[dict[str, object]] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessionmaker()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Whatever was not committed explicitly is rolled back: never a half-written change.
+        if self.session.in_transaction():
+            await self.session.rollback()
+        await self.session.close()
+
+    async def commit(self) -> None:
+        if self._outbox:
+            await self.session.execute(outbox_message.insert(), self._outbox)
+        await self.session.commit()
+        if self._outbox and self._outbox_signal is not None:
+            self._outbox_signal.set()
+        self._outbox = []
+
+    async def rollback(self) -> None:
+        self._outbox = []
+        await self.session.rollback()
+
+    def publish(self, event: Message) -> Envelope[Message]:
+        """Record a domain event for the events exchange; it is written on commit."""
+        return self._enqueue(event, EVENTS_EXCHANGE)
+
+    def send(self, command: Message) -> Envelope[Message]:
+        """Record a command for the owning service's queue; it is written on commit."""
+        if command.KIND is not MessageKind.COMMAND:
+            raise TypeError(f"{type(command).__name__} is not a command")
+        return self._enqueue(command, COMMANDS_EXCHANGE)
+
+    def _enqueue(self, message: Message, exchange: str) -> Envelope[Message]:
+        envelope = Envelope.wrap(
+            message,
+            correlation_id=self._context.correlation_id,
+            causation_id=self._context.causation_id,
+        )
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+        self._outbox.append(
+            {
+                "message_id": envelope.message_id,
+                "exchange": exchange,
+                "routing_key": envelope.type,
+                "message_type": envelope.type,
+                "body": envelope.to_json_dict(),
+                "headers": headers,
+            }
+        )
+        return envelope
+
+    async def claim(self, message_id: uuid.UUID, consumer: str, message_type: str) -> bool:
+        """Mark a message processed by ``consumer``; False when it was already processed."""
+        result = await self.session.execute(
+            insert(inbox_message)
+            .values(consumer=consumer, message_id=message_id, message_type=message_type)
+            .on_conflict_do_nothing()
+            .returning(inbox_message.c.message_id)
+        )
+        return result.first() is not None

@@ -1,0 +1,1 @@
+"""Catalog: the installed base (products, serial-number items) and the customer register."""

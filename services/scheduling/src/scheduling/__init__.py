@@ -1,0 +1,1 @@
+"""Aftersales scheduling service."""
