@@ -58,7 +58,9 @@ class Envelope(BaseModel, Generic[PayloadT]):
         occurred_at: datetime | None = None,
     ) -> Envelope[PayloadT]:
         message_id = uuid.uuid4()
-        return Envelope[type(payload)](  # type: ignore[index]
+        # Parametrized with the payload's own class, so serialization keeps its fields.
+        concrete: Any = Envelope[type(payload)]  # type: ignore[misc]
+        envelope: Envelope[PayloadT] = concrete(
             message_id=message_id,
             type=payload.TYPE,
             schema_version=payload.VERSION,
@@ -68,6 +70,7 @@ class Envelope(BaseModel, Generic[PayloadT]):
             causation_id=causation_id,
             payload=payload,
         )
+        return envelope
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -48,11 +48,7 @@ class QueueSpec:
 SCHEDULING_CATALOG_EVENTS = QueueSpec(
     "scheduling.catalog-events",
     EVENTS_EXCHANGE,
-    (
-        catalog.ProductRegistered.TYPE,
-        catalog.CustomerRegistered.TYPE,
-        catalog.SerialItemRegistered.TYPE,
-    ),
+    (catalog.CustomerRegistered.TYPE, catalog.SerialItemRegistered.TYPE),
 )
 SCHEDULING_SERVICE_TYPE_EVENTS = QueueSpec(
     "scheduling.service-type-events",

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from faststream import AckPolicy
-from faststream.rabbit import Channel, ExchangeType, QueueType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitQueue,
+)
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from faststream.rabbit.schemas.queue import QuorumQueueArgs
 
 from aftersales_contracts.topology import (
     ALL_QUEUES,
@@ -42,7 +52,7 @@ def rabbit_queue(spec: QueueSpec, prefix: str = "") -> RabbitQueue:
         prefix + spec.name,
         queue_type=QueueType.QUORUM,
         durable=True,
-        arguments=spec.arguments(prefix),  # type: ignore[arg-type]
+        arguments=cast(QuorumQueueArgs, spec.arguments(prefix)),
         routing_key=spec.routing_keys[0],
     )
 

@@ -66,7 +66,9 @@ class Consumer:
         )
         async with self._uow_factory(context) as uow:
             if not await uow.claim(envelope.message_id, self.queue.name, envelope.type):
-                log.info("duplicate message skipped", extra={"message_id": str(envelope.message_id)})
+                log.info(
+                    "duplicate message skipped", extra={"message_id": str(envelope.message_id)}
+                )
                 return
             await route.handler(uow, envelope)
             await uow.commit()

@@ -102,7 +102,9 @@ class OutboxRelay:
                     .values(published_at=now, attempts=outbox_message.c.attempts + 1)
                 )
             failures = [
-                (row, r) for row, r in zip(rows, results, strict=True) if isinstance(r, BaseException)
+                (row, r)
+                for row, r in zip(rows, results, strict=True)
+                if isinstance(r, BaseException)
             ]
             for row, error in failures:
                 log.warning(
@@ -122,7 +124,7 @@ class OutboxRelay:
         with tracer.start_as_current_span(
             f"{row.routing_key} relay", context=context, kind=trace.SpanKind.INTERNAL
         ):
-            headers: dict[str, str] = dict(stored)
+            headers: dict[str, Any] = dict(stored)
             propagate.inject(headers)
             await self._broker.publish(
                 row.body,

@@ -35,6 +35,7 @@ class ServiceRuntime:
         settings: ServiceSettings,
         *,
         extra_queues: tuple[QueueSpec, ...] = (),
+        messaging: bool = True,
     ) -> None:
         setup_tracing(settings.service_name, settings.otel_exporter_otlp_endpoint)
         self.settings = settings
@@ -50,8 +51,12 @@ class ServiceRuntime:
             poll_seconds=settings.outbox_poll_seconds,
         )
         self._extra_queues = extra_queues
+        # The gateway owns a database but speaks no messages: it runs without a broker.
+        self.messaging = messaging
         self._consumers: list[Consumer] = []
-        self._loops: dict[str, BackgroundLoop] = {"outbox-relay": self.relay.run}
+        self._loops: dict[str, BackgroundLoop] = (
+            {"outbox-relay": self.relay.run} if messaging else {}
+        )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._subscribers: list[Any] = []
 
@@ -74,9 +79,10 @@ class ServiceRuntime:
         self._loops[name] = loop
 
     async def start(self) -> None:
-        await self.broker.connect()
-        await declare_topology(self.broker, self.settings.broker_prefix, self._extra_queues)
-        await self.broker.start()
+        if self.messaging:
+            await self.broker.connect()
+            await declare_topology(self.broker, self.settings.broker_prefix, self._extra_queues)
+            await self.broker.start()
         for name, loop in self._loops.items():
             self._tasks[name] = asyncio.create_task(self._supervise(name, loop), name=name)
 
@@ -87,7 +93,8 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        await self.broker.stop()
+        if self.messaging:
+            await self.broker.stop()
         await self.engine.dispose()
 
     async def _supervise(self, name: str, loop: BackgroundLoop) -> None:
@@ -111,10 +118,11 @@ class ServiceRuntime:
             checks["database"] = True
         except Exception:
             checks["database"] = False
-        try:
-            checks["broker"] = bool(await self.broker.ping(timeout=2.0))
-        except Exception:
-            checks["broker"] = False
+        if self.messaging:
+            try:
+                checks["broker"] = bool(await self.broker.ping(timeout=2.0))
+            except Exception:
+                checks["broker"] = False
         # A consumer lost in a reconnect must make the process unready, not silently idle.
         checks["consumers"] = all(getattr(s, "running", False) for s in self._subscribers)
         checks["background"] = all(not t.done() for t in self._tasks.values())

@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-
 from aftersales_kit import migrations
 
 HOW_TO_START = """\
@@ -44,7 +43,9 @@ class Infrastructure:
 def _answers(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
             return True
     except OSError:
         return False
@@ -75,9 +76,10 @@ def provide() -> Iterator[Infrastructure]:
     from testcontainers.postgres import PostgresContainer
     from testcontainers.rabbitmq import RabbitMqContainer
 
-    with PostgresContainer("postgres:15", driver=None) as pg, RabbitMqContainer(
-        "rabbitmq:3.13-management"
-    ) as mq:
+    with (
+        PostgresContainer("postgres:15", driver=None) as pg,
+        RabbitMqContainer("rabbitmq:3.13-management") as mq,
+    ):
         params = mq.get_connection_params()
         yield Infrastructure(
             pg.get_connection_url(),

@@ -8,7 +8,14 @@ from fastapi import APIRouter, status
 
 from aftersales_kit.http import UnitOfWorkDep
 from catalog import handlers
-from catalog.schemas import CustomerIn, CustomerOut, ProductIn, ProductOut, SerialItemIn, SerialItemOut
+from catalog.schemas import (
+    CustomerIn,
+    CustomerOut,
+    ProductIn,
+    ProductOut,
+    SerialItemIn,
+    SerialItemOut,
+)
 
 products = APIRouter(prefix="/products", tags=["products"])
 customers = APIRouter(prefix="/customers", tags=["customers"])

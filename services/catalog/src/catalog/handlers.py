@@ -11,7 +11,14 @@ from aftersales_contracts import catalog as events
 from aftersales_kit.problems import Conflict, NotFound, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from catalog import tables
-from catalog.schemas import CustomerIn, CustomerOut, ProductIn, ProductOut, SerialItemIn, SerialItemOut
+from catalog.schemas import (
+    CustomerIn,
+    CustomerOut,
+    ProductIn,
+    ProductOut,
+    SerialItemIn,
+    SerialItemOut,
+)
 
 
 async def register_product(cmd: ProductIn, uow: UnitOfWork) -> ProductOut:

@@ -1,6 +1,16 @@
 """Catalog's tables."""
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint, func
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from aftersales_kit.db import new_metadata
@@ -39,7 +49,13 @@ serial_item = Table(
     Column("serial_number", String(100), nullable=False),
     Column("name", String(200), nullable=False),
     Column("product_id", UUID(as_uuid=True), ForeignKey("product.id"), nullable=False),
-    Column("owner_customer_id", UUID(as_uuid=True), ForeignKey("customer.id"), nullable=False, index=True),
+    Column(
+        "owner_customer_id",
+        UUID(as_uuid=True),
+        ForeignKey("customer.id"),
+        nullable=False,
+        index=True,
+    ),
     Column("org_unit", String(50), nullable=True),
     Column("startup_date", Date, nullable=True),
     Column("version", Integer, nullable=False),

@@ -23,7 +23,9 @@ async def _customer(client: httpx.AsyncClient, **extra: object) -> dict[str, obj
 
 
 async def test_register_serial_item_writes_event_to_outbox(client: httpx.AsyncClient) -> None:
-    product = (await client.post("/products", json={"product_number": f"P-{_n()}", "name": "Pump"})).json()
+    product = (
+        await client.post("/products", json={"product_number": f"P-{_n()}", "name": "Pump"})
+    ).json()
     customer = await _customer(client)
     response = await client.post(
         "/serial-items",
@@ -54,7 +56,9 @@ async def test_register_serial_item_writes_event_to_outbox(client: httpx.AsyncCl
 
 
 async def test_mobile_numbers_are_stored_in_e164(client: httpx.AsyncClient) -> None:
-    customer = await _customer(client, mobiles=["+46 70 123 45 67"], allowed_methods=["sms", "email"])
+    customer = await _customer(
+        client, mobiles=["+46 70 123 45 67"], allowed_methods=["sms", "email"]
+    )
     assert customer["mobiles"] == ["+46701234567"]
 
 
@@ -74,14 +78,21 @@ async def test_bad_fields_are_named(client: httpx.AsyncClient) -> None:
 
     response = await client.post(
         "/customers",
-        json={"customer_number": "X", "name": "A", "allowed_methods": ["email"], "preferred_method": "sms"},
+        json={
+            "customer_number": "X",
+            "name": "A",
+            "allowed_methods": ["email"],
+            "preferred_method": "sms",
+        },
     )
     assert response.status_code == 422
 
 
 async def test_duplicates_and_dangling_references(client: httpx.AsyncClient) -> None:
     number = f"P-{_n()}"
-    assert (await client.post("/products", json={"product_number": number, "name": "A"})).status_code == 201
+    assert (
+        await client.post("/products", json={"product_number": number, "name": "A"})
+    ).status_code == 201
     again = await client.post("/products", json={"product_number": number, "name": "B"})
     assert again.status_code == 409
     assert again.json()["field"] == "product_number"
@@ -89,7 +100,11 @@ async def test_duplicates_and_dangling_references(client: httpx.AsyncClient) -> 
     customer = await _customer(client)
     missing = await client.post(
         "/serial-items",
-        json={"serial_number": "S", "product_id": str(uuid.uuid4()), "owner_customer_id": customer["id"]},
+        json={
+            "serial_number": "S",
+            "product_id": str(uuid.uuid4()),
+            "owner_customer_id": customer["id"],
+        },
     )
     assert missing.status_code == 422
     assert missing.json()["field"] == "product_id"

@@ -1,1 +1,1 @@
-"""Aftersales scheduling service."""
+"""Scheduling: service workflows and callouts, sent through notifications when due."""

@@ -1,0 +1,134 @@
+"""Occurrences of service-type steps for one serial item.
+
+Rules (documented here because users depend on them):
+- Month arithmetic clamps to the month's end: Jan 31 + 1 month is Feb 28 (Feb 29 in a
+  leap year); a repeat is always counted from the first occurrence, so the day
+  recovers afterwards (Jan 31, Feb 28, Mar 31 ...), never drifting to the 28th.
+- "Monthly on day X" and "yearly on day X of month Y" clamp the same way: the 31st in a
+  30-day month is the 30th; Feb 29 in a common year is Feb 28.
+- "After N units from startup" needs the item's startup date; without one the step has
+  no occurrences. "After another step" yields one occurrence per occurrence of that step.
+- ``limit_repetitions`` caps the number of occurrences of a step, the first included.
+- Occurrences are dates; the scheduler turns them into instants in the org unit's zone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from aftersales_contracts.servicetypes import Anchor, Period, ScheduleKind, StepDefinition
+
+
+@dataclass(frozen=True, order=True)
+class Occurrence:
+    on: date
+    step_id: uuid.UUID
+    index: int  # 0 for the first occurrence of the step, 1 for its first repeat, ...
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def _clamped(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def shift(start: date, amount: int, period: Period) -> date:
+    if period is Period.DAYS:
+        return start + timedelta(days=amount)
+    if period is Period.MONTHS:
+        return add_months(start, amount)
+    return add_months(start, 12 * amount)
+
+
+def _series(first: date, step: StepDefinition, horizon: date) -> Iterator[date]:
+    """The first date and its repeats, up to the horizon and the repetition limit."""
+    schedule = step.schedule
+    limit = schedule.limit_repetitions
+    every, unit = schedule.repeat_every, schedule.repeat_period
+    count = 0
+    current = first
+    while current <= horizon and (limit is None or count < limit):
+        yield current
+        count += 1
+        if not every or unit is None:
+            return
+        current = shift(first, every * count, unit)
+
+
+def _calendar_series(step: StepDefinition, start: date, horizon: date) -> Iterator[date]:
+    schedule = step.schedule
+    limit = schedule.limit_repetitions
+    day = schedule.day or 1
+    count = 0
+    if schedule.kind is ScheduleKind.MONTHLY:
+        year, month = start.year, start.month
+        while limit is None or count < limit:
+            candidate = _clamped(year, month, day)
+            if candidate > horizon:
+                return
+            if candidate >= start:
+                yield candidate
+                count += 1
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    else:
+        year, month = start.year, schedule.month or 1
+        while limit is None or count < limit:
+            candidate = _clamped(year, month, day)
+            if candidate > horizon:
+                return
+            if candidate >= start:
+                yield candidate
+                count += 1
+            year += 1
+
+
+def occurrences(
+    steps: Sequence[StepDefinition], startup: date | None, horizon: date
+) -> list[Occurrence]:
+    """Every step's occurrences up to ``horizon``, ordered by date then step position."""
+    by_id = {step.step_id: step for step in steps}
+    resolved: dict[uuid.UUID, list[date]] = {}
+    resolving: set[uuid.UUID] = set()
+
+    def dates_of(step: StepDefinition) -> list[date]:
+        if step.step_id in resolved:
+            return resolved[step.step_id]
+        if step.step_id in resolving:
+            raise ValueError(f"step {step.step_id} is part of a cycle of 'after step' anchors")
+        resolving.add(step.step_id)
+        schedule = step.schedule
+        found: list[date] = []
+        if schedule.kind is ScheduleKind.AFTER and schedule.period is not None:
+            span = schedule.span or 0
+            if schedule.anchor is Anchor.STEP:
+                anchor = by_id.get(schedule.anchor_step_id) if schedule.anchor_step_id else None
+                anchors = dates_of(anchor) if anchor else []
+                # One occurrence per anchor occurrence; the repetition limit caps them all.
+                candidates = sorted({shift(a, span, schedule.period) for a in anchors})
+                limit = schedule.limit_repetitions
+                found = [d for d in candidates if d <= horizon][:limit]
+            elif startup is not None:
+                found = list(_series(shift(startup, span, schedule.period), step, horizon))
+        elif schedule.kind is ScheduleKind.EXACT_DATE and schedule.exact_date is not None:
+            found = list(_series(schedule.exact_date, step, horizon))
+        elif schedule.kind in (ScheduleKind.MONTHLY, ScheduleKind.YEARLY) and startup is not None:
+            found = list(_calendar_series(step, startup, horizon))
+        resolving.discard(step.step_id)
+        resolved[step.step_id] = found
+        return found
+
+    position = {step.step_id: step.position for step in steps}
+    result = [
+        Occurrence(on=d, step_id=step.step_id, index=i)
+        for step in steps
+        for i, d in enumerate(dates_of(step))
+    ]
+    return sorted(result, key=lambda o: (o.on, position[o.step_id], o.index))

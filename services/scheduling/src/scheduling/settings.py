@@ -1,0 +1,25 @@
+"""Scheduling settings, read from ``SCHEDULING_*`` environment variables."""
+
+from datetime import time
+
+from pydantic_settings import SettingsConfigDict
+
+from aftersales_kit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHEDULING_", extra="ignore")
+
+    service_name: str = "scheduling"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/aftersales_scheduling"
+    http_port: int = 8003
+    # How far ahead callouts are generated, and how far back a late occurrence is still sent.
+    horizon_days: int = 400
+    catch_up_days: int = 30
+    # Messages go out only inside this daily window, in ``time_zone`` (org units get their
+    # own zone when catalog publishes them).
+    sending_window_start: time = time(0, 0)
+    sending_window_end: time = time(23, 59, 59)
+    time_zone: str = "UTC"
+    dispatch_interval_seconds: float = 1.0
+    dispatch_batch_size: int = 100

@@ -1,0 +1,239 @@
+"""Callouts from catalog and servicetypes events, through dispatch and results, on the real broker."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import httpx
+
+from aftersales_contracts import topology
+from aftersales_contracts.catalog import (
+    CommunicationMethod,
+    CustomerRegistered,
+    SerialItemRegistered,
+)
+from aftersales_contracts.notifications import BlockReason, Channel, MessageBlocked, MessageSent
+from aftersales_contracts.servicetypes import (
+    ApprovalMethod,
+    MessageSet,
+    ServiceLinkDefinition,
+    ServiceTypeChanged,
+    StepDefinition,
+    StepSchedule,
+)
+from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.messaging import eventually, publish, take
+from scheduling.settings import Settings
+
+TODAY = date(2026, 11, 23)
+
+
+class World:
+    """Publishes the upstream events a callout needs, with fresh ids per test."""
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        self.client = client
+        self.broker = client.app.state.runtime.broker  # type: ignore[attr-defined]
+        self.prefix = settings.broker_prefix
+        self.product_id = uuid.uuid4()
+        self.customer_id = uuid.uuid4()
+        self.item_id = uuid.uuid4()
+
+    async def customer(self) -> None:
+        await publish(
+            self.broker,
+            self.prefix,
+            CustomerRegistered(
+                customer_id=self.customer_id,
+                version=1,
+                customer_number="C-1",
+                name="Ada Lovelace",
+                emails=["ada@example.com"],
+                mobiles=[],
+                allowed_methods=[CommunicationMethod.EMAIL],
+                preferred_method=None,
+                language="en",
+            ),
+        )
+
+    async def item(self, version: int = 1, startup: date = TODAY) -> None:
+        await publish(
+            self.broker,
+            self.prefix,
+            SerialItemRegistered(
+                serial_item_id=self.item_id,
+                version=version,
+                serial_number="SN-42",
+                name="Pump X",
+                product_id=self.product_id,
+                product_number="P-1",
+                product_name="Pump",
+                owner_customer_id=self.customer_id,
+                org_unit=None,
+                startup_date=startup,
+            ),
+        )
+
+    async def service_type(self, approval: ApprovalMethod) -> ServiceTypeChanged:
+        event = ServiceTypeChanged(
+            service_type_id=uuid.uuid4(),
+            version=1,
+            system_name="annual",
+            display_name="Annual inspection",
+            enabled=True,
+            approval_method=approval,
+            print_tag=None,
+            steps=[
+                StepDefinition(
+                    step_id=uuid.uuid4(),
+                    position=0,
+                    description="1st reminder",
+                    schedule=StepSchedule(kind="after", span=0, period="days"),
+                    initial=MessageSet(
+                        email_subject="Service for {{ serial_number }}",
+                        email_body="Dear {{ customer_name }}",
+                    ),
+                    on_completion=MessageSet(),
+                )
+            ],
+            links=[
+                ServiceLinkDefinition(
+                    main_product_id=self.product_id,
+                    apply_to_main_product=True,
+                    related_product_ids=[],
+                )
+            ],
+        )
+        await publish(self.broker, self.prefix, event)
+        return event
+
+    async def callouts(self) -> list[dict[str, Any]]:
+        response = await self.client.get("/callouts", params={"serial_item_id": str(self.item_id)})
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+
+async def test_automatic_approval_dispatches_and_records_sent(
+    app_client: httpx.AsyncClient, settings: Settings, infra: Infrastructure
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item()
+    await world.service_type(ApprovalMethod.AUTOMATIC)
+
+    [callout] = await eventually(world.callouts, what="a callout")
+    assert callout["scheduled_for"] == TODAY.isoformat()
+    assert callout["customer_name"] == "Ada Lovelace"
+
+    command = await take(
+        infra.amqp_url, settings.broker_prefix + topology.NOTIFICATIONS_SEND_REQUESTS.name
+    )
+    request = command["payload"]
+    assert command["type"] == "notifications.send_message"
+    assert request["requester_reference"] == callout["id"]
+    assert request["values"]["serial_number"] == "SN-42"
+    assert request["values"]["product_name"] == "Pump"
+    assert request["content"]["email_subject"] == "Service for {{ serial_number }}"
+
+    await publish(
+        world.broker,
+        world.prefix,
+        MessageSent(
+            message_id=uuid.uuid4(),
+            idempotency_key=request["idempotency_key"],
+            requester="scheduling",
+            requester_reference=callout["id"],
+            business_object=None,
+            channel=Channel.EMAIL,
+            sent_to=["ada@example.com"],
+        ),
+    )
+
+    async def sent() -> dict[str, Any] | None:
+        body = (await app_client.get(f"/callouts/{callout['id']}")).json()
+        return body if body["state"] == "sent" else None
+
+    done = await eventually(sent, what="state sent")
+    assert done["send_to"] == "ada@example.com"
+    assert done["message_id"] is not None
+
+
+async def test_manual_approval_waits_for_a_user(
+    app_client: httpx.AsyncClient, settings: Settings, infra: Infrastructure
+) -> None:
+    world = World(app_client, settings)
+    # The type arrives before the item: planning happens whichever comes first.
+    await world.service_type(ApprovalMethod.MANUAL)
+    await world.customer()
+    await world.item()
+    [callout] = await eventually(world.callouts, what="a callout")
+    assert callout["state"] == "awaiting_approval"
+
+    approved = await app_client.post(f"/callouts/{callout['id']}/approve")
+    assert approved.status_code == 200
+    assert approved.json()["state"] == "approved"
+    again = await app_client.post(f"/callouts/{callout['id']}/approve")
+    assert again.status_code == 409
+    assert again.json()["field"] == "state"
+
+    command = await take(
+        infra.amqp_url, settings.broker_prefix + topology.NOTIFICATIONS_SEND_REQUESTS.name
+    )
+    assert command["payload"]["requester_reference"] == callout["id"]
+
+
+async def test_blocked_result_sets_the_matching_state(
+    app_client: httpx.AsyncClient, settings: Settings, infra: Infrastructure
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item()
+    await world.service_type(ApprovalMethod.AUTOMATIC)
+    [callout] = await eventually(world.callouts, what="a callout")
+    command = await take(
+        infra.amqp_url, settings.broker_prefix + topology.NOTIFICATIONS_SEND_REQUESTS.name
+    )
+    await publish(
+        world.broker,
+        world.prefix,
+        MessageBlocked(
+            message_id=uuid.uuid4(),
+            idempotency_key=command["payload"]["idempotency_key"],
+            requester="scheduling",
+            requester_reference=callout["id"],
+            business_object=None,
+            reason=BlockReason.ALLOWED_METHODS,
+            detail="e-mail is not allowed",
+        ),
+    )
+
+    async def blocked() -> bool:
+        body = (await app_client.get(f"/callouts/{callout['id']}")).json()
+        return bool(body["state"] == "blocked_by_allowed_methods")
+
+    await eventually(blocked, what="blocked state")
+
+
+async def test_a_stale_item_snapshot_changes_nothing(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item(version=2)
+    await world.service_type(ApprovalMethod.MANUAL)
+    [callout] = await eventually(world.callouts, what="a callout")
+    await world.item(version=1, startup=date(2026, 12, 1))
+    # A newer event on the same queue proves the stale one was consumed before it.
+    await world.item(version=3)
+    [after] = await world.callouts()
+    assert after["scheduled_for"] == callout["scheduled_for"]
+
+
+async def test_bad_requests_are_named(app_client: httpx.AsyncClient) -> None:
+    assert (await app_client.get(f"/callouts/{uuid.uuid4()}")).status_code == 404
+    bad = await app_client.get("/callouts", params={"state": "nonsense"})
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "query.state"
+    assert (await app_client.post(f"/callouts/{uuid.uuid4()}/approve")).status_code == 404
