@@ -1,0 +1,95 @@
+"""``make run``: the whole Aftersales system on this machine, until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aftersales_testing.stack import (
+    SERVICES,
+    Stack,
+    StackConfig,
+    check_infrastructure,
+    environment,
+    prepare_databases,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _docker_engine() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
+
+
+def ensure_infrastructure(config: StackConfig) -> None:
+    problem = check_infrastructure(config)
+    if problem is None:
+        return
+    if _docker_engine():
+        print("Starting PostgreSQL and RabbitMQ with docker compose ...")
+        subprocess.run(["docker", "compose", "up", "-d", "postgres", "rabbitmq"], cwd=ROOT, check=True)
+        deadline = time.monotonic() + 90
+        while check_infrastructure(config) is not None:
+            if time.monotonic() > deadline:
+                sys.exit("PostgreSQL or RabbitMQ did not come up within 90 s.")
+            time.sleep(1)
+        return
+    sys.exit(problem)
+
+
+def main() -> None:
+    config = StackConfig(
+        postgres_url=os.environ.get("AFTERSALES_POSTGRES_URL", StackConfig.postgres_url),
+        amqp_url=os.environ.get("AFTERSALES_AMQP_URL", StackConfig.amqp_url),
+        mail_dir=ROOT / "var" / "mail",
+    )
+    ensure_infrastructure(config)
+    print("Creating and migrating databases ...")
+    prepare_databases(config)
+    gateway = next(s for s in SERVICES if s.name == "gateway")
+    subprocess.run(
+        ["gateway", "seed-dev-user"], env=os.environ | environment(config, gateway), check=True
+    )
+    stack = Stack(config)
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start()
+        stack.wait_ready(90)
+        print(
+            "\nAftersales is up.\n"
+            f"  Public API (gateway):  {config.url('gateway')}   (OpenAPI: {config.url('gateway')}/docs)\n"
+            f"  Internal services:     "
+            + ", ".join(f"{s.name} :{config.port(s)}" for s in SERVICES if s.name != "gateway")
+            + "\n"
+            f"  Mail the customers get: {config.mail_dir}/*.eml (SMTP sink on :{config.smtp_port})\n"
+            "  Try it:                make demo   (in another terminal)\n"
+            "  Stop:                  Ctrl-C\n",
+            flush=True,
+        )
+        while not stopping:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with code {process.returncode}; stopping.", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("Stopping ...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Every message class by its type, for documentation and for tools that replay messages."""
+
+from __future__ import annotations
+
+from aftersales_contracts import catalog, notifications, servicetypes
+from aftersales_contracts.envelope import Message
+
+MESSAGES: dict[str, type[Message]] = {
+    cls.TYPE: cls
+    for cls in (
+        catalog.ProductRegistered,
+        catalog.CustomerRegistered,
+        catalog.SerialItemRegistered,
+        servicetypes.ServiceTypeChanged,
+        notifications.SendMessage,
+        notifications.MessageSent,
+        notifications.MessageFailed,
+        notifications.MessageBlocked,
+        notifications.DeliverEmail,
+    )
+}
+
+# Who publishes what: the owning service of each message (its module name).
+OWNER: dict[str, str] = {name: name.split(".", 1)[0] for name in MESSAGES}
