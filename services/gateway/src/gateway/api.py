@@ -1,0 +1,177 @@
+"""The gateway's HTTP routes: ``/auth`` (sign in and out) and ``/api`` (checked, then forwarded)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import ValidationError
+
+from aftersales_kit.clock import Clock
+from aftersales_kit.http import RuntimeDep, UnitOfWorkDep
+from aftersales_kit.problems import NotFound, Problem, Unprocessable
+from gateway import domain, handlers
+from gateway.handlers import Principal
+from gateway.proxy import Upstreams
+from gateway.schemas import Credentials, TokenOut, UserOut
+from gateway.settings import Settings
+
+TOKEN_URL = "/auth/token"
+# auto_error=False: a missing token is answered below as problem+json, like any other error.
+bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_upstreams(request: Request) -> Upstreams:
+    upstreams: Upstreams = request.app.state.upstreams
+    return upstreams
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]
+
+
+def _unauthorized(detail: str, *, invalid_token: bool) -> HTTPException:
+    # RFC 6750 §3: no error code when the request carried no credentials at all.
+    challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": challenge})
+
+
+async def current_principal(
+    token: Annotated[str | None, Depends(bearer)], runtime: RuntimeDep, clock: ClockDep
+) -> Principal:
+    if not token:
+        raise _unauthorized("a bearer token is required", invalid_token=False)
+    async with runtime.uow() as uow:
+        try:
+            return await handlers.authenticate(token, uow, now=clock.now())
+        except handlers.InvalidToken:
+            raise _unauthorized(
+                "the bearer token is unknown, expired or revoked", invalid_token=True
+            ) from None
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+auth = APIRouter(prefix="/auth", tags=["auth"])
+
+_CREDENTIALS_SCHEMA = {
+    "type": "object",
+    "required": ["username", "password"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["password"]},
+        "username": {"type": "string"},
+        "password": {"type": "string", "format": "password"},
+    },
+}
+
+
+async def _read_credentials(request: Request) -> Credentials:
+    """The password grant from an OAuth2 form (RFC 6749 §4.3, as OAuth2PasswordRequestForm
+    reads it) or from JSON. FastAPI binds a body to one media type only, hence by hand."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    data: Any
+    if media_type == "application/json":
+        try:
+            data = json.loads(await request.body())
+        except ValueError as error:
+            raise Unprocessable("the body is not valid JSON", field="body") from error
+    elif media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        data = {k: v for k, v in form.items() if isinstance(v, str)}
+        if data.get("grant_type", "password") != "password":
+            raise Unprocessable("only the password grant is supported", field="grant_type")
+    else:
+        raise Problem(
+            "send the credentials as application/x-www-form-urlencoded or application/json",
+            status=415,
+            title="Unsupported media type",
+        )
+    try:
+        return Credentials.model_validate(data)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+        ) from error
+
+
+@auth.post(
+    "/token",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _CREDENTIALS_SCHEMA},
+                "application/json": {"schema": _CREDENTIALS_SCHEMA},
+            },
+        }
+    },
+    responses={401: {"description": "Wrong username or password"}},
+)
+async def issue_token(
+    request: Request,
+    response: Response,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> TokenOut:
+    credentials = await _read_credentials(request)
+    ttl = settings.token_ttl_minutes
+    try:
+        token = await handlers.issue_token(credentials, uow, now=clock.now(), ttl_minutes=ttl)
+    except handlers.InvalidCredentials:
+        raise _unauthorized("wrong username or password", invalid_token=False) from None
+    # RFC 6749 §5.1: a token response must not be cached.
+    response.headers["Cache-Control"] = "no-store"
+    return token
+
+
+@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(principal: PrincipalDep, uow: UnitOfWorkDep, clock: ClockDep) -> None:
+    await handlers.revoke_token(principal.token_id, uow, now=clock.now())
+
+
+@auth.get("/me")
+async def me(principal: PrincipalDep) -> UserOut:
+    return principal.to_out()
+
+
+api = APIRouter(prefix="/api", tags=["api"])
+
+
+@api.api_route("/{path:path}", methods=list(domain.METHOD_ACCESS))
+async def forward(
+    path: str, request: Request, principal: PrincipalDep, upstreams: UpstreamsDep
+) -> Response:
+    """Every public resource: authenticated above, permission checked here, then forwarded."""
+    public_path: str = request.scope["path"]
+    try:
+        route = domain.resolve_route(public_path)
+    except domain.NoRoute:
+        raise NotFound(f"there is no API at {public_path}") from None
+    access = domain.METHOD_ACCESS[request.method]
+    if not domain.is_allowed(principal.roles, route.resource, access):
+        raise Problem(
+            f"{principal.username} may not {access} {route.resource}",
+            status=status.HTTP_403_FORBIDDEN,
+            title="Forbidden",
+        )
+    return await upstreams.forward(
+        route, request, username=principal.username, request_id=request.state.request_id
+    )
+
+
+routers = [auth, api]

@@ -1,0 +1,118 @@
+"""Forwarding to the internal services over one shared, traced ``httpx.AsyncClient``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+import httpx
+from fastapi import Request, Response
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+from aftersales_kit.problems import Problem
+from gateway.domain import Route
+from gateway.settings import Settings
+
+USER_HEADER = "X-Aftersales-User"
+# Only these client headers go upstream: never Authorization (the services trust the
+# gateway, not the caller's token) and never a caller's own X-Aftersales-User.
+FORWARDED_REQUEST_HEADERS = (
+    "content-type",
+    "accept",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+)
+RETURNED_RESPONSE_HEADERS = ("content-type", "etag", "location", "retry-after")
+# The characters left unescaped when the checked (decoded) path is sent upstream.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+class UpstreamUnavailable(Problem):
+    status = 503
+    title = "Service unavailable"
+
+
+class UpstreamTimeout(Problem):
+    status = 504
+    title = "Gateway timeout"
+
+
+@asynccontextmanager
+async def upstream_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The process's one client: pooled connections, bounded waits, W3C trace context out."""
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
+        ),
+        limits=httpx.Limits(max_connections=settings.upstream_max_connections),
+        # The upstream URLs are local services: no HTTP(S)_PROXY from the environment.
+        trust_env=False,
+        follow_redirects=False,
+    )
+    HTTPXClientInstrumentor().instrument_client(client)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+class Upstreams:
+    def __init__(self, client: httpx.AsyncClient, base_urls: Mapping[str, str]) -> None:
+        self._client = client
+        self._base_urls = {name: url.rstrip("/") for name, url in base_urls.items()}
+
+    def url_for(self, route: Route, query_string: bytes) -> httpx.URL:
+        # The decoded path was checked (domain.resolve_route); exactly that path is sent.
+        url = self._base_urls[route.service] + quote(route.path, safe=_PATH_SAFE)
+        if query_string:
+            url += "?" + query_string.decode("latin-1")
+        return httpx.URL(url)
+
+    async def forward(
+        self, route: Route, request: Request, *, username: str, request_id: str
+    ) -> Response:
+        headers = {
+            name: value
+            for name in FORWARDED_REQUEST_HEADERS
+            if (value := request.headers.get(name)) is not None
+        }
+        headers["X-Request-ID"] = request_id
+        headers[USER_HEADER] = username
+        upstream_request = self._client.build_request(
+            request.method,
+            self.url_for(route, request.scope.get("query_string", b"")),
+            headers=headers,
+            content=await request.body(),
+        )
+        try:
+            upstream = await self._client.send(upstream_request)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            # Never connected: the service is down or the gateway is saturated.
+            raise self._unavailable(route) from error
+        except httpx.TimeoutException as error:
+            raise UpstreamTimeout(
+                f"{route.service} did not answer in time", service=route.service
+            ) from error
+        except httpx.TransportError as error:
+            raise self._unavailable(route) from error
+        returned = {
+            name: value
+            for name in RETURNED_RESPONSE_HEADERS
+            if (value := upstream.headers.get(name)) is not None
+        }
+        location = returned.get("location", "")
+        if location.startswith("/"):
+            # Back into the public URL space: without the service's base path, under /api.
+            base_path = httpx.URL(self._base_urls[route.service]).path.rstrip("/")
+            if base_path and location.startswith(base_path + "/"):
+                location = location[len(base_path) :]
+            returned["location"] = "/api" + location
+        return Response(
+            content=upstream.content, status_code=upstream.status_code, headers=returned
+        )
+
+    @staticmethod
+    def _unavailable(route: Route) -> UpstreamUnavailable:
+        return UpstreamUnavailable(f"{route.service} is unavailable", service=route.service)

@@ -1,0 +1,117 @@
+"""The permission table, the route table and bearer token digests: pure rules."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gateway import domain
+from gateway.domain import Access
+
+
+@pytest.mark.parametrize("resource", sorted(domain.ROUTES))
+@pytest.mark.parametrize("access", list(Access))
+def test_admin_may_do_everything(resource: str, access: Access) -> None:
+    assert domain.is_allowed(["admin"], resource, access)
+
+
+@pytest.mark.parametrize("resource", sorted(domain.ROUTES))
+def test_viewer_may_only_read(resource: str) -> None:
+    assert domain.is_allowed(["viewer"], resource, Access.READ)
+    assert not domain.is_allowed(["viewer"], resource, Access.WRITE)
+
+
+def test_operator_runs_daily_work_but_not_setup() -> None:
+    for resource in ("customers", "serial-items", "callouts", "messages"):
+        assert domain.is_allowed(["operator"], resource, Access.WRITE)
+    for resource in ("products", "service-types"):
+        assert domain.is_allowed(["operator"], resource, Access.READ)
+        assert not domain.is_allowed(["operator"], resource, Access.WRITE)
+
+
+def test_roles_add_up_and_unknown_roles_or_resources_grant_nothing() -> None:
+    assert domain.is_allowed(["viewer", "admin"], "products", Access.WRITE)
+    assert not domain.is_allowed([], "products", Access.READ)
+    assert not domain.is_allowed(["superuser"], "products", Access.READ)
+    assert not domain.is_allowed(["admin"], "internal", Access.READ)
+
+
+def test_every_forwarded_method_has_an_access_and_only_safe_ones_read() -> None:
+    reads = {m for m, a in domain.METHOD_ACCESS.items() if a is Access.READ}
+    assert reads == {"GET", "HEAD"}
+
+
+def test_check_roles_deduplicates_and_names_an_unknown_role() -> None:
+    assert domain.check_roles(["viewer", "admin", "viewer"]) == ["admin", "viewer"]
+    with pytest.raises(domain.UnknownRole, match="'root'"):
+        domain.check_roles(["admin", "root"])
+
+
+def test_usernames_compare_case_insensitively() -> None:
+    assert domain.normalize_username("  Dev ") == "dev"
+
+
+@pytest.mark.parametrize(
+    ("path", "service", "upstream_path"),
+    [
+        ("/api/products", "catalog", "/products"),
+        ("/api/products/7/items", "catalog", "/products/7/items"),
+        ("/api/customers/", "catalog", "/customers/"),
+        ("/api/serial-items/x", "catalog", "/serial-items/x"),
+        ("/api/service-types", "servicetypes", "/service-types"),
+        ("/api/callouts/1/approve", "scheduling", "/callouts/1/approve"),
+        ("/api/messages", "notifications", "/messages"),
+    ],
+)
+def test_routes_map_resources_to_their_service(path: str, service: str, upstream_path: str) -> None:
+    route = domain.resolve_route(path)
+    assert (route.service, route.path) == (service, upstream_path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api",
+        "/api/",
+        "/api/productsx",
+        "/api/outbox",
+        "/api/healthz",
+        "/products",
+        "/api/products/../admin",
+        "/api/products/./x",
+        "/api/../products",
+        "/api/products\\..\\admin",
+    ],
+)
+def test_nothing_outside_the_route_table_is_reachable(path: str) -> None:
+    with pytest.raises(domain.NoRoute):
+        domain.resolve_route(path)
+
+
+def test_token_digest_is_sha256_hex_and_not_the_token() -> None:
+    token = "abc"
+    assert domain.token_digest(token) == hashlib.sha256(b"abc").hexdigest()
+    assert domain.token_digest(token) == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+    assert len(domain.token_digest(domain.new_token())) == 64
+
+
+def test_new_tokens_are_long_random_and_url_safe() -> None:
+    tokens = {domain.new_token() for _ in range(100)}
+    assert len(tokens) == 100
+    for token in tokens:
+        assert len(token) >= 43  # 32 bytes in base64url
+        assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert len({domain.token_digest(t) for t in tokens}) == 100
+
+
+def test_a_token_lives_until_it_expires_or_is_revoked() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    expires = domain.token_expiry(now, 480)
+    assert expires == now + timedelta(hours=8)
+    assert domain.token_is_live(expires, None, now)
+    assert not domain.token_is_live(expires, None, expires)
+    assert not domain.token_is_live(expires, now, now)
