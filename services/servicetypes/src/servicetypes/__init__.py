@@ -1,1 +1,1 @@
-"""Aftersales servicetypes service."""
+"""Servicetypes: service types, their scheduled steps, message templates and service links."""
