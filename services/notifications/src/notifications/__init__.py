@@ -1,1 +1,1 @@
-"""Aftersales notifications service."""
+"""Notifications: renders and sends messages for any requester, and keeps the sent log."""

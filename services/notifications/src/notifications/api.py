@@ -1,0 +1,67 @@
+"""Notifications' HTTP routes: parse, call a use case, answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from aftersales_kit.clock import Clock
+from aftersales_kit.http import UnitOfWorkDep
+from notifications import handlers
+from notifications.schemas import MessageOut, SendMessageIn
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+messages = APIRouter(prefix="/messages", tags=["messages"])
+
+
+@messages.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={200: {"description": "The key was used before: the first message, unchanged"}},
+)
+async def send_message(
+    body: SendMessageIn,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    requested_by: Annotated[str | None, Header(max_length=200)] = None,
+) -> MessageOut:
+    """Accept a message for sending (202); a repeated idempotency key answers 200."""
+    out, created = await handlers.request_message(
+        body,
+        uow,
+        now=clock.now(),
+        requested_by=requested_by,
+        reject_missing_values=True,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return out
+
+
+@messages.get("/{message_id}")
+async def get_message(message_id: uuid.UUID, uow: UnitOfWorkDep) -> MessageOut:
+    return await handlers.get_message(uow, message_id)
+
+
+@messages.get("")
+async def list_messages(
+    uow: UnitOfWorkDep,
+    business_object_kind: Annotated[str, Query(min_length=1, max_length=100)],
+    business_object_id: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[MessageOut]:
+    """The sent log of one business object, newest first."""
+    return await handlers.list_messages(uow, business_object_kind, business_object_id, limit)
+
+
+routers = [messages]

@@ -1,0 +1,209 @@
+"""Notifications' rules, free of I/O: rendering, choosing a channel, composing an e-mail."""
+
+from __future__ import annotations
+
+import enum
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from html.parser import HTMLParser
+
+from aftersales_contracts import placeholders
+from aftersales_contracts.catalog import CommunicationMethod
+from aftersales_contracts.notifications import BlockReason, Channel, ChannelChoice, InlineContent
+
+
+class MessageStatus(enum.StrEnum):
+    # The customer is not in the projection yet; its CustomerRegistered will release it.
+    AWAITING_RECIPIENT = "awaiting_recipient"
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class MissingValues(ValueError):
+    """Placeholders in the content that the request gave no value for."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        super().__init__(f"no value for placeholder(s): {', '.join(self.names)}")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str | None = None
+    body_html: str | None = None
+    body_text: str | None = None
+    sms_text: str | None = None
+
+
+def render_content(content: InlineContent, values: Mapping[str, str]) -> Rendered:
+    """Substitute ``values`` into every part; the HTML body gets them HTML-escaped.
+
+    Every part is checked, not only the one the channel will use, so that a request
+    fails the same way whichever channel the recipient's settings pick later.
+    """
+    parts = (content.email_subject, content.email_body, content.sms_text)
+    missing = [
+        name
+        for part in parts
+        if part is not None
+        for name in placeholders.find(part)
+        if name not in values
+    ]
+    if missing:
+        raise MissingValues(list(dict.fromkeys(missing)))
+    subject = placeholders.render(content.email_subject, values) if content.email_subject else None
+    body_html = (
+        placeholders.render(content.email_body, values, escape=html.escape)
+        if content.email_body
+        else None
+    )
+    return Rendered(
+        # A header cannot hold a line break: a value with one must not forge headers.
+        subject=" ".join(subject.split()) if subject is not None else None,
+        body_html=body_html,
+        body_text=html_to_text(body_html) if body_html is not None else None,
+        sms_text=placeholders.render(content.sms_text, values) if content.sms_text else None,
+    )
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Who a message goes to and what they accept. ``allowed`` None: no restriction
+    (the requester gave bare e-mail addresses, not a customer)."""
+
+    emails: tuple[str, ...]
+    allowed: frozenset[CommunicationMethod] | None = None
+    preferred: CommunicationMethod | None = None
+
+    def allows(self, method: CommunicationMethod) -> bool:
+        return self.allowed is None or method in self.allowed
+
+
+@dataclass(frozen=True)
+class SendEmail:
+    to: tuple[str, ...]
+    channel: Channel = Channel.EMAIL
+
+
+@dataclass(frozen=True)
+class Blocked:
+    reason: BlockReason
+    detail: str
+    channel: Channel | None
+
+
+Decision = SendEmail | Blocked
+
+
+def _methods(addressee: Addressee) -> str:
+    allowed = sorted(m.value for m in addressee.allowed or ())
+    return ", ".join(allowed) or "none"
+
+
+def decide(choice: ChannelChoice, addressee: Addressee, rendered: Rendered) -> Decision:
+    """Pick the channel and say whether the message can go, or why it is blocked."""
+    if choice is ChannelChoice.AUTO:
+        preferred = addressee.preferred
+        if preferred in (CommunicationMethod.EMAIL, CommunicationMethod.SMS) and addressee.allows(
+            preferred
+        ):
+            channel = Channel(preferred.value)
+        else:
+            channel = Channel.EMAIL
+    else:
+        channel = Channel(choice.value)
+
+    if not addressee.allows(CommunicationMethod(channel.value)):
+        return Blocked(
+            BlockReason.ALLOWED_METHODS,
+            f"the customer does not allow {channel.value} (allowed: {_methods(addressee)})",
+            channel,
+        )
+    if channel is Channel.SMS:
+        # SMS sending (provider settings, sender name, the SMS worker) comes in a later
+        # issue; until then every message that would go by SMS is blocked, visibly.
+        return Blocked(BlockReason.SMS_SETUP_MISSING, "SMS sending is not set up", channel)
+    if not rendered.subject or not rendered.body_html:
+        return Blocked(BlockReason.NOTHING_TO_SEND, "an e-mail needs a subject and a body", channel)
+    if not addressee.emails:
+        return Blocked(
+            BlockReason.EMAIL_SETTINGS_MISSING, "the recipient has no e-mail address", channel
+        )
+    return SendEmail(to=addressee.emails)
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCKS = frozenset(
+        {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"}
+    )
+    _SKIP = frozenset({"script", "style", "head", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+        if tag == "li":
+            self.parts.append("- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(body_html: str) -> str:
+    """A plain-text alternative of an HTML body: tags dropped, blocks on their own lines."""
+    extractor = _TextExtractor()
+    extractor.feed(body_html)
+    extractor.close()
+    lines = (" ".join(line.split()) for line in "".join(extractor.parts).splitlines())
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def compose_email(
+    *,
+    message_id: str,
+    from_address: str,
+    to: Sequence[str],
+    subject: str,
+    body_html: str,
+    body_text: str,
+    footer: str,
+) -> EmailMessage:
+    """A multipart/alternative e-mail (text, then HTML), each part with the footer."""
+    email = EmailMessage()
+    email["From"] = from_address
+    email["To"] = ", ".join(to)
+    email["Subject"] = subject
+    domain = from_address.rpartition("@")[2] or None
+    email["Message-ID"] = make_msgid(idstring=message_id, domain=domain)
+    # Lets support find the message (and its trace) from a received e-mail.
+    email["X-Aftersales-Message-ID"] = message_id
+    email.set_content(f"{body_text}\n\n--\n{footer}\n")
+    email.add_alternative(
+        "<!DOCTYPE html>\n<html><body>\n"
+        f"{body_html}\n"
+        '<hr><p style="color:#666;font-size:12px">'
+        f"{html.escape(footer)}</p>\n"
+        "</body></html>\n",
+        subtype="html",
+    )
+    return email

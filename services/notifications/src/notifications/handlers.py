@@ -1,0 +1,396 @@
+"""Notifications' use cases: each runs in a unit of work and records its results in the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from aftersales_contracts.catalog import CommunicationMethod, CustomerRegistered
+from aftersales_contracts.notifications import (
+    BusinessObject,
+    Channel,
+    ChannelChoice,
+    DeliverEmail,
+    MessageBlocked,
+    MessageFailed,
+    MessageSent,
+    SendMessage,
+)
+from aftersales_kit.problems import NotFound, Unprocessable
+from aftersales_kit.telemetry import current_trace_id
+from aftersales_kit.uow import UnitOfWork
+from notifications import domain, tables
+from notifications.domain import Addressee, Blocked, Decision, MessageStatus, SendEmail
+from notifications.mail import EmailTransport, PermanentDeliveryError, TransientDeliveryError
+from notifications.schemas import MessageOut
+from notifications.settings import Settings
+
+log = logging.getLogger(__name__)
+
+message = tables.message
+customer = tables.customer
+
+
+async def _lock_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
+    """Serialize a request for a customer with that customer's projection update.
+
+    Without it a request that finds no customer and a CustomerRegistered that finds no
+    waiting message could pass each other, and the message would wait forever.
+    """
+    key = int.from_bytes(customer_id.bytes[:8], "big", signed=True)
+    await uow.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def _addressee(row: Mapping[str, Any]) -> Addressee:
+    return Addressee(
+        emails=tuple(row["emails"]),
+        allowed=frozenset(CommunicationMethod(m) for m in row["allowed_methods"]),
+        preferred=CommunicationMethod(row["preferred_method"]) if row["preferred_method"] else None,
+    )
+
+
+def _rendered(row: Mapping[str, Any]) -> domain.Rendered:
+    return domain.Rendered(
+        subject=row["subject"],
+        body_html=row["body_html"],
+        body_text=row["body_text"],
+        sms_text=row["sms_text"],
+    )
+
+
+def _decision_values(decision: Decision) -> dict[str, Any]:
+    if isinstance(decision, SendEmail):
+        return {
+            "status": MessageStatus.QUEUED,
+            "channel": decision.channel,
+            "recipients": list(decision.to),
+        }
+    return {
+        "status": MessageStatus.BLOCKED,
+        "channel": decision.channel,
+        "reason": decision.reason.value,
+        "detail": decision.detail,
+    }
+
+
+def _result_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "message_id": row["id"],
+        "idempotency_key": row["idempotency_key"],
+        "requester": row["requester"],
+        "requester_reference": row["requester_reference"],
+        "business_object": (
+            BusinessObject(
+                kind=row["business_object_kind"],
+                id=row["business_object_id"],
+                version=row["business_object_version"],
+            )
+            if row["business_object_kind"] is not None
+            else None
+        ),
+    }
+
+
+def _emit(uow: UnitOfWork, row: Mapping[str, Any], decision: Decision) -> None:
+    """What follows a decision: the e-mail goes to the sender workers, a block is reported."""
+    if isinstance(decision, SendEmail):
+        uow.send(DeliverEmail(message_id=row["id"]))
+    elif isinstance(decision, Blocked):
+        uow.publish(
+            MessageBlocked(**_result_fields(row), reason=decision.reason, detail=decision.detail)
+        )
+
+
+async def _load(uow: UnitOfWork, message_id: uuid.UUID, *, lock: bool = False) -> dict[str, Any]:
+    query = select(message).where(message.c.id == message_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await uow.session.execute(query)).mappings().first()
+    if row is None:
+        raise NotFound(f"no message with id {message_id}")
+    return dict(row)
+
+
+async def _find_by_key(uow: UnitOfWork, requester: str, key: str) -> dict[str, Any] | None:
+    row = (
+        (
+            await uow.session.execute(
+                select(message).where(
+                    message.c.requester == requester, message.c.idempotency_key == key
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
+
+
+async def project_customer(event: CustomerRegistered, uow: UnitOfWork, *, now: datetime) -> None:
+    """Keep the customer projection; release the messages that waited for this customer."""
+    await _lock_customer(uow, event.customer_id)
+    values = {
+        "version": event.version,
+        "name": event.name,
+        "emails": [str(e) for e in event.emails],
+        "mobiles": list(event.mobiles),
+        "allowed_methods": [m.value for m in event.allowed_methods],
+        "preferred_method": event.preferred_method.value if event.preferred_method else None,
+        "language": event.language,
+        "updated_at": now,
+    }
+    statement = insert(customer).values(id=event.customer_id, **values)
+    applied = await uow.session.scalar(
+        statement.on_conflict_do_update(
+            index_elements=[customer.c.id],
+            set_={name: statement.excluded[name] for name in values},
+            # A snapshot older than the one we hold arrived late: keep ours.
+            where=customer.c.version < statement.excluded.version,
+        ).returning(customer.c.id)
+    )
+    if applied is None:
+        log.info(
+            "stale customer snapshot ignored",
+            extra={"customer_id": str(event.customer_id), "version": event.version},
+        )
+    current = (
+        (await uow.session.execute(select(customer).where(customer.c.id == event.customer_id)))
+        .mappings()
+        .one()
+    )
+    waiting = (
+        (
+            await uow.session.execute(
+                select(message)
+                .where(
+                    message.c.customer_id == event.customer_id,
+                    message.c.status == MessageStatus.AWAITING_RECIPIENT,
+                )
+                .order_by(message.c.created_at)
+                .with_for_update()
+            )
+        )
+        .mappings()
+        .all()
+    )
+    for row in map(dict, waiting):
+        decision = domain.decide(
+            ChannelChoice(row["channel_choice"]), _addressee(dict(current)), _rendered(row)
+        )
+        await uow.session.execute(
+            update(message)
+            .where(message.c.id == row["id"])
+            .values(**_decision_values(decision), updated_at=now)
+        )
+        _emit(uow, row, decision)
+    await uow.commit()
+
+
+async def request_message(
+    cmd: SendMessage,
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    requested_by: str | None = None,
+    reject_missing_values: bool = False,
+) -> tuple[MessageOut, bool]:
+    """Store, decide and queue one message; returns it and whether it is new.
+
+    A repeated ``(requester, idempotency_key)`` returns the first message untouched.
+    A placeholder without a value fails the message (a command has no one to answer),
+    or, with ``reject_missing_values`` (HTTP), is refused before anything is stored.
+    """
+    existing = await _find_by_key(uow, cmd.requester, cmd.idempotency_key)
+    if existing is not None:
+        return MessageOut.from_row(existing), False
+
+    message_id = uuid.uuid4()
+    row: dict[str, Any] = {
+        "id": message_id,
+        "requester": cmd.requester,
+        "requester_reference": cmd.requester_reference,
+        "idempotency_key": cmd.idempotency_key,
+        "requested_by": requested_by,
+        "business_object_kind": cmd.business_object.kind if cmd.business_object else None,
+        "business_object_id": cmd.business_object.id if cmd.business_object else None,
+        "business_object_version": cmd.business_object.version if cmd.business_object else None,
+        "channel_choice": cmd.channel,
+        "customer_id": cmd.recipient.customer_id,
+        "requested_emails": [str(e) for e in cmd.recipient.emails],
+        "channel": None,
+        "recipients": [],
+        "reason": None,
+        "detail": None,
+        "trace_id": None,
+        "sent_to": None,
+        "created_at": now,
+        "updated_at": now,
+        "sent_at": None,
+    }
+    decision: Decision | None = None
+    failure: domain.MissingValues | None = None
+    try:
+        rendered = domain.render_content(cmd.content, cmd.values)
+    except domain.MissingValues as error:
+        if reject_missing_values:
+            raise Unprocessable(
+                str(error), field=f"values.{error.names[0]}", placeholders=error.names
+            ) from error
+        failure, rendered = error, domain.Rendered()
+    row |= {
+        "subject": rendered.subject,
+        "body_html": rendered.body_html,
+        "body_text": rendered.body_text,
+        "sms_text": rendered.sms_text,
+    }
+
+    if failure is not None:
+        row |= {
+            "status": MessageStatus.FAILED,
+            "reason": str(failure),
+            "trace_id": current_trace_id(),
+        }
+    elif cmd.recipient.customer_id is not None:
+        # The customer's own addresses and permissions decide; addresses in the request
+        # are not used for a known customer, so a requester cannot bypass them.
+        await _lock_customer(uow, cmd.recipient.customer_id)
+        known = (
+            (
+                await uow.session.execute(
+                    select(customer).where(customer.c.id == cmd.recipient.customer_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if known is None:
+            row["status"] = MessageStatus.AWAITING_RECIPIENT
+        else:
+            decision = domain.decide(cmd.channel, _addressee(dict(known)), rendered)
+    else:
+        decision = domain.decide(
+            cmd.channel, Addressee(emails=tuple(row["requested_emails"])), rendered
+        )
+    if decision is not None:
+        row |= _decision_values(decision)
+
+    inserted = await uow.session.scalar(
+        insert(message)
+        .values(row)
+        .on_conflict_do_nothing(constraint="uq_message_requester_key")
+        .returning(message.c.id)
+    )
+    if inserted is None:
+        # The same key won a race with us in another transaction: its message stands.
+        first = await _find_by_key(uow, cmd.requester, cmd.idempotency_key)
+        assert first is not None
+        return MessageOut.from_row(first), False
+
+    if failure is not None:
+        uow.publish(
+            MessageFailed(
+                **_result_fields(row),
+                channel=None,
+                reason=str(failure),
+                trace_id=current_trace_id(),
+            )
+        )
+    elif decision is not None:
+        _emit(uow, row, decision)
+    await uow.commit()
+    return MessageOut.from_row(row), True
+
+
+async def deliver_email(
+    cmd: DeliverEmail,
+    uow: UnitOfWork,
+    transport: EmailTransport,
+    settings: Settings,
+    *,
+    now: datetime,
+) -> None:
+    """Send one queued e-mail. A transient failure raises, so the broker redelivers."""
+    try:
+        row = await _load(uow, cmd.message_id, lock=True)
+    except NotFound:
+        log.error("e-mail delivery for an unknown message", extra={"id": str(cmd.message_id)})
+        return
+    if row["status"] != MessageStatus.QUEUED:
+        # Sent (or failed) by an earlier delivery of this command: never send twice.
+        log.info("message is not queued; skipped", extra={"id": str(row["id"])})
+        return
+    email = domain.compose_email(
+        message_id=str(row["id"]),
+        from_address=settings.from_address,
+        to=row["recipients"],
+        subject=row["subject"],
+        body_html=row["body_html"],
+        body_text=row["body_text"],
+        footer=settings.email_footer,
+    )
+    try:
+        accepted = await transport.send(email, row["recipients"])
+    except TransientDeliveryError as error:
+        log.warning(
+            "e-mail delivery failed; will be retried",
+            extra={"id": str(row["id"]), "error": str(error)},
+        )
+        # The broker redelivers a nacked message at once; without a pause a short outage
+        # would use up the delivery limit in milliseconds.
+        await asyncio.sleep(settings.smtp_retry_delay_seconds)
+        raise
+    except PermanentDeliveryError as error:
+        trace_id = current_trace_id()
+        await uow.session.execute(
+            update(message)
+            .where(message.c.id == row["id"])
+            .values(
+                status=MessageStatus.FAILED, reason=str(error), trace_id=trace_id, updated_at=now
+            )
+        )
+        uow.publish(
+            MessageFailed(
+                **_result_fields(row), channel=Channel.EMAIL, reason=str(error), trace_id=trace_id
+            )
+        )
+        await uow.commit()
+        return
+    await uow.session.execute(
+        update(message)
+        .where(message.c.id == row["id"])
+        .values(status=MessageStatus.SENT, sent_at=now, sent_to=accepted, updated_at=now)
+    )
+    uow.publish(MessageSent(**_result_fields(row), channel=Channel.EMAIL, sent_to=accepted))
+    await uow.commit()
+
+
+async def get_message(uow: UnitOfWork, message_id: uuid.UUID) -> MessageOut:
+    return MessageOut.from_row(await _load(uow, message_id))
+
+
+async def list_messages(
+    uow: UnitOfWork, business_object_kind: str, business_object_id: str, limit: int
+) -> list[MessageOut]:
+    rows = (
+        (
+            await uow.session.execute(
+                select(message)
+                .where(
+                    message.c.business_object_kind == business_object_kind,
+                    message.c.business_object_id == business_object_id,
+                )
+                .order_by(message.c.created_at.desc(), message.c.id.desc())
+                .limit(limit)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [MessageOut.from_row(dict(r)) for r in rows]

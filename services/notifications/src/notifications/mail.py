@@ -1,0 +1,73 @@
+"""E-mail over SMTP, with every failure sorted into permanent (the message fails) or
+transient (the broker redelivers it later)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.message import EmailMessage
+from typing import Protocol
+
+import aiosmtplib
+
+from notifications.settings import Settings
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The server refused for good (5xx): sending again cannot help."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """The server is away or asks to try later (4xx): the delivery is retried."""
+
+
+class EmailTransport(Protocol):
+    async def send(self, email: EmailMessage, recipients: Sequence[str]) -> list[str]:
+        """Send; return the recipients the server accepted, or raise a DeliveryError."""
+        ...
+
+
+def _describe(error: aiosmtplib.SMTPResponseException) -> str:
+    return f"SMTP {error.code}: {error.message}"
+
+
+class SmtpTransport:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def send(self, email: EmailMessage, recipients: Sequence[str]) -> list[str]:
+        s = self._settings
+        try:
+            errors, _ = await aiosmtplib.send(
+                email,
+                sender=s.from_address,
+                recipients=list(recipients),
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                use_tls=s.smtp_use_tls,
+                timeout=s.smtp_timeout_seconds,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            # Every recipient refused: permanent only when every refusal is.
+            codes = [r.code for r in error.recipients]
+            detail = "; ".join(f"{r.recipient}: {_describe(r)}" for r in error.recipients)
+            if codes and all(500 <= code < 600 for code in codes):
+                raise PermanentDeliveryError(detail) from error
+            raise TransientDeliveryError(detail) from error
+        except aiosmtplib.SMTPAuthenticationError as error:
+            # Wrong credentials are the operator's to fix, not the message's fault:
+            # retry, and let the delivery limit park it in the dead-letter queue for a redrive.
+            raise TransientDeliveryError(_describe(error)) from error
+        except aiosmtplib.SMTPResponseException as error:
+            if 500 <= error.code < 600:
+                raise PermanentDeliveryError(_describe(error)) from error
+            raise TransientDeliveryError(_describe(error)) from error
+        except (aiosmtplib.SMTPException, OSError) as error:
+            # Connection refused, dropped, timed out: the server may be back soon.
+            raise TransientDeliveryError(f"{type(error).__name__}: {error}") from error
+        return [r for r in recipients if r not in errors]

@@ -1,0 +1,38 @@
+"""Notifications' API process: ``notifications`` (or ``python -m notifications.main``).
+
+It serves the HTTP API and consumes the customer register and the send requests; the
+e-mail sender is a separate process (``notifications.sender``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from aftersales_kit.clock import Clock, SystemClock
+from aftersales_kit.http import create_app, serve
+from aftersales_kit.logging import configure_logging
+from aftersales_kit.runtime import ServiceRuntime
+from notifications.api import routers
+from notifications.settings import Settings
+from notifications.subscribers import api_consumers
+
+
+def build_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or SystemClock()
+    runtime = ServiceRuntime(settings)
+    for consumer in api_consumers(runtime, clock):
+        runtime.add_consumer(consumer)
+    app = create_app(runtime, title="Aftersales notifications", routers=routers)
+    app.state.clock = clock
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    serve(build_app(settings), settings.http_host, settings.http_port)
+
+
+if __name__ == "__main__":
+    main()

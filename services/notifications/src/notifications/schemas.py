@@ -1,0 +1,60 @@
+"""The HTTP shapes of notifications' API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from aftersales_contracts.notifications import BusinessObject, Channel, ChannelChoice, SendMessage
+from notifications.domain import MessageStatus
+
+
+class SendMessageIn(SendMessage):
+    """The body of ``POST /messages``: the ``SendMessage`` command itself, but strict
+    about unknown fields, since over HTTP a typo is a caller's mistake to report."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    status: MessageStatus
+    requester: str
+    requester_reference: str
+    idempotency_key: str
+    requested_by: str | None
+    business_object: BusinessObject | None
+    channel_choice: ChannelChoice
+    channel: Channel | None
+    customer_id: uuid.UUID | None
+    recipients: list[str]
+    subject: str | None
+    body_html: str | None
+    body_text: str | None
+    sms_text: str | None
+    # For blocked: a BlockReason value, with ``detail`` saying more; for failed: why.
+    reason: str | None
+    detail: str | None
+    trace_id: str | None
+    sent_to: list[str] | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> MessageOut:
+        business_object = (
+            BusinessObject(
+                kind=row["business_object_kind"],
+                id=row["business_object_id"],
+                version=row["business_object_version"],
+            )
+            if row["business_object_kind"] is not None
+            else None
+        )
+        fields = {name: row[name] for name in cls.model_fields if name != "business_object"}
+        return cls(business_object=business_object, **fields)

@@ -1,0 +1,44 @@
+"""The e-mail sender process: ``notifications-sender`` (or ``python -m notifications.sender``).
+
+It consumes the queued e-mail deliveries and sends them over SMTP. It is separate from
+the API so that operations can scale it on queue depth; its HTTP port serves only
+health and readiness.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from aftersales_kit.clock import Clock, SystemClock
+from aftersales_kit.http import create_app, serve
+from aftersales_kit.logging import configure_logging
+from aftersales_kit.runtime import ServiceRuntime
+from notifications.mail import EmailTransport, SmtpTransport
+from notifications.settings import Settings
+from notifications.subscribers import sender_consumers
+
+
+def build_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    transport: EmailTransport | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    # Its own name in traces and logs, so a delivery is told apart from the API's work.
+    settings = settings.model_copy(update={"service_name": f"{settings.service_name}-sender"})
+    runtime = ServiceRuntime(settings)
+    for consumer in sender_consumers(
+        runtime, clock or SystemClock(), transport or SmtpTransport(settings), settings
+    ):
+        runtime.add_consumer(consumer)
+    return create_app(runtime, title="Aftersales notifications e-mail sender")
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(f"{settings.service_name}-sender", settings.log_level, settings.log_json)
+    serve(build_app(settings), settings.http_host, settings.sender_http_port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Notifications' message entrypoints: parse the envelope, call a use case."""
+
+from __future__ import annotations
+
+from aftersales_contracts.catalog import CustomerRegistered
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.notifications import DeliverEmail, SendMessage
+from aftersales_contracts.topology import (
+    NOTIFICATIONS_CATALOG_EVENTS,
+    NOTIFICATIONS_EMAIL_DELIVERIES,
+    NOTIFICATIONS_SEND_REQUESTS,
+)
+from aftersales_kit.clock import Clock
+from aftersales_kit.inbox import Consumer
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_kit.uow import UnitOfWork
+from notifications import handlers
+from notifications.mail import EmailTransport
+from notifications.settings import Settings
+
+
+def api_consumers(runtime: ServiceRuntime, clock: Clock) -> list[Consumer]:
+    """What the API process consumes: the customer register and the send requests."""
+
+    async def on_customer_registered(
+        uow: UnitOfWork, envelope: Envelope[CustomerRegistered]
+    ) -> None:
+        await handlers.project_customer(envelope.payload, uow, now=clock.now())
+
+    async def on_send_message(uow: UnitOfWork, envelope: Envelope[SendMessage]) -> None:
+        await handlers.request_message(envelope.payload, uow, now=clock.now())
+
+    catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)
+    catalog_events.on(CustomerRegistered, on_customer_registered)
+    send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow)
+    send_requests.on(SendMessage, on_send_message)
+    return [catalog_events, send_requests]
+
+
+def sender_consumers(
+    runtime: ServiceRuntime, clock: Clock, transport: EmailTransport, settings: Settings
+) -> list[Consumer]:
+    """What the e-mail sender process consumes: the deliveries the API process queued."""
+
+    async def on_deliver_email(uow: UnitOfWork, envelope: Envelope[DeliverEmail]) -> None:
+        await handlers.deliver_email(envelope.payload, uow, transport, settings, now=clock.now())
+
+    deliveries = Consumer(NOTIFICATIONS_EMAIL_DELIVERIES, runtime.uow)
+    deliveries.on(DeliverEmail, on_deliver_email)
+    return [deliveries]

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+import notifications
+from aftersales_kit.messaging_tables import outbox_message
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.smtp_sink import SmtpSink
+from notifications import main, sender
+from notifications.settings import Settings
+
+MIGRATIONS = Path(notifications.__file__).parent / "migrations"
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
+    with SmtpSink(tmp_path_factory.mktemp("mail")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def settings(
+    infra: Infrastructure,
+    service_database: Callable[[str, Path | None], str],
+    broker_prefix: str,
+    sink: SmtpSink,
+) -> Settings:
+    return Settings(
+        database_url=service_database("notifications", MIGRATIONS),
+        amqp_url=infra.amqp_url,
+        broker_prefix=broker_prefix,
+        outbox_poll_seconds=0.05,
+        smtp_host=sink.host,
+        smtp_port=sink.port,
+        smtp_retry_delay_seconds=0.05,
+        smtp_timeout_seconds=5.0,
+    )
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = main.build_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def sender_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = sender.build_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+def runtime(api: FastAPI) -> ServiceRuntime:
+    runtime: ServiceRuntime = api.state.runtime
+    return runtime
+
+
+@pytest.fixture
+async def client(api: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api), base_url="http://notifications"
+    ) as client:
+        yield client
+
+
+async def poll(check: Callable[[], Awaitable[T | None]], within: float = 20.0) -> T:
+    """Ask ``check`` until it answers something truthy; fail after ``within`` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(0.05)
+
+
+async def outbox_payloads(
+    runtime: ServiceRuntime, routing_key: str, message_id: str | uuid.UUID
+) -> list[dict[str, Any]]:
+    """The payloads of ``routing_key`` events in the outbox about one message."""
+    async with runtime.sessionmaker() as session:
+        bodies = (
+            await session.scalars(
+                select(outbox_message.c.body).where(outbox_message.c.routing_key == routing_key)
+            )
+        ).all()
+    return [b["payload"] for b in bodies if b["payload"].get("message_id") == str(message_id)]

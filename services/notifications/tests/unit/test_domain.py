@@ -1,0 +1,144 @@
+"""Rendering, the channel decision and e-mail composition: pure, no I/O."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales_contracts.catalog import CommunicationMethod as M
+from aftersales_contracts.notifications import BlockReason, Channel, ChannelChoice, InlineContent
+from notifications.domain import (
+    Addressee,
+    Blocked,
+    MissingValues,
+    Rendered,
+    SendEmail,
+    compose_email,
+    decide,
+    html_to_text,
+    render_content,
+)
+
+EMAIL = Rendered(subject="Hi", body_html="<p>Hello</p>", body_text="Hello")
+
+
+def customer(
+    emails: tuple[str, ...] = ("a@example.com",),
+    allowed: tuple[M, ...] = (M.EMAIL,),
+    preferred: M | None = None,
+) -> Addressee:
+    return Addressee(emails=emails, allowed=frozenset(allowed), preferred=preferred)
+
+
+def test_values_are_escaped_in_html_only() -> None:
+    rendered = render_content(
+        InlineContent(
+            email_subject="For {{ name }}",
+            email_body="<p>Dear {{name}}</p>",
+            sms_text="Hi {{ name }}",
+        ),
+        {"name": "Ada & <Bob>"},
+    )
+    assert rendered.subject == "For Ada & <Bob>"
+    assert rendered.body_html == "<p>Dear Ada &amp; &lt;Bob&gt;</p>"
+    assert rendered.body_text == "Dear Ada & <Bob>"
+    assert rendered.sms_text == "Hi Ada & <Bob>"
+
+
+def test_a_line_break_in_a_value_cannot_reach_the_subject_header() -> None:
+    rendered = render_content(
+        InlineContent(email_subject="A {{ x }}", email_body="b"),
+        {"x": "1\r\nBcc: evil@example.com"},
+    )
+    assert rendered.subject == "A 1 Bcc: evil@example.com"
+
+
+def test_every_missing_value_is_named_once() -> None:
+    with pytest.raises(MissingValues) as raised:
+        render_content(
+            InlineContent(
+                email_subject="{{ a }} {{ b }}", email_body="{{ b }}", sms_text="{{ c }}"
+            ),
+            {"a": "1"},
+        )
+    assert raised.value.names == ["b", "c"]
+    assert "b, c" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("choice", "addressee", "expected"),
+    [
+        (ChannelChoice.AUTO, customer(), SendEmail(to=("a@example.com",))),
+        (
+            ChannelChoice.AUTO,
+            Addressee(emails=("x@example.com",)),
+            SendEmail(to=("x@example.com",)),
+        ),
+        (ChannelChoice.EMAIL, customer(), SendEmail(to=("a@example.com",))),
+        # Preferred SMS (allowed) wins over e-mail, and SMS is not set up yet.
+        (
+            ChannelChoice.AUTO,
+            customer(allowed=(M.EMAIL, M.SMS), preferred=M.SMS),
+            BlockReason.SMS_SETUP_MISSING,
+        ),
+        # Preferring a letter falls back to e-mail when e-mail is allowed.
+        (
+            ChannelChoice.AUTO,
+            customer(allowed=(M.EMAIL, M.LETTER), preferred=M.LETTER),
+            SendEmail(to=("a@example.com",)),
+        ),
+        (ChannelChoice.AUTO, customer(allowed=(M.LETTER,)), BlockReason.ALLOWED_METHODS),
+        (ChannelChoice.AUTO, customer(allowed=(M.SMS,)), BlockReason.ALLOWED_METHODS),
+        (ChannelChoice.EMAIL, customer(allowed=(M.SMS,)), BlockReason.ALLOWED_METHODS),
+        (ChannelChoice.SMS, customer(), BlockReason.ALLOWED_METHODS),
+        (ChannelChoice.SMS, customer(allowed=(M.SMS,)), BlockReason.SMS_SETUP_MISSING),
+        (ChannelChoice.AUTO, customer(emails=()), BlockReason.EMAIL_SETTINGS_MISSING),
+    ],
+)
+def test_channel_decision(
+    choice: ChannelChoice, addressee: Addressee, expected: SendEmail | BlockReason
+) -> None:
+    decision = decide(choice, addressee, EMAIL)
+    if isinstance(expected, SendEmail):
+        assert decision == expected
+    else:
+        assert isinstance(decision, Blocked)
+        assert decision.reason is expected
+        assert decision.detail
+
+
+def test_an_email_without_subject_or_body_is_nothing_to_send() -> None:
+    for rendered in (Rendered(body_html="<p>x</p>"), Rendered(subject="x"), Rendered()):
+        decision = decide(ChannelChoice.AUTO, customer(), rendered)
+        assert isinstance(decision, Blocked)
+        assert decision.reason is BlockReason.NOTHING_TO_SEND
+        assert decision.channel is Channel.EMAIL
+
+
+def test_html_to_text() -> None:
+    html = (
+        "<html><head><style>p{}</style></head><body><h1>Title</h1>"
+        "<p>One &amp; two</p><ul><li>a</li><li>b</li></ul>line<br>break</body></html>"
+    )
+    assert html_to_text(html) == "Title\n\nOne & two\n\n- a\n\n- b\n\nline\nbreak"
+
+
+def test_composed_email_has_text_and_html_with_the_footer() -> None:
+    email = compose_email(
+        message_id="m-1",
+        from_address="service@aftersales.local",
+        to=["a@example.com", "b@example.com"],
+        subject="Hi",
+        body_html="<p>Hello</p>",
+        body_text="Hello",
+        footer="Footer & more",
+    )
+    assert email["To"] == "a@example.com, b@example.com"
+    assert email["X-Aftersales-Message-ID"] == "m-1"
+    assert email.get_content_type() == "multipart/alternative"
+    text = email.get_body(("plain",))
+    html = email.get_body(("html",))
+    assert text is not None
+    assert html is not None
+    assert text.get_content().startswith("Hello\n\n--\nFooter & more")
+    assert "<p>Hello</p>" in html.get_content()
+    assert "Footer &amp; more" in html.get_content()
