@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 export AFTERSALES_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export AFTERSALES_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: install run demo test test-unit lint format asyncapi up down bench
+.PHONY: install run demo test lint format asyncapi up down bench
 
 $(UV):
 	python3 -m pip install --quiet uv
@@ -19,11 +19,17 @@ run: install
 demo:
 	$(UV) run --frozen python deploy/local/demo.py
 
-test: install
-	$(UV) run --frozen pytest libs services deploy/tests tests-e2e
+# One pytest run per test tree: each tree is a package named `tests` with its own conftest.
+TEST_TREES := libs/schedule/tests libs/kit/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e
 
-test-unit: install
-	$(UV) run --frozen pytest libs/schedule $(wildcard libs/*/tests/unit) $(wildcard services/*/tests/unit)
+test: install
+	@tally=$$(mktemp); export AFTERSALES_TEST_TALLY=$$tally; \
+	failed=""; for tree in $(TEST_TREES); do \
+	  echo "=== $$tree"; $(UV) run --frozen pytest $$tree || failed="$$failed $$tree"; \
+	done; \
+	python3 deploy/local/tally.py $$tally; \
+	rm -f $$tally; \
+	if [ -n "$$failed" ]; then echo "FAILED in:$$failed"; exit 1; fi
 
 lint: install
 	$(UV) run --frozen ruff check .

@@ -10,15 +10,22 @@ import pytest
 
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.smtp_sink import free_port
-from aftersales_testing.stack import SERVICES, Stack, StackConfig, environment, prepare_databases, drop_databases
+from aftersales_testing.stack import (
+    SERVICES,
+    Stack,
+    StackConfig,
+    drop_databases,
+    environment,
+    prepare_databases,
+)
 
 
 @pytest.fixture(scope="session")
 def stack(
     infra: Infrastructure, run_id: str, broker_prefix: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    import subprocess
     import os
+    import subprocess
 
     base = tmp_path_factory.mktemp("e2e")
     config = StackConfig(
@@ -30,12 +37,19 @@ def stack(
         smtp_port=free_port(),
         mail_dir=base / "mail",
         log_dir=base / "logs",
-        extra_env={"SCHEDULING_DISPATCH_INTERVAL_SECONDS": "0.2", "CATALOG_OUTBOX_POLL_SECONDS": "0.1"},
+        extra_env={
+            "SCHEDULING_DISPATCH_INTERVAL_SECONDS": "0.2",
+            "CATALOG_OUTBOX_POLL_SECONDS": "0.1",
+        },
     )
     prepare_databases(config)
     gateway = next(s for s in SERVICES if s.name == "gateway")
-    subprocess.run(["gateway", "seed-dev-user"], env=os.environ | environment(config, gateway),
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["gateway", "seed-dev-user"],
+        env=os.environ | environment(config, gateway),
+        check=True,
+        capture_output=True,
+    )
     stack = Stack(config)
     try:
         with stack.running(timeout=90):

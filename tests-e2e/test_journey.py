@@ -22,7 +22,9 @@ async def test_unauthenticated_requests_are_refused(gateway_url: str) -> None:
 
 
 @pytest.mark.parametrize("approval", ["automatic", "manual"])
-async def test_a_callout_is_sent_end_to_end(gateway_url: str, mail_dir: Path, approval: str) -> None:
+async def test_a_callout_is_sent_end_to_end(
+    gateway_url: str, mail_dir: Path, approval: str
+) -> None:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         await journey.login(client, "dev", "dev")
         result = await journey.run(client, approval=approval, timeout=60)

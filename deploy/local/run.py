@@ -34,7 +34,9 @@ def ensure_infrastructure(config: StackConfig) -> None:
         return
     if _docker_engine():
         print("Starting PostgreSQL and RabbitMQ with docker compose ...")
-        subprocess.run(["docker", "compose", "up", "-d", "postgres", "rabbitmq"], cwd=ROOT, check=True)
+        subprocess.run(
+            ["docker", "compose", "up", "-d", "postgres", "rabbitmq"], cwd=ROOT, check=True
+        )
         deadline = time.monotonic() + 90
         while check_infrastructure(config) is not None:
             if time.monotonic() > deadline:
@@ -69,13 +71,14 @@ def main() -> None:
     try:
         stack.start()
         stack.wait_ready(90)
+        gateway_url = config.url("gateway")
         print(
             "\nAftersales is up.\n"
-            f"  Public API (gateway):  {config.url('gateway')}   (OpenAPI: {config.url('gateway')}/docs)\n"
+            f"  Public API (gateway):  {gateway_url}   (OpenAPI: {gateway_url}/docs)\n"
             f"  Internal services:     "
             + ", ".join(f"{s.name} :{config.port(s)}" for s in SERVICES if s.name != "gateway")
             + "\n"
-            f"  Mail the customers get: {config.mail_dir}/*.eml (SMTP sink on :{config.smtp_port})\n"
+            f"  Customers' mail:       {config.mail_dir}/*.eml (SMTP sink :{config.smtp_port})\n"
             "  Try it:                make demo   (in another terminal)\n"
             "  Stop:                  Ctrl-C\n",
             flush=True,

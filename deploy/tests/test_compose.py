@@ -16,7 +16,9 @@ from aftersales_testing.stack import SERVICES, ServiceProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-DATABASES = set(re.findall(r"CREATE DATABASE (\w+);", (ROOT / "deploy/postgres/init.sql").read_text()))
+DATABASES = set(
+    re.findall(r"CREATE DATABASE (\w+);", (ROOT / "deploy/postgres/init.sql").read_text())
+)
 PACKAGE_OF = {"notifications-sender": "notifications"}
 
 
@@ -69,9 +71,7 @@ def test_every_database_is_migrated_before_its_service_starts(process: ServicePr
 
 
 def test_only_the_gateway_publishes_an_application_port() -> None:
-    published = {
-        name for name, s in COMPOSE["services"].items() if s.get("ports") and "build" in s
-    }
+    published = {name for name, s in COMPOSE["services"].items() if s.get("ports") and "build" in s}
     assert published == {"gateway"}
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
 from aftersales_kit import migrations
 
 HOW_TO_START = """\

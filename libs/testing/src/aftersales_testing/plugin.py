@@ -50,3 +50,20 @@ def service_database(
     yield make
     for name in created:
         infrastructure.drop_database(infra.postgres_url, name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Append this run's counts to ``$AFTERSALES_TEST_TALLY``: ``make test`` runs one pytest
+    per test tree and prints the sum at the end."""
+    import json
+    import os
+
+    tally = os.environ.get("AFTERSALES_TEST_TALLY")
+    if not tally:
+        return
+    counts = {
+        key: len(terminalreporter.stats.get(key, []))
+        for key in ("passed", "failed", "error", "skipped")
+    }
+    with open(tally, "a") as out:
+        out.write(json.dumps(counts) + "\n")

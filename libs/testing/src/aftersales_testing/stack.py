@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,18 +38,44 @@ class ServiceProcess:
 
 
 SERVICES: tuple[ServiceProcess, ...] = (
-    ServiceProcess("catalog", "catalog", "CATALOG_", 8001, database="catalog",
-                   migrations_package="catalog"),
-    ServiceProcess("servicetypes", "servicetypes", "SERVICETYPES_", 8002, database="servicetypes",
-                   migrations_package="servicetypes"),
-    ServiceProcess("scheduling", "scheduling", "SCHEDULING_", 8003, database="scheduling",
-                   migrations_package="scheduling"),
-    ServiceProcess("notifications", "notifications", "NOTIFICATIONS_", 8004,
-                   database="notifications", migrations_package="notifications"),
-    ServiceProcess("notifications-sender", "notifications-sender", "NOTIFICATIONS_", 8005,
-                   port_setting="SENDER_HTTP_PORT", database="notifications"),
-    ServiceProcess("gateway", "gateway", "GATEWAY_", 8000, database="gateway",
-                   migrations_package="gateway"),
+    ServiceProcess(
+        "catalog", "catalog", "CATALOG_", 8001, database="catalog", migrations_package="catalog"
+    ),
+    ServiceProcess(
+        "servicetypes",
+        "servicetypes",
+        "SERVICETYPES_",
+        8002,
+        database="servicetypes",
+        migrations_package="servicetypes",
+    ),
+    ServiceProcess(
+        "scheduling",
+        "scheduling",
+        "SCHEDULING_",
+        8003,
+        database="scheduling",
+        migrations_package="scheduling",
+    ),
+    ServiceProcess(
+        "notifications",
+        "notifications",
+        "NOTIFICATIONS_",
+        8004,
+        database="notifications",
+        migrations_package="notifications",
+    ),
+    ServiceProcess(
+        "notifications-sender",
+        "notifications-sender",
+        "NOTIFICATIONS_",
+        8005,
+        port_setting="SENDER_HTTP_PORT",
+        database="notifications",
+    ),
+    ServiceProcess(
+        "gateway", "gateway", "GATEWAY_", 8000, database="gateway", migrations_package="gateway"
+    ),
 )
 GATEWAY_UPSTREAMS = {
     "CATALOG_URL": "catalog",
@@ -85,7 +112,9 @@ class StackConfig:
 def answers(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
             return True
     except OSError:
         return False
@@ -130,7 +159,10 @@ def prepare_databases(config: StackConfig) -> None:
 def drop_databases(config: StackConfig) -> None:
     for name in {s.database for s in SERVICES if s.database}:
         asyncio.run(
-            _admin(config.postgres_url, f'DROP DATABASE IF EXISTS "{config.database_name(name)}" WITH (FORCE)')
+            _admin(
+                config.postgres_url,
+                f'DROP DATABASE IF EXISTS "{config.database_name(name)}" WITH (FORCE)',
+            )
         )
 
 
@@ -147,15 +179,16 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        output: int | object = subprocess.DEVNULL
+        # Without a log directory the processes share this terminal (``make run``).
+        output: IO[bytes] | None = None
         if self.config.log_dir is not None:
             self.config.log_dir.mkdir(parents=True, exist_ok=True)
             output = (self.config.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             argv,
             env=os.environ | env,
-            stdout=None if self.config.log_dir is None else output,  # type: ignore[arg-type]
-            stderr=subprocess.STDOUT if self.config.log_dir is not None else None,
+            stdout=output,
+            stderr=subprocess.STDOUT if output is not None else None,
             start_new_session=True,  # Ctrl-C reaches the stack, which stops them in order
         )
 
@@ -163,8 +196,17 @@ class Stack:
         self.config.mail_dir.mkdir(parents=True, exist_ok=True)
         self._spawn(
             "smtp-sink",
-            [sys.executable, "-m", "aftersales_testing.smtp_sink", "--host", "127.0.0.1",
-             "--port", str(self.config.smtp_port), "--dir", str(self.config.mail_dir)],
+            [
+                sys.executable,
+                "-m",
+                "aftersales_testing.smtp_sink",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.config.smtp_port),
+                "--dir",
+                str(self.config.mail_dir),
+            ],
             {},
         )
         for service in SERVICES:
@@ -214,7 +256,10 @@ def check_infrastructure(config: StackConfig) -> str | None:
     """None when PostgreSQL and RabbitMQ answer, else what to do about it."""
     missing = [
         name
-        for name, url, port in (("PostgreSQL", config.postgres_url, 5432), ("RabbitMQ", config.amqp_url, 5672))
+        for name, url, port in (
+            ("PostgreSQL", config.postgres_url, 5432),
+            ("RabbitMQ", config.amqp_url, 5672),
+        )
         if not answers(url, port)
     ]
     if not missing:

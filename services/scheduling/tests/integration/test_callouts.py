@@ -1,4 +1,4 @@
-"""Callouts from catalog and servicetypes events, through dispatch and results, on the real broker."""
+"""Callouts from upstream events, through dispatch and results, on the real broker."""
 
 from __future__ import annotations
 
