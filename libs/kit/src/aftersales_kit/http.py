@@ -10,12 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from aftersales_kit.problems import install_problem_handlers
+from aftersales_kit.problems import REQUEST_ID_HEADER, install_problem_handlers
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.telemetry import instrument_app
 from aftersales_kit.uow import UnitOfWork
-
-REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def create_app(

@@ -10,48 +10,117 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from faststream.rabbit import RabbitBroker
-from opentelemetry import propagate, trace
+import aio_pika
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aftersales_kit.broker import exchange
 from aftersales_kit.messaging_tables import outbox_message
 
 log = logging.getLogger(__name__)
-tracer = trace.get_tracer(__name__)
+
+
+class ConfirmingPublisher:
+    """A dedicated AMQP channel with publisher confirms, for the relay alone.
+
+    The relay publishes raw aio-pika messages rather than through FastStream: the rows are
+    already serialized envelopes with their trace headers, and FastStream's per-message
+    middleware and spans cost more than the publish itself (see bench/README.md).
+    """
+
+    def __init__(self, amqp_url: str) -> None:
+        self._url = amqp_url
+        self._connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self._channel: aio_pika.abc.AbstractChannel | None = None
+        self._exchanges: dict[str, aio_pika.abc.AbstractExchange] = {}
+        self._lock = asyncio.Lock()
+
+    async def _exchange(self, name: str) -> aio_pika.abc.AbstractExchange:
+        async with self._lock:
+            if self._connection is None:
+                self._connection = await aio_pika.connect_robust(self._url, timeout=10)
+            if self._channel is None or self._channel.is_closed:
+                # An unroutable message is returned and raises instead of being dropped.
+                self._channel = await self._connection.channel(
+                    publisher_confirms=True, on_return_raises=True
+                )
+                self._exchanges = {}
+            if name not in self._exchanges:
+                self._exchanges[name] = await self._channel.get_exchange(name, ensure=False)
+            return self._exchanges[name]
+
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        *,
+        message_id: str,
+        message_type: str,
+        correlation_id: str,
+        headers: dict[str, Any],
+        timeout: float,
+    ) -> None:
+        target = await self._exchange(exchange)
+        await target.publish(
+            aio_pika.Message(
+                body,
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=message_id,
+                type=message_type,
+                correlation_id=correlation_id,
+                headers=headers,
+            ),
+            routing_key=routing_key,
+            mandatory=True,
+            timeout=timeout,
+        )
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = None
+        self._channel = None
 
 
 class OutboxRelay:
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
-        broker: RabbitBroker,
+        amqp_url: str,
         *,
         prefix: str = "",
         batch_size: int = 100,
         poll_seconds: float = 0.5,
-        max_backoff_seconds: float = 30.0,
+        max_backoff_seconds: float = 5.0,
+        publish_timeout_seconds: float = 10.0,
         retention: timedelta = timedelta(days=7),
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._broker = broker
+        self._publisher = ConfirmingPublisher(amqp_url)
         self._prefix = prefix
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._max_backoff = max_backoff_seconds
+        self._publish_timeout = publish_timeout_seconds
         self._retention = retention
         # Set by a unit of work after it commits outbox rows: no need to wait for the poll.
         self.signal = asyncio.Event()
         self.healthy = True
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            await self._publisher.close()
+
+    async def _run(self) -> None:
         backoff = 0.1
         last_purge = datetime.min.replace(tzinfo=UTC)
         while True:
@@ -94,7 +163,13 @@ class OutboxRelay:
                 *(self._publish(row) for row in rows), return_exceptions=True
             )
             now = datetime.now(UTC)
-            confirmed = [row.id for row, r in zip(rows, results, strict=True) if r is None]
+            # A publish that returned was confirmed (Basic.Ack); a nack, a return of an
+            # unroutable message, a timeout or a lost connection raise instead.
+            confirmed = [
+                row.id
+                for row, r in zip(rows, results, strict=True)
+                if not isinstance(r, BaseException)
+            ]
             if confirmed:
                 await session.execute(
                     update(outbox_message)
@@ -119,25 +194,18 @@ class OutboxRelay:
             return len(confirmed), len(failures)
 
     async def _publish(self, row: Row[Any]) -> None:
-        stored: Mapping[str, str] = row.headers or {}
-        context = propagate.extract(stored)
-        with tracer.start_as_current_span(
-            f"{row.routing_key} relay", context=context, kind=trace.SpanKind.INTERNAL
-        ):
-            headers: dict[str, Any] = dict(stored)
-            propagate.inject(headers)
-            await self._broker.publish(
-                row.body,
-                exchange=exchange(row.exchange, self._prefix),
-                routing_key=row.routing_key,
-                persist=True,
-                mandatory=True,
-                message_id=str(row.message_id),
-                message_type=row.message_type,
-                correlation_id=str(row.body.get("correlation_id") or row.message_id),
-                headers=headers,
-                content_type="application/json",
-            )
+        # The stored headers carry the traceparent of the transaction that wrote the row;
+        # the consumer's span continues that trace.
+        await self._publisher.publish(
+            self._prefix + row.exchange,
+            row.routing_key,
+            json.dumps(row.body, separators=(",", ":")).encode(),
+            message_id=str(row.message_id),
+            message_type=row.message_type,
+            correlation_id=str(row.body.get("correlation_id") or row.message_id),
+            headers=dict(row.headers or {}),
+            timeout=self._publish_timeout,
+        )
 
     async def _purge(self) -> None:
         cutoff = datetime.now(UTC) - self._retention

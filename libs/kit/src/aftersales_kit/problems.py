@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class Problem(Exception):
@@ -69,7 +70,12 @@ def problem_response(
     if request_id:
         body["request_id"] = request_id
     body.update({k: v for k, v in extensions.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    if request_id:
+        # An unhandled error is answered outside the request-id middleware, so the
+        # header it would have added is set here: a 500 carries it like any response.
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
 
 
 def _field_path(location: tuple[Any, ...] | list[Any]) -> str:

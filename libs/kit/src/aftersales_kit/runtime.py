@@ -45,7 +45,7 @@ class ServiceRuntime:
         self.broker = create_broker(settings.amqp_url, prefetch_count=settings.prefetch_count)
         self.relay = OutboxRelay(
             self.sessionmaker,
-            self.broker,
+            settings.amqp_url,
             prefix=settings.broker_prefix,
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from aftersales_contracts.topology import QueueSpec
 from aftersales_kit import migrations
 
 HOW_TO_START = """\
@@ -117,3 +118,26 @@ def drop_database(server_url: str, name: str) -> None:
 
 def new_run_id() -> str:
     return uuid.uuid4().hex[:8]
+
+
+async def delete_topology(amqp_url: str, prefix: str, extra: tuple[QueueSpec, ...] = ()) -> None:
+    """Delete every queue, dead-letter queue and exchange of the topology under ``prefix``."""
+    import aio_pika
+
+    from aftersales_contracts.topology import (
+        ALL_QUEUES,
+        COMMANDS_EXCHANGE,
+        DEAD_LETTER_EXCHANGE,
+        EVENTS_EXCHANGE,
+    )
+
+    connection = await aio_pika.connect(amqp_url, timeout=10)
+    try:
+        channel = await connection.channel()
+        for spec in (*ALL_QUEUES, *extra):
+            for name in (spec.name, spec.dead_letter_name):
+                await channel.queue_delete(prefix + name)
+        for name in (EVENTS_EXCHANGE, COMMANDS_EXCHANGE, DEAD_LETTER_EXCHANGE):
+            await channel.exchange_delete(prefix + name)
+    finally:
+        await connection.close()

@@ -6,6 +6,7 @@ service's conftest; ``broker_prefix`` keeps this run's exchanges and queues apar
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,8 +31,12 @@ def infra() -> Iterator[Infrastructure]:
 
 
 @pytest.fixture(scope="session")
-def broker_prefix(run_id: str) -> str:
-    return f"test-{run_id}."
+def broker_prefix(run_id: str, infra: Infrastructure) -> Iterator[str]:
+    """This run's prefix; its queues and exchanges are deleted when the run ends, so
+    quorum queues (each a Raft group on the broker) do not pile up run after run."""
+    prefix = f"test-{run_id}."
+    yield prefix
+    asyncio.run(infrastructure.delete_topology(infra.amqp_url, prefix))
 
 
 @pytest.fixture(scope="session")

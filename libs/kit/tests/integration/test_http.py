@@ -1,0 +1,94 @@
+"""The app factory: readiness against real dependencies, and errors as problem details."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+
+from aftersales_kit.http import create_app
+from aftersales_kit.problems import PROBLEM_JSON, Problem
+
+from ..conftest import RuntimeFactory
+
+router = APIRouter()
+
+
+@router.get("/boom")
+async def boom() -> None:
+    raise RuntimeError("a bug, not bad input")
+
+
+@router.get("/taken")
+async def taken() -> None:
+    raise Problem("That name is taken.", status=409, title="Conflict", field="name")
+
+
+@router.get("/items")
+async def items(limit: int) -> dict[str, int]:
+    return {"limit": limit}
+
+
+@pytest.fixture
+async def client(make_runtime: RuntimeFactory) -> AsyncIterator[httpx.AsyncClient]:
+    app: FastAPI = create_app(make_runtime(), title="kit-test", routers=[router])
+    # Starlette re-raises an unhandled exception after its 500 handler has answered, for
+    # the server to log; the transport must not turn that into a test failure.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://kit") as client,
+    ):
+        yield client
+
+
+async def test_ready_with_database_and_broker_up(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] is True
+    assert body["checks"]["broker"] is True
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_an_unhandled_error_is_a_500_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/boom", headers={"X-Request-ID": "req-1"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["status"] == 500
+    assert body["instance"] == "/boom"
+    # The request id ties the answer to the server's log of the failure.
+    assert body["request_id"] == "req-1"
+    assert response.headers["X-Request-ID"] == "req-1"
+    # Internals stay internal.
+    assert "a bug" not in response.text
+
+
+async def test_a_problem_keeps_its_status_and_field(client: httpx.AsyncClient) -> None:
+    response = await client.get("/taken", headers={"X-Request-ID": "req-2"})
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["X-Request-ID"] == "req-2"
+    body = response.json()
+    assert body["field"] == "name"
+    assert body["detail"] == "That name is taken."
+    assert body["title"] == "Conflict"
+    assert body["request_id"] == "req-2"
+
+
+async def test_an_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM_JSON
+
+
+async def test_bad_input_is_a_422_naming_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.get("/items", params={"limit": "many"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["field"] == "query.limit"
+    assert (await client.get("/items", params={"limit": "3"})).json() == {"limit": 3}

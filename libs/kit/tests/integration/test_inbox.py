@@ -1,0 +1,191 @@
+"""Consumers against the real broker and database: idempotence and dead-lettering."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import aio_pika
+from sqlalchemy import func, select
+
+from aftersales_contracts.envelope import Envelope, Message
+from aftersales_contracts.topology import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, QueueSpec
+from aftersales_kit.inbox import Consumer
+from aftersales_kit.messaging_tables import inbox_message
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_kit.uow import UnitOfWork
+
+from ..conftest import RuntimeFactory
+from ..support import eventually, handler_effect, queue_depth
+
+
+class Happened(Message):
+    TYPE = "kit_test.thing.happened"
+
+    note: str
+
+
+DEDUPE = QueueSpec("kit-test.dedupe", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
+POISON = QueueSpec("kit-test.poison", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
+MALFORMED = QueueSpec("kit-test.malformed", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
+
+
+class CountingConsumer(Consumer):
+    """The kit's consumer, counting the deliveries it finished (acked) and raised on."""
+
+    def __init__(self, queue: QueueSpec, runtime: ServiceRuntime) -> None:
+        super().__init__(queue, runtime.uow)
+        self.finished = 0
+        self.raised = 0
+
+    async def __call__(self, body: dict[str, Any]) -> None:
+        try:
+            await super().__call__(body)
+        except BaseException:
+            self.raised += 1
+            raise
+        self.finished += 1
+
+
+async def record(uow: UnitOfWork, envelope: Envelope[Happened]) -> None:
+    if envelope.payload.note == "poison":
+        raise RuntimeError("this message can never be handled")
+    await uow.session.execute(
+        handler_effect.insert().values(
+            message_id=envelope.message_id, consumer="kit-test", note=envelope.payload.note
+        )
+    )
+
+
+async def publish_raw(
+    amqp: aio_pika.abc.AbstractConnection, prefix: str, body: dict[str, Any], message_id: str
+) -> None:
+    """Publish as an outside producer would: persistent, confirmed, unroutable raises."""
+    channel = await amqp.channel(publisher_confirms=True, on_return_raises=True)
+    async with channel:
+        exchange = await channel.get_exchange(prefix + EVENTS_EXCHANGE, ensure=False)
+        await exchange.publish(
+            aio_pika.Message(
+                json.dumps(body).encode(),
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=message_id,
+            ),
+            routing_key=Happened.TYPE,
+            mandatory=True,
+        )
+
+
+async def effects(runtime: ServiceRuntime, note: str) -> int:
+    async with runtime.sessionmaker() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(handler_effect).where(handler_effect.c.note == note)
+        )
+    return int(count or 0)
+
+
+async def start_consuming(
+    make_runtime: RuntimeFactory, spec: QueueSpec
+) -> tuple[ServiceRuntime, CountingConsumer]:
+    runtime = make_runtime(spec)
+    consumer = CountingConsumer(spec, runtime)
+    consumer.on(Happened, record)
+    runtime.add_consumer(consumer)
+    await runtime.start()
+    return runtime, consumer
+
+
+async def test_a_message_delivered_twice_is_applied_once(
+    make_runtime: RuntimeFactory, amqp: aio_pika.abc.AbstractConnection, broker_prefix: str
+) -> None:
+    runtime, consumer = await start_consuming(make_runtime, DEDUPE)
+    note = f"twice-{uuid.uuid4().hex}"
+    envelope = Envelope.wrap(Happened(note=note))
+
+    # The same envelope (same message_id) twice, as a producer retrying after a lost
+    # confirm would send it.
+    for _ in range(2):
+        await publish_raw(amqp, broker_prefix, envelope.to_json_dict(), str(envelope.message_id))
+
+    await eventually(lambda: _value(consumer.finished), lambda n: n >= 2, what="two deliveries")
+    assert consumer.finished == 2
+    assert consumer.raised == 0
+    assert await effects(runtime, note) == 1
+    async with runtime.sessionmaker() as session:
+        marks = (
+            await session.execute(
+                select(inbox_message.c.consumer, inbox_message.c.message_type).where(
+                    inbox_message.c.message_id == envelope.message_id
+                )
+            )
+        ).all()
+    assert [tuple(m) for m in marks] == [(DEDUPE.name, Happened.TYPE)]
+
+    # Stopping the consumer returns any unacknowledged delivery to the queue, so an
+    # empty queue afterwards means both deliveries were acknowledged.
+    await runtime.stop()
+    channel = await amqp.channel()
+    assert await queue_depth(channel, broker_prefix + DEDUPE.name) == 0
+    assert await queue_depth(channel, broker_prefix + DEDUPE.dead_letter_name) == 0
+
+
+async def test_a_poison_message_is_dead_lettered_and_does_not_block_the_queue(
+    make_runtime: RuntimeFactory, amqp: aio_pika.abc.AbstractConnection, broker_prefix: str
+) -> None:
+    runtime, consumer = await start_consuming(make_runtime, POISON)
+    poison = Envelope.wrap(Happened(note="poison"))
+    good = Envelope.wrap(Happened(note=f"good-{uuid.uuid4().hex}"))
+    await publish_raw(amqp, broker_prefix, poison.to_json_dict(), str(poison.message_id))
+    await publish_raw(amqp, broker_prefix, good.to_json_dict(), str(good.message_id))
+
+    await eventually(lambda: effects(runtime, good.payload.note), lambda n: n == 1, what="good")
+    channel = await amqp.channel()
+    dlq = broker_prefix + POISON.dead_letter_name
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+
+    # The first delivery plus redeliveries up to the limit, then the broker gave up.
+    assert consumer.raised == 5 + 1
+    assert consumer.finished == 1
+    assert await effects(runtime, "poison") == 0
+
+    dead = await (await channel.get_queue(dlq)).get(timeout=10)
+    assert dead is not None
+    assert dead.message_id == str(poison.message_id)
+    assert dead.exchange == broker_prefix + DEAD_LETTER_EXCHANGE
+    assert dead.routing_key == broker_prefix + POISON.name
+    assert json.loads(dead.body)["payload"]["note"] == "poison"
+    death = dead.headers["x-death"][0]  # type: ignore[index]
+    assert death["reason"] == "delivery_limit"  # type: ignore[index,call-overload]
+    assert death["queue"] == broker_prefix + POISON.name  # type: ignore[index,call-overload]
+    await dead.ack()
+    await runtime.stop()
+    assert await queue_depth(channel, broker_prefix + POISON.name) == 0
+
+
+async def test_a_malformed_message_is_dead_lettered_at_once(
+    make_runtime: RuntimeFactory, amqp: aio_pika.abc.AbstractConnection, broker_prefix: str
+) -> None:
+    runtime, consumer = await start_consuming(make_runtime, MALFORMED)
+    good = Envelope.wrap(Happened(note=f"after-bad-{uuid.uuid4().hex}"))
+    bad = good.to_json_dict() | {"message_id": str(uuid.uuid4()), "payload": {"note": 42}}
+    del bad["schema_version"]
+    await publish_raw(amqp, broker_prefix, bad, bad["message_id"])
+    await publish_raw(amqp, broker_prefix, good.to_json_dict(), str(good.message_id))
+
+    await eventually(lambda: effects(runtime, good.payload.note), lambda n: n == 1, what="good")
+    channel = await amqp.channel()
+    dlq = broker_prefix + MALFORMED.dead_letter_name
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+    # Rejected on its first delivery: no retries spent on what can never validate.
+    assert consumer.raised == 1
+    dead = await (await channel.get_queue(dlq)).get(timeout=10)
+    assert dead is not None
+    assert dead.message_id == bad["message_id"]
+    death = dead.headers["x-death"][0]  # type: ignore[index]
+    assert death["reason"] == "rejected"  # type: ignore[index,call-overload]
+    await dead.ack()
+
+
+async def _value(n: int) -> int:
+    return n
