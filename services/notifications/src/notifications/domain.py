@@ -33,6 +33,21 @@ class MissingValues(ValueError):
         super().__init__(f"no value for placeholder(s): {', '.join(self.names)}")
 
 
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def _body_html(body: str, values: Mapping[str, str]) -> str:
+    """A body with HTML tags is HTML (values escaped into it); one without is plain text,
+    whose blank lines become paragraphs and line breaks ``<br>``, as its writer meant."""
+    if _TAG.search(body):
+        return placeholders.render(body, values, escape=html.escape)
+    text = placeholders.render(body, values)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "\n".join(
+        "<p>" + html.escape(p.strip()).replace("\n", "<br>") + "</p>" for p in paragraphs
+    )
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str | None = None
@@ -58,11 +73,7 @@ def render_content(content: InlineContent, values: Mapping[str, str]) -> Rendere
     if missing:
         raise MissingValues(list(dict.fromkeys(missing)))
     subject = placeholders.render(content.email_subject, values) if content.email_subject else None
-    body_html = (
-        placeholders.render(content.email_body, values, escape=html.escape)
-        if content.email_body
-        else None
-    )
+    body_html = _body_html(content.email_body, values) if content.email_body else None
     return Rendered(
         # A header cannot hold a line break: a value with one must not forge headers.
         subject=" ".join(subject.split()) if subject is not None else None,

@@ -142,3 +142,21 @@ def test_composed_email_has_text_and_html_with_the_footer() -> None:
     assert text.get_content().startswith("Hello\n\n--\nFooter & more")
     assert "<p>Hello</p>" in html.get_content()
     assert "Footer &amp; more" in html.get_content()
+
+
+def test_a_plain_text_body_keeps_its_paragraphs_and_line_breaks_in_html() -> None:
+    rendered = render_content(
+        InlineContent(email_subject="S", email_body="Dear {{ name }},\n\nline one\nline two\n"),
+        {"name": "A & B <x>"},
+    )
+    assert rendered.body_html == (
+        "<p>Dear A &amp; B &lt;x&gt;,</p>\n<p>line one<br>line two</p>"
+    )
+    assert rendered.body_text == "Dear A & B <x>,\n\nline one\nline two"
+
+
+def test_an_html_body_is_left_as_written() -> None:
+    rendered = render_content(
+        InlineContent(email_subject="S", email_body="<p>Hi {{ name }}</p>"), {"name": "<b>"}
+    )
+    assert rendered.body_html == "<p>Hi &lt;b&gt;</p>"
