@@ -149,9 +149,7 @@ def test_a_plain_text_body_keeps_its_paragraphs_and_line_breaks_in_html() -> Non
         InlineContent(email_subject="S", email_body="Dear {{ name }},\n\nline one\nline two\n"),
         {"name": "A & B <x>"},
     )
-    assert rendered.body_html == (
-        "<p>Dear A &amp; B &lt;x&gt;,</p>\n<p>line one<br>line two</p>"
-    )
+    assert rendered.body_html == ("<p>Dear A &amp; B &lt;x&gt;,</p>\n<p>line one<br>line two</p>")
     assert rendered.body_text == "Dear A & B <x>,\n\nline one\nline two"
 
 
