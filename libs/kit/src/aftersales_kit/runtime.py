@@ -124,6 +124,24 @@ class ServiceRuntime:
             except Exception:
                 checks["broker"] = False
         # A consumer lost in a reconnect must make the process unready, not silently idle.
-        checks["consumers"] = all(getattr(s, "running", False) for s in self._subscribers)
+        checks["consumers"] = all(_consuming(s) for s in self._subscribers)
         checks["background"] = all(not t.done() for t in self._tasks.values())
         return checks
+
+
+def _consuming(subscriber: Any) -> bool:
+    """Whether a subscriber still has a consumer on an open channel.
+
+    FastStream's ``running`` flag stays true when a reconnect loses the consumer; the
+    queue object and its channel tell the truth. (FastStream keeps them private; this
+    is the one place that reads them.)
+    """
+    if not getattr(subscriber, "running", False):
+        return False
+    queue = getattr(subscriber, "_queue_obj", None)
+    if queue is None or getattr(subscriber, "_consumer_tag", None) is None:
+        return False
+    try:
+        return not queue.channel.is_closed
+    except Exception:  # aio-pika raises when the channel is gone
+        return False
