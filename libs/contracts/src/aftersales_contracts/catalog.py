@@ -11,7 +11,7 @@ import enum
 import uuid
 from datetime import date
 
-from pydantic import EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from aftersales_contracts.envelope import Message
 
@@ -22,6 +22,26 @@ class CommunicationMethod(enum.StrEnum):
     LETTER = "letter"
 
 
+class CustomerKind(enum.StrEnum):
+    COMPANY = "company"
+    PERSON = "person"
+
+
+class Contact(BaseModel):
+    """A contact person of a customer, and which documents they receive."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    contact_id: uuid.UUID
+    name: str
+    email: EmailStr | None = None
+    mobile: str | None = None
+    role: str | None = None
+    send_service_protocol: bool = False
+    send_work_order: bool = False
+    receive_booking_confirmations: bool = False
+
+
 class ProductRegistered(Message):
     TYPE = "catalog.product.registered"
 
@@ -29,6 +49,16 @@ class ProductRegistered(Message):
     version: int
     product_number: str
     name: str
+    # Added with catalog phase 1; defaulted so that older snapshots still parse.
+    translations: dict[str, str] = Field(default_factory=dict)
+    product_group: str | None = None
+    active: bool = True
+
+
+class ProductChanged(ProductRegistered):
+    """The full product snapshot after any change (the same shape as its registration)."""
+
+    TYPE = "catalog.product.changed"
 
 
 class CustomerRegistered(Message):
@@ -43,6 +73,39 @@ class CustomerRegistered(Message):
     allowed_methods: list[CommunicationMethod]
     preferred_method: CommunicationMethod | None
     language: str
+    # Added with catalog phase 1; defaulted so that older snapshots still parse.
+    kind: CustomerKind = CustomerKind.COMPANY
+    time_zone: str | None = None
+    active: bool = True
+    contacts: list[Contact] = Field(default_factory=list)
+
+
+class CustomerChanged(CustomerRegistered):
+    """The full customer snapshot after any change, contacts and communication settings
+    included (the same shape as its registration, so projections handle both alike)."""
+
+    TYPE = "catalog.customer.changed"
+
+
+class CustomerDeactivated(Message):
+    TYPE = "catalog.customer.deactivated"
+
+    customer_id: uuid.UUID
+    version: int
+    customer_number: str
+
+
+class OrgUnitChanged(Message):
+    """An org unit's snapshot after it was created or changed."""
+
+    TYPE = "catalog.org_unit.changed"
+
+    org_unit_id: uuid.UUID
+    version: int
+    code: str
+    name: str
+    time_zone: str
+    parent_id: uuid.UUID | None
 
 
 class SerialItemRegistered(Message):

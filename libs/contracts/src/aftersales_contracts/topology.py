@@ -48,7 +48,11 @@ class QueueSpec:
 SCHEDULING_CATALOG_EVENTS = QueueSpec(
     "scheduling.catalog-events",
     EVENTS_EXCHANGE,
-    (catalog.CustomerRegistered.TYPE, catalog.SerialItemRegistered.TYPE),
+    (
+        catalog.CustomerRegistered.TYPE,
+        catalog.CustomerChanged.TYPE,
+        catalog.SerialItemRegistered.TYPE,
+    ),
 )
 SCHEDULING_SERVICE_TYPE_EVENTS = QueueSpec(
     "scheduling.service-type-events",
@@ -67,7 +71,7 @@ SCHEDULING_NOTIFICATION_RESULTS = QueueSpec(
 NOTIFICATIONS_CATALOG_EVENTS = QueueSpec(
     "notifications.catalog-events",
     EVENTS_EXCHANGE,
-    (catalog.CustomerRegistered.TYPE,),
+    (catalog.CustomerRegistered.TYPE, catalog.CustomerChanged.TYPE),
 )
 NOTIFICATIONS_SEND_REQUESTS = QueueSpec(
     "notifications.send-requests",

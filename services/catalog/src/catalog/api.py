@@ -1,45 +1,303 @@
-"""Catalog's HTTP routes: parse, call a use case, answer."""
+"""Catalog's HTTP routes: parse, call a use case, answer.
+
+Versioned resources answer with ``ETag: "<version>"``; their updates require it back in
+``If-Match`` (428 without, 412 when stale), so two editors never overwrite each other.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Query, Response, status
 
+from aftersales_contracts.catalog import CustomerKind
 from aftersales_kit.http import UnitOfWorkDep
 from catalog import handlers
+from catalog.domain import etag
 from catalog.schemas import (
+    ContactIn,
+    ContactOut,
+    CustomerFields,
     CustomerIn,
     CustomerOut,
+    CustomerPatch,
+    OrgUnitFields,
+    OrgUnitIn,
+    OrgUnitOut,
+    Page,
+    ProductFields,
     ProductIn,
     ProductOut,
+    ProductPatch,
     SerialItemIn,
     SerialItemOut,
 )
 
 products = APIRouter(prefix="/products", tags=["products"])
 customers = APIRouter(prefix="/customers", tags=["customers"])
+org_units = APIRouter(prefix="/org-units", tags=["org units"])
 serial_items = APIRouter(prefix="/serial-items", tags=["serial items"])
+
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+Cursor = Annotated[str | None, Query(max_length=500)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def _required(if_match: str | None) -> int | None:
+    return handlers.expected_version(if_match, required=True)
+
+
+def _optional(if_match: str | None) -> int | None:
+    return handlers.expected_version(if_match, required=False)
+
+
+# --- products ------------------------------------------------------------------------
 
 
 @products.post("", status_code=status.HTTP_201_CREATED)
-async def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
-    return await handlers.register_product(body, uow)
+async def create_product(body: ProductIn, uow: UnitOfWorkDep, response: Response) -> ProductOut:
+    out = await handlers.register_product(body, uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@products.get("")
+async def list_products(
+    uow: UnitOfWorkDep,
+    active: bool | None = None,
+    product_group: Annotated[str | None, Query(max_length=100)] = None,
+    product_number: Annotated[str | None, Query(max_length=100)] = None,
+    sort: str = "product_number",
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[ProductOut]:
+    items, next_cursor = await handlers.list_products(
+        uow,
+        active=active,
+        product_group=product_group,
+        number_prefix=product_number,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page[ProductOut](items=items, next_cursor=next_cursor)
 
 
 @products.get("/{product_id}")
-async def get_product(product_id: uuid.UUID, uow: UnitOfWorkDep) -> ProductOut:
-    return ProductOut.model_validate(await handlers.get_row(uow, "product", product_id))
+async def get_product(product_id: uuid.UUID, uow: UnitOfWorkDep, response: Response) -> ProductOut:
+    out = await handlers.get_product(uow, product_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@products.put("/{product_id}")
+async def replace_product(
+    product_id: uuid.UUID,
+    body: ProductFields,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProductOut:
+    out = await handlers.update_product(product_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@products.patch("/{product_id}")
+async def patch_product(
+    product_id: uuid.UUID,
+    body: ProductPatch,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProductOut:
+    out = await handlers.update_product(product_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@products.post("/{product_id}/deactivate")
+async def deactivate_product(
+    product_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
+) -> ProductOut:
+    out = await handlers.deactivate_product(product_id, _optional(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+# --- customers -----------------------------------------------------------------------
 
 
 @customers.post("", status_code=status.HTTP_201_CREATED)
-async def create_customer(body: CustomerIn, uow: UnitOfWorkDep) -> CustomerOut:
-    return await handlers.register_customer(body, uow)
+async def create_customer(body: CustomerIn, uow: UnitOfWorkDep, response: Response) -> CustomerOut:
+    out = await handlers.register_customer(body, uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@customers.get("")
+async def list_customers(
+    uow: UnitOfWorkDep,
+    active: bool | None = None,
+    kind: CustomerKind | None = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    sort: str = "customer_number",
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[CustomerOut]:
+    items, next_cursor = await handlers.list_customers(
+        uow,
+        active=active,
+        kind=kind,
+        name_contains=name,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page[CustomerOut](items=items, next_cursor=next_cursor)
 
 
 @customers.get("/{customer_id}")
-async def get_customer(customer_id: uuid.UUID, uow: UnitOfWorkDep) -> CustomerOut:
-    return CustomerOut.model_validate(await handlers.get_row(uow, "customer", customer_id))
+async def get_customer(
+    customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
+) -> CustomerOut:
+    out = await handlers.get_customer(uow, customer_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@customers.put("/{customer_id}")
+async def replace_customer(
+    customer_id: uuid.UUID,
+    body: CustomerFields,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CustomerOut:
+    out = await handlers.update_customer(customer_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@customers.patch("/{customer_id}")
+async def patch_customer(
+    customer_id: uuid.UUID,
+    body: CustomerPatch,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CustomerOut:
+    out = await handlers.update_customer(customer_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@customers.post("/{customer_id}/deactivate")
+async def deactivate_customer(
+    customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
+) -> CustomerOut:
+    out = await handlers.deactivate_customer(customer_id, _optional(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@customers.get("/{customer_id}/contacts")
+async def list_contacts(customer_id: uuid.UUID, uow: UnitOfWorkDep) -> list[ContactOut]:
+    return await handlers.list_contacts(uow, customer_id)
+
+
+@customers.post("/{customer_id}/contacts", status_code=status.HTTP_201_CREATED)
+async def add_contact(
+    customer_id: uuid.UUID,
+    body: ContactIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ContactOut:
+    contact, version = await handlers.add_contact(customer_id, body, _optional(if_match), uow)
+    response.headers["ETag"] = etag(version)  # the customer's new version
+    return contact
+
+
+@customers.get("/{customer_id}/contacts/{contact_id}")
+async def get_contact(
+    customer_id: uuid.UUID, contact_id: uuid.UUID, uow: UnitOfWorkDep
+) -> ContactOut:
+    return await handlers.get_contact(uow, customer_id, contact_id)
+
+
+@customers.put("/{customer_id}/contacts/{contact_id}")
+async def replace_contact(
+    customer_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    body: ContactIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ContactOut:
+    contact, version = await handlers.replace_contact(
+        customer_id, contact_id, body, _optional(if_match), uow
+    )
+    response.headers["ETag"] = etag(version)
+    return contact
+
+
+@customers.delete("/{customer_id}/contacts/{contact_id}", status_code=204)
+async def remove_contact(
+    customer_id: uuid.UUID, contact_id: uuid.UUID, uow: UnitOfWorkDep, if_match: IfMatch = None
+) -> Response:
+    version = await handlers.remove_contact(customer_id, contact_id, _optional(if_match), uow)
+    return Response(status_code=204, headers={"ETag": etag(version)})
+
+
+# --- org units -----------------------------------------------------------------------
+
+
+@org_units.post("", status_code=status.HTTP_201_CREATED)
+async def create_org_unit(body: OrgUnitIn, uow: UnitOfWorkDep, response: Response) -> OrgUnitOut:
+    out = await handlers.create_org_unit(body, uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@org_units.get("")
+async def list_org_units(
+    uow: UnitOfWorkDep,
+    parent_id: uuid.UUID | None = None,
+    sort: str = "code",
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[OrgUnitOut]:
+    items, next_cursor = await handlers.list_org_units(
+        uow, parent_id=parent_id, sort=sort, cursor=cursor, limit=limit
+    )
+    return Page[OrgUnitOut](items=items, next_cursor=next_cursor)
+
+
+@org_units.get("/{org_unit_id}")
+async def get_org_unit(
+    org_unit_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
+) -> OrgUnitOut:
+    out = await handlers.get_org_unit(uow, org_unit_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@org_units.put("/{org_unit_id}")
+async def replace_org_unit(
+    org_unit_id: uuid.UUID,
+    body: OrgUnitFields,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OrgUnitOut:
+    out = await handlers.update_org_unit(org_unit_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+# --- serial items --------------------------------------------------------------------
 
 
 @serial_items.post("", status_code=status.HTTP_201_CREATED)
@@ -52,4 +310,4 @@ async def get_serial_item(serial_item_id: uuid.UUID, uow: UnitOfWorkDep) -> Seri
     return SerialItemOut.model_validate(await handlers.get_row(uow, "serial_item", serial_item_id))
 
 
-routers = [products, customers, serial_items]
+routers = [products, customers, org_units, serial_items]

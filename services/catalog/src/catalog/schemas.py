@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from aftersales_contracts.catalog import CommunicationMethod
-from catalog.domain import check_preferred_method, normalize_mobile
+from aftersales_contracts.catalog import CommunicationMethod, CustomerKind
+from catalog.domain import (
+    check_locale,
+    check_preferred_method,
+    check_time_zone,
+    normalize_mobile,
+)
+
+T = TypeVar("T")
 
 Code = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
 
@@ -17,20 +25,54 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ProductIn(_In):
-    product_number: str = Code
+Group = Field(default=None, min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
+
+
+def _translations(translations: dict[str, str]) -> dict[str, str]:
+    for locale, text in translations.items():
+        check_locale(locale)
+        if not text.strip() or len(text) > 200:
+            raise ValueError(f"the {locale!r} name must be 1 to 200 characters")
+    return translations
+
+
+class ProductFields(_In):
+    """What an update may set: everything but the product number."""
+
     name: str = Field(min_length=1, max_length=200)
+    translations: dict[str, str] = Field(default_factory=dict, max_length=50)
+    product_group: str | None = Group
+
+    _locales = field_validator("translations")(_translations)
+
+
+class ProductIn(ProductFields):
+    product_number: str = Code
+
+
+class ProductPatch(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    translations: dict[str, str] | None = Field(default=None, max_length=50)
+    product_group: str | None = Group
 
 
 class ProductOut(BaseModel):
     id: uuid.UUID
     product_number: str
     name: str
+    translations: dict[str, str]
+    product_group: str | None
+    active: bool
     version: int
 
 
-class CustomerIn(_In):
-    customer_number: str = Code
+def _time_zone(name: str | None) -> str | None:
+    return None if name is None else check_time_zone(name)
+
+
+class CustomerFields(_In):
+    """What an update may set: everything but the customer number."""
+
     name: str = Field(min_length=1, max_length=200)
     emails: list[EmailStr] = Field(default_factory=list, max_length=10)
     mobiles: list[str] = Field(default_factory=list, max_length=10)
@@ -39,6 +81,10 @@ class CustomerIn(_In):
     )
     preferred_method: CommunicationMethod | None = None
     language: str = Field(default="en", min_length=2, max_length=10)
+    kind: CustomerKind = CustomerKind.COMPANY
+    time_zone: str | None = Field(default=None, max_length=64)
+
+    _zone = field_validator("time_zone")(_time_zone)
 
     @field_validator("mobiles")
     @classmethod
@@ -46,9 +92,53 @@ class CustomerIn(_In):
         return [normalize_mobile(m) for m in mobiles]
 
     @model_validator(mode="after")
-    def _preferred_allowed(self) -> CustomerIn:
+    def _preferred_allowed(self) -> CustomerFields:
         check_preferred_method(self.allowed_methods, self.preferred_method)
         return self
+
+
+class CustomerIn(CustomerFields):
+    customer_number: str = Code
+
+
+class CustomerPatch(_In):
+    """A partial update; the merged result is checked like a full one."""
+
+    name: str | None = None
+    emails: list[str] | None = None
+    mobiles: list[str] | None = None
+    allowed_methods: list[str] | None = None
+    preferred_method: str | None = None
+    language: str | None = None
+    kind: str | None = None
+    time_zone: str | None = None
+
+
+class ContactIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    mobile: str | None = None
+    role: str | None = Field(default=None, min_length=1, max_length=100)
+    send_service_protocol: bool = False
+    send_work_order: bool = False
+    receive_booking_confirmations: bool = False
+
+    @field_validator("mobile")
+    @classmethod
+    def _e164(cls, mobile: str | None) -> str | None:
+        return None if mobile is None else normalize_mobile(mobile)
+
+
+class ContactOut(BaseModel):
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    name: str
+    email: str | None
+    mobile: str | None
+    role: str | None
+    send_service_protocol: bool
+    send_work_order: bool
+    receive_booking_confirmations: bool
 
 
 class CustomerOut(BaseModel):
@@ -60,6 +150,10 @@ class CustomerOut(BaseModel):
     allowed_methods: list[CommunicationMethod]
     preferred_method: CommunicationMethod | None
     language: str
+    kind: CustomerKind
+    time_zone: str | None
+    active: bool
+    contacts: list[ContactOut] = Field(default_factory=list)
     version: int
 
 
@@ -81,3 +175,29 @@ class SerialItemOut(BaseModel):
     org_unit: str | None
     startup_date: date | None
     version: int
+
+
+class OrgUnitFields(_In):
+    name: str = Field(min_length=1, max_length=200)
+    time_zone: str = Field(min_length=1, max_length=64)
+    parent_id: uuid.UUID | None = None
+
+    _zone = field_validator("time_zone")(check_time_zone)
+
+
+class OrgUnitIn(OrgUnitFields):
+    code: str = Field(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")
+
+
+class OrgUnitOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    time_zone: str
+    parent_id: uuid.UUID | None
+    version: int
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None

@@ -1,6 +1,7 @@
 """Catalog's tables."""
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -11,7 +12,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from aftersales_kit.db import new_metadata
 
@@ -23,6 +24,9 @@ product = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("product_number", String(100), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
+    Column("translations", JSONB, nullable=False, server_default="{}"),
+    Column("product_group", String(100), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="true"),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -38,6 +42,42 @@ customer = Table(
     Column("allowed_methods", ARRAY(String(20)), nullable=False),
     Column("preferred_method", String(20), nullable=True),
     Column("language", String(10), nullable=False),
+    Column("kind", String(20), nullable=False, server_default="company"),
+    Column("time_zone", String(64), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+customer_contact = Table(
+    "customer_contact",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "customer_id",
+        UUID(as_uuid=True),
+        ForeignKey("customer.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("mobile", String(20), nullable=True),
+    Column("role", String(100), nullable=True),
+    Column("send_service_protocol", Boolean, nullable=False),
+    Column("send_work_order", Boolean, nullable=False),
+    Column("receive_booking_confirmations", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+org_unit = Table(
+    "org_unit",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("code", String(50), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("parent_id", UUID(as_uuid=True), ForeignKey("org_unit.id"), nullable=True, index=True),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -24,6 +24,7 @@ ROUTES: Mapping[str, str] = {
     "products": "catalog",
     "customers": "catalog",
     "serial-items": "catalog",
+    "org-units": "catalog",
     "service-types": "servicetypes",
     "callouts": "scheduling",
     "messages": "notifications",

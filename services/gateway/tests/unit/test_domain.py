@@ -26,7 +26,7 @@ def test_viewer_may_only_read(resource: str) -> None:
 def test_operator_runs_daily_work_but_not_setup() -> None:
     for resource in ("customers", "serial-items", "callouts", "messages"):
         assert domain.is_allowed(["operator"], resource, Access.WRITE)
-    for resource in ("products", "service-types"):
+    for resource in ("products", "service-types", "org-units"):
         assert domain.is_allowed(["operator"], resource, Access.READ)
         assert not domain.is_allowed(["operator"], resource, Access.WRITE)
 
@@ -60,6 +60,8 @@ def test_usernames_compare_case_insensitively() -> None:
         ("/api/products/7/items", "catalog", "/products/7/items"),
         ("/api/customers/", "catalog", "/customers/"),
         ("/api/serial-items/x", "catalog", "/serial-items/x"),
+        ("/api/org-units", "catalog", "/org-units"),
+        ("/api/org-units/7", "catalog", "/org-units/7"),
         ("/api/service-types", "servicetypes", "/service-types"),
         ("/api/callouts/1/approve", "scheduling", "/callouts/1/approve"),
         ("/api/messages", "notifications", "/messages"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aftersales_contracts.catalog import CustomerRegistered
+from aftersales_contracts.catalog import CustomerChanged, CustomerRegistered
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import DeliverEmail, SendMessage
 from aftersales_contracts.topology import (
@@ -27,11 +27,16 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock) -> list[Consumer]:
     ) -> None:
         await handlers.project_customer(envelope.payload, uow, now=clock.now())
 
+    async def on_customer_changed(uow: UnitOfWork, envelope: Envelope[CustomerChanged]) -> None:
+        # A change carries the same snapshot as the registration: the same upsert-if-newer.
+        await handlers.project_customer(envelope.payload, uow, now=clock.now())
+
     async def on_send_message(uow: UnitOfWork, envelope: Envelope[SendMessage]) -> None:
         await handlers.request_message(envelope.payload, uow, now=clock.now())
 
     catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)
     catalog_events.on(CustomerRegistered, on_customer_registered)
+    catalog_events.on(CustomerChanged, on_customer_changed)
     send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow)
     send_requests.on(SendMessage, on_send_message)
     return [catalog_events, send_requests]

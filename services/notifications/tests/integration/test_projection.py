@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from aftersales_contracts.catalog import CommunicationMethod
+from aftersales_contracts.catalog import CommunicationMethod, CustomerChanged
 from aftersales_kit.runtime import ServiceRuntime
 from notifications import handlers, tables
 
@@ -66,3 +66,24 @@ async def test_newer_snapshot_wins_and_a_stale_one_is_ignored(runtime: ServiceRu
     row = await _customer(runtime, first.customer_id)
     assert row is not None
     assert (row["version"], row["name"]) == (3, "Version three")
+
+
+async def test_customer_changed_through_the_broker_updates_the_projection(
+    runtime: ServiceRuntime,
+) -> None:
+    registered = customer_event()
+    await publish(runtime, registered)
+    await poll(lambda: _customer(runtime, registered.customer_id))
+
+    changed = CustomerChanged(
+        **registered.model_dump()
+        | {"version": 2, "name": "Ada King", "language": "sv", "emails": ["ada@example.org"]}
+    )
+    await publish(runtime, changed)
+
+    async def updated() -> dict[str, Any] | None:
+        row = await _customer(runtime, registered.customer_id)
+        return row if row and row["version"] == 2 else None
+
+    row = await poll(updated)
+    assert (row["name"], row["language"], row["emails"]) == ("Ada King", "sv", ["ada@example.org"])

@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, and_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from aftersales_contracts.catalog import CustomerRegistered, SerialItemRegistered
+from aftersales_contracts.catalog import (
+    CustomerChanged,
+    CustomerRegistered,
+    SerialItemRegistered,
+)
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import (
     BusinessObject,
@@ -46,7 +50,15 @@ class Scheduler:
     async def on_customer_registered(
         self, uow: UnitOfWork, envelope: Envelope[CustomerRegistered]
     ) -> None:
-        c = envelope.payload
+        await self._project_customer(uow, envelope.payload)
+
+    async def on_customer_changed(
+        self, uow: UnitOfWork, envelope: Envelope[CustomerChanged]
+    ) -> None:
+        # A change carries the same snapshot as the registration: the same upsert-if-newer.
+        await self._project_customer(uow, envelope.payload)
+
+    async def _project_customer(self, uow: UnitOfWork, c: CustomerRegistered) -> None:
         values = {
             "id": c.customer_id,
             "version": c.version,

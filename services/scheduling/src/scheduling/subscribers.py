@@ -11,6 +11,7 @@ from scheduling.handlers import Scheduler
 def register(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
     catalog_events = Consumer(topology.SCHEDULING_CATALOG_EVENTS, runtime.uow)
     catalog_events.on(catalog.CustomerRegistered, scheduler.on_customer_registered)
+    catalog_events.on(catalog.CustomerChanged, scheduler.on_customer_changed)
     catalog_events.on(catalog.SerialItemRegistered, scheduler.on_serial_item_registered)
     runtime.add_consumer(catalog_events)
 

@@ -7,10 +7,12 @@ from datetime import date
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from aftersales_contracts import topology
 from aftersales_contracts.catalog import (
     CommunicationMethod,
+    CustomerChanged,
     CustomerRegistered,
     SerialItemRegistered,
 )
@@ -25,6 +27,7 @@ from aftersales_contracts.servicetypes import (
 )
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.messaging import eventually, publish, take
+from scheduling import tables
 from scheduling.settings import Settings
 
 TODAY = date(2026, 11, 23)
@@ -237,3 +240,52 @@ async def test_bad_requests_are_named(app_client: httpx.AsyncClient) -> None:
     assert bad.status_code == 422
     assert bad.json()["field"] == "query.state"
     assert (await app_client.post(f"/callouts/{uuid.uuid4()}/approve")).status_code == 404
+
+
+async def test_customer_changed_updates_the_customer_projection(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def customer_row() -> dict[str, Any] | None:
+        async with runtime.sessionmaker() as session:
+            row = (
+                (
+                    await session.execute(
+                        select(tables.customer).where(tables.customer.c.id == world.customer_id)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+    await eventually(customer_row, what="the registered customer")
+    await publish(
+        world.broker,
+        world.prefix,
+        CustomerChanged(
+            customer_id=world.customer_id,
+            version=2,
+            customer_number="C-1",
+            name="Ada King",
+            emails=["ada@example.org"],
+            mobiles=["+46701234567"],
+            allowed_methods=[CommunicationMethod.EMAIL],
+            preferred_method=None,
+            language="en",
+        ),
+    )
+
+    async def changed() -> dict[str, Any] | None:
+        row = await customer_row()
+        return row if row and row["version"] == 2 else None
+
+    row = await eventually(changed, what="the changed customer")
+    assert (row["name"], row["emails"], row["mobiles"]) == (
+        "Ada King",
+        ["ada@example.org"],
+        ["+46701234567"],
+    )

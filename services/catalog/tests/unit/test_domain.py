@@ -1,0 +1,74 @@
+"""Catalog's pure rules: time zones, locales, If-Match, sorts and cursors."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from catalog import domain
+
+SORTS = frozenset({"name", "created_at"})
+
+
+def test_time_zones_are_iana_names() -> None:
+    assert domain.check_time_zone("Europe/Stockholm") == "Europe/Stockholm"
+    for bad in ("Mars/Base", "", "../etc/passwd", "Europe/"):
+        with pytest.raises(domain.InvalidTimeZone):
+            domain.check_time_zone(bad)
+
+
+@pytest.mark.parametrize("locale", ["en", "sv-SE", "fil"])
+def test_good_locales(locale: str) -> None:
+    assert domain.check_locale(locale) == locale
+
+
+@pytest.mark.parametrize("locale", ["EN", "sv_SE", "sv-se", "english", ""])
+def test_bad_locales(locale: str) -> None:
+    with pytest.raises(ValueError, match="is not a locale"):
+        domain.check_locale(locale)
+
+
+def test_if_match() -> None:
+    assert domain.parse_if_match('"3"') == 3
+    assert domain.parse_if_match('W/"3"') == 3
+    assert domain.parse_if_match("3") == 3
+    with pytest.raises(domain.PreconditionMissing):
+        domain.parse_if_match(None)
+    with pytest.raises(domain.PreconditionMissing):
+        domain.parse_if_match(" ")
+    with pytest.raises(ValueError, match="not an ETag"):
+        domain.parse_if_match('"abc"')
+    assert domain.etag(3) == '"3"'
+
+
+def test_sort_whitelist() -> None:
+    assert domain.Sort.parse("-name", SORTS) == domain.Sort("name", True)
+    assert str(domain.Sort.parse("name", SORTS)) == "name"
+    with pytest.raises(ValueError, match="cannot sort by"):
+        domain.Sort.parse("emails", SORTS)
+
+
+def test_cursor_round_trip_and_tampering() -> None:
+    row_id = uuid.uuid4()
+    sort = domain.Sort("created_at", False)
+    at = datetime(2026, 11, 23, 9, 0, 0, 123456, tzinfo=UTC)
+    cursor = domain.encode_cursor(sort, at, row_id)
+    assert domain.decode_cursor(cursor, sort, datetime_field=True) == (at, row_id)
+    with pytest.raises(domain.InvalidCursor):
+        domain.decode_cursor(cursor, domain.Sort("created_at", True), datetime_field=True)
+    with pytest.raises(domain.InvalidCursor):
+        domain.decode_cursor("!!!", sort, datetime_field=True)
+    name_cursor = domain.encode_cursor(domain.Sort("name", False), "Ada", row_id)
+    assert domain.decode_cursor(name_cursor, domain.Sort("name", False), datetime_field=False) == (
+        "Ada",
+        row_id,
+    )
+
+
+def test_cycles() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    assert domain.would_cycle(a, [b, a])
+    assert domain.would_cycle(a, [a])
+    assert not domain.would_cycle(a, [b])
