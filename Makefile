@@ -1,16 +1,14 @@
 # Aftersales: `make run` starts the whole system, `make test` runs every test.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv is installed from PyPI on first use when the machine has none.
+UV := $(shell command -v uv 2>/dev/null || (python3 -m pip install --quiet uv >/dev/null 2>&1; command -v uv) || echo uv)
 
 export AFTERSALES_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export AFTERSALES_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
 .PHONY: install run demo test lint format asyncapi up down bench
 
-$(UV):
-	python3 -m pip install --quiet uv
-
-install: $(UV)
+install:
 	$(UV) sync --frozen --all-packages --group dev
 
 run: install
