@@ -27,6 +27,25 @@ class CustomerKind(enum.StrEnum):
     PERSON = "person"
 
 
+class SerialItemStatus(enum.StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    SCRAPPED = "scrapped"
+
+
+class InstallationAddress(BaseModel):
+    """Where an item is installed; ``country`` is ISO 3166 alpha-2, coordinates optional."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 class Contact(BaseModel):
     """A contact person of a customer, and which documents they receive."""
 
@@ -121,3 +140,37 @@ class SerialItemRegistered(Message):
     owner_customer_id: uuid.UUID
     org_unit: str | None
     startup_date: date | None
+    # Added with catalog phase 2; defaulted so that older snapshots still parse.
+    translations: dict[str, str] = Field(default_factory=dict)
+    initial_order_customer_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    delivery_date: date | None = None
+    installation_address: InstallationAddress | None = None
+    status: SerialItemStatus = SerialItemStatus.ACTIVE
+    # A service type id as given; catalog does not know service types and cannot check it.
+    pinned_service_type_id: uuid.UUID | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+
+class SerialItemChanged(SerialItemRegistered):
+    """The full item snapshot after any change (the same shape as its registration)."""
+
+    TYPE = "catalog.serial_item.changed"
+
+
+class SerialItemOwnerChanged(SerialItemRegistered):
+    """The full item snapshot after its owner changed: ``owner_customer_id`` is the new
+    owner, ``previous_owner_customer_id`` the one before."""
+
+    TYPE = "catalog.serial_item.owner_changed"
+
+    previous_owner_customer_id: uuid.UUID
+
+
+class SerialItemDeactivated(Message):
+    TYPE = "catalog.serial_item.deactivated"
+
+    serial_item_id: uuid.UUID
+    version: int
+    serial_number: str
+    product_id: uuid.UUID

@@ -52,6 +52,8 @@ SCHEDULING_CATALOG_EVENTS = QueueSpec(
         catalog.CustomerRegistered.TYPE,
         catalog.CustomerChanged.TYPE,
         catalog.SerialItemRegistered.TYPE,
+        catalog.SerialItemChanged.TYPE,
+        catalog.SerialItemOwnerChanged.TYPE,
     ),
 )
 SCHEDULING_SERVICE_TYPE_EVENTS = QueueSpec(

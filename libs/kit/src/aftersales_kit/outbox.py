@@ -65,6 +65,7 @@ class ConfirmingPublisher:
         correlation_id: str,
         headers: dict[str, Any],
         timeout: float,
+        mandatory: bool,
     ) -> None:
         target = await self._exchange(exchange)
         await target.publish(
@@ -78,7 +79,7 @@ class ConfirmingPublisher:
                 headers=headers,
             ),
             routing_key=routing_key,
-            mandatory=True,
+            mandatory=mandatory,
             timeout=timeout,
         )
 
@@ -96,6 +97,7 @@ class OutboxRelay:
         amqp_url: str,
         *,
         prefix: str = "",
+        routed: frozenset[tuple[str, str]] = frozenset(),
         batch_size: int = 100,
         poll_seconds: float = 0.5,
         max_backoff_seconds: float = 5.0,
@@ -104,6 +106,11 @@ class OutboxRelay:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._publisher = ConfirmingPublisher(amqp_url)
+        # (exchange, routing key) pairs some queue of the topology is bound to. Those are
+        # published ``mandatory``: if the binding is missing the broker returns the message
+        # and the row waits. An event nobody consumes yet is published plainly instead;
+        # otherwise it would be returned forever and block the outbox behind it.
+        self._routed = routed
         self._prefix = prefix
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
@@ -205,6 +212,7 @@ class OutboxRelay:
             correlation_id=str(row.body.get("correlation_id") or row.message_id),
             headers=dict(row.headers or {}),
             timeout=self._publish_timeout,
+            mandatory=(row.exchange, row.routing_key) in self._routed,
         )
 
     async def _purge(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from faststream.rabbit import Channel
 from sqlalchemy import text
 
-from aftersales_contracts.topology import QueueSpec
+from aftersales_contracts.topology import ALL_QUEUES, QueueSpec
 from aftersales_kit.broker import create_broker, declare_topology, exchange, rabbit_queue
 from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.inbox import Consumer
@@ -47,6 +47,11 @@ class ServiceRuntime:
             self.sessionmaker,
             settings.amqp_url,
             prefix=settings.broker_prefix,
+            routed=frozenset(
+                (spec.exchange, key)
+                for spec in (*ALL_QUEUES, *extra_queues)
+                for key in spec.routing_keys
+            ),
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
         )

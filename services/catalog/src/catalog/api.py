@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from aftersales_contracts.catalog import CustomerKind
+from aftersales_contracts.catalog import CustomerKind, SerialItemStatus
 from aftersales_kit.http import UnitOfWorkDep
 from catalog import handlers
 from catalog.domain import etag
@@ -25,13 +25,16 @@ from catalog.schemas import (
     OrgUnitFields,
     OrgUnitIn,
     OrgUnitOut,
+    OwnerIn,
     Page,
     ProductFields,
     ProductIn,
     ProductOut,
     ProductPatch,
+    SerialItemFields,
     SerialItemIn,
     SerialItemOut,
+    SerialItemPatch,
 )
 
 products = APIRouter(prefix="/products", tags=["products"])
@@ -301,13 +304,97 @@ async def replace_org_unit(
 
 
 @serial_items.post("", status_code=status.HTTP_201_CREATED)
-async def create_serial_item(body: SerialItemIn, uow: UnitOfWorkDep) -> SerialItemOut:
-    return await handlers.register_serial_item(body, uow)
+async def create_serial_item(
+    body: SerialItemIn, uow: UnitOfWorkDep, response: Response
+) -> SerialItemOut:
+    out = await handlers.register_serial_item(body, uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@serial_items.get("")
+async def list_serial_items(
+    uow: UnitOfWorkDep,
+    product_id: uuid.UUID | None = None,
+    owner_customer_id: uuid.UUID | None = None,
+    org_unit_id: uuid.UUID | None = None,
+    status: SerialItemStatus | None = None,
+    pinned_service_type_id: uuid.UUID | None = None,
+    serial_number: Annotated[str | None, Query(max_length=100)] = None,
+    sort: str = "serial_number",
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[SerialItemOut]:
+    items, next_cursor = await handlers.list_serial_items(
+        uow,
+        product_id=product_id,
+        owner_customer_id=owner_customer_id,
+        org_unit_id=org_unit_id,
+        status=status,
+        pinned_service_type_id=pinned_service_type_id,
+        serial_prefix=serial_number,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page[SerialItemOut](items=items, next_cursor=next_cursor)
 
 
 @serial_items.get("/{serial_item_id}")
-async def get_serial_item(serial_item_id: uuid.UUID, uow: UnitOfWorkDep) -> SerialItemOut:
-    return SerialItemOut.model_validate(await handlers.get_row(uow, "serial_item", serial_item_id))
+async def get_serial_item(
+    serial_item_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
+) -> SerialItemOut:
+    out = await handlers.get_serial_item(uow, serial_item_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@serial_items.put("/{serial_item_id}")
+async def replace_serial_item(
+    serial_item_id: uuid.UUID,
+    body: SerialItemFields,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SerialItemOut:
+    out = await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@serial_items.patch("/{serial_item_id}")
+async def patch_serial_item(
+    serial_item_id: uuid.UUID,
+    body: SerialItemPatch,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SerialItemOut:
+    out = await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@serial_items.post("/{serial_item_id}/owner")
+async def change_serial_item_owner(
+    serial_item_id: uuid.UUID,
+    body: OwnerIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> SerialItemOut:
+    out = await handlers.change_serial_item_owner(serial_item_id, body, _required(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@serial_items.post("/{serial_item_id}/deactivate")
+async def deactivate_serial_item(
+    serial_item_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
+) -> SerialItemOut:
+    out = await handlers.deactivate_serial_item(serial_item_id, _optional(if_match), uow)
+    response.headers["ETag"] = etag(out.version)
+    return out
 
 
 routers = [products, customers, org_units, serial_items]

@@ -63,6 +63,31 @@ def check_locale(locale: str) -> str:
     return locale
 
 
+def check_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 country code (``SE``), or ``ValueError``. The list is the one
+    ``phonenumbers`` carries (every country and territory with a numbering plan)."""
+    if len(code) != 2 or code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{code!r} is not an ISO 3166 alpha-2 country code like 'SE'")
+    return code
+
+
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_KEY = 100
+MAX_ATTRIBUTE_VALUE = 1000
+
+
+def check_attributes(attributes: dict[str, str]) -> dict[str, str]:
+    """Free attributes: at most 50 entries, keys 1 to 100 characters, values up to 1000."""
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise ValueError(f"at most {MAX_ATTRIBUTES} attributes")
+    for key, value in attributes.items():
+        if not key.strip() or len(key) > MAX_ATTRIBUTE_KEY:
+            raise ValueError(f"attribute names must be 1 to {MAX_ATTRIBUTE_KEY} characters")
+        if len(value) > MAX_ATTRIBUTE_VALUE:
+            raise ValueError(f"attribute {key!r} is longer than {MAX_ATTRIBUTE_VALUE} characters")
+    return attributes
+
+
 class PreconditionMissing(ValueError):
     pass
 

@@ -24,12 +24,15 @@ from catalog.schemas import (
     OrgUnitFields,
     OrgUnitIn,
     OrgUnitOut,
+    OwnerIn,
     ProductFields,
     ProductIn,
     ProductOut,
     ProductPatch,
+    SerialItemFields,
     SerialItemIn,
     SerialItemOut,
+    SerialItemPatch,
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -533,31 +536,80 @@ async def list_org_units(
 
 # --- serial items --------------------------------------------------------------------
 
+SERIAL_ITEM_SORTS = frozenset({"serial_number", "name", "created_at"})
+SERIAL_ITEM_FIELDS = tuple(SerialItemFields.model_fields)
 
-async def register_serial_item(cmd: SerialItemIn, uow: UnitOfWork) -> SerialItemOut:
+
+async def _require(
+    uow: UnitOfWork, table: Table, row_id: uuid.UUID | None, what: str, field: str
+) -> dict[str, Any] | None:
+    """The referenced row, or a 422 naming the field when it does not exist."""
+    if row_id is None:
+        return None
+    row = (await uow.session.execute(select(table).where(table.c.id == row_id))).mappings().first()
+    if row is None:
+        raise Unprocessable(f"no {what} with id {row_id}", field=field)
+    return dict(row)
+
+
+async def _item_references(uow: UnitOfWork, fields: SerialItemFields) -> str | None:
+    """Check the references an item's fields hold; returns the org unit's code."""
+    await _require(
+        uow,
+        tables.customer,
+        fields.initial_order_customer_id,
+        "customer",
+        "initial_order_customer_id",
+    )
+    unit = await _require(uow, tables.org_unit, fields.org_unit_id, "org unit", "org_unit_id")
+    return None if unit is None else str(unit["code"])
+
+
+def _serial_item_out(row: dict[str, Any]) -> SerialItemOut:
+    return SerialItemOut.model_validate(row)
+
+
+async def _serial_item_event(
+    uow: UnitOfWork,
+    cls: type[events.SerialItemRegistered],
+    out: SerialItemOut,
+    **extra: Any,
+) -> events.SerialItemRegistered:
     product = (
         await uow.session.execute(
-            select(tables.product).where(tables.product.c.id == cmd.product_id)
+            select(tables.product.c.product_number, tables.product.c.name).where(
+                tables.product.c.id == out.product_id
+            )
         )
-    ).first()
-    if product is None:
-        raise Unprocessable(f"no product with id {cmd.product_id}", field="product_id")
-    owner = await uow.session.scalar(
-        select(tables.customer.c.id).where(tables.customer.c.id == cmd.owner_customer_id)
+    ).one()
+    return cls(
+        serial_item_id=out.id,
+        product_number=product.product_number,
+        product_name=product.name,
+        **out.model_dump(exclude={"id"}),
+        **extra,
     )
-    if owner is None:
-        raise Unprocessable(
-            f"no customer with id {cmd.owner_customer_id}", field="owner_customer_id"
+
+
+async def register_serial_item(cmd: SerialItemIn, uow: UnitOfWork) -> SerialItemOut:
+    product = await _require(uow, tables.product, cmd.product_id, "product", "product_id")
+    assert product is not None
+    await _require(uow, tables.customer, cmd.owner_customer_id, "customer", "owner_customer_id")
+    org_unit_id, org_unit_code = cmd.org_unit_id, await _item_references(uow, cmd)
+    if org_unit_id is None and cmd.org_unit:
+        # Old clients send the org unit's code as free text: link the unit when it exists.
+        org_unit_id = await uow.session.scalar(
+            select(tables.org_unit.c.id).where(tables.org_unit.c.code == cmd.org_unit)
         )
-    out = SerialItemOut(
-        id=uuid.uuid4(),
-        serial_number=cmd.serial_number,
-        name=cmd.name or product.name,
-        product_id=cmd.product_id,
-        owner_customer_id=cmd.owner_customer_id,
-        org_unit=cmd.org_unit,
-        startup_date=cmd.startup_date,
-        version=1,
+    out = SerialItemOut.model_validate(
+        cmd.model_dump(exclude={"name", "org_unit", "org_unit_id"})
+        | {
+            "id": uuid.uuid4(),
+            "name": cmd.name or product["name"],
+            "org_unit_id": org_unit_id,
+            "org_unit": org_unit_code or cmd.org_unit,
+            "version": 1,
+        }
     )
     inserted = await uow.session.scalar(
         insert(tables.serial_item)
@@ -567,25 +619,125 @@ async def register_serial_item(cmd: SerialItemIn, uow: UnitOfWork) -> SerialItem
     )
     if inserted is None:
         raise Conflict(
-            f"product {product.product_number!r} has a serial number {cmd.serial_number!r} already",
+            f"product {product['product_number']!r} has a serial number"
+            f" {cmd.serial_number!r} already",
             field="serial_number",
         )
+    uow.publish(await _serial_item_event(uow, events.SerialItemRegistered, out))
+    await uow.commit()
+    return out
+
+
+async def get_serial_item(uow: UnitOfWork, serial_item_id: uuid.UUID) -> SerialItemOut:
+    return _serial_item_out(await get_row(uow, "serial_item", serial_item_id))
+
+
+async def _save_serial_item(
+    uow: UnitOfWork, row: dict[str, Any], values: dict[str, Any]
+) -> SerialItemOut:
+    """Write the change and raise the version; the caller publishes and commits."""
+    values = values | {"version": row["version"] + 1}
+    await uow.session.execute(
+        update(tables.serial_item).where(tables.serial_item.c.id == row["id"]).values(values)
+    )
+    return _serial_item_out(row | values)
+
+
+async def update_serial_item(
+    serial_item_id: uuid.UUID,
+    changes: SerialItemFields | SerialItemPatch,
+    expected: int | None,
+    uow: UnitOfWork,
+) -> SerialItemOut:
+    row = await _locked(uow, tables.serial_item, serial_item_id, "serial item")
+    _check_version(row, expected)
+    if isinstance(changes, SerialItemPatch):
+        current = {k: row[k] for k in SERIAL_ITEM_FIELDS}
+        changes = _validate(SerialItemFields, current | changes.model_dump(exclude_unset=True))
+    code = await _item_references(uow, changes)
+    values = changes.model_dump()
+    # An old free-text org unit stays until an org unit is assigned or the link removed.
+    keep_text = changes.org_unit_id is None and row["org_unit_id"] is None
+    values["org_unit"] = row["org_unit"] if keep_text else code
+    out = await _save_serial_item(uow, row, values)
+    uow.publish(await _serial_item_event(uow, events.SerialItemChanged, out))
+    await uow.commit()
+    return out
+
+
+async def change_serial_item_owner(
+    serial_item_id: uuid.UUID, cmd: OwnerIn, expected: int | None, uow: UnitOfWork
+) -> SerialItemOut:
+    row = await _locked(uow, tables.serial_item, serial_item_id, "serial item")
+    _check_version(row, expected)
+    await _require(uow, tables.customer, cmd.owner_customer_id, "customer", "owner_customer_id")
+    if row["owner_customer_id"] == cmd.owner_customer_id:
+        return _serial_item_out(row)  # already the owner: no new version, no event
+    out = await _save_serial_item(uow, row, {"owner_customer_id": cmd.owner_customer_id})
     uow.publish(
-        events.SerialItemRegistered(
-            serial_item_id=out.id,
-            version=out.version,
-            serial_number=out.serial_number,
-            name=out.name,
-            product_id=out.product_id,
-            product_number=product.product_number,
-            product_name=product.name,
-            owner_customer_id=out.owner_customer_id,
-            org_unit=out.org_unit,
-            startup_date=out.startup_date,
+        await _serial_item_event(
+            uow,
+            events.SerialItemOwnerChanged,
+            out,
+            previous_owner_customer_id=row["owner_customer_id"],
         )
     )
     await uow.commit()
     return out
+
+
+async def deactivate_serial_item(
+    serial_item_id: uuid.UUID, expected: int | None, uow: UnitOfWork
+) -> SerialItemOut:
+    row = await _locked(uow, tables.serial_item, serial_item_id, "serial item")
+    _check_version(row, expected)
+    if row["status"] == events.SerialItemStatus.INACTIVE:
+        return _serial_item_out(row)  # already done: no new version, no event
+    if row["status"] == events.SerialItemStatus.SCRAPPED:
+        raise Conflict("a scrapped item cannot be deactivated", field="status")
+    out = await _save_serial_item(uow, row, {"status": events.SerialItemStatus.INACTIVE})
+    uow.publish(await _serial_item_event(uow, events.SerialItemChanged, out))
+    uow.publish(
+        events.SerialItemDeactivated(
+            serial_item_id=out.id,
+            version=out.version,
+            serial_number=out.serial_number,
+            product_id=out.product_id,
+        )
+    )
+    await uow.commit()
+    return out
+
+
+async def list_serial_items(
+    uow: UnitOfWork,
+    *,
+    product_id: uuid.UUID | None,
+    owner_customer_id: uuid.UUID | None,
+    org_unit_id: uuid.UUID | None,
+    status: events.SerialItemStatus | None,
+    pinned_service_type_id: uuid.UUID | None,
+    serial_prefix: str | None,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[SerialItemOut], str | None]:
+    t = tables.serial_item
+    filters: list[ColumnElement[bool]] = []
+    for column, value in (
+        (t.c.product_id, product_id),
+        (t.c.owner_customer_id, owner_customer_id),
+        (t.c.org_unit_id, org_unit_id),
+        (t.c.pinned_service_type_id, pinned_service_type_id),
+    ):
+        if value is not None:
+            filters.append(column == value)
+    if status is not None:
+        filters.append(t.c.status == status.value)
+    if serial_prefix:
+        filters.append(t.c.serial_number.like(_like_escape(serial_prefix) + "%", escape="\\"))
+    rows, next_cursor = await _page(uow, t, filters, sort, SERIAL_ITEM_SORTS, cursor, limit)
+    return [_serial_item_out(r) for r in rows], next_cursor
 
 
 async def get_row(uow: UnitOfWork, table_name: str, row_id: uuid.UUID) -> dict[str, object]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from aftersales_contracts.catalog import CommunicationMethod, CustomerKind
+from aftersales_contracts.catalog import CommunicationMethod, CustomerKind, SerialItemStatus
 from catalog.domain import (
+    check_attributes,
+    check_country,
     check_locale,
     check_preferred_method,
     check_time_zone,
@@ -157,23 +159,99 @@ class CustomerOut(BaseModel):
     version: int
 
 
-class SerialItemIn(_In):
+class AddressIn(_In):
+    street: str = Field(min_length=1, max_length=200)
+    postal_code: str = Field(min_length=1, max_length=20)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field(min_length=2, max_length=2)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    _country = field_validator("country")(check_country)
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> AddressIn:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
+
+
+class SerialItemFields(_In):
+    """What an update may set: everything but the serial number, the product and the owner
+    (``POST /serial-items/{id}/owner``).
+
+    ``pinned_service_type_id`` is kept as given: service types live in another service,
+    and catalog never calls it, so it cannot check that the type exists.
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    translations: dict[str, str] = Field(default_factory=dict, max_length=50)
+    initial_order_customer_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    startup_date: date | None = None
+    delivery_date: date | None = None
+    installation_address: AddressIn | None = None
+    status: SerialItemStatus = SerialItemStatus.ACTIVE
+    pinned_service_type_id: uuid.UUID | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+
+    _locales = field_validator("translations")(_translations)
+    _attributes = field_validator("attributes")(check_attributes)
+
+
+class SerialItemIn(SerialItemFields):
     serial_number: str = Code
-    name: str | None = Field(default=None, max_length=200)
     product_id: uuid.UUID
     owner_customer_id: uuid.UUID
+    name: str | None = Field(default=None, min_length=1, max_length=200)  # type: ignore[assignment]
+    # Free text from before org units existed: an org unit's code links that unit.
     org_unit: str | None = Field(default=None, max_length=50)
-    startup_date: date | None = None
+
+
+class SerialItemPatch(_In):
+    """A partial update; the merged result is checked like a full one."""
+
+    name: str | None = None
+    translations: dict[str, Any] | None = None
+    initial_order_customer_id: str | None = None
+    org_unit_id: str | None = None
+    startup_date: str | None = None
+    delivery_date: str | None = None
+    installation_address: dict[str, Any] | None = None
+    status: str | None = None
+    pinned_service_type_id: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class OwnerIn(_In):
+    owner_customer_id: uuid.UUID
+
+
+class AddressOut(BaseModel):
+    street: str
+    postal_code: str
+    city: str
+    country: str
+    latitude: float | None
+    longitude: float | None
 
 
 class SerialItemOut(BaseModel):
     id: uuid.UUID
     serial_number: str
     name: str
+    translations: dict[str, str]
     product_id: uuid.UUID
     owner_customer_id: uuid.UUID
+    initial_order_customer_id: uuid.UUID | None
+    org_unit_id: uuid.UUID | None
     org_unit: str | None
     startup_date: date | None
+    delivery_date: date | None
+    installation_address: AddressOut | None
+    status: SerialItemStatus
+    pinned_service_type_id: uuid.UUID | None
+    attributes: dict[str, str]
     version: int
 
 

@@ -72,3 +72,17 @@ def test_cycles() -> None:
     assert domain.would_cycle(a, [b, a])
     assert domain.would_cycle(a, [a])
     assert not domain.would_cycle(a, [b])
+
+
+def test_country_codes_are_iso_alpha_2() -> None:
+    assert domain.check_country("SE") == "SE"
+    for bad in ("se", "SWE", "XX", ""):
+        with pytest.raises(ValueError, match="country code"):
+            domain.check_country(bad)
+
+
+def test_attributes_are_bounded() -> None:
+    assert domain.check_attributes({"colour": "red"}) == {"colour": "red"}
+    for bad in ({f"k{i}": "v" for i in range(51)}, {"": "v"}, {"k": "v" * 1001}):
+        with pytest.raises(ValueError, match="attribute"):
+            domain.check_attributes(bad)

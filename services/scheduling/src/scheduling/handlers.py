@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts.catalog import (
     CustomerChanged,
     CustomerRegistered,
+    SerialItemChanged,
+    SerialItemOwnerChanged,
     SerialItemRegistered,
 )
 from aftersales_contracts.envelope import Envelope
@@ -34,6 +36,8 @@ from scheduling.domain import STATE_FOR_BLOCK, CalloutState
 from scheduling.settings import Settings
 
 REQUESTER = "scheduling"
+# The snapshot fields scheduling keeps of an item (the rest of the event is not used).
+ITEM_PROJECTION = tuple(c.name for c in tables.serial_item.columns if c.name != "id")
 BUSINESS_OBJECT_KIND = "scheduling.callout"
 
 
@@ -72,9 +76,23 @@ class Scheduler:
     async def on_serial_item_registered(
         self, uow: UnitOfWork, envelope: Envelope[SerialItemRegistered]
     ) -> None:
-        item = envelope.payload
+        await self._project_item(uow, envelope.payload)
+
+    async def on_serial_item_changed(
+        self, uow: UnitOfWork, envelope: Envelope[SerialItemChanged]
+    ) -> None:
+        # A change carries the same snapshot as the registration: the same upsert-if-newer.
+        await self._project_item(uow, envelope.payload)
+
+    async def on_serial_item_owner_changed(
+        self, uow: UnitOfWork, envelope: Envelope[SerialItemOwnerChanged]
+    ) -> None:
+        await self._project_item(uow, envelope.payload)
+
+    async def _project_item(self, uow: UnitOfWork, item: SerialItemRegistered) -> None:
+        """Upsert the item's projection if the snapshot is newer, then re-plan its workflows."""
         await _lock_products(uow, [item.product_id])
-        values = item.model_dump(exclude={"serial_item_id"}) | {"id": item.serial_item_id}
+        values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item.serial_item_id}
         if not await _upsert_newer(uow, tables.serial_item, values):
             return
         types = (await uow.session.scalars(select(tables.service_type.c.definition))).all()
@@ -174,11 +192,19 @@ class Scheduler:
                         approved_at=now if state is CalloutState.APPROVED else None,
                     )
                 )
-            elif row.state in domain.PENDING_STATES and row.scheduled_for != p.scheduled_for:
+            elif row.state in domain.PENDING_STATES and (
+                row.scheduled_for != p.scheduled_for or row.customer_id != item.owner_customer_id
+            ):
+                # A pending callout follows the item's new date and its new owner.
                 await uow.session.execute(
                     update(tables.callout)
                     .where(tables.callout.c.id == row.id)
-                    .values(scheduled_for=p.scheduled_for, due_at=due, updated_at=now)
+                    .values(
+                        scheduled_for=p.scheduled_for,
+                        due_at=due,
+                        customer_id=item.owner_customer_id,
+                        updated_at=now,
+                    )
                 )
         # Pending callouts the new plan no longer has are withdrawn, never silently sent.
         stale = [row.id for row in existing.values() if row.state in domain.PENDING_STATES]

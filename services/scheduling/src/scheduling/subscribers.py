@@ -13,6 +13,8 @@ def register(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
     catalog_events.on(catalog.CustomerRegistered, scheduler.on_customer_registered)
     catalog_events.on(catalog.CustomerChanged, scheduler.on_customer_changed)
     catalog_events.on(catalog.SerialItemRegistered, scheduler.on_serial_item_registered)
+    catalog_events.on(catalog.SerialItemChanged, scheduler.on_serial_item_changed)
+    catalog_events.on(catalog.SerialItemOwnerChanged, scheduler.on_serial_item_owner_changed)
     runtime.add_consumer(catalog_events)
 
     type_events = Consumer(topology.SCHEDULING_SERVICE_TYPE_EVENTS, runtime.uow)

@@ -14,6 +14,8 @@ from aftersales_contracts.catalog import (
     CommunicationMethod,
     CustomerChanged,
     CustomerRegistered,
+    SerialItemChanged,
+    SerialItemOwnerChanged,
     SerialItemRegistered,
 )
 from aftersales_contracts.notifications import BlockReason, Channel, MessageBlocked, MessageSent
@@ -61,11 +63,19 @@ class World:
             ),
         )
 
-    async def item(self, version: int = 1, startup: date = TODAY) -> None:
+    async def item(
+        self,
+        version: int = 1,
+        startup: date = TODAY,
+        cls: type[SerialItemRegistered] = SerialItemRegistered,
+        owner: uuid.UUID | None = None,
+        **extra: Any,
+    ) -> None:
         await publish(
             self.broker,
             self.prefix,
-            SerialItemRegistered(
+            cls(
+                **extra,
                 serial_item_id=self.item_id,
                 version=version,
                 serial_number="SN-42",
@@ -73,7 +83,7 @@ class World:
                 product_id=self.product_id,
                 product_number="P-1",
                 product_name="Pump",
-                owner_customer_id=self.customer_id,
+                owner_customer_id=owner or self.customer_id,
                 org_unit=None,
                 startup_date=startup,
             ),
@@ -289,3 +299,53 @@ async def test_customer_changed_updates_the_customer_projection(
         ["ada@example.org"],
         ["+46701234567"],
     )
+
+
+async def test_a_changed_startup_date_moves_a_pending_callout(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item()
+    await world.service_type(ApprovalMethod.MANUAL)
+    [callout] = await eventually(world.callouts, what="a callout")
+    assert callout["scheduled_for"] == TODAY.isoformat()
+
+    later = date(2026, 12, 1)
+    await world.item(version=2, startup=later, cls=SerialItemChanged)
+
+    async def moved() -> dict[str, Any] | None:
+        [after] = await world.callouts()
+        return after if after["scheduled_for"] == later.isoformat() else None
+
+    after = await eventually(moved, what="the callout on the new date")
+    assert (after["id"], after["state"]) == (callout["id"], "awaiting_approval")
+
+
+async def test_an_owner_change_moves_pending_callouts_to_the_new_owner(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item()
+    await world.service_type(ApprovalMethod.MANUAL)
+    [callout] = await eventually(world.callouts, what="a callout")
+    previous = world.customer_id
+    world.customer_id = uuid.uuid4()
+    await world.customer()
+    await world.item(
+        version=2,
+        cls=SerialItemOwnerChanged,
+        owner=world.customer_id,
+        previous_owner_customer_id=previous,
+    )
+    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def followed() -> bool:
+        async with runtime.sessionmaker() as session:
+            owner = await session.scalar(
+                select(tables.callout.c.customer_id).where(tables.callout.c.id == callout["id"])
+            )
+        return owner == world.customer_id
+
+    await eventually(followed, what="the callout for the new owner")
