@@ -47,6 +47,11 @@ class InvalidTransition(Exception):
         self.state = state
 
 
+def is_serviceable(item_status: str) -> bool:
+    """Only an active item gets callouts; an inactive or scrapped one loses its pending ones."""
+    return item_status == "active"
+
+
 def initial_state(approval: ApprovalMethod) -> CalloutState:
     if approval is ApprovalMethod.AUTOMATIC:
         return CalloutState.APPROVED

@@ -160,7 +160,7 @@ class Scheduler:
                 self.settings.horizon_days,
                 self.settings.catch_up_days,
             )
-            if service_type.enabled
+            if service_type.enabled and domain.is_serviceable(item.status)
             else []
         )
         existing = {
@@ -209,7 +209,12 @@ class Scheduler:
         # Pending callouts the new plan no longer has are withdrawn, never silently sent.
         stale = [row.id for row in existing.values() if row.state in domain.PENDING_STATES]
         if stale:
-            await self._cancel(uow, stale, "no longer scheduled by the service type")
+            reason = (
+                "no longer scheduled by the service type"
+                if domain.is_serviceable(item.status)
+                else f"the serial item is {item.status}"
+            )
+            await self._cancel(uow, stale, reason)
 
     async def _withdraw_unlinked(
         self, uow: UnitOfWork, service_type: ServiceTypeChanged, linked: set[uuid.UUID]

@@ -42,6 +42,7 @@ serial_item = Table(
     Column("owner_customer_id", UUID(as_uuid=True), nullable=False),
     Column("org_unit", String(50), nullable=True),
     Column("startup_date", Date, nullable=True),
+    Column("status", String(20), nullable=False, server_default="active"),
 )
 
 service_type = Table(

@@ -349,3 +349,23 @@ async def test_an_owner_change_moves_pending_callouts_to_the_new_owner(
         return owner == world.customer_id
 
     await eventually(followed, what="the callout for the new owner")
+
+
+async def test_a_scrapped_item_loses_its_pending_callouts(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item()
+    await world.service_type(ApprovalMethod.MANUAL)
+    [callout] = await eventually(world.callouts, what="a callout")
+
+    await world.item(version=2, cls=SerialItemChanged, status="scrapped")
+
+    async def cancelled() -> dict[str, Any] | None:
+        [after] = await world.callouts()
+        return after if after["state"] == "cancelled" else None
+
+    after = await eventually(cancelled, what="the callout to be cancelled")
+    assert after["id"] == callout["id"]
+    assert after["error"] == "the serial item is scrapped"

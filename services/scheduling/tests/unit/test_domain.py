@@ -93,3 +93,9 @@ def test_sending_window_in_local_time_and_across_midnight() -> None:
 def test_due_at_is_the_window_start_in_the_local_zone() -> None:
     due = domain.due_at(date(2026, 11, 23), ZoneInfo("Europe/Stockholm"), time(8))
     assert due.astimezone(UTC) == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+def test_only_active_items_are_serviceable() -> None:
+    assert domain.is_serviceable("active")
+    assert not domain.is_serviceable("inactive")
+    assert not domain.is_serviceable("scrapped")
