@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aftersales_contracts import catalog, notifications, servicetypes
+from aftersales_contracts import campaigns, catalog, notifications, servicetypes
 from aftersales_contracts.envelope import Message
 
 MESSAGES: dict[str, type[Message]] = {
@@ -19,6 +19,8 @@ MESSAGES: dict[str, type[Message]] = {
         catalog.SerialItemOwnerChanged,
         catalog.SerialItemDeactivated,
         servicetypes.ServiceTypeChanged,
+        campaigns.CampaignCaseOpened,
+        campaigns.CampaignCaseClosed,
         notifications.SendMessage,
         notifications.MessageSent,
         notifications.MessageFailed,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aftersales_contracts import catalog, notifications, servicetypes
+from aftersales_contracts import campaigns, catalog, notifications, servicetypes
 
 EVENTS_EXCHANGE = "aftersales.events"
 COMMANDS_EXCHANGE = "aftersales.commands"
@@ -86,6 +86,17 @@ NOTIFICATIONS_EMAIL_DELIVERIES = QueueSpec(
     (notifications.DeliverEmail.TYPE,),
 )
 
+CATALOG_SERVICE_TYPE_EVENTS = QueueSpec(
+    "catalog.service-type-events",
+    EVENTS_EXCHANGE,
+    (servicetypes.ServiceTypeChanged.TYPE,),
+)
+CATALOG_CAMPAIGN_EVENTS = QueueSpec(
+    "catalog.campaign-events",
+    EVENTS_EXCHANGE,
+    (campaigns.CampaignCaseOpened.TYPE, campaigns.CampaignCaseClosed.TYPE),
+)
+
 ALL_QUEUES: tuple[QueueSpec, ...] = (
     SCHEDULING_CATALOG_EVENTS,
     SCHEDULING_SERVICE_TYPE_EVENTS,
@@ -93,4 +104,6 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
     NOTIFICATIONS_CATALOG_EVENTS,
     NOTIFICATIONS_SEND_REQUESTS,
     NOTIFICATIONS_EMAIL_DELIVERIES,
+    CATALOG_SERVICE_TYPE_EVENTS,
+    CATALOG_CAMPAIGN_EVENTS,
 )

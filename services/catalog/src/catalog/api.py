@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from aftersales_contracts.catalog import CustomerKind, SerialItemStatus
 from aftersales_kit.http import UnitOfWorkDep
-from catalog import handlers
+from catalog import handlers, import_routes
 from catalog.domain import etag
 from catalog.schemas import (
     ContactIn,
@@ -35,6 +35,7 @@ from catalog.schemas import (
     SerialItemIn,
     SerialItemOut,
     SerialItemPatch,
+    SerialItemView,
 )
 
 products = APIRouter(prefix="/products", tags=["products"])
@@ -321,10 +322,14 @@ async def list_serial_items(
     status: SerialItemStatus | None = None,
     pinned_service_type_id: uuid.UUID | None = None,
     serial_number: Annotated[str | None, Query(max_length=100)] = None,
+    initial_order_customer_id: uuid.UUID | None = None,
+    customer_name: Annotated[str | None, Query(max_length=200)] = None,
+    service_type_id: uuid.UUID | None = None,
+    has_pending_campaign: bool | None = None,
     sort: str = "serial_number",
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> Page[SerialItemOut]:
+) -> Page[SerialItemView]:
     items, next_cursor = await handlers.list_serial_items(
         uow,
         product_id=product_id,
@@ -336,15 +341,19 @@ async def list_serial_items(
         sort=sort,
         cursor=cursor,
         limit=limit,
+        initial_order_customer_id=initial_order_customer_id,
+        customer_name=customer_name,
+        service_type_id=service_type_id,
+        has_pending_campaign=has_pending_campaign,
     )
-    return Page[SerialItemOut](items=items, next_cursor=next_cursor)
+    return Page[SerialItemView](items=items, next_cursor=next_cursor)
 
 
 @serial_items.get("/{serial_item_id}")
 async def get_serial_item(
     serial_item_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
-) -> SerialItemOut:
-    out = await handlers.get_serial_item(uow, serial_item_id)
+) -> SerialItemView:
+    out = await handlers.view_serial_item(uow, serial_item_id)
     response.headers["ETag"] = etag(out.version)
     return out
 
@@ -397,4 +406,4 @@ async def deactivate_serial_item(
     return out
 
 
-routers = [products, customers, org_units, serial_items]
+routers = [products, customers, org_units, serial_items, import_routes.router]

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts import catalog as events
 from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
-from catalog import domain, tables
+from catalog import domain, marks, tables
 from catalog.schemas import (
     ContactIn,
     ContactOut,
@@ -33,6 +33,7 @@ from catalog.schemas import (
     SerialItemIn,
     SerialItemOut,
     SerialItemPatch,
+    SerialItemView,
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -247,7 +248,7 @@ async def list_products(
 CUSTOMER_FIELDS = tuple(CustomerFields.model_fields)
 
 
-async def _contacts(
+async def contacts_of(
     uow: UnitOfWork, customer_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[ContactOut]]:
     t = tables.customer_contact
@@ -262,11 +263,11 @@ async def _contacts(
 
 
 async def _customer_out(uow: UnitOfWork, row: dict[str, Any]) -> CustomerOut:
-    contacts = (await _contacts(uow, [row["id"]]))[row["id"]]
+    contacts = (await contacts_of(uow, [row["id"]]))[row["id"]]
     return CustomerOut.model_validate(row | {"contacts": contacts})
 
 
-def _customer_snapshot(
+def customer_snapshot(
     cls: type[events.CustomerRegistered], out: CustomerOut
 ) -> events.CustomerRegistered:
     return cls(
@@ -301,7 +302,7 @@ async def register_customer(cmd: CustomerIn, uow: UnitOfWork) -> CustomerOut:
         raise Conflict(
             f"a customer numbered {cmd.customer_number!r} exists already", field="customer_number"
         )
-    uow.publish(_customer_snapshot(events.CustomerRegistered, out))
+    uow.publish(customer_snapshot(events.CustomerRegistered, out))
     await uow.commit()
     return out
 
@@ -319,7 +320,7 @@ async def _bump_customer(
         update(tables.customer).where(tables.customer.c.id == row["id"]).values(values)
     )
     out = await _customer_out(uow, row | values)
-    uow.publish(_customer_snapshot(events.CustomerChanged, out))
+    uow.publish(customer_snapshot(events.CustomerChanged, out))
     return out
 
 
@@ -375,7 +376,7 @@ async def list_customers(
     if name_contains:
         filters.append(t.c.name.ilike("%" + _like_escape(name_contains) + "%", escape="\\"))
     rows, next_cursor = await _page(uow, t, filters, sort, CUSTOMER_SORTS, cursor, limit)
-    contacts = await _contacts(uow, [r["id"] for r in rows])
+    contacts = await contacts_of(uow, [r["id"] for r in rows])
     return [CustomerOut.model_validate(r | {"contacts": contacts[r["id"]]}) for r in rows], (
         next_cursor
     )
@@ -582,10 +583,20 @@ async def _serial_item_event(
             )
         )
     ).one()
+    return serial_item_event(cls, out, product.product_number, product.name, **extra)
+
+
+def serial_item_event(
+    cls: type[events.SerialItemRegistered],
+    out: SerialItemOut,
+    product_number: str,
+    product_name: str,
+    **extra: Any,
+) -> events.SerialItemRegistered:
     return cls(
         serial_item_id=out.id,
-        product_number=product.product_number,
-        product_name=product.name,
+        product_number=product_number,
+        product_name=product_name,
         **out.model_dump(exclude={"id"}),
         **extra,
     )
@@ -630,6 +641,12 @@ async def register_serial_item(cmd: SerialItemIn, uow: UnitOfWork) -> SerialItem
 
 async def get_serial_item(uow: UnitOfWork, serial_item_id: uuid.UUID) -> SerialItemOut:
     return _serial_item_out(await get_row(uow, "serial_item", serial_item_id))
+
+
+async def view_serial_item(uow: UnitOfWork, serial_item_id: uuid.UUID) -> SerialItemView:
+    """The item with its marks from other services (see ``catalog.marks``)."""
+    [view] = await marks.views(uow, [await get_serial_item(uow, serial_item_id)])
+    return view
 
 
 async def _save_serial_item(
@@ -721,7 +738,11 @@ async def list_serial_items(
     sort: str,
     cursor: str | None,
     limit: int,
-) -> tuple[list[SerialItemOut], str | None]:
+    initial_order_customer_id: uuid.UUID | None = None,
+    customer_name: str | None = None,
+    service_type_id: uuid.UUID | None = None,
+    has_pending_campaign: bool | None = None,
+) -> tuple[list[SerialItemView], str | None]:
     t = tables.serial_item
     filters: list[ColumnElement[bool]] = []
     for column, value in (
@@ -729,6 +750,7 @@ async def list_serial_items(
         (t.c.owner_customer_id, owner_customer_id),
         (t.c.org_unit_id, org_unit_id),
         (t.c.pinned_service_type_id, pinned_service_type_id),
+        (t.c.initial_order_customer_id, initial_order_customer_id),
     ):
         if value is not None:
             filters.append(column == value)
@@ -736,8 +758,19 @@ async def list_serial_items(
         filters.append(t.c.status == status.value)
     if serial_prefix:
         filters.append(t.c.serial_number.like(_like_escape(serial_prefix) + "%", escape="\\"))
+    if customer_name:
+        # The owner's name contains the text; the trigram index on customer.name serves it.
+        c = tables.customer
+        owners = select(c.c.id).where(
+            c.c.name.ilike("%" + _like_escape(customer_name) + "%", escape="\\")
+        )
+        filters.append(t.c.owner_customer_id.in_(owners))
+    if service_type_id is not None:
+        filters.append(marks.service_type_applies(service_type_id))
+    if has_pending_campaign is not None:
+        filters.append(marks.has_pending_campaign(has_pending_campaign))
     rows, next_cursor = await _page(uow, t, filters, sort, SERIAL_ITEM_SORTS, cursor, limit)
-    return [_serial_item_out(r) for r in rows], next_cursor
+    return await marks.views(uow, [_serial_item_out(r) for r in rows]), next_cursor
 
 
 async def get_row(uow: UnitOfWork, table_name: str, row_id: uuid.UUID) -> dict[str, object]:

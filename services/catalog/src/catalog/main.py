@@ -1,21 +1,34 @@
-"""Catalog's process: ``catalog`` (or ``python -m catalog.main``) serves the HTTP API."""
+"""Catalog's process: ``catalog`` (or ``python -m catalog.main``) serves the HTTP API and
+consumes the events that keep its marks from other services."""
 
 from __future__ import annotations
+
+import asyncio
 
 from fastapi import FastAPI
 
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
+from catalog import imports, subscribers
 from catalog.api import routers
 from catalog.settings import Settings
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    # Catalog consumes nothing yet; it only publishes through its outbox.
     runtime = ServiceRuntime(settings)
-    return create_app(runtime, title="Aftersales catalog", routers=routers)
+    subscribers.register(runtime)
+    wakeup = asyncio.Event()
+    runtime.add_loop(
+        "imports",
+        lambda: imports.run_queued_jobs(
+            runtime.engine, runtime.uow, wakeup, settings.import_poll_seconds
+        ),
+    )
+    app = create_app(runtime, title="Aftersales catalog", routers=routers)
+    app.state.import_wakeup = wakeup
+    return app
 
 
 def main() -> None:

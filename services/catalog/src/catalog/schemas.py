@@ -6,7 +6,15 @@ import uuid
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from aftersales_contracts.catalog import CommunicationMethod, CustomerKind, SerialItemStatus
 from catalog.domain import (
@@ -93,10 +101,15 @@ class CustomerFields(_In):
     def _e164(cls, mobiles: list[str]) -> list[str]:
         return [normalize_mobile(m) for m in mobiles]
 
-    @model_validator(mode="after")
-    def _preferred_allowed(self) -> CustomerFields:
-        check_preferred_method(self.allowed_methods, self.preferred_method)
-        return self
+    @field_validator("preferred_method")
+    @classmethod
+    def _preferred_allowed(
+        cls, preferred: CommunicationMethod | None, info: ValidationInfo
+    ) -> CommunicationMethod | None:
+        # Fields validate in order: allowed_methods is checked (or failed) by now.
+        if "allowed_methods" in info.data:
+            check_preferred_method(info.data["allowed_methods"], preferred)
+        return preferred
 
 
 class CustomerIn(CustomerFields):
@@ -253,6 +266,26 @@ class SerialItemOut(BaseModel):
     pinned_service_type_id: uuid.UUID | None
     attributes: dict[str, str]
     version: int
+
+
+class ServiceTypeMark(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class CampaignMark(BaseModel):
+    campaign_id: uuid.UUID
+    case_id: uuid.UUID
+    code: str
+    name: str
+
+
+class SerialItemView(SerialItemOut):
+    """An item as the read endpoints show it: with the marks other services' events put
+    on it. Kept apart from ``SerialItemOut``, whose fields are the item's events."""
+
+    service_types: list[ServiceTypeMark]
+    pending_campaigns: list[CampaignMark]
 
 
 class OrgUnitFields(_In):

@@ -1,14 +1,17 @@
 """Catalog's tables."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
     func,
 )
@@ -116,4 +119,95 @@ serial_item = Table(
     Column("pinned_service_type_id", UUID(as_uuid=True), nullable=True),
     Column("attributes", JSONB, nullable=False, server_default="{}"),
     UniqueConstraint("product_id", "serial_number", name="uq_serial_item_product_serial"),
+)
+
+# Projections of other services' events, for the serial items' marks (migration 0004).
+service_type = Table(
+    "service_type",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+service_type_product = Table(
+    "service_type_product",
+    metadata,
+    Column(
+        "service_type_id",
+        UUID(as_uuid=True),
+        ForeignKey("service_type.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("product_id", UUID(as_uuid=True), primary_key=True, index=True),
+)
+
+campaign_case = Table(
+    "campaign_case",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("campaign_id", UUID(as_uuid=True), nullable=False),
+    Column("serial_item_id", UUID(as_uuid=True), nullable=False),
+    Column("campaign_code", String(100), nullable=False),
+    Column("campaign_name", String(200), nullable=False),
+    Column("outcome", String(20), nullable=True),
+    Column("opened_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+)
+
+# --- bulk imports ---------------------------------------------------------------------
+
+import_job = Table(
+    "import_job",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("format", String(10), nullable=False),
+    # "upload" jobs are run by the service's workers; "cli" jobs by the command that made them.
+    Column("source", String(10), nullable=False),
+    Column("file_name", String(255), nullable=True),
+    Column("requested_by", String(100), nullable=True),
+    Column("state", String(20), nullable=False, index=True),
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("bytes_done", BigInteger, nullable=False, server_default="0"),
+    # Rows up to this line are committed: a resumed job skips them.
+    Column("lines_done", Integer, nullable=False, server_default="0"),
+    Column("created", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("unchanged", Integer, nullable=False, server_default="0"),
+    Column("failed", Integer, nullable=False, server_default="0"),
+    Column("error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+
+# An uploaded file, kept in pieces until its job has run, so that any replica can run it.
+import_chunk = Table(
+    "import_chunk",
+    metadata,
+    Column(
+        "job_id",
+        UUID(as_uuid=True),
+        ForeignKey("import_job.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+import_error = Table(
+    "import_error",
+    metadata,
+    Column(
+        "job_id",
+        UUID(as_uuid=True),
+        ForeignKey("import_job.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("line", Integer, primary_key=True),
+    Column("field", String(200), nullable=True),
+    Column("message", Text, nullable=False),
 )

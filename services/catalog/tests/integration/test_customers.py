@@ -70,7 +70,7 @@ async def test_patch_merges_and_checks_the_result(client: httpx.AsyncClient) -> 
         ({"name": None}, "name"),
         ({"mobiles": ["0701234567"]}, "mobiles"),
         ({"emails": ["nope"]}, "emails.0"),
-        ({"allowed_methods": ["email"]}, "body"),  # preferred sms no longer allowed
+        ({"allowed_methods": ["email"]}, "preferred_method"),  # sms is no longer allowed
         ({"nickname": "x"}, "nickname"),
     ):
         bad = await client.patch(url, json=body, headers={"If-Match": '"2"'})

@@ -1,0 +1,173 @@
+"""Bulk import over HTTP: upload a file, get a job, poll its counts, page through bad rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel
+
+from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.problems import Problem
+from catalog import imports
+from catalog.importing import FileFormat, ImportKind, UnsupportedFormat, format_for
+
+router = APIRouter(prefix="/imports", tags=["imports"])
+
+USER_HEADER = "X-Aftersales-User"
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    title = "Unsupported media type"
+
+
+class ImportJobOut(BaseModel):
+    id: uuid.UUID
+    kind: ImportKind
+    format: FileFormat
+    source: imports.JobSource
+    state: imports.JobState
+    file_name: str | None
+    requested_by: str | None
+    size_bytes: int | None
+    bytes_done: int
+    lines_done: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportErrorOut(BaseModel):
+    line: int
+    field: str | None
+    message: str
+
+
+class ImportErrorPage(BaseModel):
+    items: list[ImportErrorOut]
+    next_after_line: int | None
+
+
+class ImportJobPage(BaseModel):
+    items: list[ImportJobOut]
+
+
+FileName = Annotated[str | None, Query(max_length=255)]
+
+
+async def _start(
+    kind: ImportKind,
+    request: Request,
+    response: Response,
+    uow: UnitOfWorkDep,
+    file_name: str | None,
+    file_format: FileFormat | None,
+    requested_by: str | None,
+) -> ImportJobOut:
+    try:
+        fmt = file_format or format_for(request.headers.get("content-type"), file_name)
+    except UnsupportedFormat as error:
+        raise UnsupportedMediaType(str(error), field="Content-Type") from error
+    settings = request.app.state.runtime.settings
+    job_id = await imports.create_job(
+        uow,
+        kind,
+        fmt,
+        imports.JobSource.UPLOAD,
+        file_name=file_name,
+        requested_by=requested_by,
+    )
+    try:
+        size = await imports.store_upload(uow, job_id, request.stream(), settings.import_max_bytes)
+    except imports.TooLarge as error:
+        raise PayloadTooLarge(str(error), field="body") from error
+    if size == 0:
+        raise Problem("the file is empty", field="body")
+    await uow.commit()
+    request.app.state.import_wakeup.set()
+    response.headers["Location"] = f"/imports/{job_id}"
+    return ImportJobOut.model_validate(await imports.get_job(uow, job_id))
+
+
+Format = Annotated[
+    FileFormat | None,
+    Query(alias="format", description="csv or jsonl; by default from the Content-Type"),
+]
+RequestedBy = Annotated[str | None, Header(alias=USER_HEADER, max_length=100)]
+
+
+@router.post("/customers", status_code=status.HTTP_202_ACCEPTED)
+async def import_customers(
+    request: Request,
+    response: Response,
+    uow: UnitOfWorkDep,
+    file_name: FileName = None,
+    file_format: Format = None,
+    requested_by: RequestedBy = None,
+) -> ImportJobOut:
+    """Upsert customers by customer number from a CSV or JSON Lines body."""
+    return await _start(
+        ImportKind.CUSTOMERS, request, response, uow, file_name, file_format, requested_by
+    )
+
+
+@router.post("/serial-items", status_code=status.HTTP_202_ACCEPTED)
+async def import_serial_items(
+    request: Request,
+    response: Response,
+    uow: UnitOfWorkDep,
+    file_name: FileName = None,
+    file_format: Format = None,
+    requested_by: RequestedBy = None,
+) -> ImportJobOut:
+    """Upsert serial items by product number + serial number from a CSV or JSON Lines body."""
+    return await _start(
+        ImportKind.SERIAL_ITEMS, request, response, uow, file_name, file_format, requested_by
+    )
+
+
+@router.get("")
+async def list_import_jobs(
+    uow: UnitOfWorkDep,
+    state: imports.JobState | None = None,
+    kind: ImportKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ImportJobPage:
+    """The latest jobs first."""
+    rows = await imports.list_jobs(uow, state=state, kind=kind, limit=limit)
+    return ImportJobPage(items=[ImportJobOut.model_validate(r) for r in rows])
+
+
+@router.get("/{job_id}")
+async def get_import_job(job_id: uuid.UUID, uow: UnitOfWorkDep) -> ImportJobOut:
+    return ImportJobOut.model_validate(await imports.get_job(uow, job_id))
+
+
+@router.get("/{job_id}/errors")
+async def list_import_errors(
+    job_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    after_line: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ImportErrorPage:
+    """The rows that could not be imported, in line order; page on with ``after_line``."""
+    rows: list[dict[str, Any]] = await imports.list_errors(uow, job_id, after_line, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ImportErrorPage(
+        items=[ImportErrorOut.model_validate(r) for r in rows],
+        next_after_line=rows[-1]["line"] if more else None,
+    )
