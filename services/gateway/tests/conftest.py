@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import secrets
 import socket
@@ -16,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import StreamingResponse
 
 import gateway
 from aftersales_kit.clock import FixedClock
@@ -25,6 +27,12 @@ from gateway.settings import Settings
 
 MIGRATIONS = Path(gateway.__file__).parent / "migrations"
 
+# Set by the echo server when an upload named ``?probe=<name>`` delivers its first bytes.
+UPLOAD_STARTED: dict[str, threading.Event] = {}
+# Set by a test when the first bytes of the export named ``?probe=<name>`` reached it;
+# until then the echo server holds back the rest of that export.
+EXPORT_RECEIVED: dict[str, threading.Event] = {}
+
 
 def echo_app() -> FastAPI:
     """A stand-in for every internal service: answers with what it received."""
@@ -32,6 +40,10 @@ def echo_app() -> FastAPI:
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
     async def echo(path: str, request: Request) -> Response:
+        if path.endswith("/sink"):
+            return await _sink(request)
+        if path.endswith("/export"):
+            return _export(request)
         if path.endswith("/slow"):
             await asyncio.sleep(5)
         if "/status/" in path:
@@ -59,26 +71,75 @@ def echo_app() -> FastAPI:
     return app
 
 
-@pytest.fixture(scope="session")
-def upstream() -> Iterator[str]:
-    """A real HTTP server on a free port, in a thread (independent of any test's loop)."""
+async def _sink(request: Request) -> Response:
+    """Reads an upload chunk by chunk, keeping only its length and digest."""
+    started = UPLOAD_STARTED.get(request.query_params.get("probe", ""))
+    digest, length = hashlib.sha256(), 0
+    async for chunk in request.stream():
+        if chunk and started is not None:
+            started.set()
+        digest.update(chunk)
+        length += len(chunk)
+    body = {
+        "length": length,
+        "sha256": digest.hexdigest(),
+        "content_length": request.headers.get("content-length"),
+        "transfer_encoding": request.headers.get("transfer-encoding"),
+    }
+    return Response(json.dumps(body), status_code=202, media_type="application/json")
+
+
+def export_chunks(size: int, received: threading.Event | None = None) -> Iterator[bytes]:
+    """``size`` bytes of a repeating CSV line, in 64 KiB chunks; after the first one,
+    waits (in the server's thread pool) until ``received`` is set, if given."""
+    line = b"SN-000001,Pump,2026-01-31\n" * 2521  # 65,546 bytes
+    first = True
+    while size > 0:
+        yield line[:size]
+        size -= len(line)
+        if first and received is not None:
+            assert received.wait(30), "the first bytes of the export never reached the client"
+        first = False
+
+
+def _export(request: Request) -> Response:
+    """A large streamed answer; with ``?sized=1`` it announces its Content-Length."""
+    size = int(request.query_params["size"])
+    received = EXPORT_RECEIVED.get(request.query_params.get("probe", ""))
+    headers = {"Content-Length": str(size)} if request.query_params.get("sized") else {}
+    return StreamingResponse(export_chunks(size, received), media_type="text/csv", headers=headers)
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: FastAPI, name: str) -> Iterator[str]:
+    """A real HTTP server for ``app`` on a free port, in a thread with its own event loop
+    (independent of any test's loop); yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(echo_app(), log_config=None, access_log=False, timeout_graceful_shutdown=1)
+        uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=1)
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not server.started:
-        assert time.monotonic() < deadline, "the upstream test server did not start"
+        assert thread.is_alive(), f"the {name} test server failed to start"
+        assert time.monotonic() < deadline, f"the {name} test server did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[str]:
+    with serve_in_thread(echo_app(), "upstream") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

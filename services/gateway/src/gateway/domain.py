@@ -25,6 +25,8 @@ ROUTES: Mapping[str, str] = {
     "customers": "catalog",
     "serial-items": "catalog",
     "org-units": "catalog",
+    # Bulk imports of customers and serial items: a job per uploaded file.
+    "imports": "catalog",
     "service-types": "servicetypes",
     "callouts": "scheduling",
     "messages": "notifications",
@@ -52,12 +54,12 @@ def _grants(resources: Iterable[str], *accesses: Access) -> frozenset[Permission
 
 
 # The permission table. admin: everything. operator: runs the daily work (the installed
-# base, callouts, messages) but does not change the product list or the service types.
-# viewer: reads everything, changes nothing.
+# base and its bulk imports, callouts, messages) but does not change the product list or
+# the service types. viewer: reads everything (import jobs too), changes nothing.
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     "admin": _grants(ROUTES, Access.READ, Access.WRITE),
     "operator": _grants(ROUTES, Access.READ)
-    | _grants(("customers", "serial-items", "callouts", "messages"), Access.WRITE),
+    | _grants(("customers", "serial-items", "imports", "callouts", "messages"), Access.WRITE),
     "viewer": _grants(ROUTES, Access.READ),
 }
 ROLES = frozenset(ROLE_PERMISSIONS)

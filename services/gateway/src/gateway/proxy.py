@@ -1,4 +1,8 @@
-"""Forwarding to the internal services over one shared, traced ``httpx.AsyncClient``."""
+"""Forwarding to the internal services over one shared, traced ``httpx.AsyncClient``.
+
+Bodies stream both ways, chunk by chunk: an upload of hundreds of MB (a bulk import) or
+a large export never sits in the gateway's memory.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,13 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
+import anyio
 import httpx
 from fastapi import Request, Response
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from starlette.requests import ClientDisconnect
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from aftersales_kit.problems import Problem
 from gateway.domain import Route
@@ -37,6 +45,33 @@ class UpstreamUnavailable(Problem):
 class UpstreamTimeout(Problem):
     status = 504
     title = "Gateway timeout"
+
+
+class IncompleteRequest(Problem):
+    status = 400
+    title = "Incomplete request"
+
+
+class UpstreamResponse(StreamingResponse):
+    """The upstream's body, passed on as it arrives; the upstream response (and so its
+    pooled connection) is closed however sending ends: done, failed or client gone."""
+
+    def __init__(
+        self, upstream: httpx.Response, *, status_code: int, headers: Mapping[str, str]
+    ) -> None:
+        # aiter_bytes: decoded, because the gateway's own Accept-Encoding (httpx's default)
+        # is not the caller's; Content-Encoding is not passed back.
+        super().__init__(upstream.aiter_bytes(), status_code=status_code, headers=headers)
+        self._upstream = upstream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Shielded: when the caller disconnects this task is being cancelled, and an
+            # unfinished close would leave a half-read connection behind.
+            with anyio.CancelScope(shield=True):
+                await self._upstream.aclose()
 
 
 @asynccontextmanager
@@ -80,14 +115,27 @@ class Upstreams:
         }
         headers["X-Request-ID"] = request_id
         headers[USER_HEADER] = username
+        content: AsyncIterator[bytes] | None = None
+        if _has_body(request):
+            # Streamed as it arrives. With the caller's Content-Length the upstream gets
+            # that length (httpx then sends no Transfer-Encoding); without it, chunked.
+            content = _chunks(request)
+            if (length := request.headers.get("content-length")) is not None:
+                headers["Content-Length"] = length
         upstream_request = self._client.build_request(
             request.method,
             self.url_for(route, request.scope.get("query_string", b"")),
             headers=headers,
-            content=await request.body(),
+            content=content,
         )
         try:
-            upstream = await self._client.send(upstream_request)
+            # stream=True: answer as soon as the upstream's headers are in.
+            upstream = await self._client.send(upstream_request, stream=True)
+        except ClientDisconnect as error:
+            # The caller went away mid-upload; nobody will read this answer.
+            raise IncompleteRequest(
+                "the client closed the connection before the request body was complete"
+            ) from error
         except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             # Never connected: the service is down or the gateway is saturated.
             raise self._unavailable(route) from error
@@ -109,10 +157,24 @@ class Upstreams:
             if base_path and location.startswith(base_path + "/"):
                 location = location[len(base_path) :]
             returned["location"] = "/api" + location
-        return Response(
-            content=upstream.content, status_code=upstream.status_code, headers=returned
-        )
+        length = upstream.headers.get("content-length")
+        if length is not None and "content-encoding" not in upstream.headers:
+            # Only an unencoded body is sent back with the length the upstream gave.
+            returned["content-length"] = length
+        return UpstreamResponse(upstream, status_code=upstream.status_code, headers=returned)
 
     @staticmethod
     def _unavailable(route: Route) -> UpstreamUnavailable:
         return UpstreamUnavailable(f"{route.service} is unavailable", service=route.service)
+
+
+def _has_body(request: Request) -> bool:
+    # RFC 9112 §6.3: a request has a body only when it says so by one of these headers.
+    length = request.headers.get("content-length")
+    return "transfer-encoding" in request.headers or (length is not None and length != "0")
+
+
+async def _chunks(request: Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream():
+        if chunk:  # Starlette ends the stream with b""; nothing to send for it.
+            yield chunk

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import secrets
+import threading
+import time
+import tracemalloc
+from collections.abc import AsyncIterator, Iterator
+
 import httpx
 import pytest
 
+from gateway.main import build_app
 from gateway.settings import Settings
 
-from ..conftest import ClientFactory, TokenFactory
+from ..conftest import (
+    EXPORT_RECEIVED,
+    UPLOAD_STARTED,
+    ClientFactory,
+    TokenFactory,
+    export_chunks,
+    serve_in_thread,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -45,6 +61,9 @@ async def test_forwarding_preserves_method_path_query_body_and_headers(
     assert seen["body"] == '{"name": "Pump"}'
     headers = seen["headers"]
     assert headers["content-type"] == "application/json"
+    # The caller's Content-Length goes along with its (streamed) body.
+    assert headers["content-length"] == "16"
+    assert "transfer-encoding" not in headers
     assert headers["if-match"] == '"v6"'
     assert headers["x-request-id"] == "req-123"
     me = (await client.get("/auth/me", headers=_bearer(token))).json()
@@ -61,7 +80,11 @@ async def test_the_gateway_request_id_goes_upstream_when_the_caller_sent_none(
 ) -> None:
     response = await client.get("/api/customers", headers=_bearer(await token_for("viewer")))
     assert response.status_code == 200
-    assert response.json()["headers"]["x-request-id"] == response.headers["x-request-id"]
+    headers = response.json()["headers"]
+    assert headers["x-request-id"] == response.headers["x-request-id"]
+    # A request without a body is sent without one.
+    assert "content-length" not in headers
+    assert "transfer-encoding" not in headers
 
 
 @pytest.mark.parametrize(
@@ -70,6 +93,8 @@ async def test_the_gateway_request_id_goes_upstream_when_the_caller_sent_none(
         ("/api/products", "/catalog/products"),
         ("/api/customers/c-1", "/catalog/customers/c-1"),
         ("/api/serial-items", "/catalog/serial-items"),
+        ("/api/imports", "/catalog/imports"),
+        ("/api/imports/j-1/errors", "/catalog/imports/j-1/errors"),
         ("/api/service-types/t-1/steps", "/servicetypes/service-types/t-1/steps"),
         ("/api/callouts", "/scheduling/callouts"),
         ("/api/messages/m-1", "/notifications/messages/m-1"),
@@ -109,6 +134,10 @@ async def test_upstream_errors_and_created_pass_through(
         ("operator", "POST", "/api/customers", True),
         ("operator", "POST", "/api/products", False),
         ("operator", "PATCH", "/api/service-types/1", False),
+        ("operator", "POST", "/api/imports/customers", True),
+        ("operator", "POST", "/api/imports/serial-items", True),
+        ("viewer", "POST", "/api/imports/customers", False),
+        ("viewer", "GET", "/api/imports/j-1/errors", True),
         ("admin", "DELETE", "/api/service-types/1", True),
     ],
 )
@@ -178,6 +207,122 @@ async def test_upstream_timeout_is_504(client_for: ClientFactory, settings: Sett
         response = await client.get("/api/messages/slow", headers=_bearer(token))
         assert response.status_code == 504, response.text
         assert response.json()["service"] == "notifications"
+
+
+async def test_upstream_down_during_an_upload_is_503(
+    client_for: ClientFactory, settings: Settings, dead_url: str
+) -> None:
+    down = settings.model_copy(update={"catalog_url": dead_url})
+    async with client_for(down) as client:
+        response = await client.post(
+            "/api/imports/customers",
+            content=_upload(4, 1024),
+            headers=_bearer(await _admin_token(client), **{"Content-Type": "text/csv"}),
+        )
+        assert response.status_code == 503, response.text
+        assert response.json()["service"] == "catalog"
+
+
+CHUNK = 64 * 1024
+CHUNKS = 512  # 32 MiB
+FLAT = 8 * 1024 * 1024  # a gateway that buffered the upload would hold all 32 MiB
+
+
+def _chunk(i: int, size: int) -> bytes:
+    return i.to_bytes(4, "big") * (size // 4)
+
+
+async def _upload(
+    chunks: int, size: int, *, started: threading.Event | None = None
+) -> AsyncIterator[bytes]:
+    """``chunks`` distinct chunks; after the first, waits until ``started`` is set."""
+    for i in range(chunks):
+        yield _chunk(i, size)
+        if i == 0 and started is not None:
+            await _wait_for(started, "the upstream never saw the upload's first chunk")
+
+
+async def _wait_for(event: threading.Event, failure: str) -> None:
+    deadline = time.monotonic() + 30
+    while not event.is_set():
+        assert time.monotonic() < deadline, failure
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("sized", [False, True], ids=["chunked", "content-length"])
+async def test_a_large_upload_streams_upstream_whole_in_flat_memory(
+    client: httpx.AsyncClient, token_for: TokenFactory, sized: bool
+) -> None:
+    token = await token_for("operator")
+    probe = secrets.token_hex(8)
+    started = UPLOAD_STARTED[probe] = threading.Event()
+    headers = _bearer(token, **{"Content-Type": "text/csv"})
+    if sized:
+        headers["Content-Length"] = str(CHUNKS * CHUNK)
+    # The upstream must receive the first chunk before the caller sends the second: a
+    # gateway that read the whole body before forwarding would never get past it.
+    body = _upload(CHUNKS, CHUNK, started=started)
+    tracemalloc.start()
+    try:
+        response = await client.post(
+            f"/api/imports/customers/sink?probe={probe}", content=body, headers=headers
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        del UPLOAD_STARTED[probe]
+    assert response.status_code == 202, response.text
+    seen = response.json()
+    assert seen["length"] == CHUNKS * CHUNK
+    sent = hashlib.sha256()
+    for i in range(CHUNKS):
+        sent.update(_chunk(i, CHUNK))
+    assert seen["sha256"] == sent.hexdigest()
+    if sized:
+        assert (seen["content_length"], seen["transfer_encoding"]) == (str(CHUNKS * CHUNK), None)
+    else:
+        assert (seen["content_length"], seen["transfer_encoding"]) == (None, "chunked")
+    assert peak < FLAT, f"{peak} bytes allocated at the peak of a {CHUNKS * CHUNK} byte upload"
+
+
+@pytest.fixture(scope="module")
+def gateway_url(settings: Settings) -> Iterator[str]:
+    """The gateway itself behind a real HTTP server: an in-process ASGI client would
+    collect a whole response before handing it over."""
+    with serve_in_thread(build_app(settings), "gateway") as url:
+        yield url
+
+
+@pytest.mark.parametrize("sized", [False, True], ids=["chunked", "content-length"])
+async def test_a_large_response_streams_back_as_it_arrives(
+    gateway_url: str, token_for: TokenFactory, sized: bool
+) -> None:
+    size = 8 * 1024 * 1024 + 7
+    probe = secrets.token_hex(8)
+    received = EXPORT_RECEIVED[probe] = threading.Event()
+    query = f"size={size}&probe={probe}" + ("&sized=1" if sized else "")
+    got = hashlib.sha256()
+    length = 0
+    try:
+        async with (
+            httpx.AsyncClient(base_url=gateway_url, trust_env=False) as http,
+            http.stream(
+                "GET", f"/api/imports/export?{query}", headers=_bearer(await token_for("viewer"))
+            ) as response,
+        ):
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/csv")
+            assert response.headers.get("content-length") == (str(size) if sized else None)
+            # The upstream holds back the rest until this client has the first bytes.
+            async for chunk in response.aiter_bytes():
+                received.set()
+                got.update(chunk)
+                length += len(chunk)
+    finally:
+        received.set()
+        del EXPORT_RECEIVED[probe]
+    assert length == size
+    assert got.hexdigest() == hashlib.sha256(b"".join(export_chunks(size))).hexdigest()
 
 
 async def _admin_token(client: httpx.AsyncClient) -> str:

@@ -24,7 +24,7 @@ def test_viewer_may_only_read(resource: str) -> None:
 
 
 def test_operator_runs_daily_work_but_not_setup() -> None:
-    for resource in ("customers", "serial-items", "callouts", "messages"):
+    for resource in ("customers", "serial-items", "imports", "callouts", "messages"):
         assert domain.is_allowed(["operator"], resource, Access.WRITE)
     for resource in ("products", "service-types", "org-units"):
         assert domain.is_allowed(["operator"], resource, Access.READ)
@@ -62,6 +62,8 @@ def test_usernames_compare_case_insensitively() -> None:
         ("/api/serial-items/x", "catalog", "/serial-items/x"),
         ("/api/org-units", "catalog", "/org-units"),
         ("/api/org-units/7", "catalog", "/org-units/7"),
+        ("/api/imports/customers", "catalog", "/imports/customers"),
+        ("/api/imports/7/errors", "catalog", "/imports/7/errors"),
         ("/api/service-types", "servicetypes", "/service-types"),
         ("/api/callouts/1/approve", "scheduling", "/callouts/1/approve"),
         ("/api/messages", "notifications", "/messages"),
