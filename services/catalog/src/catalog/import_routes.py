@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
@@ -109,8 +110,20 @@ Format = Annotated[
 RequestedBy = Annotated[str | None, Header(alias=USER_HEADER, max_length=100)]
 
 
-@router.post("/customers", status_code=status.HTTP_202_ACCEPTED)
-async def import_customers(
+class ImportPath(enum.StrEnum):
+    CUSTOMERS = "customers"
+    SERIAL_ITEMS = "serial-items"
+
+
+KIND_OF_PATH = {
+    ImportPath.CUSTOMERS: ImportKind.CUSTOMERS,
+    ImportPath.SERIAL_ITEMS: ImportKind.SERIAL_ITEMS,
+}
+
+
+@router.post("/{what}", status_code=status.HTTP_202_ACCEPTED)
+async def start_import(
+    what: ImportPath,
     request: Request,
     response: Response,
     uow: UnitOfWorkDep,
@@ -118,24 +131,10 @@ async def import_customers(
     file_format: Format = None,
     requested_by: RequestedBy = None,
 ) -> ImportJobOut:
-    """Upsert customers by customer number from a CSV or JSON Lines body."""
+    """Upsert customers (by customer number) or serial items (by product number + serial
+    number) from a CSV or JSON Lines body; answers with the job at once."""
     return await _start(
-        ImportKind.CUSTOMERS, request, response, uow, file_name, file_format, requested_by
-    )
-
-
-@router.post("/serial-items", status_code=status.HTTP_202_ACCEPTED)
-async def import_serial_items(
-    request: Request,
-    response: Response,
-    uow: UnitOfWorkDep,
-    file_name: FileName = None,
-    file_format: Format = None,
-    requested_by: RequestedBy = None,
-) -> ImportJobOut:
-    """Upsert serial items by product number + serial number from a CSV or JSON Lines body."""
-    return await _start(
-        ImportKind.SERIAL_ITEMS, request, response, uow, file_name, file_format, requested_by
+        KIND_OF_PATH[what], request, response, uow, file_name, file_format, requested_by
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts import catalog as events
@@ -20,6 +20,8 @@ from aftersales_kit.uow import UnitOfWork
 from catalog import handlers, importing, tables
 from catalog.importing import CustomerRow, RowError, SerialItemRow
 from catalog.schemas import CustomerFields, CustomerOut, SerialItemFields, SerialItemOut
+
+ITEM_KEY_CONSTRAINT = "uq_serial_item_product_serial"
 
 
 class ConcurrentInsert(Exception):
@@ -39,35 +41,62 @@ class Counts:
         self.errors.append((line, field, message))
 
 
-async def _executemany_update(uow: UnitOfWork, table: Any, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    columns = [c for c in rows[0] if c != "id"]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values({c: bindparam(c) for c in columns})
-    )
-    connection = await uow.session.connection()
-    await connection.execute(
-        statement, [{"row_id": r["id"]} | {c: r[c] for c in columns} for r in rows]
-    )
+class Writes:
+    """A batch's rows to insert and to update, by id; a key met twice is merged."""
 
+    def __init__(self, counts: Counts) -> None:
+        self.counts = counts
+        self.new: dict[uuid.UUID, dict[str, Any]] = {}
+        self.changed: dict[uuid.UUID, dict[str, Any]] = {}
 
-async def _insert_all(uow: UnitOfWork, table: Any, rows: list[dict[str, Any]], key: str) -> None:
-    if not rows:
-        return
-    conflict = (
-        {"constraint": "uq_serial_item_product_serial"}
-        if key == "product_serial"
-        else {"index_elements": [key]}
-    )
-    # executemany, not one multi-row VALUES: the statement compiles once and is cached.
-    result = await uow.session.execute(
-        insert(table).on_conflict_do_nothing(**conflict).returning(table.c.id), rows
-    )
-    if len(result.all()) != len(rows):
-        raise ConcurrentInsert
+    def apply(
+        self, current: dict[str, Any] | None, values: dict[str, Any], identity: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The record after the row (``identity`` completes a new one); None when unchanged."""
+        if current is None:
+            record = values | identity | {"id": uuid.uuid4(), "version": 1}
+            self.new[record["id"]] = record
+            self.counts.created += 1
+            return record
+        if all(current[k] == v for k, v in values.items()):
+            self.counts.unchanged += 1
+            return None
+        record = current | values | {"version": current["version"] + 1}
+        (self.new if record["id"] in self.new else self.changed)[record["id"]] = record
+        self.counts.updated += 1
+        return record
+
+    async def write(
+        self,
+        uow: UnitOfWork,
+        table: Table,
+        columns: tuple[str, ...],
+        *,
+        key: tuple[str, ...],
+        conflict: str | None = None,
+    ) -> None:
+        """Insert the new rows, then update the changed ones (their natural key stays)."""
+        if self.new:
+            # executemany, not one multi-row VALUES: the statement compiles once, cached.
+            on_conflict = {"constraint": conflict} if conflict else {"index_elements": list(key)}
+            result = await uow.session.execute(
+                insert(table).on_conflict_do_nothing(**on_conflict).returning(table.c.id),
+                [{c: r[c] for c in columns} for r in self.new.values()],
+            )
+            if len(result.all()) != len(self.new):
+                raise ConcurrentInsert
+        if self.changed:
+            settable = [c for c in columns if c != "id" and c not in key]
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({c: bindparam(c) for c in settable})
+            )
+            connection = await uow.session.connection()
+            await connection.execute(
+                statement,
+                [{"row_id": r["id"]} | {c: r[c] for c in settable} for r in self.changed.values()],
+            )
 
 
 async def upsert_customers(
@@ -84,8 +113,7 @@ async def upsert_customers(
         ).mappings()
     }
     contacts = await handlers.contacts_of(uow, [r["id"] for r in known.values()])
-    new: dict[uuid.UUID, dict[str, Any]] = {}
-    changed: dict[uuid.UUID, dict[str, Any]] = {}
+    writes = Writes(counts)
     for line, row in rows:
         current = known.get(row.customer_number)
         try:
@@ -93,28 +121,15 @@ async def upsert_customers(
         except RowError as error:
             counts.fail(line, error.field, str(error))
             continue
-        values = fields.model_dump(mode="json")
-        if current is None:
-            record = values | {"id": uuid.uuid4(), "version": 1, "active": True}
-            new[record["id"]] = record
-            event: type[events.CustomerRegistered] = events.CustomerRegistered
-            counts.created += 1
-        elif all(current[k] == v for k, v in values.items()):
-            counts.unchanged += 1
+        record = writes.apply(current, fields.model_dump(mode="json"), {"active": True})
+        if record is None:
             continue
-        else:
-            record = current | values | {"version": current["version"] + 1}
-            (new if record["id"] in new else changed)[record["id"]] = record
-            event = events.CustomerChanged
-            counts.updated += 1
         known[row.customer_number] = record
+        event = events.CustomerRegistered if current is None else events.CustomerChanged
         out = CustomerOut.model_validate(record | {"contacts": contacts.get(record["id"], [])})
         uow.publish(handlers.customer_snapshot(event, out))
     columns = ("id", "customer_number", "version", "active", *CustomerFields.model_fields)
-    await _insert_all(uow, t, [{c: r[c] for c in columns} for r in new.values()], "customer_number")
-    await _executemany_update(
-        uow, t, [{c: r[c] for c in columns if c != "customer_number"} for r in changed.values()]
-    )
+    await writes.write(uow, t, columns, key=("customer_number",))
 
 
 async def upsert_serial_items(
@@ -151,8 +166,7 @@ async def upsert_serial_items(
                 )
             ).mappings()
         }
-    new: dict[uuid.UUID, dict[str, Any]] = {}
-    changed: dict[uuid.UUID, dict[str, Any]] = {}
+    writes = Writes(counts)
     for line, row in rows:
         try:
             product = _resolve(products, row.product_number, "product_number", "product")
@@ -164,25 +178,16 @@ async def upsert_serial_items(
             counts.fail(line, error.field, str(error))
             continue
         values = fields.model_dump() | {"owner_customer_id": owner_id, "org_unit": code}
-        if current is None:
-            record = values | {
-                "id": uuid.uuid4(),
-                "version": 1,
-                "serial_number": row.serial_number,
-                "product_id": product["id"],
-            }
-            new[record["id"]] = record
-            emitted: list[Message] = [_item_event(events.SerialItemRegistered, record, product)]
-            counts.created += 1
-        elif all(current[k] == v for k, v in values.items()):
-            counts.unchanged += 1
+        identity = {"serial_number": row.serial_number, "product_id": product["id"]}
+        record = writes.apply(current, values, identity)
+        if record is None:
             continue
-        else:
-            record = current | values | {"version": current["version"] + 1}
-            (new if record["id"] in new else changed)[record["id"]] = record
-            emitted = _change_events(current, record, product)
-            counts.updated += 1
         known[key] = record
+        emitted: list[Message] = (
+            [_item_event(events.SerialItemRegistered, record, product)]
+            if current is None
+            else _change_events(current, record, product)
+        )
         for event in emitted:
             uow.publish(event)
     columns = (
@@ -194,14 +199,8 @@ async def upsert_serial_items(
         "version",
         *SerialItemFields.model_fields,
     )
-    await _insert_all(uow, t, [{c: r[c] for c in columns} for r in new.values()], "product_serial")
-    await _executemany_update(
-        uow,
-        t,
-        [
-            {c: r[c] for c in columns if c not in ("serial_number", "product_id")}
-            for r in changed.values()
-        ],
+    await writes.write(
+        uow, t, columns, key=("product_id", "serial_number"), conflict=ITEM_KEY_CONSTRAINT
     )
 
 

@@ -270,7 +270,7 @@ async def test_a_file_that_is_not_utf8_fails_with_the_byte(client: httpx.AsyncCl
         ("/imports/customers", {"Content-Type": "application/pdf"}, b"x", 415, "Content-Type"),
         ("/imports/customers", CSV, b"", 400, "body"),
         ("/imports/customers?format=xml", CSV, b"x", 422, "query.format"),
-        ("/imports/products", CSV, b"x", 405, None),
+        ("/imports/products", CSV, b"x", 422, "path.what"),
     ],
 )
 async def test_bad_uploads(
