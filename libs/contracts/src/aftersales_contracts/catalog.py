@@ -106,6 +106,16 @@ class CustomerChanged(CustomerRegistered):
     TYPE = "catalog.customer.changed"
 
 
+class CustomerCommunicationChanged(CustomerRegistered):
+    """Published besides ``CustomerChanged`` when how to reach the customer changed: its
+    e-mail addresses, mobile numbers, allowed or preferred methods, language or contacts.
+    For consumers that act on that alone (lifting a block on a callout, say)."""
+
+    TYPE = "catalog.customer.communication_changed"
+
+    changed_fields: list[str]
+
+
 class CustomerDeactivated(Message):
     TYPE = "catalog.customer.deactivated"
 

@@ -13,6 +13,7 @@ MESSAGES: dict[str, type[Message]] = {
         catalog.SerialItemRegistered,
         catalog.ProductChanged,
         catalog.CustomerChanged,
+        catalog.CustomerCommunicationChanged,
         catalog.CustomerDeactivated,
         catalog.OrgUnitChanged,
         catalog.SerialItemChanged,

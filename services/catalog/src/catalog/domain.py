@@ -178,3 +178,12 @@ def service_type_products(links: list[ServiceLinkDefinition]) -> set[uuid.UUID]:
         for product in ([link.main_product_id] if link.apply_to_main_product else [])
         + link.related_product_ids
     }
+
+
+# What says how to reach a customer; contacts count too (their changes are flagged apart).
+COMMUNICATION_FIELDS = ("emails", "mobiles", "allowed_methods", "preferred_method", "language")
+
+
+def communication_changes(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """The communication fields whose values differ, in a fixed order."""
+    return [f for f in COMMUNICATION_FIELDS if before.get(f) != after.get(f)]

@@ -268,9 +268,10 @@ async def _customer_out(uow: UnitOfWork, row: dict[str, Any]) -> CustomerOut:
 
 
 def customer_snapshot(
-    cls: type[events.CustomerRegistered], out: CustomerOut
+    cls: type[events.CustomerRegistered], out: CustomerOut, **extra: Any
 ) -> events.CustomerRegistered:
     return cls(
+        **extra,
         customer_id=out.id,
         version=out.version,
         customer_number=out.customer_number,
@@ -312,16 +313,30 @@ async def get_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> CustomerOut:
 
 
 async def _bump_customer(
-    uow: UnitOfWork, row: dict[str, Any], values: dict[str, Any]
+    uow: UnitOfWork, row: dict[str, Any], values: dict[str, Any], *, contacts_changed: bool = False
 ) -> CustomerOut:
-    """Write the change, raise the version, publish the new snapshot, commit."""
+    """Write the change, raise the version, publish the new snapshot (and, when how to
+    reach the customer changed, say so)."""
     values = values | {"version": row["version"] + 1}
     await uow.session.execute(
         update(tables.customer).where(tables.customer.c.id == row["id"]).values(values)
     )
     out = await _customer_out(uow, row | values)
-    uow.publish(customer_snapshot(events.CustomerChanged, out))
+    publish_customer_change(uow, row, out, contacts_changed=contacts_changed)
     return out
+
+
+def publish_customer_change(
+    uow: UnitOfWork, before: dict[str, Any], out: CustomerOut, *, contacts_changed: bool = False
+) -> None:
+    uow.publish(customer_snapshot(events.CustomerChanged, out))
+    changed = domain.communication_changes(before, out.model_dump(mode="json"))
+    if contacts_changed:
+        changed.append("contacts")
+    if changed:
+        uow.publish(
+            customer_snapshot(events.CustomerCommunicationChanged, out, changed_fields=changed)
+        )
 
 
 async def update_customer(
@@ -403,7 +418,7 @@ async def add_contact(
     _check_version(row, expected)
     contact = ContactOut(id=uuid.uuid4(), customer_id=customer_id, **cmd.model_dump(mode="json"))
     await uow.session.execute(insert(tables.customer_contact).values(contact.model_dump()))
-    out = await _bump_customer(uow, row, {})
+    out = await _bump_customer(uow, row, {}, contacts_changed=True)
     await uow.commit()
     return contact, out.version
 
@@ -427,7 +442,7 @@ async def replace_contact(
     )
     if changed is None:
         raise NotFound(f"customer {customer_id} has no contact with id {contact_id}")
-    out = await _bump_customer(uow, row, {})
+    out = await _bump_customer(uow, row, {}, contacts_changed=True)
     await uow.commit()
     return contact, out.version
 
@@ -443,7 +458,7 @@ async def remove_contact(
     )
     if removed is None:
         raise NotFound(f"customer {customer_id} has no contact with id {contact_id}")
-    out = await _bump_customer(uow, row, {})
+    out = await _bump_customer(uow, row, {}, contacts_changed=True)
     await uow.commit()
     return out.version
 

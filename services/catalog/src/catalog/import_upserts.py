@@ -125,9 +125,11 @@ async def upsert_customers(
         if record is None:
             continue
         known[row.customer_number] = record
-        event = events.CustomerRegistered if current is None else events.CustomerChanged
         out = CustomerOut.model_validate(record | {"contacts": contacts.get(record["id"], [])})
-        uow.publish(handlers.customer_snapshot(event, out))
+        if current is None:
+            uow.publish(handlers.customer_snapshot(events.CustomerRegistered, out))
+        else:
+            handlers.publish_customer_change(uow, current, out)
     columns = ("id", "customer_number", "version", "active", *CustomerFields.model_fields)
     await writes.write(uow, t, columns, key=("customer_number",))
 

@@ -10,6 +10,7 @@ import httpx
 from .helpers import customer, n, outbox
 
 CHANGED = "catalog.customer.changed"
+COMMUNICATION = "catalog.customer.communication_changed"
 
 
 async def test_put_needs_if_match_and_a_stale_one_fails(client: httpx.AsyncClient) -> None:
@@ -35,6 +36,26 @@ async def test_put_needs_if_match_and_a_stale_one_fails(client: httpx.AsyncClien
     assert got.headers["ETag"] == '"2"'
     [event] = await outbox(client, CHANGED, "customer_id", c["id"])
     assert (event["version"], event["name"], event["time_zone"]) == (2, "Ada King", "Europe/London")
+    # The PUT left the e-mail addresses out, so they were cleared: how to reach Ada changed.
+    [reach] = await outbox(client, COMMUNICATION, "customer_id", c["id"])
+    assert (reach["version"], reach["changed_fields"], reach["emails"]) == (2, ["emails"], [])
+
+
+async def test_a_change_that_keeps_the_communication_says_nothing_of_it(
+    client: httpx.AsyncClient,
+) -> None:
+    c = await customer(client)
+    url = f"/customers/{c['id']}"
+    changed = await client.patch(url, json={"name": "Ada K"}, headers={"If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    assert len(await outbox(client, CHANGED, "customer_id", c["id"])) == 1
+    assert await outbox(client, COMMUNICATION, "customer_id", c["id"]) == []
+    body = {"mobiles": ["+46701234567"], "allowed_methods": ["email", "sms"], "language": "sv"}
+    changed = await client.patch(url, json=body, headers={"If-Match": '"2"'})
+    assert changed.status_code == 200, changed.text
+    [reach] = await outbox(client, COMMUNICATION, "customer_id", c["id"])
+    assert reach["changed_fields"] == ["mobiles", "allowed_methods", "language"]
+    assert reach["mobiles"] == ["+46701234567"]
 
 
 async def test_two_concurrent_puts_one_wins(client: httpx.AsyncClient) -> None:
@@ -148,6 +169,11 @@ async def test_contacts_are_part_of_the_customer(client: httpx.AsyncClient) -> N
 
     events = await outbox(client, CHANGED, "customer_id", c["id"])
     assert [e["version"] for e in events] == [2, 3]
+    reach = await outbox(client, COMMUNICATION, "customer_id", c["id"])
+    assert [(e["version"], e["changed_fields"]) for e in reach] == [
+        (2, ["contacts"]),
+        (3, ["contacts"]),
+    ]
     assert events[0]["contacts"][0]["mobile"] == "+46701234567"
     assert events[1]["contacts"][0]["send_work_order"] is True
     assert events[1]["contacts"][0]["contact_id"] == contact["id"]

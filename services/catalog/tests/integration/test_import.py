@@ -124,6 +124,10 @@ async def test_a_reimport_changes_only_what_differs(client: httpx.AsyncClient) -
     events = await outbox(client, "catalog.customer.changed", "customer_number", f"{p}-2")
     assert [e["version"] for e in events] == [2]
     assert await outbox(client, "catalog.customer.changed", "customer_number", f"{p}-1") == []
+    [reach] = await outbox(
+        client, "catalog.customer.communication_changed", "customer_number", f"{p}-2"
+    )
+    assert reach["changed_fields"] == ["language"]
 
 
 async def test_a_key_twice_in_one_file_is_created_then_updated(client: httpx.AsyncClient) -> None:
