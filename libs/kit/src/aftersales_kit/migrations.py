@@ -41,10 +41,19 @@ def run_env(target_metadata: list[MetaData], default_url: str) -> None:
 
 def upgrade(database_url: str, script_location: Path, revision: str = "head") -> None:
     """Apply a service's migrations; called by ``make run`` and by the test plugin."""
+    command.upgrade(_config(database_url, script_location), revision)
+
+
+def downgrade(database_url: str, script_location: Path, revision: str = "base") -> None:
+    """Undo a service's migrations down to ``revision``; the tests check every way back."""
+    command.downgrade(_config(database_url, script_location), revision)
+
+
+def _config(database_url: str, script_location: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(script_location))
     config.set_main_option("sqlalchemy.url", database_url)
-    command.upgrade(config, revision)
+    return config
 
 
 def create_messaging_tables(op: Operations) -> None:
