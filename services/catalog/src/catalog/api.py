@@ -7,7 +7,7 @@ Versioned resources answer with ``ETag: "<version>"``; their updates require it 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Header, Query, Response, status
 
@@ -48,6 +48,20 @@ Cursor = Annotated[str | None, Query(max_length=500)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+VersionedT = TypeVar("VersionedT", bound=Versioned)
+
+
+def tagged(response: Response, out: VersionedT) -> VersionedT:
+    """``out`` with its version as the response's ETag, for the next If-Match."""
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
 def _required(if_match: str | None) -> int | None:
     return handlers.expected_version(if_match, required=True)
 
@@ -61,9 +75,7 @@ def _optional(if_match: str | None) -> int | None:
 
 @products.post("", status_code=status.HTTP_201_CREATED)
 async def create_product(body: ProductIn, uow: UnitOfWorkDep, response: Response) -> ProductOut:
-    out = await handlers.register_product(body, uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.register_product(body, uow))
 
 
 @products.get("")
@@ -90,9 +102,7 @@ async def list_products(
 
 @products.get("/{product_id}")
 async def get_product(product_id: uuid.UUID, uow: UnitOfWorkDep, response: Response) -> ProductOut:
-    out = await handlers.get_product(uow, product_id)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.get_product(uow, product_id))
 
 
 @products.put("/{product_id}")
@@ -103,9 +113,9 @@ async def replace_product(
     response: Response,
     if_match: IfMatch = None,
 ) -> ProductOut:
-    out = await handlers.update_product(product_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.update_product(product_id, body, _required(if_match), uow)
+    )
 
 
 @products.patch("/{product_id}")
@@ -116,18 +126,16 @@ async def patch_product(
     response: Response,
     if_match: IfMatch = None,
 ) -> ProductOut:
-    out = await handlers.update_product(product_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.update_product(product_id, body, _required(if_match), uow)
+    )
 
 
 @products.post("/{product_id}/deactivate")
 async def deactivate_product(
     product_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
 ) -> ProductOut:
-    out = await handlers.deactivate_product(product_id, _optional(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.deactivate_product(product_id, _optional(if_match), uow))
 
 
 # --- customers -----------------------------------------------------------------------
@@ -135,9 +143,7 @@ async def deactivate_product(
 
 @customers.post("", status_code=status.HTTP_201_CREATED)
 async def create_customer(body: CustomerIn, uow: UnitOfWorkDep, response: Response) -> CustomerOut:
-    out = await handlers.register_customer(body, uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.register_customer(body, uow))
 
 
 @customers.get("")
@@ -166,9 +172,7 @@ async def list_customers(
 async def get_customer(
     customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
 ) -> CustomerOut:
-    out = await handlers.get_customer(uow, customer_id)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.get_customer(uow, customer_id))
 
 
 @customers.put("/{customer_id}")
@@ -179,9 +183,9 @@ async def replace_customer(
     response: Response,
     if_match: IfMatch = None,
 ) -> CustomerOut:
-    out = await handlers.update_customer(customer_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.update_customer(customer_id, body, _required(if_match), uow)
+    )
 
 
 @customers.patch("/{customer_id}")
@@ -192,18 +196,18 @@ async def patch_customer(
     response: Response,
     if_match: IfMatch = None,
 ) -> CustomerOut:
-    out = await handlers.update_customer(customer_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.update_customer(customer_id, body, _required(if_match), uow)
+    )
 
 
 @customers.post("/{customer_id}/deactivate")
 async def deactivate_customer(
     customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
 ) -> CustomerOut:
-    out = await handlers.deactivate_customer(customer_id, _optional(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.deactivate_customer(customer_id, _optional(if_match), uow)
+    )
 
 
 @customers.get("/{customer_id}/contacts")
@@ -260,9 +264,7 @@ async def remove_contact(
 
 @org_units.post("", status_code=status.HTTP_201_CREATED)
 async def create_org_unit(body: OrgUnitIn, uow: UnitOfWorkDep, response: Response) -> OrgUnitOut:
-    out = await handlers.create_org_unit(body, uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.create_org_unit(body, uow))
 
 
 @org_units.get("")
@@ -283,9 +285,7 @@ async def list_org_units(
 async def get_org_unit(
     org_unit_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
 ) -> OrgUnitOut:
-    out = await handlers.get_org_unit(uow, org_unit_id)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.get_org_unit(uow, org_unit_id))
 
 
 @org_units.put("/{org_unit_id}")
@@ -296,9 +296,9 @@ async def replace_org_unit(
     response: Response,
     if_match: IfMatch = None,
 ) -> OrgUnitOut:
-    out = await handlers.update_org_unit(org_unit_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.update_org_unit(org_unit_id, body, _required(if_match), uow)
+    )
 
 
 # --- serial items --------------------------------------------------------------------
@@ -308,9 +308,7 @@ async def replace_org_unit(
 async def create_serial_item(
     body: SerialItemIn, uow: UnitOfWorkDep, response: Response
 ) -> SerialItemOut:
-    out = await handlers.register_serial_item(body, uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.register_serial_item(body, uow))
 
 
 @serial_items.get("")
@@ -353,9 +351,7 @@ async def list_serial_items(
 async def get_serial_item(
     serial_item_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
 ) -> SerialItemView:
-    out = await handlers.view_serial_item(uow, serial_item_id)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(response, await handlers.view_serial_item(uow, serial_item_id))
 
 
 @serial_items.put("/{serial_item_id}")
@@ -366,9 +362,9 @@ async def replace_serial_item(
     response: Response,
     if_match: IfMatch = None,
 ) -> SerialItemOut:
-    out = await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
+    )
 
 
 @serial_items.patch("/{serial_item_id}")
@@ -379,9 +375,9 @@ async def patch_serial_item(
     response: Response,
     if_match: IfMatch = None,
 ) -> SerialItemOut:
-    out = await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
+    )
 
 
 @serial_items.post("/{serial_item_id}/owner")
@@ -392,18 +388,19 @@ async def change_serial_item_owner(
     response: Response,
     if_match: IfMatch = None,
 ) -> SerialItemOut:
-    out = await handlers.change_serial_item_owner(serial_item_id, body, _required(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response,
+        await handlers.change_serial_item_owner(serial_item_id, body, _required(if_match), uow),
+    )
 
 
 @serial_items.post("/{serial_item_id}/deactivate")
 async def deactivate_serial_item(
     serial_item_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
 ) -> SerialItemOut:
-    out = await handlers.deactivate_serial_item(serial_item_id, _optional(if_match), uow)
-    response.headers["ETag"] = etag(out.version)
-    return out
+    return tagged(
+        response, await handlers.deactivate_serial_item(serial_item_id, _optional(if_match), uow)
+    )
 
 
 routers = [products, customers, org_units, serial_items, import_routes.router]
