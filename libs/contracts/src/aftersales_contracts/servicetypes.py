@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date
+from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from aftersales_contracts.envelope import Message
 
@@ -66,6 +67,14 @@ class MessageSet(_Part):
     print_text: str | None = None
 
 
+class Price(_Part):
+    """A price including VAT: an exact decimal amount (a string on the wire) and an ISO
+    4217 currency code."""
+
+    amount: Decimal
+    currency: str
+
+
 class StepDefinition(_Part):
     step_id: uuid.UUID
     position: int
@@ -73,6 +82,8 @@ class StepDefinition(_Part):
     schedule: StepSchedule
     initial: MessageSet
     on_completion: MessageSet
+    # Added after version 1 of the payload; absent means no price.
+    price: Price | None = None
 
 
 class ServiceLinkDefinition(_Part):
@@ -94,3 +105,10 @@ class ServiceTypeChanged(Message):
     print_tag: str | None
     steps: list[StepDefinition]
     links: list[ServiceLinkDefinition]
+    # Added after version 1 of the payload, with defaults so older events still parse.
+    # Locale (``sv``, ``sv-SE``) -> display name in that language.
+    display_name_translations: dict[str, str] = Field(default_factory=dict)
+    # The last event of a deleted type: ``enabled`` false and no links, so a consumer that
+    # does not read ``deleted`` still stops applying it (scheduling withdraws its pending
+    # callouts); the steps stay for the history of callouts already sent.
+    deleted: bool = False

@@ -9,7 +9,13 @@ Rules (documented here because users depend on them):
 - "After N units from startup" needs the item's startup date; without one the step has
   no occurrences. "After another step" yields one occurrence per occurrence of that step.
 - ``limit_repetitions`` caps the number of occurrences of a step, the first included.
-- Occurrences are dates; the scheduler turns them into instants in the org unit's zone.
+- Occurrences are dates in the org unit's time zone: a startup known as an instant is
+  first turned into the org unit's local date (``local_date``), so an item started at
+  23:30 in Stockholm counts from that day, not from the UTC date. The scheduler turns
+  each date into the instant its sending window opens in the same zone.
+- Only dates up to ``horizon`` are computed; a date past year 9999 ends its series.
+- The result is ordered by date, then step position, then occurrence index, and is the
+  same every time for the same input (no clock, no randomness).
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import calendar
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from aftersales_contracts.servicetypes import Anchor, Period, ScheduleKind, StepDefinition
 
@@ -48,19 +55,34 @@ def shift(start: date, amount: int, period: Period) -> date:
     return add_months(start, 12 * amount)
 
 
+def _shift_or_none(start: date, amount: int, period: Period) -> date | None:
+    """``shift``, or None past the last representable date (year 9999)."""
+    try:
+        return shift(start, amount, period)
+    except (OverflowError, ValueError):
+        return None
+
+
+def local_date(moment: datetime, zone: str | ZoneInfo) -> date:
+    """The calendar date of an aware instant in a time zone (the org unit's)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("local_date needs an aware datetime")
+    return moment.astimezone(zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)).date()
+
+
 def _series(first: date, step: StepDefinition, horizon: date) -> Iterator[date]:
     """The first date and its repeats, up to the horizon and the repetition limit."""
     schedule = step.schedule
     limit = schedule.limit_repetitions
     every, unit = schedule.repeat_every, schedule.repeat_period
     count = 0
-    current = first
-    while current <= horizon and (limit is None or count < limit):
+    current: date | None = first
+    while current is not None and current <= horizon and (limit is None or count < limit):
         yield current
         count += 1
         if not every or unit is None:
             return
-        current = shift(first, every * count, unit)
+        current = _shift_or_none(first, every * count, unit)
 
 
 def _calendar_series(step: StepDefinition, start: date, horizon: date) -> Iterator[date]:
@@ -70,7 +92,7 @@ def _calendar_series(step: StepDefinition, start: date, horizon: date) -> Iterat
     count = 0
     if schedule.kind is ScheduleKind.MONTHLY:
         year, month = start.year, start.month
-        while limit is None or count < limit:
+        while (limit is None or count < limit) and year <= horizon.year:
             candidate = _clamped(year, month, day)
             if candidate > horizon:
                 return
@@ -80,7 +102,7 @@ def _calendar_series(step: StepDefinition, start: date, horizon: date) -> Iterat
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     else:
         year, month = start.year, schedule.month or 1
-        while limit is None or count < limit:
+        while (limit is None or count < limit) and year <= horizon.year:
             candidate = _clamped(year, month, day)
             if candidate > horizon:
                 return
@@ -112,11 +134,13 @@ def occurrences(
                 anchor = by_id.get(schedule.anchor_step_id) if schedule.anchor_step_id else None
                 anchors = dates_of(anchor) if anchor else []
                 # One occurrence per anchor occurrence; the repetition limit caps them all.
-                candidates = sorted({shift(a, span, schedule.period) for a in anchors})
+                shifted = (_shift_or_none(a, span, schedule.period) for a in anchors)
+                candidates = sorted({d for d in shifted if d is not None})
                 limit = schedule.limit_repetitions
                 found = [d for d in candidates if d <= horizon][:limit]
             elif startup is not None:
-                found = list(_series(shift(startup, span, schedule.period), step, horizon))
+                first = _shift_or_none(startup, span, schedule.period)
+                found = list(_series(first, step, horizon)) if first is not None else []
         elif schedule.kind is ScheduleKind.EXACT_DATE and schedule.exact_date is not None:
             found = list(_series(schedule.exact_date, step, horizon))
         elif schedule.kind in (ScheduleKind.MONTHLY, ScheduleKind.YEARLY) and startup is not None:

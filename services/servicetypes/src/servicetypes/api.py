@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import AwareDatetime
 
 from aftersales_contracts.placeholders import CALLOUT_PLACEHOLDERS
 from aftersales_kit.http import UnitOfWorkDep
@@ -15,6 +17,9 @@ from servicetypes import domain, handlers
 from servicetypes.schemas import (
     PlaceholderList,
     PlaceholderOut,
+    PreviewIn,
+    PreviewOut,
+    ServiceTypeDeleted,
     ServiceTypeIn,
     ServiceTypeList,
     ServiceTypeOut,
@@ -130,6 +135,64 @@ def _expected_version(if_match: str | None, body_version: int | None) -> tuple[i
         status=status.HTTP_428_PRECONDITION_REQUIRED,
         title="Precondition required",
         field="version",
+    )
+
+
+@service_types.post("/preview")
+async def preview_draft(body: PreviewIn) -> PreviewOut:
+    """The dates each step of a draft (unsaved) type would send for an item started on
+    ``startup_date`` (or at ``startup_at`` in the org unit's ``time_zone``), up to
+    ``until`` (default five years on, at most fifty). Reads and writes nothing; the draft
+    is checked like a create, its broken rules named under ``service_type.``."""
+    return handlers.preview_draft(
+        body.service_type,
+        startup_date=body.startup_date,
+        startup_at=body.startup_at,
+        time_zone=body.time_zone,
+        until=body.until,
+    )
+
+
+@service_types.get("/{service_type_id}/preview")
+async def preview_saved(
+    service_type_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    startup_date: date | None = None,
+    startup_at: Annotated[AwareDatetime | None, Query()] = None,
+    time_zone: Annotated[str | None, Query(max_length=64)] = None,
+    until: date | None = None,
+) -> PreviewOut:
+    """The dates each step of a saved type would send (same rules as ``POST /preview``)."""
+    return await handlers.preview_saved(
+        uow,
+        service_type_id,
+        startup_date=startup_date,
+        startup_at=startup_at,
+        time_zone=time_zone,
+        until=until,
+    )
+
+
+@service_types.delete("/{service_type_id}")
+async def delete_service_type(
+    service_type_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    confirm: bool = False,
+    if_match: Annotated[str | None, Header()] = None,
+) -> ServiceTypeDeleted:
+    """Delete a service type: only with ``?confirm=true`` (409 naming ``query.confirm`` without
+    it, with what would happen in ``effect``). Servicetypes cannot see workflows, so every
+    deletion is confirmed. An ``If-Match: "<version>"`` is optional (a stale one answers
+    412). Scheduling cancels the type's pending callouts; sent ones stay as history."""
+    expected, stale_status = (
+        _expected_version(if_match, None) if if_match is not None else (None, 409)
+    )
+    return await handlers.delete_service_type(
+        service_type_id,
+        uow,
+        confirm=confirm,
+        expected_version=expected,
+        stale_status=stale_status,
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Table,
     UniqueConstraint,
@@ -28,6 +29,8 @@ service_type = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("system_name", String(100), nullable=False, unique=True),
     Column("display_name", String(200), nullable=False),
+    # Locale -> display name.
+    Column("display_name_translations", JSONB, nullable=False, server_default="{}"),
     Column("enabled", Boolean, nullable=False),
     Column("approval_method", String(20), nullable=False),
     Column("print_tag", String(100), nullable=True),
@@ -53,6 +56,9 @@ service_type_step = Table(
     Column("schedule", JSONB, nullable=False),
     Column("initial", JSONB, nullable=False),
     Column("on_completion", JSONB, nullable=False),
+    # Price incl. VAT: an exact decimal and its ISO 4217 currency, both or neither.
+    Column("price_amount", Numeric(16, 3), nullable=True),
+    Column("price_currency", String(3), nullable=True),
     UniqueConstraint("service_type_id", "position", name="uq_service_type_step_position"),
 )
 

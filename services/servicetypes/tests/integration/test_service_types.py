@@ -336,6 +336,84 @@ BAD_INPUT: list[tuple[dict[str, Any], str]] = [
         {"links": [{"main_product_id": str(uuid.UUID(int=9)), "apply_to_main_product": False}]},
         "links.0.related_product_ids",
     ),
+    # Bounds that keep every date inside the calendar.
+    (
+        {"steps": [_step({"kind": "after", "span": 101, "period": "years"})]},
+        "steps.0.schedule.span",
+    ),
+    (
+        {"steps": [_step({**AFTER, "repeat_every": 1201, "repeat_period": "months"})]},
+        "steps.0.schedule.repeat_every",
+    ),
+    (
+        {"steps": [_step({**AFTER, "limit_repetitions": 1001})]},
+        "steps.0.schedule.limit_repetitions",
+    ),
+    (
+        {"steps": [_step({"kind": "never", "limit_repetitions": 2})]},
+        "steps.0.schedule.limit_repetitions",
+    ),
+    (
+        {
+            "steps": [
+                _step({"kind": "monthly", "day": 1, "repeat_every": 2, "repeat_period": "months"})
+            ]
+        },
+        "steps.0.schedule.repeat_every",
+    ),
+    ({"steps": [_step({"kind": "yearly", "day": 31, "month": 4})]}, "steps.0.schedule.day"),
+    ({"steps": [_step({"kind": "yearly", "day": 30, "month": 2})]}, "steps.0.schedule.day"),
+    (
+        {"steps": [_step({"kind": "exact_date", "exact_date": "2027-01-01", "anchor": "step"})]},
+        "steps.0.schedule.anchor",
+    ),
+    # SMS: more than ten segments.
+    ({"steps": [_step(AFTER, initial={"sms_text": "x" * 1531})]}, "steps.0.initial.sms_text"),
+    (
+        {"steps": [_step(AFTER, on_completion={"sms_text": "ł" * 671})]},
+        "steps.0.on_completion.sms_text",
+    ),
+    (
+        {"steps": [_step(AFTER, initial={"sms_text": "{{customer name}}"})]},
+        "steps.0.initial.sms_text",
+    ),
+    # Price incl. VAT.
+    ({"steps": [_step(AFTER, price={"amount": "-1", "currency": "EUR"})]}, "steps.0.price.amount"),
+    (
+        {"steps": [_step(AFTER, price={"amount": "9.999", "currency": "EUR"})]},
+        "steps.0.price.amount",
+    ),
+    (
+        {"steps": [_step(AFTER, price={"amount": "10.5", "currency": "JPY"})]},
+        "steps.0.price.amount",
+    ),
+    (
+        {"steps": [_step(AFTER, price={"amount": "1e12", "currency": "SEK"})]},
+        "steps.0.price.amount",
+    ),
+    ({"steps": [_step(AFTER, price={"amount": "ten", "currency": "SEK"})]}, "steps.0.price.amount"),
+    ({"steps": [_step(AFTER, price={"amount": "NaN", "currency": "SEK"})]}, "steps.0.price.amount"),
+    (
+        {"steps": [_step(AFTER, price={"amount": "10", "currency": "EURO"})]},
+        "steps.0.price.currency",
+    ),
+    (
+        {"steps": [_step(AFTER, price={"amount": "10", "currency": "XYZ"})]},
+        "steps.0.price.currency",
+    ),
+    (
+        {"steps": [_step(AFTER, price={"amount": "10", "currency": "eur"})]},
+        "steps.0.price.currency",
+    ),
+    ({"steps": [_step(AFTER, price={"amount": "10"})]}, "steps.0.price.currency"),
+    # Display-name translations.
+    ({"display_name_translations": {"Swedish": "Årlig"}}, "display_name_translations.Swedish"),
+    ({"display_name_translations": {"sv": " "}}, "display_name_translations.sv"),
+    ({"display_name_translations": {"sv": "x" * 201}}, "display_name_translations.sv"),
+    ({"display_name_translations": {"sv": 3}}, "display_name_translations.sv"),
+    # System name.
+    ({"system_name": "annual inspection"}, "system_name"),
+    ({"system_name": "a" * 101}, "system_name"),
 ]
 
 
