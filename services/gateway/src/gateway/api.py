@@ -162,7 +162,7 @@ async def forward(
         route = domain.resolve_route(public_path)
     except domain.NoRoute:
         raise NotFound(f"there is no API at {public_path}") from None
-    access = domain.METHOD_ACCESS[request.method]
+    access = domain.access_for(request.method, route.path)
     if not domain.is_allowed(principal.roles, route.resource, access):
         raise Problem(
             f"{principal.username} may not {access} {route.resource}",

@@ -43,6 +43,17 @@ METHOD_ACCESS: Mapping[str, Access] = {
 }
 
 
+# POSTs that compute an answer and change nothing: they need read access only.
+READ_ONLY_POSTS = frozenset({"/service-types/preview"})
+
+
+def access_for(method: str, path: str) -> Access:
+    """What a request needs: by its method, except the read-only POSTs (by upstream path)."""
+    if method == "POST" and path.rstrip("/") in READ_ONLY_POSTS:
+        return Access.READ
+    return METHOD_ACCESS[method]
+
+
 @dataclass(frozen=True)
 class Permission:
     resource: str

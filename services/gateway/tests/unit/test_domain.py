@@ -43,6 +43,20 @@ def test_every_forwarded_method_has_an_access_and_only_safe_ones_read() -> None:
     assert reads == {"GET", "HEAD"}
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "access"),
+    [
+        ("POST", "/service-types/preview", Access.READ),  # computes dates, changes nothing
+        ("POST", "/service-types/preview/", Access.READ),
+        ("POST", "/service-types", Access.WRITE),
+        ("PUT", "/service-types/preview", Access.WRITE),
+        ("GET", "/service-types/x/preview", Access.READ),
+    ],
+)
+def test_read_only_posts_need_read_access_only(method: str, path: str, access: Access) -> None:
+    assert domain.access_for(method, path) is access
+
+
 def test_check_roles_deduplicates_and_names_an_unknown_role() -> None:
     assert domain.check_roles(["viewer", "admin", "viewer"]) == ["admin", "viewer"]
     with pytest.raises(domain.UnknownRole, match="'root'"):
