@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 
 from aftersales_contracts.catalog import CommunicationMethod
-from aftersales_contracts.servicetypes import ServiceLinkDefinition
 
 
 class InvalidMobileNumber(ValueError):
@@ -163,21 +162,6 @@ def decode_cursor(cursor: str, sort: Sort, *, datetime_field: bool) -> tuple[obj
         raise
     except (ValueError, KeyError, TypeError, binascii.Error) as error:
         raise InvalidCursor("malformed cursor") from error
-
-
-def service_type_products(links: list[ServiceLinkDefinition]) -> set[uuid.UUID]:
-    """The products a service type's links apply it to: each link's main product when
-    "apply to main product" is set, and its related products.
-
-    The links' pre-code is left out: it narrows a link to one action code, and a serial
-    item has no action code, so an item shows the type whatever the pre-code.
-    """
-    return {
-        product
-        for link in links
-        for product in ([link.main_product_id] if link.apply_to_main_product else [])
-        + link.related_product_ids
-    }
 
 
 # What says how to reach a customer; contacts count too (their changes are flagged apart).

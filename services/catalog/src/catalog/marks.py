@@ -1,11 +1,11 @@
 """Marks on serial items from other services: which service types apply to an item and
 its pending campaign cases, kept as projections of servicetypes' and campaigns' events.
 
-Rules: an enabled service type applies to an item whose product one of the type's links
-names (see ``domain.service_type_products``), and to an item that pins it. A disabled type
-applies to nothing, pinned items included: servicetypes disables a type to stop its
-work, and scheduling plans nothing for it either. A type catalog has not heard of yet
-shows on nothing. An item has a pending campaign while one of its cases is open.
+Rules (``aftersales_schedule.applicability``, shared with servicetypes and scheduling):
+an enabled service type applies to an item whose product one of the type's links names,
+and to an item that pins it. A disabled or deleted type applies to nothing, pinned items
+included. A type catalog has not heard of yet shows on nothing. An item has a pending
+campaign while one of its cases is open.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from aftersales_contracts.campaigns import CampaignCaseClosed, CampaignCaseOpene
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.uow import UnitOfWork
-from catalog import domain, tables
+from aftersales_schedule.applicability import linked_products
+from catalog import tables
 from catalog.schemas import CampaignMark, SerialItemOut, SerialItemView, ServiceTypeMark
 
 # --- projections (the consumers' handlers; the inbox makes each apply once) -------------
@@ -47,7 +48,7 @@ async def on_service_type_changed(uow: UnitOfWork, envelope: Envelope[ServiceTyp
     if newer.first() is None:
         return
     await uow.session.execute(delete(p).where(p.c.service_type_id == event.service_type_id))
-    products = domain.service_type_products(event.links)
+    products = linked_products(event.links)
     if products:
         await uow.session.execute(
             insert(p).values(

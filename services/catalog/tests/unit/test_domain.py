@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aftersales_contracts.servicetypes import ServiceLinkDefinition
 from catalog import domain
 
 SORTS = frozenset({"name", "created_at"})
@@ -87,21 +86,3 @@ def test_attributes_are_bounded() -> None:
     for bad in ({f"k{i}": "v" for i in range(51)}, {"": "v"}, {"k": "v" * 1001}):
         with pytest.raises(ValueError, match="attribute"):
             domain.check_attributes(bad)
-
-
-def test_service_type_products_expand_the_links() -> None:
-    main, related, other_main = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    links = [
-        ServiceLinkDefinition(
-            main_product_id=main, apply_to_main_product=True, related_product_ids=[related]
-        ),
-        # Not applied to its main product, and the pre-code does not matter.
-        ServiceLinkDefinition(
-            main_product_id=other_main,
-            apply_to_main_product=False,
-            related_product_ids=[related],
-            pre_code="A1",
-        ),
-    ]
-    assert domain.service_type_products(links) == {main, related}
-    assert domain.service_type_products([]) == set()
