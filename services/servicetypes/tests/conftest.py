@@ -7,11 +7,12 @@ import httpx
 import pytest
 
 import servicetypes
+from aftersales_testing.apps import in_memory_client, migrations_of
 from aftersales_testing.infrastructure import Infrastructure
 from servicetypes.main import build_app
 from servicetypes.settings import Settings
 
-MIGRATIONS = Path(servicetypes.__file__).parent / "migrations"
+MIGRATIONS = migrations_of(servicetypes)
 
 
 @pytest.fixture(scope="session")
@@ -28,11 +29,5 @@ def settings(
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://servicetypes"
-        ) as client,
-    ):
+    async with in_memory_client(build_app(settings), "http://servicetypes") as client:
         yield client

@@ -74,6 +74,14 @@ SERVICES: tuple[ServiceProcess, ...] = (
         database="notifications",
     ),
     ServiceProcess(
+        "notifications-sms-sender",
+        "notifications-sms-sender",
+        "NOTIFICATIONS_",
+        8006,
+        port_setting="SMS_SENDER_HTTP_PORT",
+        database="notifications",
+    ),
+    ServiceProcess(
         "gateway", "gateway", "GATEWAY_", 8000, database="gateway", migrations_package="gateway"
     ),
 )
@@ -94,12 +102,23 @@ class StackConfig:
     port_offset: int = 0
     smtp_port: int = 1025
     mail_dir: Path = Path("var/mail")
+    # The fake SMS provider (``notifications-fake-sms``), on ``sms_port + port_offset``;
+    # it writes each SMS as a JSON file next to the mail directory (``var/sms``).
+    sms_port: int = 8070
     log_dir: Path | None = None  # None: the processes write to this terminal
     json_logs: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def port(self, service: ServiceProcess) -> int:
         return service.port + self.port_offset
+
+    @property
+    def sms_dir(self) -> Path:
+        return self.mail_dir.parent / "sms"
+
+    @property
+    def sms_url(self) -> str:
+        return f"http://127.0.0.1:{self.sms_port + self.port_offset}"
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}{service}"
@@ -135,6 +154,7 @@ def environment(config: StackConfig, service: ServiceProcess) -> dict[str, str]:
         env[f"{p}BROKER_PREFIX"] = config.broker_prefix
     if service.env_prefix == "NOTIFICATIONS_":
         env["NOTIFICATIONS_SMTP_PORT"] = str(config.smtp_port)
+        env["NOTIFICATIONS_SMS_PROVIDER_URL"] = config.sms_url
     if service.name == "gateway":
         for setting, upstream in GATEWAY_UPSTREAMS.items():
             env[f"GATEWAY_{setting}"] = config.url(upstream)
@@ -172,7 +192,8 @@ def _bin(command: str) -> str:
 
 
 class Stack:
-    """Starts the SMTP sink and every service process; stops them all on exit."""
+    """Starts the SMTP sink, the fake SMS provider and every service process; stops them
+    all on exit."""
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -206,6 +227,19 @@ class Stack:
                 str(self.config.smtp_port),
                 "--dir",
                 str(self.config.mail_dir),
+            ],
+            {},
+        )
+        self._spawn(
+            "fake-sms",
+            [
+                _bin("notifications-fake-sms"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.config.sms_port + self.config.port_offset),
+                "--dir",
+                str(self.config.sms_dir),
             ],
             {},
         )
