@@ -79,6 +79,7 @@ def main() -> None:
             + ", ".join(f"{s.name} :{config.port(s)}" for s in SERVICES if s.name != "gateway")
             + "\n"
             f"  Customers' mail:       {config.mail_dir}/*.eml (SMTP sink :{config.smtp_port})\n"
+            f"  Customers' SMS:        {config.sms_dir}/*.json (fake provider {config.sms_url})\n"
             "  Try it:                make demo   (in another terminal)\n"
             "  Stop:                  Ctrl-C\n",
             flush=True,

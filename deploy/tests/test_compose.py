@@ -19,7 +19,10 @@ COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text
 DATABASES = set(
     re.findall(r"CREATE DATABASE (\w+);", (ROOT / "deploy/postgres/init.sql").read_text())
 )
-PACKAGE_OF = {"notifications-sender": "notifications"}
+PACKAGE_OF = {
+    "notifications-sender": "notifications",
+    "notifications-sms-sender": "notifications",
+}
 
 
 def _package(process: ServiceProcess) -> str:
@@ -75,5 +78,6 @@ def test_only_the_gateway_publishes_an_application_port() -> None:
     assert published == {"gateway"}
 
 
-def test_the_sender_runs_several_replicas() -> None:
-    assert COMPOSE["services"]["notifications-sender"]["deploy"]["replicas"] >= 2
+@pytest.mark.parametrize("sender", ["notifications-sender", "notifications-sms-sender"])
+def test_the_senders_run_several_replicas(sender: str) -> None:
+    assert COMPOSE["services"][sender]["deploy"]["replicas"] >= 2

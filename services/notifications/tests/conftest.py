@@ -16,7 +16,8 @@ from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.smtp_sink import SmtpSink
-from notifications import main, sender
+from notifications import main, sender, sms_sender
+from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
 MIGRATIONS = Path(notifications.__file__).parent / "migrations"
@@ -29,12 +30,23 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
         yield running
 
 
+FAKE_SMS_KEY = "test-sms-key"
+
+
+@pytest.fixture(scope="session")
+def fake_sms() -> Iterator[FakeSmsServer]:
+    """The fake SMS provider as a real HTTP server on a free port."""
+    with FakeSmsServer(api_key=FAKE_SMS_KEY) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def settings(
     infra: Infrastructure,
     service_database: Callable[[str, Path | None], str],
     broker_prefix: str,
     sink: SmtpSink,
+    fake_sms: FakeSmsServer,
 ) -> Settings:
     return Settings(
         database_url=service_database("notifications", MIGRATIONS),
@@ -45,6 +57,11 @@ def settings(
         smtp_port=sink.port,
         smtp_retry_delay_seconds=0.05,
         smtp_timeout_seconds=5.0,
+        sms_provider_url=fake_sms.url,
+        sms_api_key=FAKE_SMS_KEY,
+        sms_retry_delay_seconds=0.05,
+        sms_retry_max_delay_seconds=0.5,
+        sms_timeout_seconds=5.0,
     )
 
 
@@ -58,6 +75,13 @@ async def api(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def sender_app(settings: Settings) -> AsyncIterator[FastAPI]:
     app = sender.build_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def sms_sender_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = sms_sender.build_app(settings)
     async with app.router.lifespan_context(app):
         yield app
 

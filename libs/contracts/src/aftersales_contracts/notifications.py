@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -40,14 +41,23 @@ class _Part(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# A mobile number in E.164: "+", the country code, the subscriber number, no leading 0,
+# at most 15 digits in all.
+E164 = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
+
+
 class Recipient(_Part):
     customer_id: uuid.UUID | None = None
     emails: list[EmailStr] = Field(default_factory=list)
+    # Explicit mobile numbers for SMS (E.164), used when no customer_id is given.
+    mobiles: list[E164] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _someone(self) -> Recipient:
-        if self.customer_id is None and not self.emails:
-            raise ValueError("a recipient needs a customer_id or at least one e-mail address")
+        if self.customer_id is None and not self.emails and not self.mobiles:
+            raise ValueError(
+                "a recipient needs a customer_id, an e-mail address or a mobile number"
+            )
         return self
 
 
@@ -113,6 +123,15 @@ class DeliverEmail(Message):
     """Internal to notifications: hands a rendered e-mail to the e-mail sender workers."""
 
     TYPE = "notifications.deliver_email"
+    KIND = MessageKind.COMMAND
+
+    message_id: uuid.UUID
+
+
+class DeliverSms(Message):
+    """Internal to notifications: hands a rendered SMS to the SMS sender workers."""
+
+    TYPE = "notifications.deliver_sms"
     KIND = MessageKind.COMMAND
 
     message_id: uuid.UUID

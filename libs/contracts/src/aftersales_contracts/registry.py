@@ -27,6 +27,7 @@ MESSAGES: dict[str, type[Message]] = {
         notifications.MessageFailed,
         notifications.MessageBlocked,
         notifications.DeliverEmail,
+        notifications.DeliverSms,
     )
 }
 

@@ -85,6 +85,11 @@ NOTIFICATIONS_EMAIL_DELIVERIES = QueueSpec(
     COMMANDS_EXCHANGE,
     (notifications.DeliverEmail.TYPE,),
 )
+NOTIFICATIONS_SMS_DELIVERIES = QueueSpec(
+    "notifications.sms-deliveries",
+    COMMANDS_EXCHANGE,
+    (notifications.DeliverSms.TYPE,),
+)
 
 CATALOG_SERVICE_TYPE_EVENTS = QueueSpec(
     "catalog.service-type-events",
@@ -104,6 +109,7 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
     NOTIFICATIONS_CATALOG_EVENTS,
     NOTIFICATIONS_SEND_REQUESTS,
     NOTIFICATIONS_EMAIL_DELIVERIES,
+    NOTIFICATIONS_SMS_DELIVERIES,
     CATALOG_SERVICE_TYPE_EVENTS,
     CATALOG_CAMPAIGN_EVENTS,
 )

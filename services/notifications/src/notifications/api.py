@@ -11,6 +11,7 @@ from aftersales_kit.clock import Clock
 from aftersales_kit.http import UnitOfWorkDep
 from notifications import handlers
 from notifications.schemas import MessageOut, SendMessageIn
+from notifications.settings import Settings
 
 
 def get_clock(request: Request) -> Clock:
@@ -18,7 +19,13 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 messages = APIRouter(prefix="/messages", tags=["messages"])
 
@@ -32,6 +39,7 @@ async def send_message(
     body: SendMessageIn,
     uow: UnitOfWorkDep,
     clock: ClockDep,
+    settings: SettingsDep,
     response: Response,
     requested_by: Annotated[str | None, Header(max_length=200)] = None,
 ) -> MessageOut:
@@ -42,6 +50,7 @@ async def send_message(
         now=clock.now(),
         requested_by=requested_by,
         reject_missing_values=True,
+        sms_ready=settings.sms_configured,
     )
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -1,4 +1,5 @@
-"""Notifications' rules, free of I/O: rendering, choosing a channel, composing an e-mail."""
+"""Notifications' rules, free of I/O: rendering, choosing a channel, composing an e-mail,
+counting an SMS's segments."""
 
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ class Addressee:
     emails: tuple[str, ...]
     allowed: frozenset[CommunicationMethod] | None = None
     preferred: CommunicationMethod | None = None
+    mobiles: tuple[str, ...] = ()
 
     def allows(self, method: CommunicationMethod) -> bool:
         return self.allowed is None or method in self.allowed
@@ -103,13 +105,19 @@ class SendEmail:
 
 
 @dataclass(frozen=True)
+class SendSms:
+    to: tuple[str, ...]
+    channel: Channel = Channel.SMS
+
+
+@dataclass(frozen=True)
 class Blocked:
     reason: BlockReason
     detail: str
     channel: Channel | None
 
 
-Decision = SendEmail | Blocked
+Decision = SendEmail | SendSms | Blocked
 
 
 def _methods(addressee: Addressee) -> str:
@@ -117,14 +125,25 @@ def _methods(addressee: Addressee) -> str:
     return ", ".join(allowed) or "none"
 
 
-def decide(choice: ChannelChoice, addressee: Addressee, rendered: Rendered) -> Decision:
-    """Pick the channel and say whether the message can go, or why it is blocked."""
+def decide(
+    choice: ChannelChoice, addressee: Addressee, rendered: Rendered, *, sms_ready: bool = False
+) -> Decision:
+    """Pick the channel and say whether the message can go, or why it is blocked.
+
+    ``sms_ready``: an SMS provider is configured. Without one, or without an SMS text
+    (the step's SMS is not set up) or a mobile number, an SMS is ``sms_setup_missing``.
+    """
     if choice is ChannelChoice.AUTO:
         preferred = addressee.preferred
         if preferred in (CommunicationMethod.EMAIL, CommunicationMethod.SMS) and addressee.allows(
             preferred
         ):
             channel = Channel(preferred.value)
+        elif (
+            addressee.mobiles and not addressee.emails and addressee.allows(CommunicationMethod.SMS)
+        ):
+            # Bare mobile numbers and no address to e-mail: SMS is what was meant.
+            channel = Channel.SMS
         else:
             channel = Channel.EMAIL
     else:
@@ -137,9 +156,17 @@ def decide(choice: ChannelChoice, addressee: Addressee, rendered: Rendered) -> D
             channel,
         )
     if channel is Channel.SMS:
-        # SMS sending (provider settings, sender name, the SMS worker) comes in a later
-        # issue; until then every message that would go by SMS is blocked, visibly.
-        return Blocked(BlockReason.SMS_SETUP_MISSING, "SMS sending is not set up", channel)
+        if not sms_ready:
+            return Blocked(
+                BlockReason.SMS_SETUP_MISSING, "SMS sending is not set up (no provider)", channel
+            )
+        if not rendered.sms_text or not rendered.sms_text.strip():
+            return Blocked(BlockReason.SMS_SETUP_MISSING, "the message has no SMS text", channel)
+        if not addressee.mobiles:
+            return Blocked(
+                BlockReason.SMS_SETUP_MISSING, "the recipient has no mobile number", channel
+            )
+        return SendSms(to=addressee.mobiles)
     if not rendered.subject or not rendered.body_html:
         return Blocked(BlockReason.NOTHING_TO_SEND, "an e-mail needs a subject and a body", channel)
     if not addressee.emails:
@@ -218,3 +245,49 @@ def compose_email(
         subtype="html",
     )
     return email
+
+
+# GSM 03.38: the default alphabet (one septet each) and its extension table (an escape
+# and the character: two septets each). Anything else needs UCS-2.
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+
+class SmsEncoding(enum.StrEnum):
+    GSM7 = "gsm7"
+    UCS2 = "ucs2"
+
+
+@dataclass(frozen=True)
+class SmsSegments:
+    encoding: SmsEncoding
+    # Septets (GSM-7) or UTF-16 code units (UCS-2) the text takes.
+    units: int
+    segments: int
+
+
+def _pack(costs: Sequence[int], single: int, per_part: int) -> int:
+    """Segments needed for characters of these costs; a character never straddles two."""
+    if sum(costs) <= single:
+        return 1 if costs else 0
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > per_part:
+            segments, used = segments + 1, 0
+        used += cost
+    return segments
+
+
+def sms_segments(text: str) -> SmsSegments:
+    """How many SMS a text takes: GSM-7 160 alone, 153 per part of a longer message;
+    UCS-2 70 alone, 67 per part (the rest of each part holds the concatenation header).
+    An extension character (``€``, ``[`` ...) costs two septets; a character outside the
+    BMP (most emoji) two UTF-16 units. Neither is split across parts."""
+    if all(c in _GSM7_BASIC or c in _GSM7_EXTENDED for c in text):
+        costs = [2 if c in _GSM7_EXTENDED else 1 for c in text]
+        return SmsSegments(SmsEncoding.GSM7, sum(costs), _pack(costs, 160, 153))
+    costs = [2 if ord(c) > 0xFFFF else 1 for c in text]
+    return SmsSegments(SmsEncoding.UCS2, sum(costs), _pack(costs, 70, 67))

@@ -18,6 +18,7 @@ from aftersales_contracts.notifications import (
     Channel,
     ChannelChoice,
     DeliverEmail,
+    DeliverSms,
     MessageBlocked,
     MessageFailed,
     MessageSent,
@@ -27,10 +28,11 @@ from aftersales_kit.problems import NotFound, Unprocessable
 from aftersales_kit.telemetry import current_trace_id
 from aftersales_kit.uow import UnitOfWork
 from notifications import domain, tables
-from notifications.domain import Addressee, Blocked, Decision, MessageStatus, SendEmail
+from notifications.domain import Addressee, Blocked, Decision, MessageStatus, SendEmail, SendSms
 from notifications.mail import EmailTransport, PermanentDeliveryError, TransientDeliveryError
 from notifications.schemas import MessageOut
 from notifications.settings import Settings
+from notifications.sms import SmsProvider, TokenBucket, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ async def _lock_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
 def _addressee(row: Mapping[str, Any]) -> Addressee:
     return Addressee(
         emails=tuple(row["emails"]),
+        mobiles=tuple(row["mobiles"]),
         allowed=frozenset(CommunicationMethod(m) for m in row["allowed_methods"]),
         preferred=CommunicationMethod(row["preferred_method"]) if row["preferred_method"] else None,
     )
@@ -66,7 +69,7 @@ def _rendered(row: Mapping[str, Any]) -> domain.Rendered:
 
 
 def _decision_values(decision: Decision) -> dict[str, Any]:
-    if isinstance(decision, SendEmail):
+    if isinstance(decision, SendEmail | SendSms):
         return {
             "status": MessageStatus.QUEUED,
             "channel": decision.channel,
@@ -102,6 +105,8 @@ def _emit(uow: UnitOfWork, row: Mapping[str, Any], decision: Decision) -> None:
     """What follows a decision: the e-mail goes to the sender workers, a block is reported."""
     if isinstance(decision, SendEmail):
         uow.send(DeliverEmail(message_id=row["id"]))
+    elif isinstance(decision, SendSms):
+        uow.send(DeliverSms(message_id=row["id"]))
     elif isinstance(decision, Blocked):
         uow.publish(
             MessageBlocked(**_result_fields(row), reason=decision.reason, detail=decision.detail)
@@ -133,7 +138,9 @@ async def _find_by_key(uow: UnitOfWork, requester: str, key: str) -> dict[str, A
     return dict(row) if row is not None else None
 
 
-async def project_customer(event: CustomerRegistered, uow: UnitOfWork, *, now: datetime) -> None:
+async def project_customer(
+    event: CustomerRegistered, uow: UnitOfWork, *, now: datetime, sms_ready: bool = False
+) -> None:
     """Keep the customer projection; release the messages that waited for this customer."""
     await _lock_customer(uow, event.customer_id)
     values = {
@@ -182,7 +189,10 @@ async def project_customer(event: CustomerRegistered, uow: UnitOfWork, *, now: d
     )
     for row in map(dict, waiting):
         decision = domain.decide(
-            ChannelChoice(row["channel_choice"]), _addressee(dict(current)), _rendered(row)
+            ChannelChoice(row["channel_choice"]),
+            _addressee(dict(current)),
+            _rendered(row),
+            sms_ready=sms_ready,
         )
         await uow.session.execute(
             update(message)
@@ -200,6 +210,7 @@ async def request_message(
     now: datetime,
     requested_by: str | None = None,
     reject_missing_values: bool = False,
+    sms_ready: bool = False,
 ) -> tuple[MessageOut, bool]:
     """Store, decide and queue one message; returns it and whether it is new.
 
@@ -224,12 +235,14 @@ async def request_message(
         "channel_choice": cmd.channel,
         "customer_id": cmd.recipient.customer_id,
         "requested_emails": [str(e) for e in cmd.recipient.emails],
+        "requested_mobiles": list(cmd.recipient.mobiles),
         "channel": None,
         "recipients": [],
         "reason": None,
         "detail": None,
         "trace_id": None,
         "sent_to": None,
+        "provider_message_ids": None,
         "created_at": now,
         "updated_at": now,
         "sent_at": None,
@@ -244,11 +257,14 @@ async def request_message(
                 str(error), field=f"values.{error.names[0]}", placeholders=error.names
             ) from error
         failure, rendered = error, domain.Rendered()
+    segments = domain.sms_segments(rendered.sms_text) if rendered.sms_text else None
     row |= {
         "subject": rendered.subject,
         "body_html": rendered.body_html,
         "body_text": rendered.body_text,
         "sms_text": rendered.sms_text,
+        "sms_encoding": segments.encoding.value if segments else None,
+        "sms_segments": segments.segments if segments else None,
     }
 
     if failure is not None:
@@ -273,10 +289,17 @@ async def request_message(
         if known is None:
             row["status"] = MessageStatus.AWAITING_RECIPIENT
         else:
-            decision = domain.decide(cmd.channel, _addressee(dict(known)), rendered)
+            decision = domain.decide(
+                cmd.channel, _addressee(dict(known)), rendered, sms_ready=sms_ready
+            )
     else:
         decision = domain.decide(
-            cmd.channel, Addressee(emails=tuple(row["requested_emails"])), rendered
+            cmd.channel,
+            Addressee(
+                emails=tuple(row["requested_emails"]), mobiles=tuple(row["requested_mobiles"])
+            ),
+            rendered,
+            sms_ready=sms_ready,
         )
     if decision is not None:
         row |= _decision_values(decision)
@@ -368,6 +391,85 @@ async def deliver_email(
         .values(status=MessageStatus.SENT, sent_at=now, sent_to=accepted, updated_at=now)
     )
     uow.publish(MessageSent(**_result_fields(row), channel=Channel.EMAIL, sent_to=accepted))
+    await uow.commit()
+
+
+async def _fail(
+    uow: UnitOfWork, row: Mapping[str, Any], channel: Channel, reason: str, *, now: datetime
+) -> None:
+    trace_id = current_trace_id()
+    await uow.session.execute(
+        update(message)
+        .where(message.c.id == row["id"])
+        .values(status=MessageStatus.FAILED, reason=reason, trace_id=trace_id, updated_at=now)
+    )
+    uow.publish(
+        MessageFailed(**_result_fields(row), channel=channel, reason=reason, trace_id=trace_id)
+    )
+    await uow.commit()
+
+
+async def deliver_sms(
+    cmd: DeliverSms,
+    uow: UnitOfWork,
+    provider: SmsProvider,
+    limiter: TokenBucket,
+    settings: Settings,
+    *,
+    now: datetime,
+    delivery: int = 1,
+) -> None:
+    """Send one queued SMS to each of its numbers. A transient failure waits (exponential
+    backoff on ``delivery``, the broker's delivery count) and raises, so the broker
+    redelivers; a permanent one fails the message at once."""
+    try:
+        row = await _load(uow, cmd.message_id, lock=True)
+    except NotFound:
+        log.error("SMS delivery for an unknown message", extra={"id": str(cmd.message_id)})
+        return
+    if row["status"] != MessageStatus.QUEUED:
+        log.info("message is not queued; skipped", extra={"id": str(row["id"])})
+        return
+    provider_ids: list[str] = []
+    for number in row["recipients"]:
+        await limiter.acquire()
+        try:
+            provider_ids.append(
+                await provider.send(
+                    to=number,
+                    sender=settings.sms_sender_name,
+                    text=row["sms_text"],
+                    # Per message and number: a provider that honours it never sends a
+                    # number twice when a retry follows a partial success.
+                    reference=f"{row['id']}:{number}",
+                )
+            )
+        except TransientDeliveryError as error:
+            delay = retry_delay(
+                delivery, settings.sms_retry_delay_seconds, settings.sms_retry_max_delay_seconds
+            )
+            log.warning(
+                "SMS delivery failed; will be retried",
+                extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
+            )
+            # Nacked, the command comes back at once: the pause is what spaces the attempts.
+            await asyncio.sleep(delay)
+            raise
+        except PermanentDeliveryError as error:
+            await _fail(uow, row, Channel.SMS, f"{number}: {error}", now=now)
+            return
+    await uow.session.execute(
+        update(message)
+        .where(message.c.id == row["id"])
+        .values(
+            status=MessageStatus.SENT,
+            sent_at=now,
+            sent_to=row["recipients"],
+            provider_message_ids=provider_ids,
+            updated_at=now,
+        )
+    )
+    uow.publish(MessageSent(**_result_fields(row), channel=Channel.SMS, sent_to=row["recipients"]))
     await uow.commit()
 
 

@@ -1,7 +1,8 @@
 """Notifications' API process: ``notifications`` (or ``python -m notifications.main``).
 
 It serves the HTTP API and consumes the customer register and the send requests; the
-e-mail sender is a separate process (``notifications.sender``).
+e-mail and SMS senders are separate processes (``notifications.sender``,
+``notifications.sms_sender``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
     settings = settings or Settings()
     clock = clock or SystemClock()
     runtime = ServiceRuntime(settings)
-    for consumer in api_consumers(runtime, clock):
+    for consumer in api_consumers(runtime, clock, settings):
         runtime.add_consumer(consumer)
     app = create_app(runtime, title="Aftersales notifications", routers=routers)
     app.state.clock = clock
+    app.state.settings = settings
     return app
 
 

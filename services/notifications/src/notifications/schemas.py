@@ -36,11 +36,15 @@ class MessageOut(BaseModel):
     body_html: str | None
     body_text: str | None
     sms_text: str | None
+    # For an SMS text: ``gsm7`` or ``ucs2`` and how many SMS it takes.
+    sms_encoding: str | None
+    sms_segments: int | None
     # For blocked: a BlockReason value, with ``detail`` saying more; for failed: why.
     reason: str | None
     detail: str | None
     trace_id: str | None
     sent_to: list[str] | None
+    provider_message_ids: list[str] | None
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None

@@ -1,6 +1,8 @@
 """Notifications settings, read from ``NOTIFICATIONS_*`` environment variables."""
 
-from pydantic import SecretStr
+import re
+
+from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from aftersales_kit.settings import ServiceSettings
@@ -14,6 +16,8 @@ class Settings(ServiceSettings):
     http_port: int = 8004
     # The e-mail sender is its own process; it serves only health and readiness.
     sender_http_port: int = 8005
+    # So is the SMS sender (``notifications-sms-sender``).
+    sms_sender_http_port: int = 8006
 
     # Defaults point at the local SMTP sink (``python -m aftersales_testing.smtp_sink``).
     smtp_host: str = "127.0.0.1"
@@ -30,3 +34,39 @@ class Settings(ServiceSettings):
     smtp_retry_delay_seconds: float = 5.0
     from_address: str = "service@aftersales.local"
     email_footer: str = "This is an automated message from Aftersales. Please do not reply."
+
+    # SMS through a provider's HTTP API (``notifications.sms``). Without a provider URL
+    # SMS is not set up: a message whose channel comes out as SMS is blocked with
+    # ``sms_setup_missing``. ``make run`` points it at the local fake provider.
+    # (One provider and sender name for the whole installation for now; per org unit
+    # settings come with the org-unit projection.)
+    sms_provider_url: str | None = None
+    # Sent as a bearer token; a SecretStr is never printed in logs or reprs.
+    sms_api_key: SecretStr | None = None
+    # An alphanumeric sender ID: at most 11 letters, digits or spaces, with a letter.
+    sms_sender_name: str = "Aftersales"
+    sms_timeout_seconds: float = 10.0
+    # A transient failure (timeout, 5xx, 429) waits ``base * 2 ** (delivery - 1)`` seconds,
+    # capped at the maximum, before the delivery goes back to the queue; the queue's
+    # delivery limit bounds the attempts, then the command waits in the dead-letter queue.
+    sms_retry_delay_seconds: float = 2.0
+    sms_retry_max_delay_seconds: float = 60.0
+    # A token bucket per SMS sender process: at most ``rate`` provider calls a second on
+    # average, ``burst`` at once. Several processes share the provider's limit between them.
+    sms_rate_per_second: float = 10.0
+    sms_rate_burst: int = 10
+
+    @field_validator("sms_sender_name")
+    @classmethod
+    def _sender_name(cls, value: str) -> str:
+        if not 1 <= len(value) <= 11:
+            raise ValueError(f"the SMS sender name has {len(value)} characters; at most 11")
+        if not re.fullmatch(r"[A-Za-z0-9 ]+", value) or not re.search(r"[A-Za-z]", value):
+            raise ValueError(
+                "the SMS sender name takes letters, digits and spaces, and at least one letter"
+            )
+        return value
+
+    @property
+    def sms_configured(self) -> bool:
+        return bool(self.sms_provider_url)

@@ -47,6 +47,7 @@ message = Table(
     Column("channel_choice", String(10), nullable=False),
     Column("customer_id", UUID(as_uuid=True), nullable=True),
     Column("requested_emails", ARRAY(String(320)), nullable=False),
+    Column("requested_mobiles", ARRAY(String(20)), nullable=False, server_default="{}"),
     # ... and what it became.
     Column("channel", String(10), nullable=True),
     Column("recipients", ARRAY(String(320)), nullable=False),
@@ -54,11 +55,16 @@ message = Table(
     Column("body_html", Text, nullable=True),
     Column("body_text", Text, nullable=True),
     Column("sms_text", Text, nullable=True),
+    # The SMS text's encoding and how many SMS it takes (what the provider bills).
+    Column("sms_encoding", String(10), nullable=True),
+    Column("sms_segments", Integer, nullable=True),
     Column("status", String(30), nullable=False),
     Column("reason", Text, nullable=True),
     Column("detail", Text, nullable=True),
     Column("trace_id", String(32), nullable=True),
     Column("sent_to", ARRAY(String(320)), nullable=True),
+    # The SMS provider's ids, one per number in ``sent_to``.
+    Column("provider_message_ids", ARRAY(String(200)), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
