@@ -49,3 +49,4 @@ down:
 
 bench: install
 	$(UV) run --frozen python bench/outbox_relay.py
+	$(UV) run --frozen python bench/catalog_import.py
