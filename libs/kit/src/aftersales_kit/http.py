@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from aftersales_kit.metrics import instrument_http
 from aftersales_kit.problems import REQUEST_ID_HEADER, install_problem_handlers
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.telemetry import instrument_app
@@ -60,6 +61,7 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    instrument_http(app, runtime.settings.service_name)
     instrument_app(app)
     return app
 

@@ -9,6 +9,7 @@ acknowledged without being applied again. The broker ack follows the commit.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.topology import QueueSpec
+from aftersales_kit.metrics import MESSAGE_SECONDS, MESSAGES
 from aftersales_kit.uow import MessageContext, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,12 +48,29 @@ class Consumer:
         return self.queue.name
 
     async def __call__(self, body: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        message_type = str(body.get("type"))
+        try:
+            outcome = await self._handle(body)
+        except RejectMessage:
+            outcome = "rejected"
+            raise
+        except BaseException:
+            outcome = "failed"
+            raise
+        finally:
+            known = message_type if message_type in self._routes else "unknown"
+            MESSAGES.labels(self.queue.name, known, outcome).inc()
+            MESSAGE_SECONDS.labels(self.queue.name).observe(time.perf_counter() - started)
+
+    async def _handle(self, body: dict[str, Any]) -> str:
+        """Apply one message; returns the outcome for the metrics."""
         route = self._routes.get(str(body.get("type")))
         if route is None:
             # The queue is bound only to types we handle; anything else is a newer
             # producer's addition and is ignored rather than dead-lettered.
             log.warning("ignoring message of unknown type", extra={"type": body.get("type")})
-            return
+            return "ignored"
         try:
             envelope = Envelope[route.message_cls].model_validate(body)  # type: ignore[name-defined]
         except ValidationError as error:
@@ -69,6 +88,7 @@ class Consumer:
                 log.info(
                     "duplicate message skipped", extra={"message_id": str(envelope.message_id)}
                 )
-                return
+                return "duplicate"
             await route.handler(uow, envelope)
             await uow.commit()
+        return "handled"

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_kit.messaging_tables import outbox_message
+from aftersales_kit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +104,10 @@ class OutboxRelay:
         max_backoff_seconds: float = 5.0,
         publish_timeout_seconds: float = 10.0,
         retention: timedelta = timedelta(days=7),
+        service: str = "",
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._service = service
         self._publisher = ConfirmingPublisher(amqp_url)
         # (exchange, routing key) pairs some queue of the topology is bound to. Those are
         # published ``mandatory``: if the binding is missing the broker returns the message
@@ -136,6 +139,8 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox relay failed")
                 published, failed = 0, 1
+            OUTBOX_PUBLISHED.labels(self._service).inc(published)
+            OUTBOX_FAILURES.labels(self._service).inc(failed)
             self.healthy = failed == 0
             if failed:
                 await asyncio.sleep(backoff)

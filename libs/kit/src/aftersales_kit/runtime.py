@@ -19,6 +19,7 @@ from aftersales_contracts.topology import ALL_QUEUES, QueueSpec
 from aftersales_kit.broker import create_broker, declare_topology, exchange, rabbit_queue
 from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.inbox import Consumer
+from aftersales_kit.metrics import LOOP_RESTARTS
 from aftersales_kit.outbox import OutboxRelay
 from aftersales_kit.settings import ServiceSettings
 from aftersales_kit.telemetry import instrument_engine, setup_tracing
@@ -54,6 +55,7 @@ class ServiceRuntime:
             ),
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
+            service=settings.service_name,
         )
         self._extra_queues = extra_queues
         # The gateway owns a database but speaks no messages: it runs without a broker.
@@ -113,6 +115,7 @@ class ServiceRuntime:
                 raise
             except Exception:
                 log.exception("background loop crashed; restarting", extra={"loop": name})
+                LOOP_RESTARTS.labels(self.settings.service_name, name).inc()
                 await asyncio.sleep(1.0)
 
     async def readiness(self) -> dict[str, bool]:

@@ -92,3 +92,25 @@ async def test_bad_input_is_a_422_naming_the_field(client: httpx.AsyncClient) ->
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["field"] == "query.limit"
     assert (await client.get("/items", params={"limit": "3"})).json() == {"limit": 3}
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    for limit in (1, 2, 3):
+        assert (await client.get("/items", params={"limit": limit})).status_code == 200
+    assert (await client.get("/items")).status_code == 422
+    assert (await client.get("/no/such/route")).status_code == 404
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    samples = _samples(response.text)
+    items = 'aftersales_http_requests_total{method="GET",route="/items",service="kit-test",'
+    assert samples[items + 'status="200"}'] >= 3
+    assert samples[items + 'status="422"}'] >= 1
+    # A path no route matched is one label value, not one per path.
+    assert not any("/no/such/route" in name for name in samples)
+    assert any('route="unmatched"' in name for name in samples)
+
+
+def _samples(text: str) -> dict[str, float]:
+    lines = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    return {name: float(value) for name, value in lines}

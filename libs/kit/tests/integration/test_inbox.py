@@ -13,6 +13,7 @@ from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.topology import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.messaging_tables import inbox_message
+from aftersales_kit.metrics import REGISTRY
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
 
@@ -121,6 +122,14 @@ async def test_a_message_delivered_twice_is_applied_once(
             )
         ).all()
     assert [tuple(m) for m in marks] == [(DEDUPE.name, Happened.TYPE)]
+    counted = {
+        outcome: REGISTRY.get_sample_value(
+            "aftersales_messages_total",
+            {"queue": DEDUPE.name, "type": Happened.TYPE, "outcome": outcome},
+        )
+        for outcome in ("handled", "duplicate")
+    }
+    assert counted == {"handled": 1.0, "duplicate": 1.0}
 
     # Stopping the consumer returns any unacknowledged delivery to the queue, so an
     # empty queue afterwards means both deliveries were acknowledged.
