@@ -40,7 +40,10 @@ async def app_client(settings: Settings, clock: FixedClock) -> AsyncIterator[htt
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://scheduling"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://scheduling",
+            # What the gateway adds to every request it forwards: who acts.
+            headers={"X-Aftersales-User": "tester"},
         ) as client,
     ):
         client.app = app  # type: ignore[attr-defined]

@@ -1,19 +1,38 @@
-"""Scheduling's HTTP routes."""
+"""Scheduling's HTTP routes: the callout list, its exports, actions and dialogs."""
 
 from __future__ import annotations
 
+import enum
 import uuid
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import ColumnElement
 
 from aftersales_kit.http import UnitOfWorkDep
-from scheduling import handlers
-from scheduling.domain import CalloutState
+from aftersales_kit.problems import Problem
+from scheduling import queries
+from scheduling.domain import Action, CalloutState
 from scheduling.handlers import Scheduler
-from scheduling.schemas import CalloutOut
+from scheduling.schemas import (
+    ActionOut,
+    ApproveAllResult,
+    CalloutOut,
+    ColumnOut,
+    ErrorOut,
+    MessageOut,
+    RecalculationOut,
+    Selection,
+    SelectionResult,
+    SettingsOut,
+    UpdateRecipient,
+)
 
 callouts = APIRouter(prefix="/callouts", tags=["callouts"])
+
+USER_HEADER = "X-Aftersales-User"
 
 
 def _scheduler(request: Request) -> Scheduler:
@@ -21,34 +40,233 @@ def _scheduler(request: Request) -> Scheduler:
     return scheduler
 
 
+SchedulerDep = Annotated[Scheduler, Depends(_scheduler)]
+
+
+def _actor(x_aftersales_user: Annotated[str | None, Header(max_length=100)] = None) -> str:
+    """Who acts: the gateway names the authenticated user on every request it forwards."""
+    if not x_aftersales_user or not x_aftersales_user.strip():
+        raise Problem(f"the {USER_HEADER} header names who acts", field=f"header.{USER_HEADER}")
+    return x_aftersales_user.strip()
+
+
+ActorDep = Annotated[str, Depends(_actor)]
+Language = Annotated[str | None, Query(alias="lang", max_length=35, pattern=r"^[A-Za-z-]+$")]
+
+
+def _filters(
+    request: Request,
+    service_type_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    state: Annotated[list[CalloutState] | None, Query()] = None,
+    scheduled_from: date | None = None,
+    scheduled_to: date | None = None,
+    approved_from: date | None = None,
+    approved_to: date | None = None,
+    completed_from: date | None = None,
+    completed_to: date | None = None,
+    customer: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    customer_id: uuid.UUID | None = None,
+    step: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    org_unit: Annotated[list[str] | None, Query()] = None,
+    serial_item_id: uuid.UUID | None = None,
+) -> list[ColumnElement[bool]]:
+    """The list's filters. Without a "scheduled for" bound the list shows today up to the
+    configured number of days ahead (the seed's default filter); one item's tab
+    (``serial_item_id``) shows all its callouts."""
+    scheduler = _scheduler(request)
+    if scheduled_from is None and scheduled_to is None and serial_item_id is None:
+        today = scheduler.clock.now().astimezone(scheduler.zone).date()
+        scheduled_from = today
+        scheduled_to = today + timedelta(days=scheduler.settings.list_default_days)
+    for value in org_unit or []:
+        if not value or len(value) > 50:
+            raise Problem("an org unit is 1 to 50 characters", field="query.org_unit")
+    return queries.CalloutFilter(
+        service_type_ids=service_type_id or [],
+        states=state or [],
+        scheduled_from=scheduled_from,
+        scheduled_to=scheduled_to,
+        approved_from=approved_from,
+        approved_to=approved_to,
+        completed_from=completed_from,
+        completed_to=completed_to,
+        customer=customer,
+        customer_id=customer_id,
+        step=step,
+        org_units=org_unit or [],
+        serial_item_id=serial_item_id,
+    ).where(scheduler.zone)
+
+
+FiltersDep = Annotated[list[ColumnElement[bool]], Depends(_filters)]
+
+
 @callouts.get("")
 async def list_callouts(
+    request: Request,
+    response: Response,
     uow: UnitOfWorkDep,
-    serial_item_id: uuid.UUID | None = None,
-    service_type_id: uuid.UUID | None = None,
-    state: CalloutState | None = None,
+    where: FiltersDep,
+    lang: Language = None,
+    sort: Annotated[str, Query(max_length=40)] = "scheduled_for",
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CalloutOut]:
-    rows = await handlers.list_callouts(
-        uow,
-        serial_item_id=serial_item_id,
-        service_type_id=service_type_id,
-        state=state,
-        limit=limit,
-    )
+    """One page of the filtered list. The next page's cursor is in the ``X-Next-Cursor``
+    header and the ``Link: <...>; rel="next"`` header (absent on the last page)."""
+    rows, next_cursor = await queries.list_callouts(uow, where, sort, cursor, limit, lang)
+    if next_cursor is not None:
+        response.headers["X-Next-Cursor"] = next_cursor
+        next_url = request.url.include_query_params(cursor=next_cursor)
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
     return [CalloutOut.model_validate(r) for r in rows]
 
 
+@callouts.get("/columns")
+async def list_columns() -> list[ColumnOut]:
+    """The list's columns, their labels, which are hidden by default and which sort."""
+    return [ColumnOut.model_validate(col, from_attributes=True) for col in queries.COLUMNS]
+
+
+class ExportFormat(enum.StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+_MEDIA = {
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@callouts.get("/export")
+async def export_callouts(
+    request: Request,
+    where: FiltersDep,
+    format: ExportFormat = ExportFormat.CSV,
+    columns: Annotated[list[str] | None, Query()] = None,
+    lang: Language = None,
+    sort: Annotated[str, Query(max_length=40)] = "scheduled_for",
+) -> StreamingResponse:
+    """The filtered list as CSV or XLSX, streamed in constant memory; ``columns`` picks
+    and orders the columns (default: those visible by default)."""
+    chosen = queries.export_columns(columns)
+    queries.Sort.parse(sort)  # a bad sort is refused before the stream starts
+    scheduler = _scheduler(request)
+    sessionmaker = request.app.state.runtime.sessionmaker
+    exporter = queries.export_csv if format is ExportFormat.CSV else queries.export_xlsx
+    body = exporter(sessionmaker, where, sort, chosen, scheduler.settings.export_batch_size, lang)
+    return StreamingResponse(
+        body,
+        media_type=_MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="callouts.{format.value}"'},
+    )
+
+
+@callouts.post("/approve-all")
+async def approve_all(
+    uow: UnitOfWorkDep, scheduler: SchedulerDep, actor: ActorDep, where: FiltersDep
+) -> ApproveAllResult:
+    """Approves every callout awaiting approval that matches the list's filter (the same
+    query parameters as ``GET /callouts``, the default "scheduled for" window included)."""
+    return ApproveAllResult.model_validate(await scheduler.approve_matching(uow, where, actor))
+
+
+class ActionName(enum.StrEnum):
+    APPROVE = "approve"
+    SEND_NOW = "send-now"
+    MARK_COMPLETED = "mark-completed"
+    CANCEL = "cancel"
+    RESEND = "resend"
+    SYNCHRONIZE = "synchronize"
+    UPDATE_RECIPIENT = "update-recipient"
+
+
+_ACTIONS = {
+    ActionName.APPROVE: Action.APPROVE,
+    ActionName.SEND_NOW: Action.SEND_NOW,
+    ActionName.MARK_COMPLETED: Action.MARK_COMPLETED,
+    ActionName.CANCEL: Action.CANCEL,
+    ActionName.RESEND: Action.RESEND,
+    ActionName.SYNCHRONIZE: Action.SYNCHRONIZE,
+    ActionName.UPDATE_RECIPIENT: Action.UPDATE_RECIPIENT,
+}
+
+
+@callouts.post("/actions/{action}")
+async def act_on_selection(
+    action: ActionName,
+    selection: Selection,
+    uow: UnitOfWorkDep,
+    scheduler: SchedulerDep,
+    actor: ActorDep,
+) -> SelectionResult:
+    """An action on the selected callouts: which were acted on, which skipped and why."""
+    result = await scheduler.act_on_selection(uow, _ACTIONS[action], selection.ids, actor)
+    return SelectionResult.model_validate(result)
+
+
+@callouts.post("/serial-items/{serial_item_id}/recalculate")
+async def recalculate(
+    serial_item_id: uuid.UUID, uow: UnitOfWorkDep, scheduler: SchedulerDep, actor: ActorDep
+) -> RecalculationOut:
+    """ "Recalculate messages" on an item card's tab."""
+    return RecalculationOut.model_validate(await scheduler.recalculate(uow, serial_item_id, actor))
+
+
 @callouts.get("/{callout_id}")
-async def get_callout(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> CalloutOut:
-    return CalloutOut.model_validate(await handlers.get_callout(uow, callout_id))
-
-
-@callouts.post("/{callout_id}/approve")
-async def approve_callout(
-    callout_id: uuid.UUID, uow: UnitOfWorkDep, request: Request
+async def get_callout(
+    callout_id: uuid.UUID, uow: UnitOfWorkDep, lang: Language = None
 ) -> CalloutOut:
-    return CalloutOut.model_validate(await _scheduler(request).approve(uow, callout_id))
+    return CalloutOut.model_validate(await queries.get_callout(uow, callout_id, lang))
+
+
+@callouts.get("/{callout_id}/message")
+async def show_message(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> MessageOut:
+    return MessageOut.model_validate(await queries.show_message(uow, callout_id))
+
+
+@callouts.get("/{callout_id}/settings")
+async def show_settings(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> SettingsOut:
+    return SettingsOut.model_validate(await queries.show_settings(uow, callout_id))
+
+
+@callouts.get("/{callout_id}/error")
+async def show_error(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> ErrorOut:
+    return ErrorOut.model_validate(await queries.show_error(uow, callout_id))
+
+
+@callouts.get("/{callout_id}/history")
+async def history(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> list[ActionOut]:
+    return [ActionOut.model_validate(r) for r in await queries.history(uow, callout_id)]
+
+
+@callouts.post("/{callout_id}/update-recipient")
+async def update_recipient(
+    callout_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    scheduler: SchedulerDep,
+    actor: ActorDep,
+    body: Annotated[UpdateRecipient | None, Body()] = None,
+) -> CalloutOut:
+    version = body.customer_version if body else None
+    result = await scheduler.act_on_one(
+        uow, Action.UPDATE_RECIPIENT, callout_id, actor, customer_version=version
+    )
+    return CalloutOut.model_validate(result)
+
+
+@callouts.post("/{callout_id}/{action}")
+async def act_on_one(
+    callout_id: uuid.UUID,
+    action: ActionName,
+    uow: UnitOfWorkDep,
+    scheduler: SchedulerDep,
+    actor: ActorDep,
+) -> CalloutOut:
+    """One callout's action; 409 naming the reason when its state does not allow it."""
+    result: dict[str, Any] = await scheduler.act_on_one(uow, _ACTIONS[action], callout_id, actor)
+    return CalloutOut.model_validate(result)
 
 
 routers = [callouts]

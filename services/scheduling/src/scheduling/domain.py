@@ -41,8 +41,11 @@ STATE_FOR_BLOCK = {
 
 
 class InvalidTransition(Exception):
-    def __init__(self, action: str, state: CalloutState) -> None:
-        super().__init__(f"cannot {action} a callout in state {state.value!r}")
+    def __init__(self, action: str, state: CalloutState, why: str | None = None) -> None:
+        super().__init__(
+            f"cannot {action.replace('_', ' ')} a callout in state {state.value!r}"
+            + (f": {why}" if why else "")
+        )
         self.action = action
         self.state = state
 
@@ -59,9 +62,7 @@ def initial_state(approval: ApprovalMethod) -> CalloutState:
 
 
 def approve(state: CalloutState) -> CalloutState:
-    if state is not CalloutState.AWAITING_APPROVAL:
-        raise InvalidTransition("approve", state)
-    return CalloutState.APPROVED
+    return transition(Action.APPROVE, state)
 
 
 def applies_to(service_type: ServiceTypeChanged, product_id: uuid.UUID) -> bool:
@@ -112,3 +113,215 @@ def in_sending_window(now: datetime, zone: ZoneInfo, start: time, end: time) -> 
     if start <= end:
         return start <= local <= end
     return local >= start or local <= end  # a window across midnight
+
+
+# --- the state machine ---------------------------------------------------------------
+#
+# Every user action and every notifications result is a row in a table below: the
+# from-states it applies to and the state it leads to. Nothing else moves a callout
+# (planning only creates pending callouts and cancels withdrawn ones).
+
+ERROR_STATES = frozenset(
+    {
+        CalloutState.FAILED,
+        CalloutState.FAILED_AT_COMPLETION,
+        CalloutState.BLOCKED_BY_ALLOWED_METHODS,
+        CalloutState.SMS_SETUP_MISSING,
+        CalloutState.EMAIL_SETTINGS_MISSING,
+        CalloutState.PREFERRED_NOT_POSSIBLE,
+        CalloutState.NOTHING_TO_SEND,
+    }
+)
+
+
+class Action(enum.StrEnum):
+    APPROVE = "approve"
+    SEND_NOW = "send_now"
+    MARK_COMPLETED = "mark_completed"
+    CANCEL = "cancel"
+    RESEND = "resend"
+    UPDATE_RECIPIENT = "update_recipient"
+    SYNCHRONIZE = "synchronize"
+    SHOW_ERROR = "show_error"
+
+
+class SelectionRule(enum.Enum):
+    """How an action treats a selection: act on the rows that qualify and skip the rest
+    (``ANY``: the button is active when at least one selected row qualifies), or refuse
+    the whole selection when one row does not (``ALL``: active when none of the selected
+    rows is in a refused state)."""
+
+    ANY = "any"
+    ALL = "all"
+
+
+S = CalloutState
+_RESENDABLE = (
+    S.FAILED,
+    S.SMS_SETUP_MISSING,
+    S.EMAIL_SETTINGS_MISSING,
+    S.PREFERRED_NOT_POSSIBLE,
+    S.NOTHING_TO_SEND,
+)
+
+# action -> {from-state: to-state}; a state not listed refuses the action.
+TRANSITIONS: dict[Action, dict[CalloutState, CalloutState]] = {
+    Action.APPROVE: {S.AWAITING_APPROVAL: S.APPROVED},
+    # Approves and sends at once, outside the sending window too: a person asked for it.
+    Action.SEND_NOW: {S.AWAITING_APPROVAL: S.APPROVED, S.APPROVED: S.APPROVED},
+    # Completing sends the step's on-completion message (when it has one); a failure of
+    # that message moves the callout on to "failed at completion".
+    Action.MARK_COMPLETED: {
+        s: S.COMPLETED for s in CalloutState if s not in (S.COMPLETED, S.CANCELLED)
+    },
+    Action.CANCEL: {s: S.CANCELLED for s in CalloutState if s not in (S.COMPLETED, S.CANCELLED)},
+    # Resending reschedules: the callout is approved again and due at once.
+    Action.RESEND: {s: S.APPROVED for s in _RESENDABLE},
+    # The new contact data is in catalog; once the projection has it the callout is sent again.
+    Action.UPDATE_RECIPIENT: {
+        S.FAILED: S.APPROVED,
+        S.BLOCKED_BY_ALLOWED_METHODS: S.APPROVED,
+    },
+    # Re-reads the recipient from the customer projection; a failed or blocked callout is
+    # retried with it, the others keep their state.
+    Action.SYNCHRONIZE: {
+        S.AWAITING_APPROVAL: S.AWAITING_APPROVAL,
+        S.APPROVED: S.APPROVED,
+        S.SENT: S.SENT,
+        S.FAILED: S.APPROVED,
+        S.BLOCKED_BY_ALLOWED_METHODS: S.APPROVED,
+    },
+    # Not a transition: only a guard (an error exists to be shown in these states).
+    Action.SHOW_ERROR: {s: s for s in ERROR_STATES},
+}
+
+SELECTION_RULES: dict[Action, SelectionRule] = {
+    Action.APPROVE: SelectionRule.ANY,
+    Action.SEND_NOW: SelectionRule.ANY,
+    Action.MARK_COMPLETED: SelectionRule.ALL,
+    Action.CANCEL: SelectionRule.ALL,
+    Action.RESEND: SelectionRule.ANY,
+    Action.UPDATE_RECIPIENT: SelectionRule.ANY,
+    Action.SYNCHRONIZE: SelectionRule.ANY,
+    Action.SHOW_ERROR: SelectionRule.ANY,
+}
+
+
+def allowed_from(action: Action) -> frozenset[CalloutState]:
+    return frozenset(TRANSITIONS[action])
+
+
+def transition(action: Action, state: CalloutState, *, sending: bool = False) -> CalloutState:
+    """The state ``action`` leads to from ``state``; raises ``InvalidTransition`` with the
+    reason when the action does not apply. ``sending``: a send request is in flight (an
+    approved callout handed to notifications, no result yet)."""
+    target = TRANSITIONS[action].get(state)
+    if target is None:
+        raise InvalidTransition(action.value, state)
+    if action is Action.SEND_NOW and sending:
+        raise InvalidTransition(action.value, state, "its message is being sent already")
+    return target
+
+
+def refusal(action: Action, state: CalloutState, *, sending: bool = False) -> str | None:
+    """Why ``action`` does not apply in ``state``, or None when it does."""
+    try:
+        transition(action, state, sending=sending)
+    except InvalidTransition as error:
+        return str(error)
+    return None
+
+
+class Purpose(enum.StrEnum):
+    """Which of a step's two messages a send request carries."""
+
+    INITIAL = "initial"
+    COMPLETION = "completion"
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+# (purpose, state the callout is in) -> outcome -> new state. A result for a callout in
+# any other state (cancelled meanwhile, or resent since) changes nothing.
+RESULTS: dict[tuple[Purpose, CalloutState], dict[Outcome, CalloutState | None]] = {
+    (Purpose.INITIAL, S.APPROVED): {
+        Outcome.SENT: S.SENT,
+        Outcome.FAILED: S.FAILED,
+        Outcome.BLOCKED: None,  # the block reason decides: see result_state
+    },
+    (Purpose.COMPLETION, S.COMPLETED): {
+        Outcome.SENT: S.COMPLETED,
+        Outcome.FAILED: S.FAILED_AT_COMPLETION,
+        Outcome.BLOCKED: S.FAILED_AT_COMPLETION,
+    },
+}
+
+
+def result_state(
+    purpose: Purpose,
+    state: CalloutState,
+    outcome: Outcome,
+    block_reason: BlockReason | None = None,
+) -> CalloutState | None:
+    """The state a notifications result moves a callout to, or None to ignore it."""
+    outcomes = RESULTS.get((purpose, state))
+    if outcomes is None:
+        return None
+    target = outcomes[outcome]
+    if target is None:  # an initial message blocked: one state per block reason
+        if block_reason is None:
+            raise ValueError("a blocked result needs its reason")
+        return STATE_FOR_BLOCK[block_reason]
+    return target
+
+
+def idempotency_key(callout_id: uuid.UUID, purpose: Purpose, attempt: int) -> str:
+    if purpose is Purpose.INITIAL:
+        return f"callout:{callout_id}:{attempt}"  # the format results in flight still carry
+    return f"callout:{callout_id}:{purpose.value}:{attempt}"
+
+
+def parse_idempotency_key(key: str) -> tuple[uuid.UUID, Purpose, int] | None:
+    """The callout, purpose and attempt a result is for; None when the key is not ours."""
+    parts = key.split(":")
+    try:
+        if len(parts) == 3 and parts[0] == "callout":
+            return uuid.UUID(parts[1]), Purpose.INITIAL, int(parts[2])
+        if len(parts) == 4 and parts[0] == "callout":
+            return uuid.UUID(parts[1]), Purpose(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+    return None
+
+
+# --- what the list shows ---------------------------------------------------------------
+
+
+def localized(name: str, translations: dict[str, str], language: str | None) -> str:
+    """The name in ``language`` (``sv-SE`` falls back to ``sv``), else the default name."""
+    if not language:
+        return name
+    if language in translations:
+        return translations[language]
+    base = language.split("-")[0]
+    return translations.get(base, name)
+
+
+def send_to(
+    emails: list[str], mobiles: list[str], allowed: list[str], preferred: str | None
+) -> str | None:
+    """Where a message would go today, from the customer's communication settings."""
+    order = [preferred] if preferred else []
+    order += [m for m in ("email", "sms") if m not in order]
+    for method in order:
+        if allowed and method not in allowed:
+            continue
+        if method == "email" and emails:
+            return emails[0]
+        if method == "sms" and mobiles:
+            return mobiles[0]
+    return None

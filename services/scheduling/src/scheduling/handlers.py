@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, select, text, update
+from opentelemetry import trace
+from sqlalchemy import Row, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import (
@@ -18,6 +22,7 @@ from aftersales_contracts.catalog import (
 )
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import (
+    BlockReason,
     BusinessObject,
     ChannelChoice,
     InlineContent,
@@ -31,9 +36,11 @@ from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.clock import Clock
 from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.uow import UnitOfWork
-from scheduling import domain, tables
-from scheduling.domain import STATE_FOR_BLOCK, CalloutState
+from scheduling import domain, queries, tables
+from scheduling.domain import Action, CalloutState, Outcome, Purpose
 from scheduling.settings import Settings
+
+log = logging.getLogger(__name__)
 
 REQUESTER = "scheduling"
 # The snapshot fields scheduling keeps of an item (the rest of the event is not used).
@@ -70,8 +77,11 @@ class Scheduler:
             "name": c.name,
             "emails": [str(e) for e in c.emails],
             "mobiles": c.mobiles,
+            "allowed_methods": [m.value for m in c.allowed_methods],
+            "preferred_method": c.preferred_method.value if c.preferred_method else None,
         }
-        await _upsert_newer(uow, tables.customer, values)
+        if await _upsert_newer(uow, tables.customer, values):
+            await self._resend_for_customer(uow, c.customer_id, c.version)
 
     async def on_serial_item_registered(
         self, uow: UnitOfWork, envelope: Envelope[SerialItemRegistered]
@@ -172,6 +182,7 @@ class Scheduler:
             ).all()
         }
         state = domain.initial_state(service_type.approval_method)
+        steps = {s.step_id: s.description for s in service_type.steps}
         for p in planned:
             due = domain.due_at(p.scheduled_for, self.zone, self.settings.sending_window_start)
             row = existing.pop((p.step_id, p.occurrence), None)
@@ -190,10 +201,15 @@ class Scheduler:
                         due_at=due,
                         state=state,
                         approved_at=now if state is CalloutState.APPROVED else None,
+                        service_type_name=service_type.display_name,
+                        step_description=steps.get(p.step_id),
                     )
                 )
             elif row.state in domain.PENDING_STATES and (
-                row.scheduled_for != p.scheduled_for or row.customer_id != item.owner_customer_id
+                row.scheduled_for != p.scheduled_for
+                or row.customer_id != item.owner_customer_id
+                or row.service_type_name != service_type.display_name
+                or row.step_description != steps.get(p.step_id)
             ):
                 # A pending callout follows the item's new date and its new owner.
                 await uow.session.execute(
@@ -203,6 +219,8 @@ class Scheduler:
                         scheduled_for=p.scheduled_for,
                         due_at=due,
                         customer_id=item.owner_customer_id,
+                        service_type_name=service_type.display_name,
+                        step_description=steps.get(p.step_id),
                         updated_at=now,
                     )
                 )
@@ -231,6 +249,23 @@ class Scheduler:
         stale = [row.id for row in rows if row.serial_item_id not in linked]
         if stale:
             await self._cancel(uow, stale, "the service type no longer applies to the item")
+
+    async def _withdraw_item(
+        self, uow: UnitOfWork, service_type_id: uuid.UUID, item_id: uuid.UUID
+    ) -> None:
+        """One item's pending callouts of a type that no longer applies to it."""
+        c = tables.callout.c
+        stale = (
+            await uow.session.scalars(
+                select(c.id).where(
+                    c.service_type_id == service_type_id,
+                    c.serial_item_id == item_id,
+                    c.state.in_(list(domain.PENDING_STATES)),
+                )
+            )
+        ).all()
+        if stale:
+            await self._cancel(uow, list(stale), "the service type no longer applies to the item")
 
     async def _cancel(self, uow: UnitOfWork, ids: list[uuid.UUID], reason: str) -> None:
         now = self.clock.now()
@@ -276,7 +311,7 @@ class Scheduler:
         ).all()
         for row in rows:
             attempt = row.send_attempt + 1
-            uow.send(self._send_request(row, attempt))
+            uow.send(self._send_request(row, Purpose.INITIAL, attempt))
             await uow.session.execute(
                 update(c)
                 .where(c.c.id == row.id)
@@ -285,23 +320,24 @@ class Scheduler:
         await uow.commit()
         return len(rows)
 
-    def _send_request(self, row: Row[Any], attempt: int) -> SendMessage:
+    def _send_request(self, row: Row[Any], purpose: Purpose, attempt: int) -> SendMessage:
         service_type = ServiceTypeChanged.model_validate(row.definition)
         step = next(s for s in service_type.steps if s.step_id == row.step_id)
+        messages = step.initial if purpose is Purpose.INITIAL else step.on_completion
         return SendMessage(
-            idempotency_key=f"callout:{row.id}:{attempt}",
+            idempotency_key=domain.idempotency_key(row.id, purpose, attempt),
             requester=REQUESTER,
             requester_reference=str(row.id),
             recipient=Recipient(customer_id=row.customer_id),
             channel=ChannelChoice.AUTO,
             content=InlineContent(
-                email_subject=step.initial.email_subject,
-                email_body=step.initial.email_body,
-                sms_text=step.initial.sms_text,
+                email_subject=messages.email_subject,
+                email_body=messages.email_body,
+                sms_text=messages.sms_text,
             ),
             values={
-                "customer_name": row.customer_name,
-                "customer_number": row.customer_number,
+                "customer_name": row.customer_name or "",
+                "customer_number": row.customer_number or "",
                 "serial_number": row.serial_number,
                 "serial_item_name": row.name,
                 "product_name": row.product_name,
@@ -320,74 +356,448 @@ class Scheduler:
         result = envelope.payload
         await self._record_result(
             uow,
-            result.requester,
-            result.idempotency_key,
-            state=CalloutState.SENT,
+            result,
+            Outcome.SENT,
             sent_at=envelope.occurred_at,
-            message_id=result.message_id,
             send_to=", ".join(result.sent_to),
-            error=None,
         )
 
     async def on_message_failed(self, uow: UnitOfWork, envelope: Envelope[MessageFailed]) -> None:
         result = envelope.payload
         await self._record_result(
             uow,
-            result.requester,
-            result.idempotency_key,
-            state=CalloutState.FAILED,
-            message_id=result.message_id,
+            result,
+            Outcome.FAILED,
             error=result.reason,
-            trace_id=result.trace_id,
+            trace_id=result.trace_id or _current_trace_id(),
+            error_at=envelope.occurred_at,
         )
 
     async def on_message_blocked(self, uow: UnitOfWork, envelope: Envelope[MessageBlocked]) -> None:
         result = envelope.payload
         await self._record_result(
             uow,
-            result.requester,
-            result.idempotency_key,
-            state=STATE_FOR_BLOCK[result.reason],
-            message_id=result.message_id,
+            result,
+            Outcome.BLOCKED,
+            block_reason=result.reason,
             error=result.detail,
+            # The result carries no trace id: the trace it arrived in is the send's trace.
+            trace_id=_current_trace_id(),
+            error_at=envelope.occurred_at,
         )
 
     async def _record_result(
-        self, uow: UnitOfWork, requester: str, idempotency_key: str, **values: Any
+        self,
+        uow: UnitOfWork,
+        result: MessageSent | MessageFailed | MessageBlocked,
+        outcome: Outcome,
+        *,
+        block_reason: BlockReason | None = None,
+        **values: Any,
     ) -> None:
-        if requester != REQUESTER:
+        if result.requester != REQUESTER:
             return  # another requester's result on the shared events exchange
-        _, callout_id, attempt = idempotency_key.split(":")
-        c = tables.callout
-        # A result for an older attempt (the callout was resent since) changes nothing.
-        await uow.session.execute(
-            update(c)
-            .where(
-                and_(
-                    c.c.id == uuid.UUID(callout_id),
-                    c.c.send_attempt == int(attempt),
-                    c.c.state == CalloutState.APPROVED,
-                )
+        parsed = domain.parse_idempotency_key(result.idempotency_key)
+        if parsed is None:
+            return
+        callout_id, purpose, attempt = parsed
+        c = tables.callout.c
+        row = (
+            await uow.session.execute(
+                select(tables.callout).where(c.id == callout_id).with_for_update()
             )
-            .values(updated_at=self.clock.now(), **values)
+        ).first()
+        if row is None:
+            return
+        # A result for an older attempt (the callout was resent since) changes nothing.
+        if purpose is Purpose.INITIAL:
+            current = row.send_attempt == attempt and row.send_requested_at is not None
+        else:
+            current = row.completion_attempt == attempt and row.completion_requested_at is not None
+        if not current:
+            return
+        target = domain.result_state(purpose, CalloutState(row.state), outcome, block_reason)
+        if target is None:
+            return
+        if purpose is Purpose.COMPLETION:
+            # The step's own message keeps its send_to; the completion message has its own id.
+            values.pop("send_to", None)
+            values.pop("sent_at", None)
+            update_values = {"completion_message_id": result.message_id, **values}
+        else:
+            update_values = {"message_id": result.message_id, **values}
+        if outcome is Outcome.SENT:
+            update_values |= {"error": None, "trace_id": None, "error_at": None}
+        await uow.session.execute(
+            update(tables.callout)
+            .where(c.id == callout_id)
+            .values(state=target, updated_at=self.clock.now(), **update_values)
         )
 
     # --- user actions and queries --------------------------------------------------
 
-    async def approve(self, uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
-        row = await _callout_for_update(uow, callout_id)
-        try:
-            state = domain.approve(CalloutState(row.state))
-        except domain.InvalidTransition as error:
-            raise Conflict(str(error), field="state", state=row.state) from error
-        now = self.clock.now()
-        await uow.session.execute(
-            update(tables.callout)
-            .where(tables.callout.c.id == callout_id)
-            .values(state=state, approved_at=now, updated_at=now)
-        )
+    async def act_on_one(
+        self,
+        uow: UnitOfWork,
+        action: Action,
+        callout_id: uuid.UUID,
+        actor: str,
+        *,
+        customer_version: int | None = None,
+    ) -> dict[str, Any]:
+        """One callout's action: the callout after it, or 404 / 409 naming the reason."""
+        outcome = await self._act(uow, action, [callout_id], actor, customer_version)
+        if outcome.missing:
+            raise NotFound(f"no callout with id {callout_id}")
+        if outcome.skipped:
+            [skipped] = outcome.skipped
+            raise Conflict(skipped["reason"], field="state", state=skipped["state"])
         await uow.commit()
         return await get_callout(uow, callout_id)
+
+    async def act_on_selection(
+        self,
+        uow: UnitOfWork,
+        action: Action,
+        ids: list[uuid.UUID],
+        actor: str,
+    ) -> dict[str, Any]:
+        """A selection's action: which rows were acted on, which skipped and why; 409 when
+        the action does not apply to the selection (no row qualifies, or one row does not
+        where the action needs them all)."""
+        outcome = await self._act(uow, action, ids, actor, None)
+        skipped = outcome.skipped + [
+            {"id": str(i), "state": None, "reason": f"no callout with id {i}"}
+            for i in outcome.missing
+        ]
+        rule = domain.SELECTION_RULES[action]
+        if rule is domain.SelectionRule.ALL and skipped:
+            raise Conflict(
+                f"cannot {action.value.replace('_', ' ')} this selection: "
+                + "; ".join(f"{s['id']}: {s['reason']}" for s in skipped),
+                field="ids",
+                skipped=skipped,
+            )
+        if not outcome.acted:
+            raise Conflict(
+                f"none of the selected callouts can be {_PAST[action]}",
+                field="ids",
+                skipped=skipped,
+            )
+        await uow.commit()
+        return {"acted": outcome.acted, "skipped": skipped}
+
+    async def approve_matching(
+        self, uow: UnitOfWork, where: list[Any], actor: str
+    ) -> dict[str, Any]:
+        """ "Approve all": every callout awaiting approval that matches the list's filter."""
+        c = tables.callout
+        now = self.clock.now()
+        matching = (
+            select(c.c.id)
+            .select_from(queries.joined())
+            .where(*where, c.c.state == CalloutState.AWAITING_APPROVAL)
+        )
+        # One statement however many match: the update and its audit rows, in the database.
+        approved = (
+            update(c)
+            .where(c.c.id.in_(matching), c.c.state == CalloutState.AWAITING_APPROVAL)
+            .values(state=CalloutState.APPROVED, approved_at=now, approved_by=actor, updated_at=now)
+            .returning(c.c.id)
+            .cte("approved")
+        )
+        a = tables.callout_action
+        audit = a.insert().from_select(
+            ["callout_id", "action", "actor", "at", "from_state", "to_state"],
+            select(
+                approved.c.id,
+                literal("approve_all", a.c.action.type),
+                literal(actor, a.c.actor.type),
+                literal(now, a.c.at.type),
+                literal(CalloutState.AWAITING_APPROVAL.value, a.c.from_state.type),
+                literal(CalloutState.APPROVED.value, a.c.to_state.type),
+            ),
+        )
+        result = await uow.session.execute(audit)
+        count = int(getattr(result, "rowcount", 0))  # a CursorResult for an INSERT
+        await uow.commit()
+        return {"approved": count}
+
+    async def _act(
+        self,
+        uow: UnitOfWork,
+        action: Action,
+        ids: list[uuid.UUID],
+        actor: str,
+        customer_version: int | None,
+    ) -> _Outcome:
+        c = tables.callout
+        now = self.clock.now()
+        rows = (
+            await uow.session.execute(
+                select(c).where(c.c.id.in_(ids)).order_by(c.c.id).with_for_update(of=c)
+            )
+        ).all()
+        found = {row.id for row in rows}
+        outcome = _Outcome(missing=[i for i in dict.fromkeys(ids) if i not in found])
+        to_send: list[tuple[uuid.UUID, Purpose, int]] = []
+        for row in rows:
+            state = CalloutState(row.state)
+            sending = state is CalloutState.APPROVED and row.send_requested_at is not None
+            try:
+                target = domain.transition(action, state, sending=sending)
+            except domain.InvalidTransition as error:
+                outcome.skipped.append({"id": str(row.id), "state": state, "reason": str(error)})
+                continue
+            values, detail, send = await self._effect(
+                uow, action, row, target, actor, now, customer_version
+            )
+            target = values.get("state", state)
+            await uow.session.execute(
+                update(c).where(c.c.id == row.id).values(updated_at=now, **values)
+            )
+            await uow.session.execute(
+                tables.callout_action.insert().values(
+                    _audit(row.id, action.value, actor, now, state, target, detail)
+                )
+            )
+            if send is not None:
+                to_send.append((row.id, *send))
+            outcome.acted.append({"id": str(row.id), "state": target})
+        if to_send:
+            joined = {r.id: r for r in await _send_rows(uow, [i for i, _, _ in to_send])}
+            for callout_id, purpose, attempt in to_send:
+                uow.send(self._send_request(joined[callout_id], purpose, attempt))
+        return outcome
+
+    async def _effect(
+        self,
+        uow: UnitOfWork,
+        action: Action,
+        row: Row[Any],
+        target: CalloutState,
+        actor: str,
+        now: datetime,
+        customer_version: int | None,
+    ) -> tuple[dict[str, Any], str | None, tuple[Purpose, int] | None]:
+        """What ``action`` writes on ``row``: the column values, an audit detail, and the
+        message to send now (purpose and attempt), if any."""
+        approved = {"approved_at": row.approved_at or now, "approved_by": row.approved_by or actor}
+        retry = {
+            "state": CalloutState.APPROVED,
+            "due_at": now,
+            "send_requested_at": None,
+            "resend_at_customer_version": None,
+        }
+        if action is Action.APPROVE:
+            return {"state": target, "approved_at": now, "approved_by": actor}, None, None
+        if action is Action.SEND_NOW:
+            attempt = row.send_attempt + 1
+            values = {
+                "state": target,
+                **approved,
+                "due_at": now,
+                "send_requested_at": now,
+                "send_attempt": attempt,
+            }
+            return values, None, (Purpose.INITIAL, attempt)
+        if action is Action.CANCEL:
+            return {"state": target, "cancelled_at": now, "cancelled_by": actor}, None, None
+        if action is Action.MARK_COMPLETED:
+            values = {"state": target, "completed_at": now, "completed_by": actor}
+            if not await _has_completion_message(uow, row):
+                return values, "the step has no on-completion message", None
+            attempt = row.completion_attempt + 1
+            values |= {"completion_attempt": attempt, "completion_requested_at": now}
+            return values, None, (Purpose.COMPLETION, attempt)
+        if action is Action.RESEND:
+            return retry, None, None
+        if action is Action.UPDATE_RECIPIENT:
+            projected = await uow.session.scalar(
+                select(tables.customer.c.version).where(tables.customer.c.id == row.customer_id)
+            )
+            if customer_version is not None and (projected or 0) < customer_version:
+                # Catalog has the new contact data; its event has not reached us yet.
+                detail = f"resend when customer version {customer_version} arrives"
+                return {"resend_at_customer_version": customer_version}, detail, None
+            return retry, None, None
+        if action is Action.SYNCHRONIZE:
+            values = {"send_to": await _projected_send_to(uow, row.customer_id)}
+            if target is CalloutState.APPROVED and row.state != CalloutState.APPROVED:
+                values |= retry
+            return values, None, None
+        raise AssertionError(f"{action} is not a command")  # SHOW_ERROR is a query
+
+    async def _resend_for_customer(
+        self, uow: UnitOfWork, customer_id: uuid.UUID, version: int
+    ) -> None:
+        """The customer's new snapshot arrived: callouts waiting for it are sent again."""
+        c = tables.callout
+        rows = (
+            await uow.session.execute(
+                select(c).where(
+                    c.c.customer_id == customer_id,
+                    c.c.resend_at_customer_version.is_not(None),
+                    c.c.resend_at_customer_version <= version,
+                )
+            )
+        ).all()
+        now = self.clock.now()
+        for row in rows:
+            state = CalloutState(row.state)
+            if domain.refusal(Action.UPDATE_RECIPIENT, state) is not None:
+                values: dict[str, Any] = {"resend_at_customer_version": None}
+            else:
+                values = {
+                    "state": CalloutState.APPROVED,
+                    "due_at": now,
+                    "send_requested_at": None,
+                    "resend_at_customer_version": None,
+                    "send_to": await _projected_send_to(uow, customer_id),
+                }
+            await uow.session.execute(
+                update(c).where(c.c.id == row.id).values(updated_at=now, **values)
+            )
+
+    async def recalculate(
+        self, uow: UnitOfWork, serial_item_id: uuid.UUID, actor: str
+    ) -> dict[str, Any]:
+        """ "Recalculate messages" for one serial item: re-plan every workflow it has or
+        should have; sent, completed and cancelled callouts stay as they are."""
+        item = (
+            await uow.session.execute(
+                select(tables.serial_item).where(tables.serial_item.c.id == serial_item_id)
+            )
+        ).first()
+        if item is None:
+            raise NotFound(f"no serial item with id {serial_item_id}", field="serial_item_id")
+        await _lock_products(uow, [item.product_id])
+        types = [
+            ServiceTypeChanged.model_validate(d)
+            for d in (await uow.session.scalars(select(tables.service_type.c.definition))).all()
+        ]
+        existing = set(
+            (
+                await uow.session.scalars(
+                    select(tables.workflow.c.service_type_id).where(
+                        tables.workflow.c.serial_item_id == serial_item_id
+                    )
+                )
+            ).all()
+        )
+        planned = 0
+        for service_type in types:
+            applies = domain.applies_to(service_type, item.product_id)
+            if applies or service_type.service_type_id in existing:
+                if applies:
+                    await self._plan_workflow(uow, service_type, serial_item_id)
+                else:
+                    await self._withdraw_item(uow, service_type.service_type_id, serial_item_id)
+                planned += 1
+        log.info(
+            "recalculated callouts",
+            extra={"serial_item_id": str(serial_item_id), "actor": actor, "workflows": planned},
+        )
+        await uow.commit()
+        return {"serial_item_id": str(serial_item_id), "workflows": planned}
+
+
+_PAST = {
+    Action.APPROVE: "approved",
+    Action.SEND_NOW: "sent now",
+    Action.MARK_COMPLETED: "marked as completed",
+    Action.CANCEL: "cancelled",
+    Action.RESEND: "resent",
+    Action.UPDATE_RECIPIENT: "sent to an updated recipient",
+    Action.SYNCHRONIZE: "synchronized",
+    Action.SHOW_ERROR: "shown an error for",
+}
+
+
+@dataclass
+class _Outcome:
+    acted: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[uuid.UUID] = field(default_factory=list)
+
+
+def _audit(
+    callout_id: uuid.UUID,
+    action: str,
+    actor: str,
+    at: datetime,
+    from_state: CalloutState,
+    to_state: CalloutState,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "callout_id": callout_id,
+        "action": action,
+        "actor": actor,
+        "at": at,
+        "from_state": from_state,
+        "to_state": to_state,
+        "detail": detail,
+    }
+
+
+def _current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+async def _send_rows(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[Row[Any]]:
+    """What a send request needs of each callout: the callout, its item, customer and type."""
+    c, item, cust, st = tables.callout, tables.serial_item, tables.customer, tables.service_type
+    return list(
+        (
+            await uow.session.execute(
+                select(
+                    c,
+                    item,
+                    cust.c.name.label("customer_name"),
+                    cust.c.customer_number,
+                    st.c.definition,
+                )
+                .select_from(
+                    c.join(item, item.c.id == c.c.serial_item_id)
+                    .join(st, st.c.id == c.c.service_type_id)
+                    .outerjoin(cust, cust.c.id == c.c.customer_id)
+                )
+                .where(c.c.id.in_(ids))
+            )
+        ).all()
+    )
+
+
+async def _has_completion_message(uow: UnitOfWork, row: Row[Any]) -> bool:
+    definition = await uow.session.scalar(
+        select(tables.service_type.c.definition).where(
+            tables.service_type.c.id == row.service_type_id
+        )
+    )
+    if definition is None:
+        return False
+    step = next(
+        (
+            s
+            for s in ServiceTypeChanged.model_validate(definition).steps
+            if s.step_id == row.step_id
+        ),
+        None,
+    )
+    if step is None:
+        return False
+    m = step.on_completion
+    return any((m.email_subject, m.email_body, m.sms_text))
+
+
+async def _projected_send_to(uow: UnitOfWork, customer_id: uuid.UUID) -> str | None:
+    cust = tables.customer
+    row = (await uow.session.execute(select(cust).where(cust.c.id == customer_id))).first()
+    if row is None:
+        return None
+    return domain.send_to(row.emails, row.mobiles, row.allowed_methods, row.preferred_method)
 
 
 def _linked_products(service_type: ServiceTypeChanged) -> list[uuid.UUID]:
@@ -421,70 +831,5 @@ async def _upsert_newer(uow: UnitOfWork, table: Any, values: dict[str, Any]) -> 
     return (await uow.session.execute(upsert)).first() is not None
 
 
-async def _callout_for_update(uow: UnitOfWork, callout_id: uuid.UUID) -> Row[Any]:
-    row = (
-        await uow.session.execute(
-            select(tables.callout).where(tables.callout.c.id == callout_id).with_for_update()
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no callout with id {callout_id}")
-    return row
-
-
-CALLOUT_VIEW = select(
-    tables.callout,
-    tables.serial_item.c.serial_number,
-    tables.serial_item.c.name.label("serial_item_name"),
-    tables.customer.c.name.label("customer_name"),
-    tables.service_type.c.definition,
-)
-
-
-def _view(row: Row[Any]) -> dict[str, Any]:
-    data = dict(row._mapping)
-    definition = data.pop("definition", None) or {}
-    steps = {s["step_id"]: s for s in definition.get("steps", [])}
-    data["service_type_name"] = definition.get("display_name")
-    data["step_description"] = steps.get(str(data["step_id"]), {}).get("description")
-    return data
-
-
-def _joined() -> Any:
-    c = tables.callout
-    return (
-        c.outerjoin(tables.serial_item, tables.serial_item.c.id == c.c.serial_item_id)
-        .outerjoin(tables.customer, tables.customer.c.id == c.c.customer_id)
-        .outerjoin(tables.service_type, tables.service_type.c.id == c.c.service_type_id)
-    )
-
-
 async def get_callout(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
-    row = (
-        await uow.session.execute(
-            CALLOUT_VIEW.select_from(_joined()).where(tables.callout.c.id == callout_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no callout with id {callout_id}")
-    return _view(row)
-
-
-async def list_callouts(
-    uow: UnitOfWork,
-    *,
-    serial_item_id: uuid.UUID | None,
-    service_type_id: uuid.UUID | None,
-    state: CalloutState | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    c = tables.callout
-    query = CALLOUT_VIEW.select_from(_joined())
-    if serial_item_id:
-        query = query.where(c.c.serial_item_id == serial_item_id)
-    if service_type_id:
-        query = query.where(c.c.service_type_id == service_type_id)
-    if state:
-        query = query.where(c.c.state == state)
-    rows = (await uow.session.execute(query.order_by(c.c.scheduled_for, c.c.id).limit(limit))).all()
-    return [_view(r) for r in rows]
+    return await queries.get_callout(uow, callout_id)

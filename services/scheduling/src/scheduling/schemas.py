@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scheduling.domain import CalloutState
+
+T = TypeVar("T")
 
 
 class CalloutOut(BaseModel):
@@ -16,8 +19,10 @@ class CalloutOut(BaseModel):
     service_type_name: str | None
     serial_item_id: uuid.UUID
     serial_number: str | None
+    # Localized with ?lang= (the item's translation, else its default name).
     serial_item_name: str | None
     customer_id: uuid.UUID
+    customer_number: str | None
     customer_name: str | None
     step_id: uuid.UUID
     step_description: str | None
@@ -27,13 +32,109 @@ class CalloutOut(BaseModel):
     due_at: datetime
     state: CalloutState
     approved_at: datetime | None
+    approved_by: str | None
     send_requested_at: datetime | None
     sent_at: datetime | None
     completed_at: datetime | None
+    completed_by: str | None
     cancelled_at: datetime | None
+    cancelled_by: str | None
+    # Where it was sent; before sending, where it would go from the customer's settings.
     send_to: str | None
     # The message notifications rendered and sent: GET /messages/{message_id}.
     message_id: uuid.UUID | None
+    completion_message_id: uuid.UUID | None
     error: str | None
     trace_id: str | None
+    error_at: datetime | None
+    # "Update recipient" waits for this customer version before resending.
+    resend_at_customer_version: int | None
     created_at: datetime
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class ColumnOut(BaseModel):
+    key: str
+    label: str
+    hidden_by_default: bool
+    sortable: bool
+    filter: str | None
+
+
+class Selection(BaseModel):
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class UpdateRecipient(BaseModel):
+    """Sent after the new contact data was saved in catalog (``PUT /customers/{id}``):
+    the version catalog answered with; the callout is resent once scheduling's copy of
+    the customer has reached it. Without it the callout is resent at once."""
+
+    customer_version: int | None = Field(default=None, ge=1)
+
+
+class RowResult(BaseModel):
+    id: uuid.UUID
+    state: CalloutState | None
+    reason: str | None = None
+
+
+class SelectionResult(BaseModel):
+    acted: list[RowResult]
+    skipped: list[RowResult]
+
+
+class ApproveAllResult(BaseModel):
+    approved: int
+
+
+class MessageLink(BaseModel):
+    purpose: str
+    message_id: uuid.UUID
+    href: str
+
+
+class MessageOut(BaseModel):
+    callout_id: uuid.UUID
+    messages: list[MessageLink]
+    warning: str | None
+
+
+class SettingRow(BaseModel):
+    field: str
+    initial: str | None
+    on_completion: str | None
+
+
+class SettingsOut(BaseModel):
+    callout_id: uuid.UUID
+    step_description: str
+    fields: list[SettingRow]
+    initial: dict[str, str | None]
+    on_completion: dict[str, str | None]
+
+
+class ErrorOut(BaseModel):
+    callout_id: uuid.UUID
+    state: CalloutState
+    reason: str | None
+    trace_id: str | None
+    occurred_at: datetime | None
+
+
+class ActionOut(BaseModel):
+    action: str
+    actor: str
+    at: datetime
+    from_state: CalloutState
+    to_state: CalloutState
+    detail: str | None
+
+
+class RecalculationOut(BaseModel):
+    serial_item_id: uuid.UUID
+    workflows: int

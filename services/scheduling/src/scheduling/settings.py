@@ -23,3 +23,8 @@ class Settings(ServiceSettings):
     time_zone: str = "UTC"
     dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 100
+    # The callout list shows, unless told otherwise, callouts scheduled from today up to
+    # this many days ahead.
+    list_default_days: int = 30
+    # Rows fetched from the database per round trip while an export streams.
+    export_batch_size: int = 1000

@@ -1,9 +1,11 @@
 """Scheduling's tables: projections of catalog and servicetypes, workflows and callouts."""
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
+    Identity,
     Index,
     Integer,
     String,
@@ -27,6 +29,9 @@ customer = Table(
     Column("name", String(200), nullable=False),
     Column("emails", ARRAY(String(320)), nullable=False),
     Column("mobiles", ARRAY(String(20)), nullable=False),
+    # How the customer may and wishes to be reached: what "send to" shows before sending.
+    Column("allowed_methods", ARRAY(String(20)), nullable=False, server_default="{}"),
+    Column("preferred_method", String(20), nullable=True),
 )
 
 serial_item = Table(
@@ -43,6 +48,8 @@ serial_item = Table(
     Column("org_unit", String(50), nullable=True),
     Column("startup_date", Date, nullable=True),
     Column("status", String(20), nullable=False, server_default="active"),
+    # Locale -> the item's name in that language (the list's "serial number name").
+    Column("translations", JSONB, nullable=False, server_default="{}"),
 )
 
 service_type = Table(
@@ -90,6 +97,20 @@ callout = Table(
     Column("trace_id", String(32), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Copied from the service type when planned, so the list filters and sorts on them
+    # without reading the type's JSON; a sent callout keeps the names it was sent under.
+    Column("service_type_name", String(200), nullable=True),
+    Column("step_description", String(200), nullable=True),
+    Column("approved_by", String(100), nullable=True),
+    Column("completed_by", String(100), nullable=True),
+    Column("cancelled_by", String(100), nullable=True),
+    # The on-completion message: its attempt (the result's key), request and message id.
+    Column("completion_attempt", Integer, nullable=False, server_default="0"),
+    Column("completion_requested_at", DateTime(timezone=True), nullable=True),
+    Column("completion_message_id", UUID(as_uuid=True), nullable=True),
+    Column("error_at", DateTime(timezone=True), nullable=True),
+    # "Update recipient": resend once the customer projection reaches this version.
+    Column("resend_at_customer_version", Integer, nullable=True),
     UniqueConstraint("workflow_id", "step_id", "occurrence", name="uq_callout_occurrence"),
     # The dispatcher's query: approved, not yet requested, due.
     Index(
@@ -99,4 +120,27 @@ callout = Table(
     ),
     Index("ix_callout_serial_item", "serial_item_id", "scheduled_for"),
     Index("ix_callout_state_scheduled", "state", "scheduled_for"),
+    # The list's default order and its keyset.
+    Index("ix_callout_scheduled_id", "scheduled_for", "id"),
+    Index("ix_callout_customer", "customer_id"),
+    Index("ix_callout_org_unit", "org_unit", "scheduled_for"),
+    Index(
+        "ix_callout_customer_version",
+        "customer_id",
+        postgresql_where="resend_at_customer_version IS NOT NULL",
+    ),
+)
+
+# Who did what to a callout, and when: every user action writes a row.
+callout_action = Table(
+    "callout_action",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("callout_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("action", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("from_state", String(40), nullable=False),
+    Column("to_state", String(40), nullable=False),
+    Column("detail", Text, nullable=True),
 )

@@ -248,7 +248,7 @@ async def test_bad_requests_are_named(app_client: httpx.AsyncClient) -> None:
     assert (await app_client.get(f"/callouts/{uuid.uuid4()}")).status_code == 404
     bad = await app_client.get("/callouts", params={"state": "nonsense"})
     assert bad.status_code == 422
-    assert bad.json()["field"] == "query.state"
+    assert bad.json()["field"].startswith("query.state")
     assert (await app_client.post(f"/callouts/{uuid.uuid4()}/approve")).status_code == 404
 
 

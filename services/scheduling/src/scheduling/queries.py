@@ -1,0 +1,440 @@
+"""The callout list: its columns, filters, keyset pages, exports and the detail dialogs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import xlsxwriter  # type: ignore[import-untyped]
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_kit.problems import Conflict, NotFound, Problem
+from aftersales_kit.uow import UnitOfWork
+from scheduling import domain, tables
+from scheduling.domain import CalloutState
+
+c = tables.callout.c
+item = tables.serial_item.c
+cust = tables.customer.c
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    hidden_by_default: bool = False
+    sortable: bool = True
+    filter: str | None = None  # the query parameter(s) that filter on it
+
+
+# The list's columns, in the seed's order; a front end offers them in column selection.
+COLUMNS: tuple[Column, ...] = (
+    Column("service_type_name", "Service type", filter="service_type_id"),
+    Column("serial_item_name", "Serial number name", sortable=False),
+    Column("serial_number", "Serial number"),
+    Column("customer_number", "Customer number", filter="customer"),
+    Column("customer_name", "Customer", filter="customer"),
+    Column("send_to", "Send to", sortable=False),
+    Column("step_description", "Step", filter="step"),
+    Column("scheduled_for", "Scheduled for", filter="scheduled_from,scheduled_to"),
+    Column("approved_at", "Approved on", filter="approved_from,approved_to"),
+    Column("state", "State", filter="state"),
+    Column("completed_at", "Completed on", filter="completed_from,completed_to"),
+    Column("org_unit", "Org. unit", filter="org_unit"),
+    Column("created_at", "Created on", hidden_by_default=True),
+    Column("error", "Error", hidden_by_default=True, sortable=False),
+    Column("trace_id", "Trace id", hidden_by_default=True, sortable=False),
+    Column("message_id", "Message id", hidden_by_default=True, sortable=False),
+)
+COLUMN_KEYS = frozenset(col.key for col in COLUMNS)
+
+_NEVER = datetime(1, 1, 1, tzinfo=UTC)
+# sort field -> (key expression, kind); nullable keys are coalesced so the keyset holds.
+SORTS: dict[str, tuple[ColumnElement[Any], str]] = {
+    "scheduled_for": (c.scheduled_for, "date"),
+    "created_at": (c.created_at, "datetime"),
+    "approved_at": (func.coalesce(c.approved_at, literal(_NEVER)), "datetime"),
+    "completed_at": (func.coalesce(c.completed_at, literal(_NEVER)), "datetime"),
+    "state": (c.state, "str"),
+    "org_unit": (func.coalesce(c.org_unit, ""), "str"),
+    "service_type_name": (func.coalesce(c.service_type_name, ""), "str"),
+    "step_description": (func.coalesce(c.step_description, ""), "str"),
+    "serial_number": (func.coalesce(item.serial_number, ""), "str"),
+    "customer_number": (func.coalesce(cust.customer_number, ""), "str"),
+    "customer_name": (func.coalesce(cust.name, ""), "str"),
+}
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Sort:
+        descending = text.startswith("-")
+        name = text[1:] if descending else text
+        if name not in SORTS:
+            raise Problem(
+                f"cannot sort by {name!r}; choose one of {', '.join(sorted(SORTS))}",
+                field="query.sort",
+            )
+        return cls(name, descending)
+
+    def __str__(self) -> str:
+        return ("-" if self.descending else "") + self.field
+
+
+def encode_cursor(sort: Sort, value: object, row_id: uuid.UUID) -> str:
+    """An opaque cursor: the sort it belongs to and the last row's sort key and id."""
+    if isinstance(value, date):  # datetime too
+        value = value.isoformat()
+    raw = json.dumps({"s": str(sort), "v": value, "id": str(row_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: Sort) -> tuple[object, uuid.UUID]:
+    kind = SORTS[sort.field][1]
+    try:
+        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        if data["s"] != str(sort):
+            raise Problem("the cursor belongs to another sort order", field="query.cursor")
+        value: object = data["v"]
+        if not isinstance(value, str):
+            raise ValueError("not a string")
+        if kind == "date":
+            value = date.fromisoformat(value)
+        elif kind == "datetime":
+            value = datetime.fromisoformat(value)
+        return value, uuid.UUID(data["id"])
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raise Problem("malformed cursor", field="query.cursor") from error
+
+
+@dataclass
+class CalloutFilter:
+    """The list's filters; empty lists and None mean "any"."""
+
+    service_type_ids: list[uuid.UUID] = field(default_factory=list)
+    states: list[CalloutState] = field(default_factory=list)
+    scheduled_from: date | None = None
+    scheduled_to: date | None = None
+    approved_from: date | None = None
+    approved_to: date | None = None
+    completed_from: date | None = None
+    completed_to: date | None = None
+    customer: str | None = None  # a customer number prefix or part of the name
+    customer_id: uuid.UUID | None = None
+    step: str | None = None  # part of the step description
+    org_units: list[str] = field(default_factory=list)
+    serial_item_id: uuid.UUID | None = None
+
+    def check(self) -> None:
+        for name in ("scheduled", "approved", "completed"):
+            start, end = getattr(self, f"{name}_from"), getattr(self, f"{name}_to")
+            if start is not None and end is not None and start > end:
+                raise Problem(
+                    f"{name}_from {start} is after {name}_to {end}", field=f"query.{name}_from"
+                )
+
+    def where(self, zone: ZoneInfo) -> list[ColumnElement[bool]]:
+        self.check()
+        where: list[ColumnElement[bool]] = []
+        if self.service_type_ids:
+            where.append(c.service_type_id.in_(self.service_type_ids))
+        if self.states:
+            where.append(c.state.in_([s.value for s in self.states]))
+        if self.scheduled_from is not None:
+            where.append(c.scheduled_for >= self.scheduled_from)
+        if self.scheduled_to is not None:
+            where.append(c.scheduled_for <= self.scheduled_to)
+        for column, start, end in (
+            (c.approved_at, self.approved_from, self.approved_to),
+            (c.completed_at, self.completed_from, self.completed_to),
+        ):
+            # Dates are days in the service's time zone; the columns are instants.
+            if start is not None:
+                where.append(column >= datetime.combine(start, time(), zone))
+            if end is not None:
+                where.append(column < datetime.combine(end + timedelta(days=1), time(), zone))
+        if self.customer:
+            text = _like_escape(self.customer)
+            where.append(
+                or_(
+                    cust.customer_number.like(text + "%", escape="\\"),
+                    cust.name.ilike("%" + text + "%", escape="\\"),
+                )
+            )
+        if self.customer_id is not None:
+            where.append(c.customer_id == self.customer_id)
+        if self.step:
+            where.append(c.step_description.ilike("%" + _like_escape(self.step) + "%", escape="\\"))
+        if self.org_units:
+            where.append(c.org_unit.in_(self.org_units))
+        if self.serial_item_id is not None:
+            where.append(c.serial_item_id == self.serial_item_id)
+        return where
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def joined() -> Any:
+    return tables.callout.outerjoin(tables.serial_item, item.id == c.serial_item_id).outerjoin(
+        tables.customer, cust.id == c.customer_id
+    )
+
+
+def _view_query() -> Select[Any]:
+    return select(
+        tables.callout,
+        item.serial_number,
+        item.name.label("serial_item_name"),
+        item.translations.label("serial_item_translations"),
+        cust.customer_number,
+        cust.name.label("customer_name"),
+        cust.emails.label("customer_emails"),
+        cust.mobiles.label("customer_mobiles"),
+        cust.allowed_methods.label("customer_allowed_methods"),
+        cust.preferred_method.label("customer_preferred_method"),
+    ).select_from(joined())
+
+
+def view(row: Any, language: str | None = None) -> dict[str, Any]:
+    data = dict(row._mapping)
+    translations = data.pop("serial_item_translations", None) or {}
+    if data.get("serial_item_name") is not None:
+        data["serial_item_name"] = domain.localized(
+            data["serial_item_name"], translations, language
+        )
+    emails = data.pop("customer_emails", None) or []
+    mobiles = data.pop("customer_mobiles", None) or []
+    allowed = data.pop("customer_allowed_methods", None) or []
+    preferred = data.pop("customer_preferred_method", None)
+    if not data.get("send_to"):
+        data["send_to"] = domain.send_to(emails, mobiles, allowed, preferred)
+    data.pop("sort_key", None)
+    return data
+
+
+async def get_callout(
+    uow: UnitOfWork, callout_id: uuid.UUID, language: str | None = None
+) -> dict[str, Any]:
+    row = (await uow.session.execute(_view_query().where(c.id == callout_id))).first()
+    if row is None:
+        raise NotFound(f"no callout with id {callout_id}")
+    return view(row, language)
+
+
+async def list_callouts(
+    uow: UnitOfWork,
+    where: Sequence[ColumnElement[bool]],
+    sort_text: str,
+    cursor: str | None,
+    limit: int,
+    language: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page in keyset order (sort key, id): no OFFSET, stable under inserts."""
+    sort = Sort.parse(sort_text)
+    key = SORTS[sort.field][0]
+    conditions = list(where)
+    if cursor is not None:
+        value, last_id = decode_cursor(cursor, sort)
+        after = tuple_(literal(value, key.type), literal(last_id, c.id.type))
+        pair = tuple_(key, c.id)
+        conditions.append(pair < after if sort.descending else pair > after)
+    order = (key.desc(), c.id.desc()) if sort.descending else (key, c.id)
+    query = (
+        _view_query()
+        .add_columns(key.label("sort_key"))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    rows = (await uow.session.execute(query)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
+    return [view(r, language) for r in rows], next_cursor
+
+
+# --- exports ---------------------------------------------------------------------------
+
+
+def export_columns(selected: list[str] | None) -> list[Column]:
+    """The columns an export writes: those asked for, else the visible-by-default ones."""
+    if not selected:
+        return [col for col in COLUMNS if not col.hidden_by_default]
+    unknown = [k for k in selected if k not in COLUMN_KEYS]
+    if unknown:
+        raise Problem(
+            f"unknown column {unknown[0]!r}; choose from {', '.join(sorted(COLUMN_KEYS))}",
+            field="query.columns",
+        )
+    by_key = {col.key: col for col in COLUMNS}
+    return [by_key[k] for k in dict.fromkeys(selected)]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+async def _rows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    where: Sequence[ColumnElement[bool]],
+    sort_text: str,
+    batch: int,
+    language: str | None,
+) -> AsyncIterator[dict[str, Any]]:
+    sort = Sort.parse(sort_text)
+    key = SORTS[sort.field][0]
+    order = (key.desc(), c.id.desc()) if sort.descending else (key, c.id)
+    query = _view_query().where(*where).order_by(*order).execution_options(yield_per=batch)
+    # Its own session: the response streams after the request's unit of work is gone.
+    async with sessionmaker() as session:
+        result = await session.stream(query)
+        async for row in result:
+            yield view(row, language)
+
+
+async def export_csv(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    where: Sequence[ColumnElement[bool]],
+    sort_text: str,
+    columns: list[Column],
+    batch: int,
+    language: str | None,
+) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([col.label for col in columns])
+    count = 0
+    async for row in _rows(sessionmaker, where, sort_text, batch, language):
+        writer.writerow([_cell(row.get(col.key)) for col in columns])
+        count += 1
+        if count % batch == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+async def export_xlsx(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    where: Sequence[ColumnElement[bool]],
+    sort_text: str,
+    columns: list[Column],
+    batch: int,
+    language: str | None,
+) -> AsyncIterator[bytes]:
+    """An XLSX is a zip whose directory comes last: rows go to a temporary file in
+    xlsxwriter's constant-memory mode (one row in memory), then the file streams out."""
+    with tempfile.TemporaryFile(suffix=".xlsx") as spool:
+        workbook = xlsxwriter.Workbook(spool, {"constant_memory": True})
+        sheet = workbook.add_worksheet("Callouts")
+        bold = workbook.add_format({"bold": True})
+        sheet.write_row(0, 0, [col.label for col in columns], bold)
+        index = 0
+        async for row in _rows(sessionmaker, where, sort_text, batch, language):
+            index += 1
+            sheet.write_row(index, 0, [_cell(row.get(col.key)) for col in columns])
+        workbook.close()
+        spool.seek(0)
+        while chunk := spool.read(64 * 1024):
+            yield chunk
+
+
+# --- the detail dialogs ----------------------------------------------------------------
+
+
+async def show_message(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
+    row = await _callout(uow, callout_id)
+    messages = [
+        {"purpose": purpose, "message_id": str(mid), "href": f"/messages/{mid}"}
+        for purpose, mid in (("initial", row.message_id), ("completion", row.completion_message_id))
+        if mid is not None
+    ]
+    warning = None if messages else "no message has been generated for this callout yet"
+    return {"callout_id": str(callout_id), "messages": messages, "warning": warning}
+
+
+async def show_settings(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
+    row = await _callout(uow, callout_id)
+    definition = await uow.session.scalar(
+        select(tables.service_type.c.definition).where(
+            tables.service_type.c.id == row.service_type_id
+        )
+    )
+    step = None
+    if definition is not None:
+        service_type = ServiceTypeChanged.model_validate(definition)
+        step = next((s for s in service_type.steps if s.step_id == row.step_id), None)
+    if step is None:
+        raise NotFound(f"the step of callout {callout_id} is no longer known", field="step_id")
+    fields = ("email_subject", "email_body", "sms_text", "report", "print_tag", "print_text")
+    return {
+        "callout_id": str(callout_id),
+        "step_description": step.description,
+        "fields": [
+            {
+                "field": name,
+                "initial": getattr(step.initial, name),
+                "on_completion": getattr(step.on_completion, name),
+            }
+            for name in fields
+        ],
+        "initial": step.initial.model_dump(),
+        "on_completion": step.on_completion.model_dump(),
+    }
+
+
+async def show_error(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
+    row = await _callout(uow, callout_id)
+    reason = domain.refusal(domain.Action.SHOW_ERROR, CalloutState(row.state))
+    if reason is not None:
+        raise Conflict(reason + ": it has no error", field="state", state=row.state)
+    return {
+        "callout_id": str(callout_id),
+        "state": row.state,
+        "reason": row.error,
+        "trace_id": row.trace_id,
+        "occurred_at": row.error_at,
+    }
+
+
+async def history(uow: UnitOfWork, callout_id: uuid.UUID) -> list[dict[str, Any]]:
+    await _callout(uow, callout_id)
+    a = tables.callout_action.c
+    rows = (
+        await uow.session.execute(
+            select(a.action, a.actor, a.at, a.from_state, a.to_state, a.detail)
+            .where(a.callout_id == callout_id)
+            .order_by(a.id)
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+async def _callout(uow: UnitOfWork, callout_id: uuid.UUID) -> Any:
+    row = (await uow.session.execute(select(tables.callout).where(c.id == callout_id))).first()
+    if row is None:
+        raise NotFound(f"no callout with id {callout_id}")
+    return row

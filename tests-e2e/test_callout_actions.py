@@ -1,0 +1,203 @@
+"""Callout actions through the gateway, every service a process: send now, mark as
+completed (the on-completion message), the list and its export, and a blocked customer
+unblocked by updating the recipient in catalog."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from aftersales_testing import journey
+
+pytestmark = pytest.mark.e2e
+
+
+def _ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url.path}: "
+        f"{response.status_code} {response.text}"
+    )
+    return response.json()
+
+
+async def _poll(probe: Any, what: str, timeout: float = 60.0) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        assert loop.time() < deadline, f"{what} did not happen within {timeout:.0f}s"
+        await asyncio.sleep(0.2)
+
+
+async def _world(
+    client: httpx.AsyncClient, *, approval: str, allowed: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A customer, a product, an item starting today and a one-step service type."""
+    tag = uuid.uuid4().hex[:8]
+    customer = _ok(
+        await client.post(
+            "/api/customers",
+            json={
+                "customer_number": f"C-{tag}",
+                "name": f"Grace Hopper {tag}",
+                "emails": [f"grace.{tag}@example.com"],
+                "allowed_methods": allowed,
+            },
+        ),
+        201,
+    )
+    product = _ok(
+        await client.post("/api/products", json={"product_number": f"P-{tag}", "name": "Pump"}),
+        201,
+    )
+    item = _ok(
+        await client.post(
+            "/api/serial-items",
+            json={
+                "serial_number": f"SN-{tag}",
+                "product_id": product["id"],
+                "owner_customer_id": customer["id"],
+                "startup_date": datetime.now(UTC).date().isoformat(),
+            },
+        ),
+        201,
+    )
+    _ok(
+        await client.post(
+            "/api/service-types",
+            json={
+                "display_name": "Annual inspection",
+                "system_name": f"annual_{tag}",
+                "approval_method": approval,
+                "steps": [
+                    {
+                        "description": "1st reminder",
+                        "schedule": {"kind": "after", "span": 0, "period": "days"},
+                        "initial": {
+                            "email_subject": "Service due for {{ serial_number }}",
+                            "email_body": "Dear {{ customer_name }}, your service is due.",
+                        },
+                        "on_completion": {
+                            "email_subject": "Service done for {{ serial_number }}",
+                            "email_body": "Dear {{ customer_name }}, thank you.",
+                        },
+                    }
+                ],
+                "links": [{"main_product_id": product["id"], "apply_to_main_product": True}],
+            },
+        ),
+        201,
+    )
+    return customer, item
+
+
+async def _callout(client: httpx.AsyncClient, item: dict[str, Any]) -> dict[str, Any]:
+    async def first() -> dict[str, Any] | None:
+        response = await client.get("/api/callouts", params={"serial_item_id": item["id"]})
+        rows = response.json() if response.status_code == 200 else []
+        return rows[0] if rows else None
+
+    found: dict[str, Any] = await _poll(first, "a callout for the item")
+    return found
+
+
+async def _in_state(
+    client: httpx.AsyncClient, callout_id: str, state: str, **fields: Any
+) -> dict[str, Any]:
+    async def reached() -> dict[str, Any] | None:
+        body: dict[str, Any] = _ok(await client.get(f"/api/callouts/{callout_id}"))
+        matches = body["state"] == state and all(body[k] == v for k, v in fields.items())
+        return body if matches else None
+
+    found: dict[str, Any] = await _poll(reached, f"state {state}")
+    return found
+
+
+async def test_send_now_then_mark_completed(gateway_url: str) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        await journey.login(client, "dev", "dev")
+        _, item = await _world(client, approval="manual", allowed=["email"])
+        callout = await _callout(client, item)
+        assert callout["state"] == "awaiting_approval"
+
+        not_yet = await client.post(f"/api/callouts/{callout['id']}/mark-completed")
+        assert not_yet.status_code == 200  # completing is allowed before sending too
+        _ok(await client.post(f"/api/callouts/{callout['id']}/cancel"), 409)
+
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        await journey.login(client, "dev", "dev")
+        _, item = await _world(client, approval="manual", allowed=["email"])
+        callout = await _callout(client, item)
+        sent_now = _ok(await client.post(f"/api/callouts/{callout['id']}/send-now"))
+        assert sent_now["approved_by"] == "dev"
+        sent = await _in_state(client, callout["id"], "sent")
+        shown = _ok(await client.get(f"/api/callouts/{callout['id']}/message"))
+        assert shown["messages"][0]["message_id"] == sent["message_id"]
+        _ok(await client.get(f"/api/messages/{sent['message_id']}"))
+
+        completed = _ok(await client.post(f"/api/callouts/{callout['id']}/mark-completed"))
+        assert completed["state"] == "completed"
+
+        async def completion_sent() -> dict[str, Any] | None:
+            body: dict[str, Any] = _ok(await client.get(f"/api/callouts/{callout['id']}"))
+            return body if body["completion_message_id"] else None
+
+        done = await _poll(completion_sent, "the on-completion message")
+        assert done["state"] == "completed"
+        message = _ok(await client.get(f"/api/messages/{done['completion_message_id']}"))
+        assert message["subject"] == f"Service done for {item['serial_number']}"
+        history = _ok(await client.get(f"/api/callouts/{callout['id']}/history"))
+        assert [(h["action"], h["actor"]) for h in history] == [
+            ("send_now", "dev"),
+            ("mark_completed", "dev"),
+        ]
+
+        columns = _ok(await client.get("/api/callouts/columns"))
+        assert any(c["key"] == "created_at" and c["hidden_by_default"] for c in columns)
+        export = await client.get("/api/callouts/export", params={"serial_item_id": item["id"]})
+        assert export.status_code == 200
+        rows = list(csv.reader(io.StringIO(export.text)))
+        assert len(rows) == 2
+        assert rows[1][rows[0].index("State")] == "completed"
+
+
+async def test_a_blocked_customer_is_unblocked_by_updating_the_recipient(
+    gateway_url: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        await journey.login(client, "dev", "dev")
+        # The customer allows letters only: the e-mail is blocked.
+        customer, item = await _world(client, approval="automatic", allowed=["letter"])
+        callout = await _callout(client, item)
+        blocked = await _in_state(client, callout["id"], "blocked_by_allowed_methods")
+        error = _ok(await client.get(f"/api/callouts/{callout['id']}/error"))
+        assert error["reason"] == blocked["error"]
+        _ok(await client.post(f"/api/callouts/{callout['id']}/resend"), 409)
+
+        # "Update recipient": the new contact data goes to catalog, the owner of it ...
+        current = await client.get(f"/api/customers/{customer['id']}")
+        changed = _ok(
+            await client.patch(
+                f"/api/customers/{customer['id']}",
+                json={"allowed_methods": ["email"]},
+                headers={"If-Match": current.headers["etag"]},
+            )
+        )
+        # ... and scheduling resends once its copy of the customer has that version.
+        _ok(
+            await client.post(
+                f"/api/callouts/{callout['id']}/update-recipient",
+                json={"customer_version": changed["version"]},
+            )
+        )
+        sent = await _in_state(client, callout["id"], "sent")
+        assert sent["send_to"] == customer["emails"][0]
