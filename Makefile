@@ -50,3 +50,4 @@ down:
 bench: install
 	$(UV) run --frozen python bench/outbox_relay.py
 	$(UV) run --frozen python bench/catalog_import.py
+	$(UV) run --frozen python bench/notifications_send.py

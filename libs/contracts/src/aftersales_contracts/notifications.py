@@ -67,6 +67,45 @@ class InlineContent(_Part):
     sms_text: str | None = None
 
 
+class TemplateRef(_Part):
+    """A saved template of notifications: by ``id``, by ``name``, or the booking
+    confirmation of an ``order_kind``; exactly one of them."""
+
+    id: uuid.UUID | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    order_kind: str | None = Field(default=None, min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _one(self) -> TemplateRef:
+        given = [f for f in ("id", "name", "order_kind") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError("a template reference names exactly one of id, name, order_kind")
+        return self
+
+
+class Attachment(_Part):
+    """A file sent with an e-mail; notifications checks the size and the base64."""
+
+    file_name: str = Field(min_length=1, max_length=255)
+    media_type: str = Field(
+        default="application/octet-stream",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$",
+        max_length=255,
+    )
+    content_base64: str
+
+
+class ReportRequest(_Part):
+    """A PDF rendered from text with placeholders (inline, or the template's report
+    text); attached to the e-mail, or only stored for printing when ``attach`` is false.
+    ``file_name`` is a pattern with placeholders, made safe for file systems."""
+
+    title: str | None = Field(default=None, max_length=300)
+    text: str | None = None
+    file_name: str | None = Field(default=None, max_length=300)
+    attach: bool = True
+
+
 class BusinessObject(_Part):
     """The thing a message concerns, e.g. ``scheduling.callout`` and its id."""
 
@@ -84,9 +123,22 @@ class SendMessage(Message):
     requester_reference: str = Field(min_length=1, max_length=200)
     recipient: Recipient
     channel: ChannelChoice = ChannelChoice.AUTO
-    content: InlineContent
+    # Inline parts win over the template's, for this one message only.
+    content: InlineContent = Field(default_factory=InlineContent)
     values: dict[str, str] = Field(default_factory=dict)
     business_object: BusinessObject | None = None
+    # Added in v1 without breaking it: all optional.
+    template: TemplateRef | None = None
+    # Whose sending settings (SMTP server, from address, logo, footer) apply.
+    org_unit_id: uuid.UUID | None = None
+    # For localized words in templates (e.g. a missing customer order number).
+    language: str | None = Field(default=None, min_length=2, max_length=10)
+    attachments: list[Attachment] = Field(default_factory=list)
+    report: ReportRequest | None = None
+    # The user on whose behalf the requester asks, for the sent log's "by whom"; without
+    # it the sent log names the requesting system. Over HTTP the gateway's
+    # X-Aftersales-User header takes precedence.
+    requested_by: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class _Result(Message):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from aftersales_kit.clock import Clock
 from aftersales_kit.http import UnitOfWorkDep
@@ -42,15 +42,18 @@ async def send_message(
     settings: SettingsDep,
     response: Response,
     requested_by: Annotated[str | None, Header(max_length=200)] = None,
+    user: Annotated[str | None, Header(alias="X-Aftersales-User", max_length=200)] = None,
 ) -> MessageOut:
     """Accept a message for sending (202); a repeated idempotency key answers 200."""
     out, created = await handlers.request_message(
         body,
         uow,
         now=clock.now(),
-        requested_by=requested_by,
+        # The sent log's "by whom": the gateway's user first, then the caller's own word.
+        requested_by=user or requested_by,
         reject_missing_values=True,
         sms_ready=settings.sms_configured,
+        settings=settings,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -62,15 +65,8 @@ async def get_message(message_id: uuid.UUID, uow: UnitOfWorkDep) -> MessageOut:
     return await handlers.get_message(uow, message_id)
 
 
-@messages.get("")
-async def list_messages(
-    uow: UnitOfWorkDep,
-    business_object_kind: Annotated[str, Query(min_length=1, max_length=100)],
-    business_object_id: Annotated[str, Query(min_length=1, max_length=200)],
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[MessageOut]:
-    """The sent log of one business object, newest first."""
-    return await handlers.list_messages(uow, business_object_kind, business_object_id, limit)
+# The sent log, GET /messages?business_object_kind=&business_object_id=, is in
+# sent_log_routes.py.
 
 
 routers = [messages]

@@ -7,7 +7,7 @@ import enum
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 from html.parser import HTMLParser
@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from aftersales_contracts import placeholders
 from aftersales_contracts.catalog import CommunicationMethod
 from aftersales_contracts.notifications import BlockReason, Channel, ChannelChoice, InlineContent
+from notifications import templates
 
 
 class MessageStatus(enum.StrEnum):
@@ -75,6 +76,10 @@ def render_content(content: InlineContent, values: Mapping[str, str]) -> Rendere
         raise MissingValues(list(dict.fromkeys(missing)))
     subject = placeholders.render(content.email_subject, values) if content.email_subject else None
     body_html = _body_html(content.email_body, values) if content.email_body else None
+    if body_html is not None:
+        # Sanitized again once rendered: a value or an inline body must not bring in
+        # what the template's own sanitizing removed (scripts, handlers, javascript: links).
+        body_html = templates.sanitize_html(body_html)
     return Rendered(
         # A header cannot hold a line break: a value with one must not forge headers.
         subject=" ".join(subject.split()) if subject is not None else None,
@@ -225,8 +230,11 @@ def compose_email(
     body_html: str,
     body_text: str,
     footer: str,
+    logo_url: str | None = None,
+    attachments: Sequence[MailAttachment] = (),
 ) -> EmailMessage:
-    """A multipart/alternative e-mail (text, then HTML), each part with the footer."""
+    """A multipart/alternative e-mail (text, then HTML), each part with the footer; the
+    HTML with the logo on top; attachments make it multipart/mixed."""
     email = EmailMessage()
     email["From"] = from_address
     email["To"] = ", ".join(to)
@@ -236,15 +244,33 @@ def compose_email(
     # Lets support find the message (and its trace) from a received e-mail.
     email["X-Aftersales-Message-ID"] = message_id
     email.set_content(f"{body_text}\n\n--\n{footer}\n")
+    logo = (
+        f'<p><img src="{html.escape(logo_url, quote=True)}" alt="" style="max-height:60px"></p>\n'
+        if logo_url
+        else ""
+    )
     email.add_alternative(
         "<!DOCTYPE html>\n<html><body>\n"
+        f"{logo}"
         f"{body_html}\n"
         '<hr><p style="color:#666;font-size:12px">'
-        f"{html.escape(footer)}</p>\n"
+        f"{html.escape(footer).replace(chr(10), '<br>')}</p>\n"
         "</body></html>\n",
         subtype="html",
     )
+    for part in attachments:
+        maintype, _, subtype = part.media_type.partition("/")
+        email.add_attachment(
+            part.content, maintype=maintype, subtype=subtype, filename=part.file_name
+        )
     return email
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    file_name: str
+    media_type: str
+    content: bytes = field(repr=False)
 
 
 # GSM 03.38: the default alphabet (one septet each) and its extension table (an escape

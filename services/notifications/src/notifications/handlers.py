@@ -24,10 +24,10 @@ from aftersales_contracts.notifications import (
     MessageSent,
     SendMessage,
 )
-from aftersales_kit.problems import NotFound, Unprocessable
+from aftersales_kit.problems import NotFound, Problem, Unprocessable
 from aftersales_kit.telemetry import current_trace_id
 from aftersales_kit.uow import UnitOfWork
-from notifications import domain, tables
+from notifications import domain, org_settings, tables, template_handlers
 from notifications.domain import Addressee, Blocked, Decision, MessageStatus, SendEmail, SendSms
 from notifications.mail import EmailTransport, PermanentDeliveryError, TransientDeliveryError
 from notifications.schemas import MessageOut
@@ -211,6 +211,7 @@ async def request_message(
     requested_by: str | None = None,
     reject_missing_values: bool = False,
     sms_ready: bool = False,
+    settings: Settings | None = None,
 ) -> tuple[MessageOut, bool]:
     """Store, decide and queue one message; returns it and whether it is new.
 
@@ -221,6 +222,17 @@ async def request_message(
     existing = await _find_by_key(uow, cmd.requester, cmd.idempotency_key)
     if existing is not None:
         return MessageOut.from_row(existing), False
+    settings = settings or Settings.model_construct()
+    # The template applied, the attachments decoded, the report rendered: a bad one is
+    # refused over HTTP (naming the field), or fails the message as a command.
+    invalid: Problem | None = None
+    try:
+        prepared = await template_handlers.prepare_send(cmd, uow, settings)
+    except Problem as error:
+        if reject_missing_values:
+            raise
+        invalid = error
+        prepared = template_handlers.Prepared(content=cmd.content, values=dict(cmd.values))
 
     message_id = uuid.uuid4()
     row: dict[str, Any] = {
@@ -228,7 +240,8 @@ async def request_message(
         "requester": cmd.requester,
         "requester_reference": cmd.requester_reference,
         "idempotency_key": cmd.idempotency_key,
-        "requested_by": requested_by,
+        # The gateway's user (HTTP) or the user the requesting service names (command).
+        "requested_by": requested_by if requested_by is not None else cmd.requested_by,
         "business_object_kind": cmd.business_object.kind if cmd.business_object else None,
         "business_object_id": cmd.business_object.id if cmd.business_object else None,
         "business_object_version": cmd.business_object.version if cmd.business_object else None,
@@ -246,11 +259,18 @@ async def request_message(
         "created_at": now,
         "updated_at": now,
         "sent_at": None,
+        "org_unit_id": cmd.org_unit_id,
+        "template_id": prepared.template_id,
+        "language": prepared.language,
     }
     decision: Decision | None = None
-    failure: domain.MissingValues | None = None
+    failure: domain.MissingValues | Problem | None = invalid
     try:
-        rendered = domain.render_content(cmd.content, cmd.values)
+        rendered = (
+            domain.render_content(prepared.content, prepared.values)
+            if invalid is None
+            else domain.Rendered()
+        )
     except domain.MissingValues as error:
         if reject_missing_values:
             raise Unprocessable(
@@ -302,6 +322,7 @@ async def request_message(
             sms_ready=sms_ready,
         )
     if decision is not None:
+        decision = await org_settings.check_decision(uow, cmd.org_unit_id, decision, settings)
         row |= _decision_values(decision)
 
     inserted = await uow.session.scalar(
@@ -315,6 +336,8 @@ async def request_message(
         first = await _find_by_key(uow, cmd.requester, cmd.idempotency_key)
         assert first is not None
         return MessageOut.from_row(first), False
+    if failure is None:
+        await template_handlers.store_files(uow, message_id, prepared.files, now=now)
 
     if failure is not None:
         uow.publish(
@@ -349,17 +372,43 @@ async def deliver_email(
         # Sent (or failed) by an earlier delivery of this command: never send twice.
         log.info("message is not queued; skipped", extra={"id": str(row["id"])})
         return
+    try:
+        profile = await org_settings.sending_profile(uow, row["org_unit_id"], settings)
+    except org_settings.SecretsKeyMissing as error:
+        # The operator's to fix (the key): retried, then parked in the dead-letter queue.
+        log.error(
+            "e-mail delivery needs the secrets key",
+            extra={"id": str(row["id"]), "error": str(error)},
+        )
+        await asyncio.sleep(settings.smtp_retry_delay_seconds)
+        raise TransientDeliveryError(str(error)) from error
+    if isinstance(profile, Blocked):
+        await uow.session.execute(
+            update(message)
+            .where(message.c.id == row["id"])
+            .values(
+                status=MessageStatus.BLOCKED,
+                reason=profile.reason.value,
+                detail=profile.detail,
+                updated_at=now,
+            )
+        )
+        _emit(uow, row, profile)
+        await uow.commit()
+        return
     email = domain.compose_email(
         message_id=str(row["id"]),
-        from_address=settings.from_address,
+        from_address=profile.from_address,
         to=row["recipients"],
         subject=row["subject"],
         body_html=row["body_html"],
         body_text=row["body_text"],
-        footer=settings.email_footer,
+        footer=profile.footer,
+        logo_url=profile.logo_url,
+        attachments=await template_handlers.email_attachments(uow, row["id"]),
     )
     try:
-        accepted = await transport.send(email, row["recipients"])
+        accepted = await transport.send(email, row["recipients"], server=profile.server)
     except TransientDeliveryError as error:
         log.warning(
             "e-mail delivery failed; will be retried",
@@ -475,24 +524,3 @@ async def deliver_sms(
 
 async def get_message(uow: UnitOfWork, message_id: uuid.UUID) -> MessageOut:
     return MessageOut.from_row(await _load(uow, message_id))
-
-
-async def list_messages(
-    uow: UnitOfWork, business_object_kind: str, business_object_id: str, limit: int
-) -> list[MessageOut]:
-    rows = (
-        (
-            await uow.session.execute(
-                select(message)
-                .where(
-                    message.c.business_object_kind == business_object_kind,
-                    message.c.business_object_id == business_object_id,
-                )
-                .order_by(message.c.created_at.desc(), message.c.id.desc())
-                .limit(limit)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    return [MessageOut.from_row(dict(r)) for r in rows]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Protocol
 
 import aiosmtplib
 
+from notifications.org_settings import SmtpServer
 from notifications.settings import Settings
 
 
@@ -25,8 +27,11 @@ class TransientDeliveryError(DeliveryError):
 
 
 class EmailTransport(Protocol):
-    async def send(self, email: EmailMessage, recipients: Sequence[str]) -> list[str]:
-        """Send; return the recipients the server accepted, or raise a DeliveryError."""
+    async def send(
+        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+    ) -> list[str]:
+        """Send (through ``server``, an org unit's own, or the installation's); return the
+        recipients the server accepted, or raise a DeliveryError."""
         ...
 
 
@@ -38,18 +43,30 @@ class SmtpTransport:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def send(self, email: EmailMessage, recipients: Sequence[str]) -> list[str]:
+    async def send(
+        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+    ) -> list[str]:
         s = self._settings
+        if server is None:
+            server = SmtpServer(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                use_tls=s.smtp_use_tls,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            )
+        # The envelope sender is the e-mail's From (an org unit may have its own).
+        sender = parseaddr(str(email["From"]))[1] or s.from_address
         try:
             errors, _ = await aiosmtplib.send(
                 email,
-                sender=s.from_address,
+                sender=sender,
                 recipients=list(recipients),
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username,
-                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-                use_tls=s.smtp_use_tls,
+                hostname=server.host,
+                port=server.port,
+                username=server.username,
+                password=server.password,
+                use_tls=server.use_tls,
                 timeout=s.smtp_timeout_seconds,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:

@@ -13,6 +13,7 @@ from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
+from notifications import preference_routes, sent_log_routes, template_routes
 from notifications.api import routers
 from notifications.settings import Settings
 from notifications.subscribers import api_consumers
@@ -24,7 +25,16 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
     runtime = ServiceRuntime(settings)
     for consumer in api_consumers(runtime, clock, settings):
         runtime.add_consumer(consumer)
-    app = create_app(runtime, title="Aftersales notifications", routers=routers)
+    app = create_app(
+        runtime,
+        title="Aftersales notifications",
+        routers=[
+            *routers,
+            *sent_log_routes.routers,
+            *preference_routes.routers,
+            *template_routes.routers,
+        ],
+    )
     app.state.clock = clock
     app.state.settings = settings
     return app

@@ -56,6 +56,21 @@ class Settings(ServiceSettings):
     sms_rate_per_second: float = 10.0
     sms_rate_burst: int = 10
 
+    # Templates, org units' sending settings, attachments, reports (``templates``,
+    # ``org_settings``, ``reports``). A Fernet key (``Fernet.generate_key()``) that
+    # encrypts org units' SMTP passwords at rest; without one no password can be stored.
+    secrets_key: SecretStr | None = None
+    # With it, a message naming an org unit that has no sending settings is blocked
+    # (``email_settings_missing``) instead of going through the installation's server.
+    require_org_unit_email_settings: bool = False
+    # Decoded sizes: one attachment, all of a message's together, and how many.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachments_max_total_bytes: int = 20 * 1024 * 1024
+    attachments_max_count: int = 10
+    # The language of localized template words when neither the request nor the
+    # customer gives one.
+    default_language: str = "en"
+
     @field_validator("sms_sender_name")
     @classmethod
     def _sender_name(cls, value: str) -> str:

@@ -39,7 +39,11 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
 
     async def on_send_message(uow: UnitOfWork, envelope: Envelope[SendMessage]) -> None:
         await handlers.request_message(
-            envelope.payload, uow, now=clock.now(), sms_ready=settings.sms_configured
+            envelope.payload,
+            uow,
+            now=clock.now(),
+            sms_ready=settings.sms_configured,
+            settings=settings,
         )
 
     catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)

@@ -1,10 +1,13 @@
 """Notifications' tables: the customer projection and the messages (the sent log)."""
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -68,13 +71,19 @@ message = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    # Whose sending settings apply, which template it came from, its language (0003).
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True),
+    Column("template_id", UUID(as_uuid=True), nullable=True),
+    Column("language", String(10), nullable=True),
     UniqueConstraint("requester", "idempotency_key", name="uq_message_requester_key"),
-    # The sent log of one business object, newest first.
+    # The sent log of one business object, newest first, with the id as the keyset's
+    # tie-breaker (migration 0004 replaced ix_message_business_object with it).
     Index(
-        "ix_message_business_object",
+        "ix_message_sent_log",
         "business_object_kind",
         "business_object_id",
         text("created_at DESC"),
+        text("id DESC"),
     ),
     # Messages waiting for their customer to become known; small, so partial.
     Index(
@@ -82,4 +91,67 @@ message = Table(
         "customer_id",
         postgresql_where=text("status = 'awaiting_recipient'"),
     ),
+)
+
+# Reusable templates (``notifications.templates``): "e-mail with template", booking
+# confirmations per order kind, callout texts. Bodies are stored sanitized.
+message_template = Table(
+    "message_template",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("order_kind", String(100), nullable=True),
+    Column("email_subject", Text, nullable=True),
+    Column("email_body", Text, nullable=True),
+    Column("sms_text", Text, nullable=True),
+    Column("report_title", Text, nullable=True),
+    Column("report_text", Text, nullable=True),
+    Column("report_file_name", String(300), nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", name="uq_message_template_name"),
+    Index(
+        "uq_message_template_booking_order_kind",
+        "order_kind",
+        unique=True,
+        postgresql_where=text("kind = 'booking_confirmation'"),
+    ),
+)
+
+# An org unit's own sending settings (``notifications.org_settings``); the SMTP
+# password only encrypted (Fernet), never returned.
+org_unit_settings = Table(
+    "org_unit_settings",
+    metadata,
+    Column("org_unit_id", UUID(as_uuid=True), primary_key=True),
+    Column("smtp_host", String(255), nullable=True),
+    Column("smtp_port", Integer, nullable=True),
+    Column("smtp_use_tls", Boolean, nullable=False, server_default=text("false")),
+    Column("smtp_username", String(320), nullable=True),
+    Column("smtp_password_encrypted", Text, nullable=True),
+    Column("from_address", String(320), nullable=True),
+    Column("logo_url", String(2000), nullable=True),
+    Column("footer", Text, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# A message's attachments and its report (PDF); a report for printing only has no
+# message (``POST /reports``) or is not attached (``attach`` false).
+attachment = Table(
+    "attachment",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("message_id", UUID(as_uuid=True), ForeignKey("message.id", ondelete="CASCADE")),
+    Column("position", Integer, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("is_report", Boolean, nullable=False),
+    Column("attach", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_attachment_message", "message_id", "position"),
 )

@@ -106,7 +106,7 @@ async def test_command_is_rendered_sent_and_reported(
         },
     )
     assert log.status_code == 200
-    assert [m["id"] for m in log.json()] == [message_id]
+    assert [m["message_id"] for m in log.json()["items"]] == [message_id]
 
 
 async def test_the_same_idempotency_key_sends_once(

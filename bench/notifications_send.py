@@ -1,0 +1,258 @@
+"""Messages per second from send request to the local SMTP sink, with one and with two
+e-mail sender processes.
+
+For each sender count: a fresh database and broker prefix; the SMTP sink
+(``aftersales_testing.smtp_sink``), the notifications API (``notifications.main``) and
+the e-mail senders (``notifications.sender``) each run as their own process, as in
+production. N send requests go to ``POST /messages`` (the HTTP send contract, the path
+outside systems use; ``CONCURRENCY`` in flight), each to its own address; the clock runs
+from the first request until the N-th e-mail is a file in the sink. Prints the rate the
+API accepted requests at, the end-to-end rate, and each process's peak resident memory
+(VmHWM).
+
+Then the same with a backlog ("drain"): the N requests are accepted with no sender
+running, then the senders start; the clock runs from the first e-mail in the sink to the
+N-th. This is the senders' own rate, apart from the API's, and what running a second
+sender process buys when a queue has piled up.
+
+Usage: uv run python bench/notifications_send.py [N]   (defaults to 2000)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from aftersales_testing.infrastructure import create_database, delete_topology, drop_database
+from aftersales_testing.smtp_sink import free_port
+
+POSTGRES = os.environ.get(
+    "AFTERSALES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+AMQP = os.environ.get("AFTERSALES_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+MIGRATIONS = Path(__file__).parent.parent / "services/notifications/src/notifications/migrations"
+CONCURRENCY = 32
+SENDER_COUNTS = (1, 2)
+DEADLINE_SECONDS = 900.0
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def request(run: str, i: int) -> dict[str, object]:
+    return {
+        "idempotency_key": f"bench-{run}-{i}",
+        "requester": "bench",
+        "requester_reference": f"ref-{i}",
+        "recipient": {"emails": [f"customer{i}@example.com"]},
+        "channel": "email",
+        "content": {
+            "email_subject": "Service due for {{ serial_number }}",
+            "email_body": "<p>Dear {{ customer_name }},</p><p>your machine is due for service.</p>",
+        },
+        "values": {"serial_number": f"SN-{i}", "customer_name": f"Customer {i}"},
+        "business_object": {"kind": "bench.order", "id": f"o-{i % 100}", "version": 1},
+    }
+
+
+async def wait_ready(url: str) -> None:
+    async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
+        for _ in range(600):
+            try:
+                if (await client.get(f"{url}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+def delivered(mail: Path) -> int:
+    return sum(1 for _ in mail.glob("*.eml"))
+
+
+async def send_all(api: str, run: str, n: int) -> float:
+    """Post the N requests; returns when the last was accepted (perf_counter)."""
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(
+        base_url=api, timeout=60, trust_env=False, limits=limits
+    ) as client:
+
+        async def one(i: int) -> None:
+            async with semaphore:
+                response = await client.post("/messages", json=request(run, i))
+                if response.status_code != 202:
+                    raise RuntimeError(f"request {i}: {response.status_code} {response.text}")
+
+        await asyncio.gather(*(one(i) for i in range(n)))
+    return time.perf_counter()
+
+
+async def measure(n: int, api: str, run: str, mail: Path) -> tuple[float, float]:
+    """Seconds until all N were accepted, and until all N were in the sink."""
+    started = time.perf_counter()
+    sending = asyncio.create_task(send_all(api, run, n))
+    deadline = started + DEADLINE_SECONDS
+    while delivered(mail) < n:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"only {delivered(mail)} of {n} e-mails within {DEADLINE_SECONDS}s")
+        if sending.done() and sending.exception() is not None:
+            await sending
+        await asyncio.sleep(0.05)
+    finished = time.perf_counter()
+    accepted = await sending
+    return accepted - started, finished - started
+
+
+async def drain(
+    n: int,
+    api: str,
+    run: str,
+    mail: Path,
+    start_senders: Callable[[], list[str]],
+    on_ready: Callable[[], None],
+) -> float:
+    """Accept all N with no sender running, start the senders, and return the seconds
+    from the first e-mail in the sink to the N-th."""
+    await send_all(api, run, n)
+    sender_urls = start_senders()
+    await asyncio.gather(*(wait_ready(u) for u in sender_urls))
+    on_ready()
+    deadline = time.perf_counter() + DEADLINE_SECONDS
+    first: float | None = None
+    while (count := delivered(mail)) < n:
+        if first is None and count > 0:
+            first = time.perf_counter()
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"only {count} of {n} e-mails within {DEADLINE_SECONDS}s")
+        await asyncio.sleep(0.02)
+    return time.perf_counter() - (first or time.perf_counter())
+
+
+def run_with(senders: int, n: int, *, backlog: bool) -> None:
+    run = uuid.uuid4().hex[:8]
+    name = f"bench_notifications_{run}"
+    prefix = f"bench-{run}"
+    url = create_database(POSTGRES, name, MIGRATIONS)
+    api_port, smtp_port = free_port(), free_port()
+    env = os.environ | {
+        "NOTIFICATIONS_DATABASE_URL": url,
+        "NOTIFICATIONS_AMQP_URL": AMQP,
+        "NOTIFICATIONS_BROKER_PREFIX": prefix,
+        "NOTIFICATIONS_HTTP_PORT": str(api_port),
+        "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+        "NOTIFICATIONS_LOG_LEVEL": "WARNING",
+    }
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+    # Each process's CPU time once all are ready: start-up (imports) is not counted.
+    baseline: dict[int, float] = {}
+
+    def on_ready() -> None:
+        baseline.update({p.pid: cpu_seconds(p.pid) for _, p in processes})
+
+    def start_senders() -> list[str]:
+        urls = []
+        for i in range(senders):
+            port = free_port()
+            sender_env = env | {"NOTIFICATIONS_SENDER_HTTP_PORT": str(port)}
+            command = [sys.executable, "-m", "notifications.sender"]
+            processes.append((f"e-mail sender {i + 1}", subprocess.Popen(command, env=sender_env)))
+            urls.append(f"http://127.0.0.1:{port}")
+        return urls
+
+    with tempfile.TemporaryDirectory() as tmp:
+        mail = Path(tmp) / "mail"
+        try:
+            sink_command = [sys.executable, "-m", "aftersales_testing.smtp_sink"]
+            sink_args = ["--host", "127.0.0.1", "--port", str(smtp_port), "--dir", str(mail)]
+            sink = subprocess.Popen([*sink_command, *sink_args], stdout=subprocess.DEVNULL)
+            processes.append(("smtp sink", sink))
+            api_command = [sys.executable, "-m", "notifications.main"]
+            processes.append(("notifications API", subprocess.Popen(api_command, env=env)))
+            api = f"http://127.0.0.1:{api_port}"
+
+            if backlog:
+
+                async def backlogged() -> float:
+                    await wait_ready(api)
+                    return await drain(n, api, run, mail, start_senders, on_ready)
+
+                seconds = asyncio.run(backlogged())
+                print(
+                    f"{senders} sender(s), drain of {n} queued: {seconds:6.1f} s"
+                    f" ({n / seconds:6.0f} messages/s)"
+                )
+            else:
+                sender_urls = start_senders()
+
+                async def go() -> tuple[float, float]:
+                    await asyncio.gather(*(wait_ready(u) for u in (api, *sender_urls)))
+                    on_ready()
+                    return await measure(n, api, run, mail)
+
+                accept_s, total_s = asyncio.run(go())
+                print(
+                    f"{senders} sender(s), end to end: {n} accepted in {accept_s:6.1f} s"
+                    f" ({n / accept_s:6.0f} requests/s), in the sink after {total_s:6.1f} s"
+                    f" ({n / total_s:6.0f} messages/s)"
+                )
+            # The machine may be shared: the load says how much else ran meanwhile.
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(
+                f"  load average {load}; peak RSS: "
+                + ", ".join(f"{label} {peak_rss_mib(p.pid):.0f} MiB" for label, p in processes)
+            )
+            # CPU per message in the measured phase: where the time goes on a busy machine.
+            print(
+                "  CPU per message: "
+                + ", ".join(
+                    f"{label} {(cpu_seconds(p.pid) - baseline[p.pid]) * 1000 / n:.1f} ms"
+                    for label, p in processes
+                )
+            )
+        finally:
+            for _, process in reversed(processes):
+                process.terminate()
+            for _, process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            asyncio.run(delete_topology(AMQP, prefix))
+            drop_database(POSTGRES, name)
+
+
+def main(n: int) -> None:
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
+        f" N = {n}, {CONCURRENCY} requests in flight"
+    )
+    for backlog in (False, True):
+        for senders in SENDER_COUNTS:
+            run_with(senders, n, backlog=backlog)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)

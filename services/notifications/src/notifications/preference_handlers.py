@@ -1,0 +1,261 @@
+"""Use cases of personal notification preferences: one's own settings, and an admin's
+channel switches."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from aftersales_kit.problems import NotFound, Problem, Unprocessable
+from aftersales_kit.uow import UnitOfWork
+from notifications import preferences
+from notifications.preference_schemas import (
+    ChannelSwitchesIn,
+    ChannelSwitchesOut,
+    MyPreferencesIn,
+    MyPreferencesOut,
+)
+from notifications.preference_tables import notification_preference as pref
+from notifications.preferences import NotificationEvent, Notify, Preferences
+
+
+class PreconditionRequired(Problem):
+    status = 428
+    title = "Precondition required"
+
+
+class VersionMismatch(Problem):
+    status = 412
+    title = "Precondition failed"
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None, *, required: bool) -> int | None:
+    """The version an ``If-Match: "<version>"`` header names (a weak tag is accepted);
+    428 when it is required and missing, 400 naming ``If-Match`` when it is not ours."""
+    if if_match is None or not if_match.strip():
+        if required:
+            raise PreconditionRequired(
+                "If-Match is required: send the ETag you read", field="If-Match"
+            )
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise Problem(
+            f"If-Match {if_match!r} is not an ETag this service gave out", field="If-Match"
+        )
+    return int(tag)
+
+
+def _check_version(current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise VersionMismatch(
+            f"version {expected} is stale; the current version is {current}",
+            field="If-Match",
+            current_version=current,
+        )
+
+
+def _domain(row: Mapping[str, Any]) -> Preferences:
+    return Preferences(
+        username=row["username"],
+        events=frozenset(NotificationEvent(e) for e in row["events"]),
+        email_enabled=row["email_enabled"],
+        sms_enabled=row["sms_enabled"],
+        email=row["email"],
+        mobile=row["mobile"],
+        version=row["version"],
+    )
+
+
+def _mine(row: Mapping[str, Any]) -> MyPreferencesOut:
+    return MyPreferencesOut(
+        username=row["username"],
+        # In the order the seed lists them, whatever order they were saved in.
+        events=[e for e in NotificationEvent if e.value in row["events"]],
+        email_enabled=row["email_enabled"],
+        sms_enabled=row["sms_enabled"],
+        email=row["email"],
+        mobile=row["mobile"],
+        version=row["version"],
+        updated_at=row["updated_at"],
+        channels_changed_by=row["channels_changed_by"],
+        channels_changed_at=row["channels_changed_at"],
+    )
+
+
+def _switches(row: Mapping[str, Any]) -> ChannelSwitchesOut:
+    return ChannelSwitchesOut(
+        username=row["username"],
+        email_enabled=row["email_enabled"],
+        sms_enabled=row["sms_enabled"],
+        has_email=row["email"] is not None,
+        has_mobile=row["mobile"] is not None,
+        version=row["version"],
+        channels_changed_by=row["channels_changed_by"],
+        channels_changed_at=row["channels_changed_at"],
+    )
+
+
+async def _row(uow: UnitOfWork, username: str, *, lock: bool = False) -> dict[str, Any] | None:
+    query = select(pref).where(pref.c.username == username)
+    if lock:
+        query = query.with_for_update()
+    row = (await uow.session.execute(query)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def get_my_preferences(uow: UnitOfWork, username: str) -> MyPreferencesOut:
+    """One's own settings; a user who never saved any gets the defaults at version 0
+    (nothing chosen, both channels off), whose ETag a first PUT sends back."""
+    username = preferences.normalize_username(username)
+    row = await _row(uow, username)
+    if row is None:
+        return MyPreferencesOut(
+            username=username,
+            events=[],
+            email_enabled=False,
+            sms_enabled=False,
+            email=None,
+            mobile=None,
+            version=0,
+            updated_at=None,
+            channels_changed_by=None,
+            channels_changed_at=None,
+        )
+    return _mine(row)
+
+
+async def put_my_preferences(
+    uow: UnitOfWork, username: str, body: MyPreferencesIn, expected: int | None, *, now: datetime
+) -> MyPreferencesOut:
+    """Replace one's own settings. ``expected`` is the version read (0 before the first
+    save); a stale one is a 412, so an admin's switch is never silently undone."""
+    username = preferences.normalize_username(username)
+    wanted = Preferences(
+        username=username,
+        events=frozenset(body.events),
+        email_enabled=body.email_enabled,
+        sms_enabled=body.sms_enabled,
+        email=str(body.email) if body.email is not None else None,
+        mobile=body.mobile,
+    )
+    try:
+        preferences.check(wanted)
+    except preferences.PreferencesInvalid as error:
+        raise Unprocessable(str(error), field=error.field) from error
+    values = {
+        "events": [e.value for e in NotificationEvent if e in wanted.events],
+        "email_enabled": wanted.email_enabled,
+        "sms_enabled": wanted.sms_enabled,
+        "email": wanted.email,
+        "mobile": wanted.mobile,
+        "updated_at": now,
+    }
+    current = await _row(uow, username, lock=True)
+    if current is None:
+        _check_version(0, expected)
+        inserted = (
+            (
+                await uow.session.execute(
+                    insert(pref)
+                    .values(username=username, version=1, created_at=now, **values)
+                    .on_conflict_do_nothing(index_elements=[pref.c.username])
+                    .returning(*pref.c)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if inserted is None:
+            # Another first save of the same user won the race: ours is stale.
+            raise VersionMismatch(
+                "the preferences were saved meanwhile; read them again", field="If-Match"
+            )
+        row = dict(inserted)
+    else:
+        _check_version(current["version"], expected)
+        row = dict(
+            (
+                await uow.session.execute(
+                    update(pref)
+                    .where(pref.c.username == username)
+                    .values(version=current["version"] + 1, **values)
+                    .returning(*pref.c)
+                )
+            )
+            .mappings()
+            .one()
+        )
+    await uow.commit()
+    return _mine(row)
+
+
+async def get_channel_switches(uow: UnitOfWork, username: str) -> ChannelSwitchesOut:
+    row = await _row(uow, preferences.normalize_username(username))
+    if row is None:
+        raise NotFound(f"no notification preferences for user {username!r}", field="username")
+    return _switches(row)
+
+
+async def switch_channels(
+    uow: UnitOfWork,
+    username: str,
+    body: ChannelSwitchesIn,
+    expected: int | None,
+    *,
+    admin: str | None,
+    now: datetime,
+) -> ChannelSwitchesOut:
+    """An admin turns a user's e-mail and/or SMS on or off; nothing else changes."""
+    username = preferences.normalize_username(username)
+    current = await _row(uow, username, lock=True)
+    if current is None:
+        raise NotFound(f"no notification preferences for user {username!r}", field="username")
+    _check_version(current["version"], expected)
+    try:
+        switched = preferences.switch_channels(
+            _domain(current), email_enabled=body.email_enabled, sms_enabled=body.sms_enabled
+        )
+    except preferences.PreferencesInvalid as error:
+        raise Unprocessable(str(error), field=error.field) from error
+    row = dict(
+        (
+            await uow.session.execute(
+                update(pref)
+                .where(pref.c.username == username)
+                .values(
+                    email_enabled=switched.email_enabled,
+                    sms_enabled=switched.sms_enabled,
+                    version=current["version"] + 1,
+                    updated_at=now,
+                    channels_changed_by=admin,
+                    channels_changed_at=now,
+                )
+                .returning(*pref.c)
+            )
+        )
+        .mappings()
+        .one()
+    )
+    await uow.commit()
+    return _switches(row)
+
+
+async def who_to_notify(
+    uow: UnitOfWork, event: NotificationEvent, among: Collection[str] | None = None
+) -> list[Notify]:
+    """The notifications ``event`` calls for, from the stored preferences (for field
+    work's events when they arrive); the rule itself is ``preferences.who_to_notify``."""
+    query = select(pref).where(pref.c.events.contains([event.value]))
+    if among is not None:
+        query = query.where(pref.c.username.in_([preferences.normalize_username(u) for u in among]))
+    rows = (await uow.session.execute(query)).mappings().all()
+    return preferences.who_to_notify(event, [_domain(dict(r)) for r in rows], among=among)

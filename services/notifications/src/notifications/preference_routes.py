@@ -1,0 +1,113 @@
+"""HTTP routes of personal notification preferences.
+
+``/my-notification-preferences`` is the caller's own (the gateway's X-Aftersales-User);
+``/notification-preferences/{username}/channels`` is the admin's switch. They are separate
+resources so that the gateway's permission per resource suffices: every user at the first,
+only admins at the second. Where the gateway also says the caller's roles
+(X-Aftersales-Roles, comma-separated), the admin routes check them too: a caller without
+``admin`` gets 403. Without the header the gateway's permission stands alone.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Response
+
+from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.problems import Problem
+from notifications import preference_handlers as handlers
+from notifications.api import ClockDep
+from notifications.preference_schemas import (
+    ChannelSwitchesIn,
+    ChannelSwitchesOut,
+    MyPreferencesIn,
+    MyPreferencesOut,
+)
+
+USER_HEADER = "X-Aftersales-User"
+ROLES_HEADER = "X-Aftersales-Roles"
+# Required: these routes are about the caller, whom only the gateway can name.
+UserDep = Annotated[str, Header(alias=USER_HEADER, min_length=1, max_length=100)]
+OptionalUserDep = Annotated[str | None, Header(alias=USER_HEADER, max_length=100)]
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+Username = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^\S+$")]
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "Forbidden"
+
+
+def require_admin(
+    roles: Annotated[str | None, Header(alias=ROLES_HEADER, max_length=500)] = None,
+) -> None:
+    """Defence in depth behind the gateway's admin-only route (see the module docstring)."""
+    if roles is not None and "admin" not in {r.strip() for r in roles.split(",")}:
+        raise Forbidden("only an admin may see or switch a user's channels", field=ROLES_HEADER)
+
+
+mine = APIRouter(prefix="/my-notification-preferences", tags=["notification preferences"])
+admin = APIRouter(
+    prefix="/notification-preferences",
+    tags=["notification preferences"],
+    dependencies=[Depends(require_admin)],
+)
+
+
+@mine.get("")
+async def get_my_preferences(
+    uow: UnitOfWorkDep, user: UserDep, response: Response
+) -> MyPreferencesOut:
+    """The caller's own settings (the defaults, version 0, before the first save)."""
+    out = await handlers.get_my_preferences(uow, user)
+    response.headers["ETag"] = handlers.etag(out.version)
+    return out
+
+
+@mine.put("")
+async def put_my_preferences(
+    body: MyPreferencesIn,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    user: UserDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MyPreferencesOut:
+    """Replace the caller's settings; If-Match with the ETag read is required (428
+    without it, 412 when someone, e.g. an admin, changed them since)."""
+    expected = handlers.expected_version(if_match, required=True)
+    out = await handlers.put_my_preferences(uow, user, body, expected, now=clock.now())
+    response.headers["ETag"] = handlers.etag(out.version)
+    return out
+
+
+@admin.get("/{username}/channels")
+async def get_channel_switches(
+    username: Username, uow: UnitOfWorkDep, response: Response
+) -> ChannelSwitchesOut:
+    """A user's e-mail and SMS switches; 404 for a user who never saved preferences."""
+    out = await handlers.get_channel_switches(uow, username)
+    response.headers["ETag"] = handlers.etag(out.version)
+    return out
+
+
+@admin.patch("/{username}/channels")
+async def switch_channels(
+    username: Username,
+    body: ChannelSwitchesIn,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    user: OptionalUserDep = None,
+    if_match: IfMatch = None,
+) -> ChannelSwitchesOut:
+    """Turn a user's e-mail and/or SMS on or off (If-Match optional); the user's choice
+    of events and addresses cannot be changed here."""
+    expected = handlers.expected_version(if_match, required=False)
+    out = await handlers.switch_channels(uow, username, body, expected, admin=user, now=clock.now())
+    response.headers["ETag"] = handlers.etag(out.version)
+    return out
+
+
+routers = [mine, admin]

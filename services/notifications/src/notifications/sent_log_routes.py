@@ -1,0 +1,53 @@
+"""The sent log's HTTP route: ``GET /messages?business_object_kind=&business_object_id=``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from aftersales_contracts.notifications import Channel
+from aftersales_kit.http import UnitOfWorkDep
+from notifications import sent_log
+from notifications.domain import MessageStatus
+
+log = APIRouter(prefix="/messages", tags=["messages"])
+
+
+@log.get("")
+async def get_sent_log(
+    uow: UnitOfWorkDep,
+    business_object_kind: Annotated[str, Query(min_length=1, max_length=100)],
+    business_object_id: Annotated[str, Query(min_length=1, max_length=200)],
+    current_version: Annotated[
+        int | None,
+        Query(ge=0, description="the object's version now: older entries are flagged"),
+    ] = None,
+    channel: Channel | None = None,
+    state: MessageStatus | None = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="requested at or after (ISO 8601, with offset)")
+    ] = None,
+    until: Annotated[AwareDatetime | None, Query(description="requested before")] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> sent_log.SentLogPage:
+    """The sent log of one business object, newest first, a page at a time; each entry
+    says when, to whom, through which channel and by whom, and whether the object
+    changed after it was sent."""
+    return await sent_log.sent_log(
+        uow,
+        kind=business_object_kind,
+        object_id=business_object_id,
+        current_version=current_version,
+        channel=channel,
+        state=state,
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+routers = [log]
