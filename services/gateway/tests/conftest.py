@@ -203,11 +203,18 @@ def make_user(client: httpx.AsyncClient) -> UserFactory:
     """Creates a user with fresh random name and password; returns (username, password)."""
     runtime = client._transport.app.state.runtime  # type: ignore[attr-defined]
 
-    async def make(*roles: str, active: bool = True) -> tuple[str, str]:
+    async def make(
+        *roles: str, active: bool = True, org_units: tuple[str, ...] = ()
+    ) -> tuple[str, str]:
         username, password = f"user-{secrets.token_hex(4)}", secrets.token_urlsafe(12)
         async with runtime.uow() as uow:
             await handlers.upsert_user(
-                uow, username=username, password=password, roles=roles, active=active
+                uow,
+                username=username,
+                password=password,
+                roles=roles,
+                active=active,
+                org_units=org_units,
             )
         return username, password
 
@@ -219,8 +226,8 @@ TokenFactory = Callable[..., Coroutine[Any, Any, str]]
 
 @pytest.fixture
 def token_for(client: httpx.AsyncClient, make_user: UserFactory) -> TokenFactory:
-    async def login(*roles: str) -> str:
-        username, password = await make_user(*roles)
+    async def login(*roles: str, org_units: tuple[str, ...] = ()) -> str:
+        username, password = await make_user(*roles, org_units=org_units)
         response = await client.post(
             "/auth/token", data={"username": username, "password": password}
         )

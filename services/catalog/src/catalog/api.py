@@ -37,6 +37,7 @@ from catalog.schemas import (
     SerialItemPatch,
     SerialItemView,
 )
+from catalog.visibility import VisibleDep
 
 products = APIRouter(prefix="/products", tags=["products"])
 customers = APIRouter(prefix="/customers", tags=["customers"])
@@ -306,14 +307,15 @@ async def replace_org_unit(
 
 @serial_items.post("", status_code=status.HTTP_201_CREATED)
 async def create_serial_item(
-    body: SerialItemIn, uow: UnitOfWorkDep, response: Response
+    body: SerialItemIn, uow: UnitOfWorkDep, visible: VisibleDep, response: Response
 ) -> SerialItemOut:
-    return tagged(response, await handlers.register_serial_item(body, uow))
+    return tagged(response, await handlers.register_serial_item(body, uow, visible))
 
 
 @serial_items.get("")
 async def list_serial_items(
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     product_id: uuid.UUID | None = None,
     owner_customer_id: uuid.UUID | None = None,
     org_unit_id: uuid.UUID | None = None,
@@ -343,15 +345,16 @@ async def list_serial_items(
         customer_name=customer_name,
         service_type_id=service_type_id,
         has_pending_campaign=has_pending_campaign,
+        visible=visible,
     )
     return Page[SerialItemView](items=items, next_cursor=next_cursor)
 
 
 @serial_items.get("/{serial_item_id}")
 async def get_serial_item(
-    serial_item_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
+    serial_item_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep, response: Response
 ) -> SerialItemView:
-    return tagged(response, await handlers.view_serial_item(uow, serial_item_id))
+    return tagged(response, await handlers.view_serial_item(uow, serial_item_id, visible))
 
 
 @serial_items.put("/{serial_item_id}")
@@ -359,11 +362,13 @@ async def replace_serial_item(
     serial_item_id: uuid.UUID,
     body: SerialItemFields,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> SerialItemOut:
     return tagged(
-        response, await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
+        response,
+        await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow, visible),
     )
 
 
@@ -372,11 +377,13 @@ async def patch_serial_item(
     serial_item_id: uuid.UUID,
     body: SerialItemPatch,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> SerialItemOut:
     return tagged(
-        response, await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow)
+        response,
+        await handlers.update_serial_item(serial_item_id, body, _required(if_match), uow, visible),
     )
 
 
@@ -385,21 +392,29 @@ async def change_serial_item_owner(
     serial_item_id: uuid.UUID,
     body: OwnerIn,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> SerialItemOut:
     return tagged(
         response,
-        await handlers.change_serial_item_owner(serial_item_id, body, _required(if_match), uow),
+        await handlers.change_serial_item_owner(
+            serial_item_id, body, _required(if_match), uow, visible
+        ),
     )
 
 
 @serial_items.post("/{serial_item_id}/deactivate")
 async def deactivate_serial_item(
-    serial_item_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatch = None
+    serial_item_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    visible: VisibleDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> SerialItemOut:
     return tagged(
-        response, await handlers.deactivate_serial_item(serial_item_id, _optional(if_match), uow)
+        response,
+        await handlers.deactivate_serial_item(serial_item_id, _optional(if_match), uow, visible),
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts import catalog as events
 from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
-from catalog import domain, marks, tables
+from catalog import domain, marks, tables, visibility
 from catalog.schemas import (
     ContactIn,
     ContactOut,
@@ -617,7 +617,9 @@ def serial_item_event(
     )
 
 
-async def register_serial_item(cmd: SerialItemIn, uow: UnitOfWork) -> SerialItemOut:
+async def register_serial_item(
+    cmd: SerialItemIn, uow: UnitOfWork, visible: visibility.Visible = None
+) -> SerialItemOut:
     product = await _require(uow, tables.product, cmd.product_id, "product", "product_id")
     assert product is not None
     await _require(uow, tables.customer, cmd.owner_customer_id, "customer", "owner_customer_id")
@@ -627,6 +629,7 @@ async def register_serial_item(cmd: SerialItemIn, uow: UnitOfWork) -> SerialItem
         org_unit_id = await uow.session.scalar(
             select(tables.org_unit.c.id).where(tables.org_unit.c.code == cmd.org_unit)
         )
+    visibility.require_placeable(visible, org_unit_id)
     out = SerialItemOut.model_validate(
         cmd.model_dump(exclude={"name", "org_unit", "org_unit_id"})
         | {
@@ -658,9 +661,13 @@ async def get_serial_item(uow: UnitOfWork, serial_item_id: uuid.UUID) -> SerialI
     return _serial_item_out(await get_row(uow, "serial_item", serial_item_id))
 
 
-async def view_serial_item(uow: UnitOfWork, serial_item_id: uuid.UUID) -> SerialItemView:
+async def view_serial_item(
+    uow: UnitOfWork, serial_item_id: uuid.UUID, visible: visibility.Visible = None
+) -> SerialItemView:
     """The item with its marks from other services (see ``catalog.marks``)."""
-    [view] = await marks.views(uow, [await get_serial_item(uow, serial_item_id)])
+    row = await get_row(uow, "serial_item", serial_item_id)
+    visibility.require_seen(visible, row)
+    [view] = await marks.views(uow, [_serial_item_out(row)])
     return view
 
 
@@ -680,13 +687,16 @@ async def update_serial_item(
     changes: SerialItemFields | SerialItemPatch,
     expected: int | None,
     uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> SerialItemOut:
     row = await _locked(uow, tables.serial_item, serial_item_id, "serial item")
+    visibility.require_seen(visible, row)
     _check_version(row, expected)
     if isinstance(changes, SerialItemPatch):
         current = {k: row[k] for k in SERIAL_ITEM_FIELDS}
         changes = _validate(SerialItemFields, current | changes.model_dump(exclude_unset=True))
     code = await _item_references(uow, changes)
+    visibility.require_placeable(visible, changes.org_unit_id)
     values = changes.model_dump()
     # An old free-text org unit stays until an org unit is assigned or the link removed.
     keep_text = changes.org_unit_id is None and row["org_unit_id"] is None
@@ -698,9 +708,14 @@ async def update_serial_item(
 
 
 async def change_serial_item_owner(
-    serial_item_id: uuid.UUID, cmd: OwnerIn, expected: int | None, uow: UnitOfWork
+    serial_item_id: uuid.UUID,
+    cmd: OwnerIn,
+    expected: int | None,
+    uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> SerialItemOut:
     row = await _locked(uow, tables.serial_item, serial_item_id, "serial item")
+    visibility.require_seen(visible, row)
     _check_version(row, expected)
     await _require(uow, tables.customer, cmd.owner_customer_id, "customer", "owner_customer_id")
     if row["owner_customer_id"] == cmd.owner_customer_id:
@@ -719,9 +734,13 @@ async def change_serial_item_owner(
 
 
 async def deactivate_serial_item(
-    serial_item_id: uuid.UUID, expected: int | None, uow: UnitOfWork
+    serial_item_id: uuid.UUID,
+    expected: int | None,
+    uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> SerialItemOut:
     row = await _locked(uow, tables.serial_item, serial_item_id, "serial item")
+    visibility.require_seen(visible, row)
     _check_version(row, expected)
     if row["status"] == events.SerialItemStatus.INACTIVE:
         return _serial_item_out(row)  # already done: no new version, no event
@@ -757,9 +776,12 @@ async def list_serial_items(
     customer_name: str | None = None,
     service_type_id: uuid.UUID | None = None,
     has_pending_campaign: bool | None = None,
+    visible: visibility.Visible = None,
 ) -> tuple[list[SerialItemView], str | None]:
     t = tables.serial_item
     filters: list[ColumnElement[bool]] = []
+    if visible is not None:
+        filters.append(t.c.org_unit_id.in_(visible))
     for column, value in (
         (t.c.product_id, product_id),
         (t.c.owner_customer_id, owner_customer_id),

@@ -11,13 +11,12 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel
 
 from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.identity import USER_HEADER, CallerDep
 from aftersales_kit.problems import Problem
 from catalog import imports
 from catalog.importing import FileFormat, ImportKind, UnsupportedFormat, format_for
 
 router = APIRouter(prefix="/imports", tags=["imports"])
-
-USER_HEADER = "X-Aftersales-User"
 
 
 class PayloadTooLarge(Problem):
@@ -127,12 +126,20 @@ async def start_import(
     request: Request,
     response: Response,
     uow: UnitOfWorkDep,
+    caller: CallerDep,
     file_name: FileName = None,
     file_format: Format = None,
     requested_by: RequestedBy = None,
 ) -> ImportJobOut:
     """Upsert customers (by customer number) or serial items (by product number + serial
     number) from a CSV or JSON Lines body; answers with the job at once."""
+    if what is ImportPath.SERIAL_ITEMS and caller.restricted:
+        # An import's rows are not checked against the caller's org units.
+        raise Problem(
+            "a user restricted to org units may not bulk-import serial items",
+            status=status.HTTP_403_FORBIDDEN,
+            title="Forbidden",
+        )
     return await _start(
         KIND_OF_PATH[what], request, response, uow, file_name, file_format, requested_by
     )

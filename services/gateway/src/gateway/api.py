@@ -1,11 +1,13 @@
-"""The gateway's HTTP routes: ``/auth`` (sign in and out) and ``/api`` (checked, then forwarded)."""
+"""The gateway's HTTP routes: ``/auth`` (sign in and out), ``/auth/users`` (user
+administration, admins only) and ``/api`` (checked, then forwarded)."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import ValidationError
@@ -16,7 +18,16 @@ from aftersales_kit.problems import NotFound, Problem, Unprocessable
 from gateway import domain, handlers
 from gateway.handlers import Principal
 from gateway.proxy import Upstreams
-from gateway.schemas import Credentials, TokenOut, UserOut
+from gateway.schemas import (
+    Credentials,
+    PasswordIn,
+    TokenOut,
+    UserAdminOut,
+    UserIn,
+    UserOut,
+    UserPage,
+    UserPatch,
+)
 from gateway.settings import Settings
 
 TOKEN_URL = "/auth/token"
@@ -170,8 +181,108 @@ async def forward(
             title="Forbidden",
         )
     return await upstreams.forward(
-        route, request, username=principal.username, request_id=request.state.request_id
+        route,
+        request,
+        username=principal.username,
+        roles=principal.roles,
+        org_units=principal.org_units,
+        request_id=request.state.request_id,
     )
 
 
-routers = [auth, api]
+def _forbidden(detail: str) -> Problem:
+    return Problem(detail, status=status.HTTP_403_FORBIDDEN, title="Forbidden")
+
+
+async def user_admin(request: Request, principal: PrincipalDep) -> Principal:
+    """The caller, when it may administer users (admins only): 403 otherwise."""
+    access = domain.access_for(request.method, request.url.path)
+    if not domain.is_allowed(principal.roles, domain.USERS, access):
+        raise _forbidden(f"{principal.username} may not {access} users")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(user_admin)]
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+users = APIRouter(prefix="/auth/users", tags=["users"])
+
+
+def _tagged(response: Response, out: UserAdminOut) -> UserAdminOut:
+    response.headers["ETag"] = domain.etag(out.version)
+    return out
+
+
+@users.get("")
+async def list_users(
+    admin: AdminDep,
+    uow: UnitOfWorkDep,
+    active: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=handlers.USER_PAGE_MAX)] = 50,
+) -> UserPage:
+    items, next_cursor = await handlers.list_users(uow, active=active, cursor=cursor, limit=limit)
+    return UserPage(items=items, next_cursor=next_cursor)
+
+
+@users.post("", status_code=status.HTTP_201_CREATED)
+async def create_user(
+    body: UserIn, admin: AdminDep, uow: UnitOfWorkDep, clock: ClockDep, response: Response
+) -> UserAdminOut:
+    out = await handlers.create_user(body, uow, now=clock.now())
+    response.headers["Location"] = f"{users.prefix}/{out.id}"
+    return _tagged(response, out)
+
+
+@users.get("/{user_id}")
+async def get_user(
+    user_id: uuid.UUID, admin: AdminDep, uow: UnitOfWorkDep, response: Response
+) -> UserAdminOut:
+    return _tagged(response, await handlers.get_user(uow, user_id))
+
+
+@users.patch("/{user_id}")
+async def update_user(
+    user_id: uuid.UUID,
+    body: UserPatch,
+    admin: AdminDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> UserAdminOut:
+    expected = handlers.expected_version(if_match, required=True)
+    out = await handlers.update_user(user_id, body, expected, uow, acting=admin, now=clock.now())
+    return _tagged(response, out)
+
+
+@users.post("/{user_id}/password")
+async def reset_password(
+    user_id: uuid.UUID,
+    body: PasswordIn,
+    admin: AdminDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> UserAdminOut:
+    expected = handlers.expected_version(if_match, required=False)
+    out = await handlers.reset_password(user_id, body, expected, uow, now=clock.now())
+    return _tagged(response, out)
+
+
+@users.post("/{user_id}/deactivate")
+async def deactivate_user(
+    user_id: uuid.UUID,
+    admin: AdminDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> UserAdminOut:
+    expected = handlers.expected_version(if_match, required=False)
+    out = await handlers.deactivate_user(user_id, expected, uow, acting=admin, now=clock.now())
+    return _tagged(response, out)
+
+
+routers = [auth, users, api]

@@ -5,7 +5,10 @@ Pure and synchronous: no database, no HTTP.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -64,11 +67,15 @@ def _grants(resources: Iterable[str], *accesses: Access) -> frozenset[Permission
     return frozenset(Permission(r, a) for r in resources for a in accesses)
 
 
-# The permission table. admin: everything. operator: runs the daily work (the installed
-# base and its bulk imports, callouts, messages) but does not change the product list or
-# the service types. viewer: reads everything (import jobs too), changes nothing.
+# The gateway's own user administration (/auth/users): not a forwarded resource.
+USERS = "users"
+
+# The permission table. admin: everything, users included. operator: runs the daily work
+# (the installed base and its bulk imports, callouts, messages) but does not change the
+# product list or the service types. viewer: reads everything forwarded (import jobs
+# too), changes nothing. Only admins see or change users.
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
-    "admin": _grants(ROUTES, Access.READ, Access.WRITE),
+    "admin": _grants((*ROUTES, USERS), Access.READ, Access.WRITE),
     "operator": _grants(ROUTES, Access.READ)
     | _grants(("customers", "serial-items", "imports", "callouts", "messages"), Access.WRITE),
     "viewer": _grants(ROUTES, Access.READ),
@@ -98,6 +105,120 @@ def check_roles(roles: Iterable[str]) -> list[str]:
 def normalize_username(username: str) -> str:
     # Usernames are compared case-insensitively: "Dev" and "dev" are one account.
     return username.strip().lower()
+
+
+ADMIN = "admin"
+
+# Usernames made through the API: ASCII (they travel upstream in a header), starting
+# with a letter or digit. (seed-dev-user keeps any non-blank name.)
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,149}$")
+# Org unit codes travel comma-separated in a header: printable ASCII, no comma, no
+# leading or trailing space. Catalog's codes may in theory hold more; such a unit cannot
+# be given to a user.
+_CODE_CHAR = r"[\x21-\x2b\x2d-\x7e]"  # printable ASCII but the comma
+_ORG_UNIT_CODE = re.compile(rf"^{_CODE_CHAR}(?:(?:{_CODE_CHAR}| ){{0,48}}{_CODE_CHAR})?$")
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+
+
+class InvalidUserField(ValueError):
+    """A user's field breaks a rule; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_username(username: str) -> str:
+    name = normalize_username(username)
+    if not _USERNAME.fullmatch(name):
+        raise InvalidUserField(
+            "username",
+            "a username is 1-150 of a-z, 0-9 and . _ @ -, starting with a letter or digit",
+        )
+    return name
+
+
+def check_password(password: str, username: str) -> None:
+    """The strength rule: long enough, not mostly one character, not the username."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidUserField(
+            "password", f"a password has at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidUserField(
+            "password", f"a password has at most {MAX_PASSWORD_LENGTH} characters"
+        )
+    if len(set(password)) < 5:
+        raise InvalidUserField("password", "a password needs at least 5 different characters")
+    if username and username in password.lower():
+        raise InvalidUserField("password", "a password must not contain the username")
+
+
+def check_org_units(codes: Iterable[str]) -> list[str]:
+    """Deduplicated, sorted org unit codes (empty: every org unit)."""
+    result = sorted(set(codes))
+    for code in result:
+        if not _ORG_UNIT_CODE.fullmatch(code):
+            raise InvalidUserField(
+                "org_units",
+                f"org unit code {code!r} must be 1-50 printable ASCII characters without"
+                " a comma or surrounding spaces",
+            )
+    return result
+
+
+def self_change_problem(
+    *, acting_user: object, target_user: object, roles: Iterable[str], active: bool
+) -> tuple[str, str] | None:
+    """Why an admin may not make this change to their own account, as (field, reason):
+    an admin who removed their own admin role or deactivated themselves could leave
+    nobody to undo it."""
+    if acting_user != target_user:
+        return None
+    if ADMIN not in roles:
+        return "roles", "you may not remove your own admin role"
+    if not active:
+        return "active", "you may not deactivate yourself"
+    return None
+
+
+class PreconditionMissing(ValueError):
+    pass
+
+
+def parse_if_match(header: str | None) -> int:
+    """The version an ``If-Match: "<version>"`` header names (a weak tag is accepted)."""
+    if header is None or not header.strip():
+        raise PreconditionMissing("If-Match is required: send the ETag you read")
+    tag = header.strip()
+    if tag.startswith("W/"):
+        tag = tag[2:]
+    tag = tag.strip('"')
+    if not tag.isdigit():
+        raise ValueError(f"If-Match {header!r} is not an ETag this service gave out")
+    return int(tag)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(username: str) -> str:
+    """The user list is in username order: a page's cursor is its last username."""
+    return base64.urlsafe_b64encode(username.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor("the cursor is not one this API gave out") from error
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The gateway's use cases: sign in, resolve a bearer token, sign out, keep users."""
+"""The gateway's use cases: sign in, resolve a bearer token, sign out, keep users
+(``seed-dev-user``) and administer them (``/auth/users``, admins only)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,24 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from aftersales_kit.problems import Unprocessable
+from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from gateway import domain, tables
 from gateway.passwords import hash_password, needs_rehash, verify_password
-from gateway.schemas import Credentials, TokenOut, UserOut
+from gateway.schemas import (
+    Credentials,
+    PasswordIn,
+    TokenOut,
+    UserAdminOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 
 # Expired or revoked tokens are kept a while (for audit), then swept at the next sign-in.
 TOKEN_RETENTION = timedelta(days=7)
@@ -38,6 +48,8 @@ class Principal:
     display_name: str
     roles: tuple[str, ...]
     token_id: uuid.UUID
+    # The org unit codes the user may see; empty: every org unit (not restricted).
+    org_units: tuple[str, ...] = ()
 
     def to_out(self) -> UserOut:
         return UserOut(
@@ -45,6 +57,7 @@ class Principal:
             username=self.username,
             display_name=self.display_name,
             roles=list(self.roles),
+            org_units=list(self.org_units),
         )
 
 
@@ -105,6 +118,7 @@ async def authenticate(token: str, uow: UnitOfWork, *, now: datetime) -> Princip
                 u.c.username,
                 u.c.display_name,
                 u.c.roles,
+                u.c.org_units,
                 u.c.active,
             )
             .join(u, u.c.id == t.c.user_id)
@@ -123,6 +137,7 @@ async def authenticate(token: str, uow: UnitOfWork, *, now: datetime) -> Princip
         display_name=row.display_name,
         roles=tuple(row.roles),
         token_id=row.token_id,
+        org_units=tuple(row.org_units),
     )
 
 
@@ -143,6 +158,7 @@ async def upsert_user(
     roles: Iterable[str],
     display_name: str | None = None,
     active: bool = True,
+    org_units: Iterable[str] = (),
 ) -> uuid.UUID:
     """Create the user, or reset its password, roles and name: idempotent."""
     name = domain.normalize_username(username)
@@ -154,19 +170,256 @@ async def upsert_user(
         checked_roles = domain.check_roles(roles)
     except domain.UnknownRole as error:
         raise Unprocessable(str(error), field="roles") from error
-    values = {
+    try:
+        checked_org_units = domain.check_org_units(org_units)
+    except domain.InvalidUserField as error:
+        raise Unprocessable(str(error), field=error.field) from error
+    values: dict[str, Any] = {
         "display_name": display_name or name,
         "password_hash": await asyncio.to_thread(hash_password, password),
         "roles": checked_roles,
+        "org_units": checked_org_units,
         "active": active,
     }
-    statement = insert(tables.user_account).values(id=uuid.uuid4(), username=name, **values)
+    u = tables.user_account
+    statement = insert(u).values(id=uuid.uuid4(), username=name, **values)
+    changed = values | {"version": u.c.version + 1, "updated_at": func.now()}
     user_id: uuid.UUID = (
         await uow.session.execute(
-            statement.on_conflict_do_update(index_elements=["username"], set_=values).returning(
-                tables.user_account.c.id
+            statement.on_conflict_do_update(index_elements=["username"], set_=changed).returning(
+                u.c.id
             )
         )
     ).scalar_one()
     await uow.commit()
     return user_id
+
+
+# --- user administration ----------------------------------------------------------------
+
+USER_PAGE_MAX = 200
+
+
+class VersionMismatch(Problem):
+    status = 412
+    title = "Precondition failed"
+
+
+class PreconditionRequired(Problem):
+    status = 428
+    title = "Precondition required"
+
+
+def expected_version(if_match: str | None, *, required: bool) -> int | None:
+    """The version an If-Match header names; 428 when required and missing."""
+    if if_match is None and not required:
+        return None
+    try:
+        return domain.parse_if_match(if_match)
+    except domain.PreconditionMissing as error:
+        raise PreconditionRequired(str(error), field="If-Match") from error
+    except ValueError as error:
+        raise Problem(str(error), field="If-Match") from error
+
+
+def _user_out(row: Any) -> UserAdminOut:
+    return UserAdminOut.model_validate(dict(row))
+
+
+_OUT_COLUMNS = [tables.user_account.c[name] for name in UserAdminOut.model_fields]
+
+
+def _checked(check: Any, *args: Any) -> Any:
+    try:
+        return check(*args)
+    except domain.InvalidUserField as error:
+        raise Unprocessable(str(error), field=error.field) from error
+    except domain.UnknownRole as error:
+        raise Unprocessable(str(error), field="roles") from error
+
+
+async def list_users(
+    uow: UnitOfWork, *, active: bool | None, cursor: str | None, limit: int
+) -> tuple[list[UserAdminOut], str | None]:
+    """One page in username order (keyset: no OFFSET, stable under inserts)."""
+    u = tables.user_account
+    query = select(*_OUT_COLUMNS).order_by(u.c.username).limit(limit + 1)
+    if active is not None:
+        query = query.where(u.c.active == active)
+    if cursor is not None:
+        try:
+            query = query.where(u.c.username > domain.decode_cursor(cursor))
+        except domain.InvalidCursor as error:
+            raise Problem(str(error), field="query.cursor") from error
+    rows = [_user_out(r) for r in (await uow.session.execute(query)).mappings()]
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, domain.encode_cursor(rows[-1].username)
+    return rows, None
+
+
+async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserAdminOut:
+    row = (
+        (
+            await uow.session.execute(
+                select(*_OUT_COLUMNS).where(tables.user_account.c.id == user_id)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no user with id {user_id}")
+    return _user_out(row)
+
+
+async def create_user(cmd: UserIn, uow: UnitOfWork, *, now: datetime) -> UserAdminOut:
+    username = _checked(domain.check_username, cmd.username)
+    _checked(domain.check_password, cmd.password, username)
+    roles = _checked(domain.check_roles, cmd.roles)
+    org_units = _checked(domain.check_org_units, cmd.org_units)
+    display_name = username if cmd.display_name is None else cmd.display_name.strip()
+    if not display_name:
+        raise Unprocessable("a display name must not be blank", field="display_name")
+    out = UserAdminOut(
+        id=uuid.uuid4(),
+        username=username,
+        display_name=display_name,
+        roles=roles,
+        org_units=org_units,
+        active=True,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    password_hash = await asyncio.to_thread(hash_password, cmd.password)
+    inserted = await uow.session.scalar(
+        insert(tables.user_account)
+        .values(**out.model_dump(), password_hash=password_hash)
+        .on_conflict_do_nothing(index_elements=["username"])
+        .returning(tables.user_account.c.id)
+    )
+    if inserted is None:
+        raise Conflict(f"the username {username!r} is taken", field="username")
+    await uow.commit()
+    return out
+
+
+async def _locked_user(uow: UnitOfWork, user_id: uuid.UUID, expected: int | None) -> UserAdminOut:
+    row = (
+        (
+            await uow.session.execute(
+                select(*_OUT_COLUMNS).where(tables.user_account.c.id == user_id).with_for_update()
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"no user with id {user_id}")
+    user = _user_out(row)
+    if expected is not None and expected != user.version:
+        raise VersionMismatch(
+            f"version {expected} is stale; the current version is {user.version}",
+            field="If-Match",
+            current_version=user.version,
+        )
+    return user
+
+
+async def _save_user(
+    uow: UnitOfWork, user: UserAdminOut, values: dict[str, Any], *, now: datetime
+) -> UserAdminOut:
+    values = values | {"version": user.version + 1, "updated_at": now}
+    await uow.session.execute(
+        update(tables.user_account).where(tables.user_account.c.id == user.id).values(values)
+    )
+    return user.model_copy(update={k: v for k, v in values.items() if k != "password_hash"})
+
+
+async def _revoke_all_tokens(uow: UnitOfWork, user_id: uuid.UUID, *, now: datetime) -> None:
+    await uow.session.execute(
+        update(tables.access_token)
+        .where(tables.access_token.c.user_id == user_id, tables.access_token.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _refuse_self_change(
+    acting: Principal, user: UserAdminOut, roles: list[str], active: bool
+) -> None:
+    problem = domain.self_change_problem(
+        acting_user=acting.user_id, target_user=user.id, roles=roles, active=active
+    )
+    if problem is not None:
+        field, reason = problem
+        raise Conflict(reason, field=field)
+
+
+async def update_user(
+    user_id: uuid.UUID,
+    cmd: UserPatch,
+    expected: int | None,
+    uow: UnitOfWork,
+    *,
+    acting: Principal,
+    now: datetime,
+) -> UserAdminOut:
+    """Change a user's name, roles, org units or active flag. Role and org unit changes
+    apply to the user's next request (tokens are resolved per request); deactivating
+    revokes the user's tokens."""
+    changes = cmd.model_dump(exclude_unset=True)
+    for field, value in changes.items():
+        if value is None:
+            raise Unprocessable(f"{field} must not be null", field=field)
+    values: dict[str, Any] = {}
+    if "display_name" in changes:
+        display_name = changes["display_name"].strip()
+        if not display_name:
+            raise Unprocessable("a display name must not be blank", field="display_name")
+        values["display_name"] = display_name
+    if "roles" in changes:
+        values["roles"] = _checked(domain.check_roles, changes["roles"])
+    if "org_units" in changes:
+        values["org_units"] = _checked(domain.check_org_units, changes["org_units"])
+    if "active" in changes:
+        values["active"] = changes["active"]
+    user = await _locked_user(uow, user_id, expected)
+    _refuse_self_change(
+        acting, user, values.get("roles", user.roles), values.get("active", user.active)
+    )
+    if all(getattr(user, k) == v for k, v in values.items()):
+        return user  # nothing changes: no new version
+    out = await _save_user(uow, user, values, now=now)
+    if user.active and not out.active:
+        await _revoke_all_tokens(uow, user.id, now=now)
+    await uow.commit()
+    return out
+
+
+async def reset_password(
+    user_id: uuid.UUID, cmd: PasswordIn, expected: int | None, uow: UnitOfWork, *, now: datetime
+) -> UserAdminOut:
+    """Set a new password and revoke every token the user holds: whoever had the old
+    password, or a token got with it, is signed out."""
+    user = await _locked_user(uow, user_id, expected)
+    _checked(domain.check_password, cmd.password, user.username)
+    password_hash = await asyncio.to_thread(hash_password, cmd.password)
+    out = await _save_user(uow, user, {"password_hash": password_hash}, now=now)
+    await _revoke_all_tokens(uow, user.id, now=now)
+    await uow.commit()
+    return out
+
+
+async def deactivate_user(
+    user_id: uuid.UUID, expected: int | None, uow: UnitOfWork, *, acting: Principal, now: datetime
+) -> UserAdminOut:
+    """Mark the user inactive (it can no longer sign in) and revoke its tokens."""
+    user = await _locked_user(uow, user_id, expected)
+    _refuse_self_change(acting, user, user.roles, False)
+    if not user.active:
+        return user  # already done: no new version
+    out = await _save_user(uow, user, {"active": False}, now=now)
+    await _revoke_all_tokens(uow, user.id, now=now)
+    await uow.commit()
+    return out

@@ -6,7 +6,7 @@ a large export never sits in the gateway's memory.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -18,13 +18,14 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from aftersales_kit.identity import ORG_UNITS_HEADER, ROLES_HEADER, USER_HEADER, format_list
 from aftersales_kit.problems import Problem
 from gateway.domain import Route
 from gateway.settings import Settings
 
-USER_HEADER = "X-Aftersales-User"
 # Only these client headers go upstream: never Authorization (the services trust the
-# gateway, not the caller's token) and never a caller's own X-Aftersales-User.
+# gateway, not the caller's token) and never a caller's own identity headers
+# (X-Aftersales-User, -Roles, -Org-Units): those the gateway sets from the user.
 FORWARDED_REQUEST_HEADERS = (
     "content-type",
     "accept",
@@ -106,8 +107,17 @@ class Upstreams:
         return httpx.URL(url)
 
     async def forward(
-        self, route: Route, request: Request, *, username: str, request_id: str
+        self,
+        route: Route,
+        request: Request,
+        *,
+        username: str,
+        roles: Sequence[str],
+        org_units: Sequence[str],
+        request_id: str,
     ) -> Response:
+        """Forward ``request`` for the user ``username``. ``org_units`` empty: the user
+        sees every org unit, and no org-units header is sent (absent means unrestricted)."""
         headers = {
             name: value
             for name in FORWARDED_REQUEST_HEADERS
@@ -115,6 +125,9 @@ class Upstreams:
         }
         headers["X-Request-ID"] = request_id
         headers[USER_HEADER] = username
+        headers[ROLES_HEADER] = format_list(roles)
+        if org_units:
+            headers[ORG_UNITS_HEADER] = format_list(org_units)
         content: AsyncIterator[bytes] | None = None
         if _has_body(request):
             # Streamed as it arrives. With the caller's Content-Length the upstream gets

@@ -1,8 +1,9 @@
-"""The HTTP shapes of the gateway's own API (``/auth``)."""
+"""The HTTP shapes of the gateway's own API (``/auth``, ``/auth/users``)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,3 +29,56 @@ class UserOut(BaseModel):
     username: str
     display_name: str
     roles: list[str]
+    # The org unit codes the user may see; empty: every org unit.
+    org_units: list[str] = []
+
+
+# --- user administration (admins only) -------------------------------------------------
+
+
+class UserIn(BaseModel):
+    """A new user. The password is checked by ``domain.check_password``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=150)
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+    roles: list[str] = Field(min_length=1, max_length=10)
+    org_units: list[str] = Field(default_factory=list, max_length=200)
+
+
+class UserPatch(BaseModel):
+    """The fields to change; a field left out stays as it is (``null`` is refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    roles: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    org_units: list[str] | None = Field(default=None, max_length=200)
+    active: bool | None = None
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserAdminOut(BaseModel):
+    """A user as an admin sees it: never its password or hash."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    roles: list[str]
+    org_units: list[str]
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserPage(BaseModel):
+    items: list[UserAdminOut]
+    next_cursor: str | None

@@ -1,6 +1,6 @@
 """The gateway's tables: users and their access tokens."""
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, func
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, func
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from aftersales_kit.db import new_metadata
@@ -18,6 +18,11 @@ user_account = Table(
     Column("roles", ARRAY(String(50)), nullable=False),
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The org unit codes the user may see; empty: every org unit (migration 0002).
+    Column("org_units", ARRAY(String(50)), nullable=False, server_default="{}"),
+    # Raised by every change to the account: the ETag that If-Match names.
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 access_token = Table(

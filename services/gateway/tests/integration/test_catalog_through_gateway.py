@@ -262,3 +262,79 @@ async def test_an_import_through_the_gateway(
     assert job["requested_by"] is not None
     errors = (await client.get(f"/api/imports/{job_id}/errors", headers=_bearer(token))).json()
     assert [(e["line"], e["field"]) for e in errors["items"]] == [(3, "name")]
+
+
+async def test_a_user_restricted_to_an_org_unit_sees_only_its_items(
+    client: httpx.AsyncClient, token_for: TokenFactory
+) -> None:
+    """The gateway names the user's org units to catalog, which shows the items of those
+    units and their descendants and nothing else; a client's own header changes nothing."""
+    admin = await token_for("admin")
+    zone = "Europe/Stockholm"
+    north = await _create(
+        client, admin, "/api/org-units", {"code": f"N-{_n()}", "name": "N", "time_zone": zone}
+    )
+    north_east = await _create(
+        client,
+        admin,
+        "/api/org-units",
+        {"code": f"NE-{_n()}", "name": "NE", "time_zone": zone, "parent_id": north["id"]},
+    )
+    south = await _create(
+        client, admin, "/api/org-units", {"code": f"S-{_n()}", "name": "S", "time_zone": zone}
+    )
+    product = await _create(
+        client, admin, "/api/products", {"product_number": f"P-{_n()}", "name": "Pump"}
+    )
+    owner = await _create(
+        client, admin, "/api/customers", {"customer_number": f"C-{_n()}", "name": "Owner"}
+    )
+    prefix = f"SN-{_n()}"
+
+    def item(key: str, unit: dict[str, Any] | None) -> dict[str, Any]:
+        body = {
+            "serial_number": f"{prefix}-{key}",
+            "product_id": product["id"],
+            "owner_customer_id": owner["id"],
+        }
+        return body | ({"org_unit_id": unit["id"]} if unit else {})
+
+    in_north_east = await _create(client, admin, "/api/serial-items", item("ne", north_east))
+    in_south = await _create(client, admin, "/api/serial-items", item("s", south))
+    in_none = await _create(client, admin, "/api/serial-items", item("none", None))
+
+    restricted = await token_for("operator", org_units=(north["code"],))
+    # Claiming another unit, or no restriction, in the client's own headers does nothing.
+    spoof = {"X-Aftersales-Org-Units": south["code"], "X-Aftersales-Roles": "admin"}
+    listed = await client.get(
+        "/api/serial-items",
+        params={"serial_number": prefix},
+        headers=_bearer(restricted, **spoof),
+    )
+    assert listed.status_code == 200, listed.text
+    assert [i["id"] for i in listed.json()["items"]] == [in_north_east["id"]]
+    everything = await client.get(
+        "/api/serial-items", params={"serial_number": prefix}, headers=_bearer(admin)
+    )
+    assert {i["id"] for i in everything.json()["items"]} == {
+        in_north_east["id"],
+        in_south["id"],
+        in_none["id"],
+    }
+
+    for hidden in (in_south, in_none):
+        got = await client.get(f"/api/serial-items/{hidden['id']}", headers=_bearer(restricted))
+        assert got.status_code == 404, got.text
+        assert got.headers["content-type"] == PROBLEM
+    seen = await client.get(f"/api/serial-items/{in_north_east['id']}", headers=_bearer(restricted))
+    assert seen.status_code == 200, seen.text
+
+    refused = await client.post(
+        "/api/serial-items", json=item("new", south), headers=_bearer(restricted)
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["field"] == "org_unit_id"
+    await _create(client, restricted, "/api/serial-items", item("new", north_east))
+    # Customers are not per org unit.
+    customer = await client.get(f"/api/customers/{owner['id']}", headers=_bearer(restricted))
+    assert customer.status_code == 200, customer.text

@@ -75,6 +75,32 @@ async def test_forwarding_preserves_method_path_query_body_and_headers(
     assert headers["traceparent"].startswith("00-")
 
 
+async def test_the_users_roles_and_org_units_go_upstream_never_the_callers_own(
+    client: httpx.AsyncClient, token_for: TokenFactory
+) -> None:
+    spoofed = {
+        "X-Aftersales-User": "someone-else",
+        "X-Aftersales-Roles": "admin",
+        "X-Aftersales-Org-Units": "OU-ELSEWHERE",
+    }
+    restricted = await token_for("viewer", "operator", org_units=("OU-S", "OU-N"))
+    response = await client.get("/api/serial-items", headers=_bearer(restricted, **spoofed))
+    assert response.status_code == 200, response.text
+    headers = response.json()["headers"]
+    assert headers["x-aftersales-roles"] == "operator,viewer"
+    assert headers["x-aftersales-org-units"] == "OU-N,OU-S"
+    assert headers["x-aftersales-user"] != "someone-else"
+
+    # An unrestricted user: no org-units header at all (absent means every org unit),
+    # and a client's own copy does not restrict (or widen) anything either.
+    unrestricted = await token_for("admin")
+    response = await client.get("/api/serial-items", headers=_bearer(unrestricted, **spoofed))
+    headers = response.json()["headers"]
+    assert headers["x-aftersales-roles"] == "admin"
+    assert "x-aftersales-org-units" not in headers
+    assert headers["x-aftersales-user"] != "someone-else"
+
+
 async def test_the_gateway_request_id_goes_upstream_when_the_caller_sent_none(
     client: httpx.AsyncClient, token_for: TokenFactory
 ) -> None:

@@ -133,3 +133,75 @@ def test_a_token_lives_until_it_expires_or_is_revoked() -> None:
     assert domain.token_is_live(expires, None, now)
     assert not domain.token_is_live(expires, None, expires)
     assert not domain.token_is_live(expires, now, now)
+
+
+def test_only_admins_administer_users() -> None:
+    assert domain.is_allowed(["admin"], domain.USERS, Access.READ)
+    assert domain.is_allowed(["admin"], domain.USERS, Access.WRITE)
+    for role in ("operator", "viewer"):
+        assert not domain.is_allowed([role], domain.USERS, Access.READ)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short", "a" * 11, "abababababababab", "xx-ada-lovelace-xx", "X" * 1025],
+)
+def test_weak_passwords_are_refused_naming_the_field(password: str) -> None:
+    with pytest.raises(domain.InvalidUserField) as error:
+        domain.check_password(password, "ada-lovelace")
+    assert error.value.field == "password"
+
+
+def test_a_long_varied_password_passes() -> None:
+    domain.check_password("correct horse battery", "ada")
+
+
+@pytest.mark.parametrize("username", ["ada", "Ada.Lovelace@example.com", "a_1-b"])
+def test_usernames_are_normalized(username: str) -> None:
+    assert domain.check_username(f" {username} ") == username.lower()
+
+
+@pytest.mark.parametrize("username", ["", "has space", "-first", "åsa", "a,b", "x" * 151])
+def test_bad_usernames_are_refused(username: str) -> None:
+    with pytest.raises(domain.InvalidUserField):
+        domain.check_username(username)
+
+
+def test_org_unit_codes_are_deduplicated_sorted_and_header_safe() -> None:
+    assert domain.check_org_units(["S", "N", "S", "North East"]) == ["N", "North East", "S"]
+    assert domain.check_org_units([]) == []
+    for bad in ["A,B", " A", "A ", "", "Å", "x" * 51, "a\tb"]:
+        with pytest.raises(domain.InvalidUserField) as error:
+            domain.check_org_units([bad])
+        assert error.value.field == "org_units"
+
+
+def test_an_admin_may_not_demote_or_deactivate_themselves() -> None:
+    me, other = object(), object()
+    assert (
+        domain.self_change_problem(acting_user=me, target_user=me, roles=["admin"], active=True)
+        is None
+    )
+    assert domain.self_change_problem(
+        acting_user=me, target_user=me, roles=["viewer"], active=True
+    ) == ("roles", "you may not remove your own admin role")
+    assert domain.self_change_problem(
+        acting_user=me, target_user=me, roles=["admin"], active=False
+    ) == ("active", "you may not deactivate yourself")
+    assert (
+        domain.self_change_problem(acting_user=me, target_user=other, roles=[], active=False)
+        is None
+    )
+
+
+def test_if_match_and_cursors() -> None:
+    assert domain.parse_if_match('"3"') == 3
+    assert domain.parse_if_match('W/"3"') == 3
+    with pytest.raises(domain.PreconditionMissing):
+        domain.parse_if_match(None)
+    with pytest.raises(ValueError, match="not an ETag"):
+        domain.parse_if_match('"v3"')
+    assert domain.etag(4) == '"4"'
+    assert domain.decode_cursor(domain.encode_cursor("ada@example.com")) == "ada@example.com"
+    with pytest.raises(domain.InvalidCursor):
+        domain.decode_cursor("%%%")

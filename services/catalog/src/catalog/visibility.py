@@ -1,0 +1,72 @@
+"""Which serial items a caller may see, by the org units the gateway names for it.
+
+A caller without the org-units header (``aftersales_kit.identity``) sees every item. A
+restricted caller sees the items of its org units and of their descendants in the org
+unit tree; an item without an org unit is seen by unrestricted callers only. Customers,
+products and the org unit tree itself are not per org unit: everybody sees them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import text
+
+from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.identity import Caller, CallerDep
+from aftersales_kit.problems import NotFound, Problem
+from aftersales_kit.uow import UnitOfWork
+
+# None: not restricted. A set: the ids of the org units the caller may see.
+Visible = frozenset[uuid.UUID] | None
+
+_UNITS_AND_DESCENDANTS = text(
+    "WITH RECURSIVE visible(id) AS ("
+    " SELECT id FROM org_unit WHERE code = ANY(:codes)"
+    " UNION SELECT o.id FROM org_unit o JOIN visible v ON o.parent_id = v.id)"
+    " SELECT id FROM visible"
+)
+
+
+async def visible_org_units(uow: UnitOfWork, caller: Caller) -> Visible:
+    """The ids of the org units ``caller`` may see, descendants included; None when the
+    caller is not restricted. A code no org unit has matches nothing."""
+    if caller.org_units is None:
+        return None
+    if not caller.org_units:
+        return frozenset()
+    rows = await uow.session.scalars(_UNITS_AND_DESCENDANTS, {"codes": sorted(caller.org_units)})
+    return frozenset(rows.all())
+
+
+async def _visible(caller: CallerDep, uow: UnitOfWorkDep) -> Visible:
+    return await visible_org_units(uow, caller)
+
+
+VisibleDep = Annotated[Visible, Depends(_visible)]
+
+
+def may_see(visible: Visible, org_unit_id: uuid.UUID | None) -> bool:
+    return visible is None or (org_unit_id is not None and org_unit_id in visible)
+
+
+def require_seen(visible: Visible, row: dict[str, object]) -> None:
+    """404 for an item the caller may not see: as if it did not exist, so that its
+    existence does not leak."""
+    org_unit_id = row["org_unit_id"]
+    assert org_unit_id is None or isinstance(org_unit_id, uuid.UUID)
+    if not may_see(visible, org_unit_id):
+        raise NotFound(f"no serial item with id {row['id']}")
+
+
+def require_placeable(visible: Visible, org_unit_id: uuid.UUID | None) -> None:
+    """403 naming org_unit_id for an item the caller would put out of its own sight."""
+    if not may_see(visible, org_unit_id):
+        raise Problem(
+            "you may only place serial items in your own org units (or their descendants)",
+            status=403,
+            title="Forbidden",
+            field="org_unit_id",
+        )
