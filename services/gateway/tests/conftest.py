@@ -60,7 +60,13 @@ def echo_app() -> FastAPI:
             "body": (await request.body()).decode(),
             "headers": {k: v for k, v in request.headers.items()},
         }
-        headers = {"ETag": '"v7"'}
+        headers = {
+            "ETag": '"v7"',
+            # Upstream paths carry the service's base path, as behind a path prefix.
+            "Link": f'</{path.split("/")[0]}/callouts?cursor=abc>; rel="next"',
+            "X-Next-Cursor": "abc",
+            "X-Internal-Secret": "never-forwarded",
+        }
         status = 200
         if path.endswith("/created"):
             status, headers["Location"] = 201, f"/{path.split('/')[0]}/products/123"

@@ -33,7 +33,18 @@ ROUTES: Mapping[str, str] = {
     "service-types": "servicetypes",
     "callouts": "scheduling",
     "messages": "notifications",
+    "message-templates": "notifications",
+    "reports": "notifications",
+    # Per-org-unit SMTP and sender settings: admins only (the password is never returned).
+    "sending-settings": "notifications",
+    # Each user's own notification choices, and the admin's switches over anyone's.
+    "my-notification-preferences": "notifications",
+    "notification-preferences": "notifications",
 }
+
+# Resources only admins may read: left out of everyone else's blanket read grant.
+ADMIN_ONLY = frozenset({"sending-settings", "notification-preferences"})
+READABLE = [r for r in ROUTES if r not in ADMIN_ONLY]
 
 # Safe methods read; everything else the gateway forwards changes state.
 METHOD_ACCESS: Mapping[str, Access] = {
@@ -72,13 +83,27 @@ USERS = "users"
 
 # The permission table. admin: everything, users included. operator: runs the daily work
 # (the installed base and its bulk imports, callouts, messages) but does not change the
-# product list or the service types. viewer: reads everything forwarded (import jobs
-# too), changes nothing. Only admins see or change users.
+# product list, the service types or the message templates. viewer: reads everything
+# forwarded (import jobs too) and changes nothing but their own notification choices.
+# Only admins see or change users, sending settings and other users' notification
+# switches.
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     "admin": _grants((*ROUTES, USERS), Access.READ, Access.WRITE),
-    "operator": _grants(ROUTES, Access.READ)
-    | _grants(("customers", "serial-items", "imports", "callouts", "messages"), Access.WRITE),
-    "viewer": _grants(ROUTES, Access.READ),
+    "operator": _grants(READABLE, Access.READ)
+    | _grants(
+        (
+            "customers",
+            "serial-items",
+            "imports",
+            "callouts",
+            "messages",
+            "reports",
+            "my-notification-preferences",
+        ),
+        Access.WRITE,
+    ),
+    "viewer": _grants(READABLE, Access.READ)
+    | _grants(("my-notification-preferences",), Access.WRITE),
 }
 ROLES = frozenset(ROLE_PERMISSIONS)
 

@@ -6,6 +6,7 @@ a large export never sits in the gateway's memory.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -33,7 +34,17 @@ FORWARDED_REQUEST_HEADERS = (
     "if-none-match",
     "idempotency-key",
 )
-RETURNED_RESPONSE_HEADERS = ("content-type", "etag", "location", "retry-after")
+RETURNED_RESPONSE_HEADERS = (
+    "content-type",
+    "content-disposition",  # an export's file name
+    "etag",
+    "location",
+    "retry-after",
+    "link",  # the next page of a list
+    "x-next-cursor",
+)
+# A Link header's targets that are paths on the upstream (``</callouts?cursor=x>``).
+_LINK_TARGET = re.compile(r"<(/[^>]*)>")
 # The characters left unescaped when the checked (decoded) path is sent upstream.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -163,18 +174,25 @@ class Upstreams:
             for name in RETURNED_RESPONSE_HEADERS
             if (value := upstream.headers.get(name)) is not None
         }
-        location = returned.get("location", "")
-        if location.startswith("/"):
-            # Back into the public URL space: without the service's base path, under /api.
-            base_path = httpx.URL(self._base_urls[route.service]).path.rstrip("/")
-            if base_path and location.startswith(base_path + "/"):
-                location = location[len(base_path) :]
-            returned["location"] = "/api" + location
+        # Paths the upstream names go back into the public URL space.
+        if returned.get("location", "").startswith("/"):
+            returned["location"] = self._public(route, returned["location"])
+        if "link" in returned:
+            returned["link"] = _LINK_TARGET.sub(
+                lambda m: f"<{self._public(route, m.group(1))}>", returned["link"]
+            )
         length = upstream.headers.get("content-length")
         if length is not None and "content-encoding" not in upstream.headers:
             # Only an unencoded body is sent back with the length the upstream gave.
             returned["content-length"] = length
         return UpstreamResponse(upstream, status_code=upstream.status_code, headers=returned)
+
+    def _public(self, route: Route, path: str) -> str:
+        """An upstream path as the public one: without the service's base path, under /api."""
+        base_path = httpx.URL(self._base_urls[route.service]).path.rstrip("/")
+        if base_path and path.startswith(base_path + "/"):
+            path = path[len(base_path) :]
+        return "/api" + path
 
     @staticmethod
     def _unavailable(route: Route) -> UpstreamUnavailable:

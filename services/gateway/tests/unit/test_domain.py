@@ -17,10 +17,29 @@ def test_admin_may_do_everything(resource: str, access: Access) -> None:
     assert domain.is_allowed(["admin"], resource, access)
 
 
-@pytest.mark.parametrize("resource", sorted(domain.ROUTES))
+OWN_SETTINGS = {"my-notification-preferences"}
+
+
+@pytest.mark.parametrize("resource", sorted(set(domain.ROUTES) - domain.ADMIN_ONLY - OWN_SETTINGS))
 def test_viewer_may_only_read(resource: str) -> None:
     assert domain.is_allowed(["viewer"], resource, Access.READ)
     assert not domain.is_allowed(["viewer"], resource, Access.WRITE)
+
+
+@pytest.mark.parametrize("role", ["viewer", "operator"])
+def test_only_admins_see_sending_settings_and_others_switches(role: str) -> None:
+    for resource in domain.ADMIN_ONLY:
+        for access in Access:
+            assert not domain.is_allowed([role], resource, access)
+    # ... while everyone keeps their own notification choices.
+    assert domain.is_allowed([role], "my-notification-preferences", Access.WRITE)
+
+
+def test_templates_are_chosen_by_all_but_written_by_admins() -> None:
+    assert domain.is_allowed(["operator"], "message-templates", Access.READ)
+    assert not domain.is_allowed(["operator"], "message-templates", Access.WRITE)
+    assert domain.is_allowed(["operator"], "reports", Access.WRITE)
+    assert not domain.is_allowed(["viewer"], "reports", Access.WRITE)
 
 
 def test_operator_runs_daily_work_but_not_setup() -> None:
