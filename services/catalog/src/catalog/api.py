@@ -13,8 +13,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from aftersales_contracts.catalog import CustomerKind, SerialItemStatus
 from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.versioning import etag, expected_version
 from catalog import handlers, import_routes
-from catalog.domain import etag
 from catalog.schemas import (
     ContactIn,
     ContactOut,
@@ -64,11 +64,11 @@ def tagged(response: Response, out: VersionedT) -> VersionedT:
 
 
 def _required(if_match: str | None) -> int | None:
-    return handlers.expected_version(if_match, required=True)
+    return expected_version(if_match, required=True)
 
 
 def _optional(if_match: str | None) -> int | None:
-    return handlers.expected_version(if_match, required=False)
+    return expected_version(if_match, required=False)
 
 
 # --- products ------------------------------------------------------------------------

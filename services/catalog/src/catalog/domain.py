@@ -88,27 +88,6 @@ def check_attributes(attributes: dict[str, str]) -> dict[str, str]:
     return attributes
 
 
-class PreconditionMissing(ValueError):
-    pass
-
-
-def parse_if_match(header: str | None) -> int:
-    """The version an ``If-Match: "<version>"`` header names (a weak tag is accepted)."""
-    if header is None or not header.strip():
-        raise PreconditionMissing("If-Match is required: send the ETag you read")
-    tag = header.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
-    tag = tag.strip('"')
-    if not tag.isdigit():
-        raise ValueError(f"If-Match {header!r} is not an ETag this service gave out")
-    return int(tag)
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
 def would_cycle(org_unit_id: object, parent_chain: list[object]) -> bool:
     """True when making ``org_unit_id`` a child of the first of ``parent_chain`` (the new
     parent followed by its ancestors) would put the unit among its own ancestors."""

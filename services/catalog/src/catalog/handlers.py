@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts import catalog as events
 from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
+from aftersales_kit.versioning import check_version
 from catalog import domain, marks, tables, visibility
 from catalog.schemas import (
     ContactIn,
@@ -47,28 +48,6 @@ ORG_UNIT_SORTS = frozenset({"code", "name", "created_at"})
 ORG_TREE_LOCK = 0x0C47A106
 
 
-class VersionMismatch(Problem):
-    status = 412
-    title = "Precondition failed"
-
-
-class PreconditionRequired(Problem):
-    status = 428
-    title = "Precondition required"
-
-
-def expected_version(if_match: str | None, *, required: bool) -> int | None:
-    """The version an If-Match header names; 428 when required and missing."""
-    if if_match is None and not required:
-        return None
-    try:
-        return domain.parse_if_match(if_match)
-    except domain.PreconditionMissing as error:
-        raise PreconditionRequired(str(error), field="If-Match") from error
-    except ValueError as error:
-        raise Problem(str(error), field="If-Match") from error
-
-
 def _validate(model: type[ModelT], data: dict[str, Any]) -> ModelT:
     """Validate a merged (patched) record; a bad field is a 422 that names it."""
     try:
@@ -91,12 +70,7 @@ async def _locked(uow: UnitOfWork, table: Table, row_id: uuid.UUID, what: str) -
 
 
 def _check_version(row: dict[str, Any], expected: int | None) -> None:
-    if expected is not None and expected != row["version"]:
-        raise VersionMismatch(
-            f"version {expected} is stale; the current version is {row['version']}",
-            field="If-Match",
-            current_version=row["version"],
-        )
+    check_version(row["version"], expected)
 
 
 async def _page(

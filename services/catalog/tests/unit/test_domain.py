@@ -30,19 +30,6 @@ def test_bad_locales(locale: str) -> None:
         domain.check_locale(locale)
 
 
-def test_if_match() -> None:
-    assert domain.parse_if_match('"3"') == 3
-    assert domain.parse_if_match('W/"3"') == 3
-    assert domain.parse_if_match("3") == 3
-    with pytest.raises(domain.PreconditionMissing):
-        domain.parse_if_match(None)
-    with pytest.raises(domain.PreconditionMissing):
-        domain.parse_if_match(" ")
-    with pytest.raises(ValueError, match="not an ETag"):
-        domain.parse_if_match('"abc"')
-    assert domain.etag(3) == '"3"'
-
-
 def test_sort_whitelist() -> None:
     assert domain.Sort.parse("-name", SORTS) == domain.Sort("name", True)
     assert str(domain.Sort.parse("name", SORTS)) == "name"

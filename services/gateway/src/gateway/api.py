@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from aftersales_kit.clock import Clock
 from aftersales_kit.http import RuntimeDep, UnitOfWorkDep
 from aftersales_kit.problems import NotFound, Problem, Unprocessable
+from aftersales_kit.versioning import etag, expected_version
 from gateway import domain, handlers
 from gateway.handlers import Principal
 from gateway.proxy import Upstreams
@@ -209,7 +210,7 @@ users = APIRouter(prefix="/auth/users", tags=["users"])
 
 
 def _tagged(response: Response, out: UserAdminOut) -> UserAdminOut:
-    response.headers["ETag"] = domain.etag(out.version)
+    response.headers["ETag"] = etag(out.version)
     return out
 
 
@@ -251,7 +252,7 @@ async def update_user(
     response: Response,
     if_match: IfMatch = None,
 ) -> UserAdminOut:
-    expected = handlers.expected_version(if_match, required=True)
+    expected = expected_version(if_match, required=True)
     out = await handlers.update_user(user_id, body, expected, uow, acting=admin, now=clock.now())
     return _tagged(response, out)
 
@@ -266,7 +267,7 @@ async def reset_password(
     response: Response,
     if_match: IfMatch = None,
 ) -> UserAdminOut:
-    expected = handlers.expected_version(if_match, required=False)
+    expected = expected_version(if_match, required=False)
     out = await handlers.reset_password(user_id, body, expected, uow, now=clock.now())
     return _tagged(response, out)
 
@@ -280,7 +281,7 @@ async def deactivate_user(
     response: Response,
     if_match: IfMatch = None,
 ) -> UserAdminOut:
-    expected = handlers.expected_version(if_match, required=False)
+    expected = expected_version(if_match, required=False)
     out = await handlers.deactivate_user(user_id, expected, uow, acting=admin, now=clock.now())
     return _tagged(response, out)
 

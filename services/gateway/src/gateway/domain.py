@@ -208,27 +208,6 @@ def self_change_problem(
     return None
 
 
-class PreconditionMissing(ValueError):
-    pass
-
-
-def parse_if_match(header: str | None) -> int:
-    """The version an ``If-Match: "<version>"`` header names (a weak tag is accepted)."""
-    if header is None or not header.strip():
-        raise PreconditionMissing("If-Match is required: send the ETag you read")
-    tag = header.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
-    tag = tag.strip('"')
-    if not tag.isdigit():
-        raise ValueError(f"If-Match {header!r} is not an ETag this service gave out")
-    return int(tag)
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
 class InvalidCursor(ValueError):
     pass
 

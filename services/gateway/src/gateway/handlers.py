@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
+from aftersales_kit.versioning import check_version
 from gateway import domain, tables
 from gateway.passwords import hash_password, needs_rehash, verify_password
 from gateway.schemas import (
@@ -200,28 +201,6 @@ async def upsert_user(
 USER_PAGE_MAX = 200
 
 
-class VersionMismatch(Problem):
-    status = 412
-    title = "Precondition failed"
-
-
-class PreconditionRequired(Problem):
-    status = 428
-    title = "Precondition required"
-
-
-def expected_version(if_match: str | None, *, required: bool) -> int | None:
-    """The version an If-Match header names; 428 when required and missing."""
-    if if_match is None and not required:
-        return None
-    try:
-        return domain.parse_if_match(if_match)
-    except domain.PreconditionMissing as error:
-        raise PreconditionRequired(str(error), field="If-Match") from error
-    except ValueError as error:
-        raise Problem(str(error), field="If-Match") from error
-
-
 def _user_out(row: Any) -> UserAdminOut:
     return UserAdminOut.model_validate(dict(row))
 
@@ -318,12 +297,7 @@ async def _locked_user(uow: UnitOfWork, user_id: uuid.UUID, expected: int | None
     if row is None:
         raise NotFound(f"no user with id {user_id}")
     user = _user_out(row)
-    if expected is not None and expected != user.version:
-        raise VersionMismatch(
-            f"version {expected} is stale; the current version is {user.version}",
-            field="If-Match",
-            current_version=user.version,
-        )
+    check_version(user.version, expected)
     return user
 
 
