@@ -56,6 +56,7 @@ def settings(
         smtp_host=sink.host,
         smtp_port=sink.port,
         smtp_retry_delay_seconds=0.05,
+        smtp_retry_max_delay_seconds=0.5,
         smtp_timeout_seconds=5.0,
         sms_provider_url=fake_sms.url,
         sms_api_key=FAKE_SMS_KEY,
@@ -92,8 +93,24 @@ def runtime(api: FastAPI) -> ServiceRuntime:
     return runtime
 
 
+# What the gateway says of an admin who sees every org unit (no org-units header).
+ADMIN_HEADERS = {"X-Aftersales-Roles": "admin"}
+
+
 @pytest.fixture
 async def client(api: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client as an unrestricted admin; a test passes other identity headers per request."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api),
+        base_url="http://notifications",
+        headers=ADMIN_HEADERS,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+async def bare_client(api: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends no identity headers at all."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=api), base_url="http://notifications"
     ) as client:

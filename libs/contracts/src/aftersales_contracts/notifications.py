@@ -169,6 +169,9 @@ class MessageBlocked(_Result):
 
     reason: BlockReason
     detail: str
+    # Added in v1 without breaking it: the trace of the work that decided the block, so
+    # a requester can offer "show error" with the trace to follow.
+    trace_id: str | None = None
 
 
 class DeliverEmail(Message):

@@ -54,6 +54,8 @@ SCHEDULING_CATALOG_EVENTS = QueueSpec(
         catalog.SerialItemRegistered.TYPE,
         catalog.SerialItemChanged.TYPE,
         catalog.SerialItemOwnerChanged.TYPE,
+        # The org unit tree: visibility of callouts and each org unit's time zone.
+        catalog.OrgUnitChanged.TYPE,
     ),
 )
 SCHEDULING_SERVICE_TYPE_EVENTS = QueueSpec(
@@ -73,7 +75,8 @@ SCHEDULING_NOTIFICATION_RESULTS = QueueSpec(
 NOTIFICATIONS_CATALOG_EVENTS = QueueSpec(
     "notifications.catalog-events",
     EVENTS_EXCHANGE,
-    (catalog.CustomerRegistered.TYPE, catalog.CustomerChanged.TYPE),
+    # Org units: a projection of codes and the tree, for the org-unit visibility rule.
+    (catalog.CustomerRegistered.TYPE, catalog.CustomerChanged.TYPE, catalog.OrgUnitChanged.TYPE),
 )
 NOTIFICATIONS_SEND_REQUESTS = QueueSpec(
     "notifications.send-requests",

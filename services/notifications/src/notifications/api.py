@@ -9,9 +9,12 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from aftersales_kit.clock import Clock
 from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.identity import USER_HEADER, CallerDep
+from aftersales_kit.problems import Conflict, Unprocessable
 from notifications import handlers
 from notifications.schemas import MessageOut, SendMessageIn
 from notifications.settings import Settings
+from notifications.visibility import VisibleDep, may_see, require_own_org_unit
 
 
 def get_clock(request: Request) -> Clock:
@@ -41,28 +44,37 @@ async def send_message(
     clock: ClockDep,
     settings: SettingsDep,
     response: Response,
+    caller: CallerDep,
+    visible: VisibleDep,
     requested_by: Annotated[str | None, Header(max_length=200)] = None,
-    user: Annotated[str | None, Header(alias="X-Aftersales-User", max_length=200)] = None,
 ) -> MessageOut:
-    """Accept a message for sending (202); a repeated idempotency key answers 200."""
+    """Accept a message for sending (202); a repeated idempotency key answers 200. A
+    caller restricted to some org units sends only for those (403 naming org_unit_id)."""
+    if caller.username is not None and len(caller.username) > 200:
+        raise Unprocessable("at most 200 characters", field=USER_HEADER)
+    require_own_org_unit(visible, body.org_unit_id, "send messages")
     out, created = await handlers.request_message(
         body,
         uow,
         now=clock.now(),
         # The sent log's "by whom": the gateway's user first, then the caller's own word.
-        requested_by=user or requested_by,
+        requested_by=caller.username or requested_by,
         reject_missing_values=True,
         sms_ready=settings.sms_configured,
         settings=settings,
     )
+    if not may_see(visible, out.org_unit_id):
+        # The key names a message of an org unit the caller may not see: say nothing of it.
+        raise Conflict("this idempotency key was used for another message", field="idempotency_key")
     if not created:
         response.status_code = status.HTTP_200_OK
     return out
 
 
 @messages.get("/{message_id}")
-async def get_message(message_id: uuid.UUID, uow: UnitOfWorkDep) -> MessageOut:
-    return await handlers.get_message(uow, message_id)
+async def get_message(message_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep) -> MessageOut:
+    """One message; 404 when it belongs to an org unit the caller may not see."""
+    return await handlers.get_message(uow, message_id, visible)
 
 
 # The sent log, GET /messages?business_object_kind=&business_object_id=, is in

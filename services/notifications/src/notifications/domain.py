@@ -9,7 +9,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import make_msgid
 from html.parser import HTMLParser
 
 from aftersales_contracts import placeholders
@@ -239,8 +238,11 @@ def compose_email(
     email["From"] = from_address
     email["To"] = ", ".join(to)
     email["Subject"] = subject
-    domain = from_address.rpartition("@")[2] or None
-    email["Message-ID"] = make_msgid(idstring=message_id, domain=domain)
+    domain = from_address.rpartition("@")[2] or "aftersales.local"
+    # The same for every attempt at one message (not make_msgid's time and randomness):
+    # a copy sent twice in the duplicate window (README) is recognizable as one, and
+    # receivers that de-duplicate on Message-ID show it once.
+    email["Message-ID"] = f"<{message_id}@{domain}>"
     # Lets support find the message (and its trace) from a received e-mail.
     email["X-Aftersales-Message-ID"] = message_id
     email.set_content(f"{body_text}\n\n--\n{footer}\n")

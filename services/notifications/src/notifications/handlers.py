@@ -27,12 +27,18 @@ from aftersales_contracts.notifications import (
 from aftersales_kit.problems import NotFound, Problem, Unprocessable
 from aftersales_kit.telemetry import current_trace_id
 from aftersales_kit.uow import UnitOfWork
-from notifications import domain, org_settings, tables, template_handlers
+from notifications import domain, org_settings, tables, template_handlers, visibility
 from notifications.domain import Addressee, Blocked, Decision, MessageStatus, SendEmail, SendSms
-from notifications.mail import EmailTransport, PermanentDeliveryError, TransientDeliveryError
+from notifications.mail import (
+    EmailTransport,
+    PermanentDeliveryError,
+    SmtpRateLimits,
+    TransientDeliveryError,
+)
+from notifications.pacing import TokenBucket, retry_delay
 from notifications.schemas import MessageOut
 from notifications.settings import Settings
-from notifications.sms import SmsProvider, TokenBucket, retry_delay
+from notifications.sms import SmsProvider
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +86,8 @@ def _decision_values(decision: Decision) -> dict[str, Any]:
         "channel": decision.channel,
         "reason": decision.reason.value,
         "detail": decision.detail,
+        # The trace of the work that decided it, as MessageBlocked reports it.
+        "trace_id": current_trace_id(),
     }
 
 
@@ -109,7 +117,12 @@ def _emit(uow: UnitOfWork, row: Mapping[str, Any], decision: Decision) -> None:
         uow.send(DeliverSms(message_id=row["id"]))
     elif isinstance(decision, Blocked):
         uow.publish(
-            MessageBlocked(**_result_fields(row), reason=decision.reason, detail=decision.detail)
+            MessageBlocked(
+                **_result_fields(row),
+                reason=decision.reason,
+                detail=decision.detail,
+                trace_id=current_trace_id(),
+            )
         )
 
 
@@ -361,8 +374,12 @@ async def deliver_email(
     settings: Settings,
     *,
     now: datetime,
+    limits: SmtpRateLimits | None = None,
+    delivery: int = 1,
 ) -> None:
-    """Send one queued e-mail. A transient failure raises, so the broker redelivers."""
+    """Send one queued e-mail. A transient failure waits (exponential backoff on
+    ``delivery``, the broker's delivery count) and raises, so the broker redelivers; a
+    permanent one fails the message at once. ``limits`` paces each SMTP server."""
     try:
         row = await _load(uow, cmd.message_id, lock=True)
     except NotFound:
@@ -380,7 +397,7 @@ async def deliver_email(
             "e-mail delivery needs the secrets key",
             extra={"id": str(row["id"]), "error": str(error)},
         )
-        await asyncio.sleep(settings.smtp_retry_delay_seconds)
+        await asyncio.sleep(smtp_retry_delay(delivery, settings))
         raise TransientDeliveryError(str(error)) from error
     if isinstance(profile, Blocked):
         await uow.session.execute(
@@ -390,6 +407,7 @@ async def deliver_email(
                 status=MessageStatus.BLOCKED,
                 reason=profile.reason.value,
                 detail=profile.detail,
+                trace_id=current_trace_id(),
                 updated_at=now,
             )
         )
@@ -407,16 +425,19 @@ async def deliver_email(
         logo_url=profile.logo_url,
         attachments=await template_handlers.email_attachments(uow, row["id"]),
     )
+    if limits is not None:
+        await limits.acquire(profile.server, settings)
     try:
         accepted = await transport.send(email, row["recipients"], server=profile.server)
     except TransientDeliveryError as error:
+        delay = smtp_retry_delay(delivery, settings)
         log.warning(
             "e-mail delivery failed; will be retried",
-            extra={"id": str(row["id"]), "error": str(error)},
+            extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
         # The broker redelivers a nacked message at once; without a pause a short outage
         # would use up the delivery limit in milliseconds.
-        await asyncio.sleep(settings.smtp_retry_delay_seconds)
+        await asyncio.sleep(delay)
         raise
     except PermanentDeliveryError as error:
         trace_id = current_trace_id()
@@ -441,6 +462,12 @@ async def deliver_email(
     )
     uow.publish(MessageSent(**_result_fields(row), channel=Channel.EMAIL, sent_to=accepted))
     await uow.commit()
+
+
+def smtp_retry_delay(delivery: int, settings: Settings) -> float:
+    return retry_delay(
+        delivery, settings.smtp_retry_delay_seconds, settings.smtp_retry_max_delay_seconds
+    )
 
 
 async def _fail(
@@ -522,5 +549,9 @@ async def deliver_sms(
     await uow.commit()
 
 
-async def get_message(uow: UnitOfWork, message_id: uuid.UUID) -> MessageOut:
-    return MessageOut.from_row(await _load(uow, message_id))
+async def get_message(
+    uow: UnitOfWork, message_id: uuid.UUID, visible: visibility.Visible = None
+) -> MessageOut:
+    row = await _load(uow, message_id)
+    visibility.require_seen(visible, row["org_unit_id"], f"no message with id {message_id}")
+    return MessageOut.from_row(row)

@@ -3,7 +3,9 @@ transient (the broker redelivers it later)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Protocol
@@ -11,6 +13,7 @@ from typing import Protocol
 import aiosmtplib
 
 from notifications.org_settings import SmtpServer
+from notifications.pacing import TokenBucket
 from notifications.settings import Settings
 
 
@@ -88,3 +91,40 @@ class SmtpTransport:
             # Connection refused, dropped, timed out: the server may be back soon.
             raise TransientDeliveryError(f"{type(error).__name__}: {error}") from error
         return [r for r in recipients if r not in errors]
+
+
+class SmtpRateLimits:
+    """A token bucket per SMTP server (host and port) in this sender process: at most
+    ``rate`` messages a second on average and ``burst`` at once to each server, so an
+    org unit's own server is held to its provider's limit without slowing the others.
+    One token per message (one SMTP transaction), whatever its number of recipients.
+    Several sender processes each have their own buckets: the server sees their sum."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        # Checked now, not at the first message: a bad setting stops the process at start.
+        TokenBucket(rate, burst, monotonic=monotonic, sleep=sleep)
+        self._rate, self._burst = rate, burst
+        self._monotonic, self._sleep = monotonic, sleep
+        self._buckets: dict[tuple[str, int], TokenBucket] = {}
+
+    def bucket(self, host: str, port: int) -> TokenBucket:
+        key = (host.lower(), port)
+        if key not in self._buckets:
+            self._buckets[key] = TokenBucket(
+                self._rate, self._burst, monotonic=self._monotonic, sleep=self._sleep
+            )
+        return self._buckets[key]
+
+    async def acquire(self, server: SmtpServer | None, settings: Settings) -> None:
+        """Wait for a token of ``server`` (None: the installation's)."""
+        if server is None:
+            await self.bucket(settings.smtp_host, settings.smtp_port).acquire()
+        else:
+            await self.bucket(server.host, server.port).acquire()

@@ -3,9 +3,9 @@
 ``/my-notification-preferences`` is the caller's own (the gateway's X-Aftersales-User);
 ``/notification-preferences/{username}/channels`` is the admin's switch. They are separate
 resources so that the gateway's permission per resource suffices: every user at the first,
-only admins at the second. Where the gateway also says the caller's roles
-(X-Aftersales-Roles, comma-separated), the admin routes check them too: a caller without
-``admin`` gets 403. Without the header the gateway's permission stands alone.
+only admins at the second. The admin routes check the caller's roles too
+(``aftersales_kit.identity``, X-Aftersales-Roles): a caller without ``admin`` gets 403, and
+so does a request without the roles header (the gateway always sends it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Response
 
 from aftersales_kit.http import UnitOfWorkDep
-from aftersales_kit.problems import Problem
+from aftersales_kit.problems import Unprocessable
 from notifications import preference_handlers as handlers
 from notifications.api import ClockDep
 from notifications.preference_schemas import (
@@ -24,27 +24,13 @@ from notifications.preference_schemas import (
     MyPreferencesIn,
     MyPreferencesOut,
 )
+from notifications.visibility import AdminDep, require_admin
 
 USER_HEADER = "X-Aftersales-User"
-ROLES_HEADER = "X-Aftersales-Roles"
 # Required: these routes are about the caller, whom only the gateway can name.
 UserDep = Annotated[str, Header(alias=USER_HEADER, min_length=1, max_length=100)]
-OptionalUserDep = Annotated[str | None, Header(alias=USER_HEADER, max_length=100)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 Username = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^\S+$")]
-
-
-class Forbidden(Problem):
-    status = 403
-    title = "Forbidden"
-
-
-def require_admin(
-    roles: Annotated[str | None, Header(alias=ROLES_HEADER, max_length=500)] = None,
-) -> None:
-    """Defence in depth behind the gateway's admin-only route (see the module docstring)."""
-    if roles is not None and "admin" not in {r.strip() for r in roles.split(",")}:
-        raise Forbidden("only an admin may see or switch a user's channels", field=ROLES_HEADER)
 
 
 mine = APIRouter(prefix="/my-notification-preferences", tags=["notification preferences"])
@@ -99,13 +85,17 @@ async def switch_channels(
     uow: UnitOfWorkDep,
     clock: ClockDep,
     response: Response,
-    user: OptionalUserDep = None,
+    caller: AdminDep,
     if_match: IfMatch = None,
 ) -> ChannelSwitchesOut:
     """Turn a user's e-mail and/or SMS on or off (If-Match optional); the user's choice
     of events and addresses cannot be changed here."""
+    if caller.username is not None and len(caller.username) > 100:
+        raise Unprocessable("at most 100 characters", field=USER_HEADER)
     expected = handlers.expected_version(if_match, required=False)
-    out = await handlers.switch_channels(uow, username, body, expected, admin=user, now=clock.now())
+    out = await handlers.switch_channels(
+        uow, username, body, expected, admin=caller.username, now=clock.now()
+    )
     response.headers["ETag"] = handlers.etag(out.version)
     return out
 

@@ -48,6 +48,8 @@ class MessageOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    # Whose sending settings apply; also who may see the message (``visibility``).
+    org_unit_id: uuid.UUID | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> MessageOut:

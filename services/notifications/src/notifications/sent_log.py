@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, func, literal, or_, select, tuple_
 
 from aftersales_contracts.notifications import BusinessObject, Channel
 from aftersales_kit.problems import Unprocessable
@@ -145,6 +145,7 @@ async def sent_log(
     until: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    visible: frozenset[uuid.UUID] | None = None,
 ) -> SentLogPage:
     """One page of the object's log, newest first (by request time, then id)."""
     if since is not None and until is not None and since >= until:
@@ -154,6 +155,15 @@ async def sent_log(
         message.c.business_object_id == object_id,
     ]
     filters: list[ColumnElement[bool]] = list(of_object)
+    if visible is not None:
+        # Only what the caller may see (``notifications.visibility``): its org units' messages
+        # and those of no org unit. The object's latest version below still counts every
+        # message: a version number says nothing of what another org unit sent.
+        filters.append(
+            or_(message.c.org_unit_id.is_(None), message.c.org_unit_id.in_(sorted(visible)))
+            if visible
+            else message.c.org_unit_id.is_(None)
+        )
     if channel is not None:
         filters.append(message.c.channel == channel.value)
     if state is not None:

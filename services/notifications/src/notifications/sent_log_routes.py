@@ -11,6 +11,7 @@ from aftersales_contracts.notifications import Channel
 from aftersales_kit.http import UnitOfWorkDep
 from notifications import sent_log
 from notifications.domain import MessageStatus
+from notifications.visibility import VisibleDep
 
 log = APIRouter(prefix="/messages", tags=["messages"])
 
@@ -18,6 +19,7 @@ log = APIRouter(prefix="/messages", tags=["messages"])
 @log.get("")
 async def get_sent_log(
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     business_object_kind: Annotated[str, Query(min_length=1, max_length=100)],
     business_object_id: Annotated[str, Query(min_length=1, max_length=200)],
     current_version: Annotated[
@@ -35,7 +37,8 @@ async def get_sent_log(
 ) -> sent_log.SentLogPage:
     """The sent log of one business object, newest first, a page at a time; each entry
     says when, to whom, through which channel and by whom, and whether the object
-    changed after it was sent."""
+    changed after it was sent. A caller restricted to some org units sees the messages of
+    those (and their descendants) and the messages without an org unit."""
     return await sent_log.sent_log(
         uow,
         kind=business_object_kind,
@@ -47,6 +50,7 @@ async def get_sent_log(
         until=until,
         cursor=cursor,
         limit=limit,
+        visible=visible,
     )
 
 

@@ -28,10 +28,16 @@ class Settings(ServiceSettings):
     # Implicit TLS (port 465). With it off, STARTTLS is used when the server offers it.
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = 30.0
-    # A transient failure (server away, 4xx) waits this long before the delivery goes
-    # back to the queue; the queue's delivery limit then decides when it is dead-lettered,
-    # so the limit times this delay is how long an SMTP outage is ridden out.
+    # A transient failure (server away, 4xx, timeout) waits ``base * 2 ** (delivery - 1)``
+    # seconds, capped at the maximum, before the delivery goes back to the queue; the
+    # queue's delivery limit (5) then decides when it is dead-lettered, so with the
+    # defaults an SMTP outage of about 2.5 minutes (5 + 10 + 20 + 40 + 80 s) is ridden out.
     smtp_retry_delay_seconds: float = 5.0
+    smtp_retry_max_delay_seconds: float = 120.0
+    # A token bucket per SMTP server in each e-mail sender process: at most ``rate``
+    # messages a second on average, ``burst`` at once (``mail.SmtpRateLimits``).
+    smtp_rate_per_second: float = 20.0
+    smtp_rate_burst: int = 20
     from_address: str = "service@aftersales.local"
     email_footer: str = "This is an automated message from Aftersales. Please do not reply."
 

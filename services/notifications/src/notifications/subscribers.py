@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aftersales_contracts.catalog import CustomerChanged, CustomerRegistered
+from aftersales_contracts.catalog import CustomerChanged, CustomerRegistered, OrgUnitChanged
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import DeliverEmail, DeliverSms, SendMessage
 from aftersales_contracts.topology import (
@@ -15,14 +15,16 @@ from aftersales_kit.clock import Clock
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
-from notifications import handlers
-from notifications.mail import EmailTransport
+from notifications import handlers, visibility
+from notifications.mail import EmailTransport, SmtpRateLimits
+from notifications.pacing import TokenBucket
 from notifications.settings import Settings
-from notifications.sms import SmsProvider, TokenBucket
+from notifications.sms import SmsProvider
 
 
 def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> list[Consumer]:
-    """What the API process consumes: the customer register and the send requests."""
+    """What the API process consumes: the customer register, the org units and the send
+    requests."""
 
     async def on_customer_registered(
         uow: UnitOfWork, envelope: Envelope[CustomerRegistered]
@@ -37,6 +39,9 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
             envelope.payload, uow, now=clock.now(), sms_ready=settings.sms_configured
         )
 
+    async def on_org_unit_changed(uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]) -> None:
+        await visibility.project_org_unit(envelope.payload, uow, now=clock.now())
+
     async def on_send_message(uow: UnitOfWork, envelope: Envelope[SendMessage]) -> None:
         await handlers.request_message(
             envelope.payload,
@@ -49,18 +54,32 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)
     catalog_events.on(CustomerRegistered, on_customer_registered)
     catalog_events.on(CustomerChanged, on_customer_changed)
+    catalog_events.on(OrgUnitChanged, on_org_unit_changed)
     send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow)
     send_requests.on(SendMessage, on_send_message)
     return [catalog_events, send_requests]
 
 
 def sender_consumers(
-    runtime: ServiceRuntime, clock: Clock, transport: EmailTransport, settings: Settings
+    runtime: ServiceRuntime,
+    clock: Clock,
+    transport: EmailTransport,
+    settings: Settings,
+    limits: SmtpRateLimits | None = None,
 ) -> list[Consumer]:
     """What the e-mail sender process consumes: the deliveries the API process queued."""
+    limits = limits or SmtpRateLimits(settings.smtp_rate_per_second, settings.smtp_rate_burst)
 
     async def on_deliver_email(uow: UnitOfWork, envelope: Envelope[DeliverEmail]) -> None:
-        await handlers.deliver_email(envelope.payload, uow, transport, settings, now=clock.now())
+        await handlers.deliver_email(
+            envelope.payload,
+            uow,
+            transport,
+            settings,
+            now=clock.now(),
+            limits=limits,
+            delivery=_delivery(runtime),
+        )
 
     deliveries = Consumer(NOTIFICATIONS_EMAIL_DELIVERIES, runtime.uow)
     deliveries.on(DeliverEmail, on_deliver_email)

@@ -35,6 +35,21 @@ customer = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# A projection of catalog's org units (``OrgUnitChanged``): codes and the tree, so that
+# the org unit codes the gateway names for a caller become the ids messages and sending
+# settings carry (``notifications.visibility``).
+org_unit = Table(
+    "org_unit",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("parent_id", UUID(as_uuid=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_org_unit_code", "code"),
+    Index("ix_org_unit_parent", "parent_id"),
+)
+
 message = Table(
     "message",
     metadata,

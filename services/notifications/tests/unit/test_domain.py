@@ -134,6 +134,8 @@ def test_composed_email_has_text_and_html_with_the_footer() -> None:
     )
     assert email["To"] == "a@example.com, b@example.com"
     assert email["X-Aftersales-Message-ID"] == "m-1"
+    # Stable across attempts, so a duplicate is recognizable as the same message.
+    assert email["Message-ID"] == "<m-1@aftersales.local>"
     assert email.get_content_type() == "multipart/alternative"
     text = email.get_body(("plain",))
     html = email.get_body(("html",))

@@ -1,0 +1,114 @@
+"""Who may see what in notifications: the gateway's identity headers (``Caller``) against
+the org units that messages and sending settings carry, with catalog's rule.
+
+The gateway names a caller's org units by **code**; messages and sending settings carry
+an org unit **id**. A projection of catalog's ``OrgUnitChanged`` (table ``org_unit``)
+maps one to the other and holds the tree: a restricted caller sees its org units and
+their descendants. A code the projection does not know (yet) matches nothing, so a
+caller is never shown more than catalog would show it. A caller without the org-units
+header is not restricted. A message without an org unit belongs to no org unit and is
+seen by every caller who may read messages at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
+
+from aftersales_contracts.catalog import OrgUnitChanged
+from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.identity import ROLES_HEADER, Caller, CallerDep
+from aftersales_kit.problems import NotFound, Problem
+from aftersales_kit.uow import UnitOfWork
+from notifications.tables import org_unit
+
+ADMIN = "admin"
+
+# None: not restricted. A set: the ids of the org units the caller may see.
+Visible = frozenset[uuid.UUID] | None
+
+_UNITS_AND_DESCENDANTS = text(
+    "WITH RECURSIVE visible(id) AS ("
+    " SELECT id FROM org_unit WHERE code = ANY(:codes)"
+    " UNION SELECT o.id FROM org_unit o JOIN visible v ON o.parent_id = v.id)"
+    " SELECT id FROM visible"
+)
+
+
+class Forbidden(Problem):
+    status = 403
+    title = "Forbidden"
+
+
+async def visible_org_units(uow: UnitOfWork, caller: Caller) -> Visible:
+    """The ids of the org units ``caller`` may see, descendants included; None when the
+    caller is not restricted."""
+    if caller.org_units is None:
+        return None
+    if not caller.org_units:
+        return frozenset()
+    rows = await uow.session.scalars(_UNITS_AND_DESCENDANTS, {"codes": sorted(caller.org_units)})
+    return frozenset(rows.all())
+
+
+async def _visible(caller: CallerDep, uow: UnitOfWorkDep) -> Visible:
+    return await visible_org_units(uow, caller)
+
+
+VisibleDep = Annotated[Visible, Depends(_visible)]
+
+
+def may_see(visible: Visible, org_unit_id: uuid.UUID | None) -> bool:
+    """A message or setting without an org unit is everybody's; one with an org unit only
+    for callers who see that unit."""
+    return visible is None or org_unit_id is None or org_unit_id in visible
+
+
+def require_seen(visible: Visible, org_unit_id: uuid.UUID | None, not_found: str) -> None:
+    """404 for what the caller may not see: as if it did not exist, so nothing leaks."""
+    if not may_see(visible, org_unit_id):
+        raise NotFound(not_found)
+
+
+def require_own_org_unit(visible: Visible, org_unit_id: uuid.UUID | None, action: str) -> None:
+    """403 naming ``org_unit_id`` when the caller acts for an org unit it may not see."""
+    if not may_see(visible, org_unit_id):
+        raise Forbidden(
+            f"you may only {action} for your own org units (or their descendants)",
+            field="org_unit_id",
+        )
+
+
+def require_admin(caller: CallerDep) -> Caller:
+    """403 unless the gateway says the caller is an admin. Without the roles header the
+    caller is no admin: an admin-only route never opens because a header is missing."""
+    if not caller.has_role(ADMIN):
+        raise Forbidden("only an admin may do this", field=ROLES_HEADER)
+    return caller
+
+
+AdminDep = Annotated[Caller, Depends(require_admin)]
+
+
+async def project_org_unit(event: OrgUnitChanged, uow: UnitOfWork, *, now: datetime) -> None:
+    """Keep the org unit projection: a snapshot replaces an older one, never a newer one."""
+    values = {
+        "version": event.version,
+        "code": event.code,
+        "parent_id": event.parent_id,
+        "updated_at": now,
+    }
+    statement = insert(org_unit).values(id=event.org_unit_id, **values)
+    await uow.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[org_unit.c.id],
+            set_={name: statement.excluded[name] for name in values},
+            where=org_unit.c.version < statement.excluded.version,
+        )
+    )
+    await uow.commit()

@@ -1,0 +1,60 @@
+"""E-mail pacing: a token bucket per SMTP server, and the backoff between attempts."""
+
+from __future__ import annotations
+
+import pytest
+
+from notifications.handlers import smtp_retry_delay
+from notifications.mail import SmtpRateLimits
+from notifications.org_settings import SmtpServer
+from notifications.settings import Settings
+
+SETTINGS = Settings.model_construct(
+    smtp_host="smtp.local",
+    smtp_port=25,
+    smtp_retry_delay_seconds=5.0,
+    smtp_retry_max_delay_seconds=60.0,
+)
+
+
+def paced() -> tuple[SmtpRateLimits, list[float]]:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    return SmtpRateLimits(rate=1.0, burst=2, monotonic=lambda: now[0], sleep=sleep), slept
+
+
+async def test_each_smtp_server_has_its_own_bucket() -> None:
+    limits, slept = paced()
+    own = SmtpServer(host="MAIL.org.example", port=587, use_tls=False)
+    # The installation's server: its burst of two, then one a second.
+    for _ in range(3):
+        await limits.acquire(None, SETTINGS)
+    assert slept == [pytest.approx(1.0)]
+    # An org unit's server is not slowed by the installation's traffic ...
+    await limits.acquire(own, SETTINGS)
+    await limits.acquire(own, SETTINGS)
+    assert len(slept) == 1
+    # ... and its host is compared without case: the same server, the same bucket.
+    await limits.acquire(SmtpServer(host="mail.ORG.example", port=587, use_tls=False), SETTINGS)
+    assert len(slept) == 2
+    # The same host on another port is another server.
+    assert limits.bucket("mail.org.example", 465) is not limits.bucket("mail.org.example", 587)
+    # The installation's settings name the same bucket as an org unit pointing at them.
+    assert limits.bucket("smtp.local", 25) is limits.bucket("SMTP.local", 25)
+
+
+def test_bad_rate_limits_are_refused_when_built() -> None:
+    with pytest.raises(ValueError, match="token bucket"):
+        SmtpRateLimits(rate=0, burst=1)
+    with pytest.raises(ValueError, match="token bucket"):
+        SmtpRateLimits(rate=1, burst=0)
+
+
+def test_smtp_retries_back_off_exponentially_up_to_the_cap() -> None:
+    delays = [smtp_retry_delay(n, SETTINGS) for n in range(1, 7)]
+    assert delays == [5, 10, 20, 40, 60, 60]
