@@ -7,11 +7,12 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import ColumnElement
 
 from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.identity import CallerDep
 from aftersales_kit.problems import Problem
 from scheduling import queries
 from scheduling.domain import Action, CalloutState
@@ -26,8 +27,11 @@ from scheduling.schemas import (
     RecalculationOut,
     Selection,
     SelectionResult,
+    SendingWindowIn,
+    SendingWindowOut,
     SettingsOut,
     UpdateRecipient,
+    Weekday,
 )
 
 callouts = APIRouter(prefix="/callouts", tags=["callouts"])
@@ -54,8 +58,17 @@ ActorDep = Annotated[str, Depends(_actor)]
 Language = Annotated[str | None, Query(alias="lang", max_length=35, pattern=r"^[A-Za-z-]+$")]
 
 
+async def _visible(caller: CallerDep, uow: UnitOfWorkDep) -> queries.Visible:
+    """The org unit codes the gateway's caller may see (None: all of them)."""
+    return await queries.visible_org_units(uow, caller)
+
+
+VisibleDep = Annotated[queries.Visible, Depends(_visible)]
+
+
 def _filters(
     request: Request,
+    visible: VisibleDep,
     service_type_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     state: Annotated[list[CalloutState] | None, Query()] = None,
     scheduled_from: date | None = None,
@@ -81,7 +94,7 @@ def _filters(
     for value in org_unit or []:
         if not value or len(value) > 50:
             raise Problem("an org unit is 1 to 50 characters", field="query.org_unit")
-    return queries.CalloutFilter(
+    where = queries.CalloutFilter(
         service_type_ids=service_type_id or [],
         states=state or [],
         scheduled_from=scheduled_from,
@@ -96,6 +109,8 @@ def _filters(
         org_units=org_unit or [],
         serial_item_id=serial_item_id,
     ).where(scheduler.zone)
+    seen = queries.visible_clause(visible)
+    return where if seen is None else [*where, seen]
 
 
 FiltersDep = Annotated[list[ColumnElement[bool]], Depends(_filters)]
@@ -163,6 +178,68 @@ async def export_callouts(
     )
 
 
+CodePath = Annotated[str, Path(min_length=1, max_length=50)]
+
+
+@callouts.get("/sending-windows/{org_unit_code}")
+async def get_sending_window(
+    org_unit_code: CodePath, uow: UnitOfWorkDep, scheduler: SchedulerDep, visible: VisibleDep
+) -> SendingWindowOut:
+    """An org unit's sending window ("communication workflow settings"): its own, or the
+    service-wide default (``configured`` false); 404 for an unknown or unseen org unit."""
+    return _window_out(await scheduler.sending_window(uow, org_unit_code, visible))
+
+
+@callouts.put("/sending-windows/{org_unit_code}")
+async def put_sending_window(
+    org_unit_code: CodePath,
+    body: SendingWindowIn,
+    uow: UnitOfWorkDep,
+    scheduler: SchedulerDep,
+    actor: ActorDep,
+    visible: VisibleDep,
+) -> SendingWindowOut:
+    """Sets the org unit's weekly window; callouts of the org unit are sent only inside it."""
+    for name in ("start", "end"):
+        if getattr(body, name).tzinfo is not None:
+            raise Problem(
+                f"{name} is a local time in the org unit's time zone, without an offset",
+                field=name,
+            )
+    if body.start >= body.end:
+        raise Problem(
+            f"end {body.end} must be after start {body.start} (on the same day)",
+            field="end",
+        )
+    result = await scheduler.set_sending_window(
+        uow,
+        org_unit_code,
+        frozenset(day.iso for day in body.weekdays),
+        body.start,
+        body.end,
+        actor,
+        visible,
+    )
+    return _window_out(result)
+
+
+@callouts.delete("/sending-windows/{org_unit_code}")
+async def delete_sending_window(
+    org_unit_code: CodePath,
+    uow: UnitOfWorkDep,
+    scheduler: SchedulerDep,
+    actor: ActorDep,
+    visible: VisibleDep,
+) -> SendingWindowOut:
+    """Back to the service-wide default window."""
+    return _window_out(await scheduler.reset_sending_window(uow, org_unit_code, visible))
+
+
+def _window_out(result: dict[str, Any]) -> SendingWindowOut:
+    weekdays = [Weekday.from_iso(n) for n in result["weekdays"]]
+    return SendingWindowOut.model_validate(result | {"weekdays": weekdays})
+
+
 @callouts.post("/approve-all")
 async def approve_all(
     uow: UnitOfWorkDep, scheduler: SchedulerDep, actor: ActorDep, where: FiltersDep
@@ -200,45 +277,57 @@ async def act_on_selection(
     uow: UnitOfWorkDep,
     scheduler: SchedulerDep,
     actor: ActorDep,
+    visible: VisibleDep,
 ) -> SelectionResult:
     """An action on the selected callouts: which were acted on, which skipped and why."""
-    result = await scheduler.act_on_selection(uow, _ACTIONS[action], selection.ids, actor)
+    result = await scheduler.act_on_selection(uow, _ACTIONS[action], selection.ids, actor, visible)
     return SelectionResult.model_validate(result)
 
 
 @callouts.post("/serial-items/{serial_item_id}/recalculate")
 async def recalculate(
-    serial_item_id: uuid.UUID, uow: UnitOfWorkDep, scheduler: SchedulerDep, actor: ActorDep
+    serial_item_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    scheduler: SchedulerDep,
+    actor: ActorDep,
+    visible: VisibleDep,
 ) -> RecalculationOut:
     """ "Recalculate messages" on an item card's tab."""
-    return RecalculationOut.model_validate(await scheduler.recalculate(uow, serial_item_id, actor))
+    result = await scheduler.recalculate(uow, serial_item_id, actor, visible)
+    return RecalculationOut.model_validate(result)
 
 
 @callouts.get("/{callout_id}")
 async def get_callout(
-    callout_id: uuid.UUID, uow: UnitOfWorkDep, lang: Language = None
+    callout_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep, lang: Language = None
 ) -> CalloutOut:
-    return CalloutOut.model_validate(await queries.get_callout(uow, callout_id, lang))
+    return CalloutOut.model_validate(await queries.get_callout(uow, callout_id, lang, visible))
 
 
 @callouts.get("/{callout_id}/message")
-async def show_message(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> MessageOut:
-    return MessageOut.model_validate(await queries.show_message(uow, callout_id))
+async def show_message(
+    callout_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep
+) -> MessageOut:
+    return MessageOut.model_validate(await queries.show_message(uow, callout_id, visible))
 
 
 @callouts.get("/{callout_id}/settings")
-async def show_settings(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> SettingsOut:
-    return SettingsOut.model_validate(await queries.show_settings(uow, callout_id))
+async def show_settings(
+    callout_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep
+) -> SettingsOut:
+    return SettingsOut.model_validate(await queries.show_settings(uow, callout_id, visible))
 
 
 @callouts.get("/{callout_id}/error")
-async def show_error(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> ErrorOut:
-    return ErrorOut.model_validate(await queries.show_error(uow, callout_id))
+async def show_error(callout_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep) -> ErrorOut:
+    return ErrorOut.model_validate(await queries.show_error(uow, callout_id, visible))
 
 
 @callouts.get("/{callout_id}/history")
-async def history(callout_id: uuid.UUID, uow: UnitOfWorkDep) -> list[ActionOut]:
-    return [ActionOut.model_validate(r) for r in await queries.history(uow, callout_id)]
+async def history(
+    callout_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep
+) -> list[ActionOut]:
+    return [ActionOut.model_validate(r) for r in await queries.history(uow, callout_id, visible)]
 
 
 @callouts.post("/{callout_id}/update-recipient")
@@ -247,11 +336,12 @@ async def update_recipient(
     uow: UnitOfWorkDep,
     scheduler: SchedulerDep,
     actor: ActorDep,
+    visible: VisibleDep,
     body: Annotated[UpdateRecipient | None, Body()] = None,
 ) -> CalloutOut:
     version = body.customer_version if body else None
     result = await scheduler.act_on_one(
-        uow, Action.UPDATE_RECIPIENT, callout_id, actor, customer_version=version
+        uow, Action.UPDATE_RECIPIENT, callout_id, actor, customer_version=version, visible=visible
     )
     return CalloutOut.model_validate(result)
 
@@ -263,9 +353,13 @@ async def act_on_one(
     uow: UnitOfWorkDep,
     scheduler: SchedulerDep,
     actor: ActorDep,
+    visible: VisibleDep,
 ) -> CalloutOut:
-    """One callout's action; 409 naming the reason when its state does not allow it."""
-    result: dict[str, Any] = await scheduler.act_on_one(uow, _ACTIONS[action], callout_id, actor)
+    """One callout's action; 404 for another org unit's callout, 409 naming the reason
+    when its state does not allow it."""
+    result: dict[str, Any] = await scheduler.act_on_one(
+        uow, _ACTIONS[action], callout_id, actor, visible=visible
+    )
     return CalloutOut.model_validate(result)
 
 

@@ -1,4 +1,5 @@
-"""The dispatcher loop: scheduled callouts live in PostgreSQL, never in a held message."""
+"""The background loops: the due dispatcher and the rolling horizon. Scheduled callouts
+live in PostgreSQL, never in a held message."""
 
 from __future__ import annotations
 
@@ -14,3 +15,14 @@ async def dispatch_forever(runtime: ServiceRuntime, scheduler: Scheduler) -> Non
             sent = await scheduler.dispatch_due(uow)
         if sent < scheduler.settings.dispatch_batch_size:
             await asyncio.sleep(scheduler.settings.dispatch_interval_seconds)
+
+
+async def extend_horizon_forever(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
+    """Plans the next occurrences of workflows that fell behind the horizon: a pass over
+    every such workflow, batch by batch, then a pause (an hour by default; a workflow is
+    extended once a day, when the horizon moves)."""
+    while True:
+        async with runtime.uow() as uow:
+            examined = await scheduler.extend_horizon(uow)
+        if examined < scheduler.settings.horizon_batch_size:
+            await asyncio.sleep(scheduler.settings.horizon_interval_seconds)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from aftersales_contracts.notifications import BlockReason
 from aftersales_contracts.servicetypes import ApprovalMethod, ServiceTypeChanged
 from aftersales_schedule import occurrences
+from aftersales_schedule.applicability import applies_to, linked_products
+
+__all__ = ["applies_to", "linked_products"]  # the shared rule, re-exported for callers
 
 
 class CalloutState(enum.StrEnum):
@@ -65,23 +68,14 @@ def approve(state: CalloutState) -> CalloutState:
     return transition(Action.APPROVE, state)
 
 
-def applies_to(service_type: ServiceTypeChanged, product_id: uuid.UUID) -> bool:
-    """A type applies to an item when a link names its product as main (and is applied
-    to the main product) or among the related products, and the type is enabled."""
-    if not service_type.enabled:
-        return False
-    return any(
-        (link.apply_to_main_product and link.main_product_id == product_id)
-        or product_id in link.related_product_ids
-        for link in service_type.links
-    )
-
-
 @dataclass(frozen=True)
 class PlannedCallout:
     step_id: uuid.UUID
     occurrence: int
     scheduled_for: date
+    # False for an occurrence older than the catch-up window: an existing pending callout
+    # for it stays (it is still part of the schedule), but none is created.
+    creatable: bool = True
 
 
 def plan(
@@ -91,28 +85,74 @@ def plan(
     horizon_days: int,
     catch_up_days: int,
 ) -> list[PlannedCallout]:
-    """The callouts a workflow should have: occurrences up to the horizon, leaving out
-    those older than the catch-up window (a product registered years after its startup
-    must not flood its customer with overdue reminders)."""
-    horizon = today + timedelta(days=horizon_days)
+    """The callouts a workflow should have: occurrences up to the horizon; those older
+    than the catch-up window are not created (a product registered years after its
+    startup must not flood its customer with overdue reminders)."""
+    horizon = horizon_until(today, horizon_days)
     earliest = today - timedelta(days=catch_up_days)
     return [
-        PlannedCallout(o.step_id, o.index, o.on)
+        PlannedCallout(o.step_id, o.index, o.on, creatable=o.on >= earliest)
         for o in occurrences(service_type.steps, startup, horizon)
-        if o.on >= earliest
     ]
 
 
-def due_at(scheduled_for: date, zone: ZoneInfo, window_start: time) -> datetime:
-    """The first instant a callout may be sent: its date, at the window's start, locally."""
+def horizon_until(today: date, horizon_days: int) -> date:
+    """The last day a workflow's callouts are generated for, planned on ``today``."""
+    return today + timedelta(days=horizon_days)
+
+
+def due_at(scheduled_for: date, zone: ZoneInfo, window_start: time = time(0)) -> datetime:
+    """The first instant a callout may be sent: its date, at ``window_start``, locally.
+    Planning uses the start of the day; the dispatcher defers it into the sending window."""
     return datetime.combine(scheduled_for, window_start, tzinfo=zone)
 
 
-def in_sending_window(now: datetime, zone: ZoneInfo, start: time, end: time) -> bool:
-    local = now.astimezone(zone).time()
-    if start <= end:
-        return start <= local <= end
-    return local >= start or local <= end  # a window across midnight
+ALL_WEEKDAYS = frozenset(range(1, 8))
+
+
+@dataclass(frozen=True)
+class SendingWindow:
+    """When callouts may be sent: on these ISO weekdays (1 Monday .. 7 Sunday), from
+    ``start`` to ``end`` local time in ``zone`` (the org unit's). ``start`` < ``end``
+    opens and closes on the same day; ``start`` > ``end`` runs across midnight (the
+    service-wide default may), and the weekday is the day it opens."""
+
+    weekdays: frozenset[int]
+    start: time
+    end: time
+    zone: ZoneInfo
+
+    def contains(self, now: datetime) -> bool:
+        return self.next_opening(now) == now
+
+    def next_opening(self, now: datetime) -> datetime | None:
+        """``now`` when the window is open, else the next instant it opens (None when it
+        never does: no weekdays). Local wall times are turned into instants day by day,
+        so a window keeps its local hours across DST changes; an opening inside a
+        spring-forward gap opens when the clocks have jumped."""
+        if not self.weekdays:
+            return None
+        local_today = now.astimezone(self.zone).date()
+        # Yesterday too: a window across midnight opened then may still be open.
+        for offset in range(-1, 9):
+            day = local_today + timedelta(days=offset)
+            if day.isoweekday() not in self.weekdays:
+                continue
+            opens = _instant(day, self.start, self.zone)
+            closing_day = day if self.start < self.end else day + timedelta(days=1)
+            closes = _instant(closing_day, self.end, self.zone)
+            if opens <= now < closes:
+                return now
+            if now < opens:
+                return opens
+        return None  # unreachable with at least one weekday
+
+
+def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The instant a local wall time happens; a time skipped by DST maps past the gap."""
+    local = datetime.combine(day, at, tzinfo=zone)
+    # Round trip through UTC: a nonexistent wall time (fold=0) comes back normalized.
+    return local.astimezone(UTC).astimezone(zone)
 
 
 # --- the state machine ---------------------------------------------------------------

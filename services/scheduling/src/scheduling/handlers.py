@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from opentelemetry import trace
-from sqlalchemy import Row, literal, select, text, update
+from sqlalchemy import DateTime, Row, cast, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import (
     CustomerChanged,
     CustomerRegistered,
+    OrgUnitChanged,
     SerialItemChanged,
     SerialItemOwnerChanged,
     SerialItemRegistered,
@@ -46,6 +47,10 @@ REQUESTER = "scheduling"
 # The snapshot fields scheduling keeps of an item (the rest of the event is not used).
 ITEM_PROJECTION = tuple(c.name for c in tables.serial_item.columns if c.name != "id")
 BUSINESS_OBJECT_KIND = "scheduling.callout"
+DELETED_REASON = "service type deleted"
+NOT_APPLICABLE_REASON = "the service type no longer applies to the item"
+# The due time of a callout whose org unit's window never opens (no weekdays).
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class Scheduler:
@@ -101,21 +106,32 @@ class Scheduler:
 
     async def _project_item(self, uow: UnitOfWork, item: SerialItemRegistered) -> None:
         """Upsert the item's projection if the snapshot is newer, then re-plan its workflows."""
-        await _lock_products(uow, [item.product_id])
+        await _lock_planning(uow, [item.product_id, item.pinned_service_type_id])
         values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item.serial_item_id}
         if not await _upsert_newer(uow, tables.serial_item, values):
             return
-        types = (await uow.session.scalars(select(tables.service_type.c.definition))).all()
-        for definition in types:
-            service_type = ServiceTypeChanged.model_validate(definition)
-            if domain.applies_to(service_type, item.product_id):
-                await self._plan_workflow(uow, service_type, item.serial_item_id)
+        await self._replan_item(uow, item.serial_item_id)
+
+    async def on_org_unit_changed(
+        self, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
+    ) -> None:
+        unit = envelope.payload
+        values = {
+            "id": unit.org_unit_id,
+            "version": unit.version,
+            "code": unit.code,
+            "name": unit.name,
+            "time_zone": unit.time_zone,
+            "parent_id": unit.parent_id,
+        }
+        await _upsert_newer(uow, tables.org_unit, values)
 
     async def on_service_type_changed(
         self, uow: UnitOfWork, envelope: Envelope[ServiceTypeChanged]
     ) -> None:
         service_type = envelope.payload
-        await _lock_products(uow, _linked_products(service_type))
+        product_ids = sorted(domain.linked_products(service_type.links))
+        await _lock_planning(uow, [*product_ids, service_type.service_type_id])
         values = {
             "id": service_type.service_type_id,
             "version": service_type.version,
@@ -123,37 +139,84 @@ class Scheduler:
         }
         if not await _upsert_newer(uow, tables.service_type, values):
             return
-        product_ids = _linked_products(service_type)
+        if service_type.deleted:
+            # History stays; what was still to come is withdrawn with a reason users read.
+            await self._withdraw(uow, DELETED_REASON, service_type_id=service_type.service_type_id)
+            return
+        si = tables.serial_item.c
         items = (
-            await uow.session.scalars(
-                select(tables.serial_item.c.id).where(
-                    tables.serial_item.c.product_id.in_(product_ids)
+            await uow.session.execute(
+                select(si.id, si.product_id, si.pinned_service_type_id).where(
+                    or_(
+                        si.product_id.in_(product_ids),
+                        si.pinned_service_type_id == service_type.service_type_id,
+                    )
                 )
             )
         ).all()
-        for item_id in items:
-            await self._plan_workflow(uow, service_type, item_id)
+        for item in items:
+            # A disabled type plans nothing: the workflow's pending callouts are withdrawn.
+            await self._plan_workflow(uow, service_type, item.id)
         # Items no longer linked keep their history but lose their pending callouts.
-        await self._withdraw_unlinked(uow, service_type, set(items))
+        await self._withdraw_unlinked(uow, service_type, {item.id for item in items})
 
     # --- planning ------------------------------------------------------------------
 
-    async def _plan_workflow(
-        self, uow: UnitOfWork, service_type: ServiceTypeChanged, item_id: uuid.UUID
-    ) -> None:
+    async def _replan_item(self, uow: UnitOfWork, item_id: uuid.UUID) -> int:
+        """Re-plan every workflow an item has or should have (the shared applicability
+        rule, the item's pinned type included); returns how many workflows it touched."""
         item = (
             await uow.session.execute(
                 select(tables.serial_item).where(tables.serial_item.c.id == item_id)
             )
         ).one()
-        await uow.session.execute(
-            insert(tables.workflow)
-            .values(
-                id=uuid.uuid4(),
-                service_type_id=service_type.service_type_id,
-                serial_item_id=item_id,
+        types = [
+            ServiceTypeChanged.model_validate(d)
+            for d in (await uow.session.scalars(select(tables.service_type.c.definition))).all()
+        ]
+        existing = set(
+            (
+                await uow.session.scalars(
+                    select(tables.workflow.c.service_type_id).where(
+                        tables.workflow.c.serial_item_id == item_id
+                    )
+                )
+            ).all()
+        )
+        touched = 0
+        for service_type in types:
+            applies = domain.applies_to(
+                service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
             )
-            .on_conflict_do_nothing(constraint="uq_workflow_type_item")
+            if applies:
+                await self._plan_workflow(uow, service_type, item_id)
+            elif service_type.service_type_id in existing:
+                reason = DELETED_REASON if service_type.deleted else NOT_APPLICABLE_REASON
+                await self._withdraw(
+                    uow, reason, service_type_id=service_type.service_type_id, item_id=item_id
+                )
+            else:
+                continue
+            touched += 1
+        return touched
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.zone).date()
+
+    async def _plan_workflow(
+        self, uow: UnitOfWork, service_type: ServiceTypeChanged, item_id: uuid.UUID
+    ) -> None:
+        """Bring one workflow in line with its plan: create the callouts it lacks up to the
+        horizon, move pending ones to their new date / owner / org unit, withdraw pending
+        ones the plan no longer has. Sent, completed, cancelled and failed ones are history
+        and never touched. Idempotent: planning twice changes nothing."""
+        item = (
+            await uow.session.execute(
+                select(tables.serial_item).where(tables.serial_item.c.id == item_id)
+            )
+        ).one()
+        applies = domain.applies_to(
+            service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
         )
         workflow_id = await uow.session.scalar(
             select(tables.workflow.c.id).where(
@@ -161,18 +224,38 @@ class Scheduler:
                 tables.workflow.c.serial_item_id == item_id,
             )
         )
+        if workflow_id is None:
+            if not applies:
+                return  # nothing planned before, nothing to plan now
+            await uow.session.execute(
+                insert(tables.workflow)
+                .values(
+                    id=uuid.uuid4(),
+                    service_type_id=service_type.service_type_id,
+                    serial_item_id=item_id,
+                )
+                .on_conflict_do_nothing(constraint="uq_workflow_type_item")
+            )
+            workflow_id = await uow.session.scalar(
+                select(tables.workflow.c.id).where(
+                    tables.workflow.c.service_type_id == service_type.service_type_id,
+                    tables.workflow.c.serial_item_id == item_id,
+                )
+            )
         now = self.clock.now()
+        today = self.today()
         planned = (
             domain.plan(
                 service_type,
                 item.startup_date,
-                now.astimezone(self.zone).date(),
+                today,
                 self.settings.horizon_days,
                 self.settings.catch_up_days,
             )
-            if service_type.enabled and domain.is_serviceable(item.status)
+            if applies and domain.is_serviceable(item.status)
             else []
         )
+        zone = await self._zone_of(uow, item.org_unit)
         existing = {
             (row.step_id, row.occurrence): row
             for row in (
@@ -184,9 +267,13 @@ class Scheduler:
         state = domain.initial_state(service_type.approval_method)
         steps = {s.step_id: s.description for s in service_type.steps}
         for p in planned:
-            due = domain.due_at(p.scheduled_for, self.zone, self.settings.sending_window_start)
+            # The start of the day in the org unit's zone; the dispatcher holds it back
+            # until the org unit's sending window opens.
+            due = domain.due_at(p.scheduled_for, zone)
             row = existing.pop((p.step_id, p.occurrence), None)
             if row is None:
+                if not p.creatable:
+                    continue
                 await uow.session.execute(
                     insert(tables.callout).values(
                         id=uuid.uuid4(),
@@ -205,33 +292,48 @@ class Scheduler:
                         step_description=steps.get(p.step_id),
                     )
                 )
-            elif row.state in domain.PENDING_STATES and (
-                row.scheduled_for != p.scheduled_for
-                or row.customer_id != item.owner_customer_id
-                or row.service_type_name != service_type.display_name
-                or row.step_description != steps.get(p.step_id)
+            elif (
+                row.state in domain.PENDING_STATES
+                and row.send_requested_at is None
+                and (
+                    row.scheduled_for != p.scheduled_for
+                    or row.customer_id != item.owner_customer_id
+                    or row.org_unit != item.org_unit
+                    or row.service_type_name != service_type.display_name
+                    or row.step_description != steps.get(p.step_id)
+                )
             ):
-                # A pending callout follows the item's new date and its new owner.
+                # A pending callout follows the item's new date, owner and org unit.
+                moved = row.scheduled_for != p.scheduled_for or row.org_unit != item.org_unit
                 await uow.session.execute(
                     update(tables.callout)
                     .where(tables.callout.c.id == row.id)
                     .values(
                         scheduled_for=p.scheduled_for,
-                        due_at=due,
+                        due_at=due if moved else row.due_at,
                         customer_id=item.owner_customer_id,
+                        org_unit=item.org_unit,
                         service_type_name=service_type.display_name,
                         step_description=steps.get(p.step_id),
                         updated_at=now,
                     )
                 )
+        await uow.session.execute(
+            update(tables.workflow)
+            .where(tables.workflow.c.id == workflow_id)
+            .values(generated_until=domain.horizon_until(today, self.settings.horizon_days))
+        )
         # Pending callouts the new plan no longer has are withdrawn, never silently sent.
         stale = [row.id for row in existing.values() if row.state in domain.PENDING_STATES]
         if stale:
-            reason = (
-                "no longer scheduled by the service type"
-                if domain.is_serviceable(item.status)
-                else f"the serial item is {item.status}"
-            )
+            if service_type.deleted:
+                reason = DELETED_REASON
+            elif not applies:
+                reason = NOT_APPLICABLE_REASON
+            elif not domain.is_serviceable(item.status):
+                reason = f"the serial item is {item.status}"
+            else:
+                reason = "no longer scheduled by the service type"
             await self._cancel(uow, stale, reason)
 
     async def _withdraw_unlinked(
@@ -248,24 +350,26 @@ class Scheduler:
         ).all()
         stale = [row.id for row in rows if row.serial_item_id not in linked]
         if stale:
-            await self._cancel(uow, stale, "the service type no longer applies to the item")
+            await self._cancel(uow, stale, NOT_APPLICABLE_REASON)
 
-    async def _withdraw_item(
-        self, uow: UnitOfWork, service_type_id: uuid.UUID, item_id: uuid.UUID
+    async def _withdraw(
+        self,
+        uow: UnitOfWork,
+        reason: str,
+        *,
+        service_type_id: uuid.UUID,
+        item_id: uuid.UUID | None = None,
     ) -> None:
-        """One item's pending callouts of a type that no longer applies to it."""
+        """The pending callouts of a type (of one item, or of all) that no longer apply."""
         c = tables.callout.c
-        stale = (
-            await uow.session.scalars(
-                select(c.id).where(
-                    c.service_type_id == service_type_id,
-                    c.serial_item_id == item_id,
-                    c.state.in_(list(domain.PENDING_STATES)),
-                )
-            )
-        ).all()
+        query = select(c.id).where(
+            c.service_type_id == service_type_id, c.state.in_(list(domain.PENDING_STATES))
+        )
+        if item_id is not None:
+            query = query.where(c.serial_item_id == item_id)
+        stale = (await uow.session.scalars(query)).all()
         if stale:
-            await self._cancel(uow, list(stale), "the service type no longer applies to the item")
+            await self._cancel(uow, list(stale), reason)
 
     async def _cancel(self, uow: UnitOfWork, ids: list[uuid.UUID], reason: str) -> None:
         now = self.clock.now()
@@ -275,16 +379,112 @@ class Scheduler:
             .values(state=CalloutState.CANCELLED, cancelled_at=now, error=reason, updated_at=now)
         )
 
+    async def extend_horizon(self, uow: UnitOfWork) -> int:
+        """The rolling horizon: plan the next occurrences of up to a batch of workflows
+        whose callouts end before today + horizon. Safe with several replicas (the
+        planning locks, then the rows re-read with SKIP LOCKED) and idempotent (planning
+        never duplicates or alters history). Returns how many workflows it examined."""
+        w, si = tables.workflow.c, tables.serial_item.c
+        until = domain.horizon_until(self.today(), self.settings.horizon_days)
+        behind = or_(w.generated_until.is_(None), w.generated_until < until)
+        candidates = (
+            await uow.session.execute(
+                select(w.id, si.product_id, si.pinned_service_type_id, w.service_type_id)
+                .join(tables.serial_item, si.id == w.serial_item_id)
+                .where(behind)
+                .order_by(w.generated_until.nulls_first(), w.id)
+                .limit(self.settings.horizon_batch_size)
+            )
+        ).all()
+        if not candidates:
+            return 0
+        # The same locks as event planning, taken first (then the rows): no deadlocks.
+        keys: list[uuid.UUID | None] = [r.product_id for r in candidates]
+        keys += [r.pinned_service_type_id for r in candidates]
+        keys += [r.service_type_id for r in candidates]
+        await _lock_planning(uow, keys)
+        rows = (
+            await uow.session.execute(
+                select(w.id, w.service_type_id, w.serial_item_id, tables.service_type.c.definition)
+                .join(tables.service_type, tables.service_type.c.id == w.service_type_id)
+                .where(w.id.in_([r.id for r in candidates]), behind)
+                .with_for_update(of=tables.workflow, skip_locked=True)
+            )
+        ).all()
+        for row in rows:
+            service_type = ServiceTypeChanged.model_validate(row.definition)
+            await self._plan_workflow(uow, service_type, row.serial_item_id)
+        # A workflow whose type is gone from the projection cannot be planned: mark it.
+        orphans = {r.id for r in candidates} - {r.id for r in rows}
+        if orphans:
+            await uow.session.execute(
+                update(tables.workflow)
+                .where(
+                    w.id.in_(orphans),
+                    behind,
+                    ~w.service_type_id.in_(select(tables.service_type.c.id)),
+                )
+                .values(generated_until=until)
+            )
+        await uow.commit()
+        return len(candidates)
+
+    async def _zone_of(self, uow: UnitOfWork, org_unit: str | None) -> ZoneInfo:
+        """The org unit's time zone from the projection; the service's zone otherwise."""
+        if org_unit is None:
+            return self.zone
+        name = await uow.session.scalar(
+            select(tables.org_unit.c.time_zone).where(tables.org_unit.c.code == org_unit).limit(1)
+        )
+        return _zone(name) or self.zone
+
     # --- sending -------------------------------------------------------------------
 
+    def default_window(self, zone: ZoneInfo | None = None) -> domain.SendingWindow:
+        """The service-wide window (settings), for items without org-unit settings."""
+        s = self.settings
+        return domain.SendingWindow(
+            domain.ALL_WEEKDAYS, s.sending_window_start, s.sending_window_end, zone or self.zone
+        )
+
+    async def windows(
+        self, uow: UnitOfWork, codes: set[str | None]
+    ) -> dict[str | None, domain.SendingWindow]:
+        """Each org unit's sending window: its own settings in its own time zone, else the
+        service-wide window (in the org unit's zone when known); None: no org unit."""
+        known = sorted(code for code in codes if code is not None)
+        zones: dict[str, ZoneInfo] = {}
+        configured: dict[str, Row[Any]] = {}
+        if known:
+            ou, sw = tables.org_unit.c, tables.sending_window.c
+            for code, name in (
+                await uow.session.execute(select(ou.code, ou.time_zone).where(ou.code.in_(known)))
+            ).all():
+                zones[code] = _zone(name) or self.zone
+            for row in (
+                await uow.session.execute(
+                    select(tables.sending_window).where(sw.org_unit_code.in_(known))
+                )
+            ).all():
+                configured[row.org_unit_code] = row
+        result: dict[str | None, domain.SendingWindow] = {}
+        for code in codes:
+            zone = zones.get(code) if code is not None else None
+            own = configured.get(code) if code is not None else None
+            if own is not None:
+                result[code] = domain.SendingWindow(
+                    frozenset(own.weekdays), own.start_time, own.end_time, zone or self.zone
+                )
+            else:
+                result[code] = self.default_window(zone)
+        return result
+
     async def dispatch_due(self, uow: UnitOfWork) -> int:
-        """Ask notifications to send every approved callout that is due; returns how many."""
+        """Ask notifications to send every approved callout that is due and inside its org
+        unit's sending window; one due outside it waits for the window's next opening.
+        Returns how many callouts it handled (sent or deferred)."""
         now = self.clock.now()
         s = self.settings
-        if not domain.in_sending_window(
-            now, self.zone, s.sending_window_start, s.sending_window_end
-        ):
-            return 0
         c, item, cust, st = tables.callout, tables.serial_item, tables.customer, tables.service_type
         rows = (
             await uow.session.execute(
@@ -309,7 +509,18 @@ class Scheduler:
                 .with_for_update(of=c, skip_locked=True)
             )
         ).all()
+        windows = await self.windows(uow, {row.org_unit for row in rows})
         for row in rows:
+            opening = windows[row.org_unit].next_opening(now)
+            if opening != now:
+                # Outside the window: due again when it next opens (a window without
+                # weekdays never opens; "send now" still sends).
+                await uow.session.execute(
+                    update(c)
+                    .where(c.c.id == row.id)
+                    .values(due_at=opening or NEVER, updated_at=now)
+                )
+                continue
             attempt = row.send_attempt + 1
             uow.send(self._send_request(row, Purpose.INITIAL, attempt))
             await uow.session.execute(
@@ -444,16 +655,17 @@ class Scheduler:
         actor: str,
         *,
         customer_version: int | None = None,
+        visible: queries.Visible = None,
     ) -> dict[str, Any]:
         """One callout's action: the callout after it, or 404 / 409 naming the reason."""
-        outcome = await self._act(uow, action, [callout_id], actor, customer_version)
+        outcome = await self._act(uow, action, [callout_id], actor, customer_version, visible)
         if outcome.missing:
             raise NotFound(f"no callout with id {callout_id}")
         if outcome.skipped:
             [skipped] = outcome.skipped
             raise Conflict(skipped["reason"], field="state", state=skipped["state"])
         await uow.commit()
-        return await get_callout(uow, callout_id)
+        return await queries.get_callout(uow, callout_id)
 
     async def act_on_selection(
         self,
@@ -461,11 +673,12 @@ class Scheduler:
         action: Action,
         ids: list[uuid.UUID],
         actor: str,
+        visible: queries.Visible = None,
     ) -> dict[str, Any]:
         """A selection's action: which rows were acted on, which skipped and why; 409 when
         the action does not apply to the selection (no row qualifies, or one row does not
         where the action needs them all)."""
-        outcome = await self._act(uow, action, ids, actor, None)
+        outcome = await self._act(uow, action, ids, actor, None, visible)
         skipped = outcome.skipped + [
             {"id": str(i), "state": None, "reason": f"no callout with id {i}"}
             for i in outcome.missing
@@ -530,14 +743,15 @@ class Scheduler:
         ids: list[uuid.UUID],
         actor: str,
         customer_version: int | None,
+        visible: queries.Visible = None,
     ) -> _Outcome:
         c = tables.callout
         now = self.clock.now()
-        rows = (
-            await uow.session.execute(
-                select(c).where(c.c.id.in_(ids)).order_by(c.c.id).with_for_update(of=c)
-            )
-        ).all()
+        query = select(c).where(c.c.id.in_(ids))
+        seen = queries.visible_clause(visible)
+        if seen is not None:
+            query = query.where(seen)  # another org unit's callout: as if it did not exist
+        rows = (await uow.session.execute(query.order_by(c.c.id).with_for_update(of=c))).all()
         found = {row.id for row in rows}
         outcome = _Outcome(missing=[i for i in dict.fromkeys(ids) if i not in found])
         to_send: list[tuple[uuid.UUID, Purpose, int]] = []
@@ -660,7 +874,11 @@ class Scheduler:
             )
 
     async def recalculate(
-        self, uow: UnitOfWork, serial_item_id: uuid.UUID, actor: str
+        self,
+        uow: UnitOfWork,
+        serial_item_id: uuid.UUID,
+        actor: str,
+        visible: queries.Visible = None,
     ) -> dict[str, Any]:
         """ "Recalculate messages" for one serial item: re-plan every workflow it has or
         should have; sent, completed and cancelled callouts stay as they are."""
@@ -669,37 +887,112 @@ class Scheduler:
                 select(tables.serial_item).where(tables.serial_item.c.id == serial_item_id)
             )
         ).first()
-        if item is None:
+        if item is None or not queries.may_see(visible, item.org_unit):
             raise NotFound(f"no serial item with id {serial_item_id}", field="serial_item_id")
-        await _lock_products(uow, [item.product_id])
-        types = [
-            ServiceTypeChanged.model_validate(d)
-            for d in (await uow.session.scalars(select(tables.service_type.c.definition))).all()
-        ]
-        existing = set(
-            (
-                await uow.session.scalars(
-                    select(tables.workflow.c.service_type_id).where(
-                        tables.workflow.c.serial_item_id == serial_item_id
-                    )
-                )
-            ).all()
-        )
-        planned = 0
-        for service_type in types:
-            applies = domain.applies_to(service_type, item.product_id)
-            if applies or service_type.service_type_id in existing:
-                if applies:
-                    await self._plan_workflow(uow, service_type, serial_item_id)
-                else:
-                    await self._withdraw_item(uow, service_type.service_type_id, serial_item_id)
-                planned += 1
+        await _lock_planning(uow, [item.product_id, item.pinned_service_type_id])
+        planned = await self._replan_item(uow, serial_item_id)
         log.info(
             "recalculated callouts",
             extra={"serial_item_id": str(serial_item_id), "actor": actor, "workflows": planned},
         )
         await uow.commit()
         return {"serial_item_id": str(serial_item_id), "workflows": planned}
+
+    # --- sending windows (the "communication workflow settings") --------------------
+
+    async def sending_window(
+        self, uow: UnitOfWork, code: str, visible: queries.Visible = None
+    ) -> dict[str, Any]:
+        """An org unit's window: its own, or the service-wide default it falls back to."""
+        zone = await self._known_org_unit(uow, code, visible)
+        row = (
+            await uow.session.execute(
+                select(tables.sending_window).where(tables.sending_window.c.org_unit_code == code)
+            )
+        ).first()
+        window = (await self.windows(uow, {code}))[code]
+        return {
+            "org_unit_code": code,
+            "time_zone": zone.key,
+            "weekdays": sorted(window.weekdays),
+            "start": window.start,
+            "end": window.end,
+            "configured": row is not None,
+            "updated_at": row.updated_at if row else None,
+            "updated_by": row.updated_by if row else None,
+            "next_opening": window.next_opening(self.clock.now()),
+        }
+
+    async def set_sending_window(
+        self,
+        uow: UnitOfWork,
+        code: str,
+        weekdays: frozenset[int],
+        start: time,
+        end: time,
+        actor: str,
+        visible: queries.Visible = None,
+    ) -> dict[str, Any]:
+        zone = await self._known_org_unit(uow, code, visible)
+        now = self.clock.now()
+        values = {
+            "org_unit_code": code,
+            "weekdays": sorted(weekdays),
+            "start_time": start,
+            "end_time": end,
+            "updated_at": now,
+            "updated_by": actor,
+        }
+        statement = insert(tables.sending_window).values(values)
+        await uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["org_unit_code"],
+                set_={k: statement.excluded[k] for k in values if k != "org_unit_code"},
+            )
+        )
+        await self._reconsider_deferred(uow, code, zone)
+        await uow.commit()
+        return await self.sending_window(uow, code, visible)
+
+    async def reset_sending_window(
+        self, uow: UnitOfWork, code: str, visible: queries.Visible = None
+    ) -> dict[str, Any]:
+        """Back to the service-wide default window."""
+        zone = await self._known_org_unit(uow, code, visible)
+        await uow.session.execute(
+            tables.sending_window.delete().where(tables.sending_window.c.org_unit_code == code)
+        )
+        await self._reconsider_deferred(uow, code, zone)
+        await uow.commit()
+        return await self.sending_window(uow, code, visible)
+
+    async def _reconsider_deferred(self, uow: UnitOfWork, code: str, zone: ZoneInfo) -> None:
+        """Callouts the old window deferred are due again from the start of their day (the
+        dispatcher applies the new window); nothing already requested moves."""
+        c = tables.callout.c
+        start_of_day = func.timezone(zone.key, cast(c.scheduled_for, DateTime()))
+        await uow.session.execute(
+            update(tables.callout)
+            .where(
+                c.org_unit == code,
+                c.state == CalloutState.APPROVED,
+                c.send_requested_at.is_(None),
+                c.due_at > start_of_day,
+            )
+            .values(due_at=func.least(c.due_at, start_of_day))
+        )
+
+    async def _known_org_unit(
+        self, uow: UnitOfWork, code: str, visible: queries.Visible
+    ) -> ZoneInfo:
+        """The org unit's time zone; 404 for a code the projection does not know or the
+        caller may not see."""
+        name = await uow.session.scalar(
+            select(tables.org_unit.c.time_zone).where(tables.org_unit.c.code == code).limit(1)
+        )
+        if name is None or not queries.may_see(visible, code):
+            raise NotFound(f"no org unit with code {code!r}", field="org_unit_code")
+        return _zone(name) or self.zone
 
 
 _PAST = {
@@ -800,24 +1093,23 @@ async def _projected_send_to(uow: UnitOfWork, customer_id: uuid.UUID) -> str | N
     return domain.send_to(row.emails, row.mobiles, row.allowed_methods, row.preferred_method)
 
 
-def _linked_products(service_type: ServiceTypeChanged) -> list[uuid.UUID]:
-    return sorted(
-        {
-            product
-            for link in service_type.links
-            for product in ([link.main_product_id] if link.apply_to_main_product else [])
-            + link.related_product_ids
-        }
-    )
-
-
-async def _lock_products(uow: UnitOfWork, product_ids: list[uuid.UUID]) -> None:
-    """Serialize planning per product: an item event and a type event handled at the same
-    moment would otherwise each miss the other's uncommitted row and plan nothing."""
-    for product_id in sorted(product_ids):  # one order everywhere: no deadlocks
+async def _lock_planning(uow: UnitOfWork, keys: list[uuid.UUID | None]) -> None:
+    """Serialize planning per product (and per pinned service type): an item event and a
+    type event handled at the same moment would otherwise each miss the other's
+    uncommitted row and plan nothing."""
+    for key in sorted({k for k in keys if k is not None}):  # one order everywhere: no deadlocks
         await uow.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"plan:{product_id}"}
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"plan:{key}"}
         )
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 async def _upsert_newer(uow: UnitOfWork, table: Any, values: dict[str, Any]) -> bool:

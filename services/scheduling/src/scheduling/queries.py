@@ -16,10 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter  # type: ignore[import-untyped]
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_kit.identity import Caller
 from aftersales_kit.problems import Conflict, NotFound, Problem
 from aftersales_kit.uow import UnitOfWork
 from scheduling import domain, tables
@@ -28,6 +29,43 @@ from scheduling.domain import CalloutState
 c = tables.callout.c
 item = tables.serial_item.c
 cust = tables.customer.c
+
+# --- who sees what -----------------------------------------------------------------------
+
+# None: the caller is not restricted. A set: the org unit codes whose callouts it sees.
+Visible = frozenset[str] | None
+
+_UNITS_AND_DESCENDANTS = text(
+    "WITH RECURSIVE visible(id, code) AS ("
+    " SELECT id, code FROM org_unit WHERE code = ANY(:codes)"
+    " UNION SELECT o.id, o.code FROM org_unit o JOIN visible v ON o.parent_id = v.id)"
+    " SELECT code FROM visible"
+)
+
+
+async def visible_org_units(uow: UnitOfWork, caller: Caller) -> Visible:
+    """The org unit codes ``caller`` may see: its own and their descendants in the org
+    unit projection (catalog's rule). The caller's own codes count even before the
+    projection knows them; None when the caller is not restricted."""
+    if caller.org_units is None:
+        return None
+    if not caller.org_units:
+        return frozenset()
+    codes = sorted(caller.org_units)
+    rows = await uow.session.scalars(_UNITS_AND_DESCENDANTS, {"codes": codes})
+    return frozenset(rows.all()) | caller.org_units
+
+
+def visible_clause(visible: Visible) -> ColumnElement[bool] | None:
+    """The condition limiting callouts to the visible org units; a callout without an
+    org unit is seen by unrestricted callers only."""
+    if visible is None:
+        return None
+    return c.org_unit.in_(sorted(visible))
+
+
+def may_see(visible: Visible, org_unit: str | None) -> bool:
+    return visible is None or (org_unit is not None and org_unit in visible)
 
 
 @dataclass(frozen=True)
@@ -231,10 +269,10 @@ def view(row: Any, language: str | None = None) -> dict[str, Any]:
 
 
 async def get_callout(
-    uow: UnitOfWork, callout_id: uuid.UUID, language: str | None = None
+    uow: UnitOfWork, callout_id: uuid.UUID, language: str | None = None, visible: Visible = None
 ) -> dict[str, Any]:
     row = (await uow.session.execute(_view_query().where(c.id == callout_id))).first()
-    if row is None:
+    if row is None or not may_see(visible, row.org_unit):
         raise NotFound(f"no callout with id {callout_id}")
     return view(row, language)
 
@@ -365,8 +403,10 @@ async def export_xlsx(
 # --- the detail dialogs ----------------------------------------------------------------
 
 
-async def show_message(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
-    row = await _callout(uow, callout_id)
+async def show_message(
+    uow: UnitOfWork, callout_id: uuid.UUID, visible: Visible = None
+) -> dict[str, Any]:
+    row = await _callout(uow, callout_id, visible)
     messages = [
         {"purpose": purpose, "message_id": str(mid), "href": f"/messages/{mid}"}
         for purpose, mid in (("initial", row.message_id), ("completion", row.completion_message_id))
@@ -376,8 +416,10 @@ async def show_message(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]
     return {"callout_id": str(callout_id), "messages": messages, "warning": warning}
 
 
-async def show_settings(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
-    row = await _callout(uow, callout_id)
+async def show_settings(
+    uow: UnitOfWork, callout_id: uuid.UUID, visible: Visible = None
+) -> dict[str, Any]:
+    row = await _callout(uow, callout_id, visible)
     definition = await uow.session.scalar(
         select(tables.service_type.c.definition).where(
             tables.service_type.c.id == row.service_type_id
@@ -406,8 +448,10 @@ async def show_settings(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any
     }
 
 
-async def show_error(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
-    row = await _callout(uow, callout_id)
+async def show_error(
+    uow: UnitOfWork, callout_id: uuid.UUID, visible: Visible = None
+) -> dict[str, Any]:
+    row = await _callout(uow, callout_id, visible)
     reason = domain.refusal(domain.Action.SHOW_ERROR, CalloutState(row.state))
     if reason is not None:
         raise Conflict(reason + ": it has no error", field="state", state=row.state)
@@ -420,8 +464,10 @@ async def show_error(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-async def history(uow: UnitOfWork, callout_id: uuid.UUID) -> list[dict[str, Any]]:
-    await _callout(uow, callout_id)
+async def history(
+    uow: UnitOfWork, callout_id: uuid.UUID, visible: Visible = None
+) -> list[dict[str, Any]]:
+    await _callout(uow, callout_id, visible)
     a = tables.callout_action.c
     rows = (
         await uow.session.execute(
@@ -433,8 +479,9 @@ async def history(uow: UnitOfWork, callout_id: uuid.UUID) -> list[dict[str, Any]
     return [dict(r) for r in rows]
 
 
-async def _callout(uow: UnitOfWork, callout_id: uuid.UUID) -> Any:
+async def _callout(uow: UnitOfWork, callout_id: uuid.UUID, visible: Visible = None) -> Any:
+    """A callout the caller may see: 404 otherwise, as if it did not exist."""
     row = (await uow.session.execute(select(tables.callout).where(c.id == callout_id))).first()
-    if row is None:
+    if row is None or not may_see(visible, row.org_unit):
         raise NotFound(f"no callout with id {callout_id}")
     return row

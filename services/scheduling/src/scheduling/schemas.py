@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from scheduling.domain import CalloutState
 
@@ -138,3 +139,45 @@ class ActionOut(BaseModel):
 class RecalculationOut(BaseModel):
     serial_item_id: uuid.UUID
     workflows: int
+
+
+class Weekday(enum.StrEnum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def iso(self) -> int:
+        return list(Weekday).index(self) + 1
+
+    @classmethod
+    def from_iso(cls, number: int) -> Weekday:
+        return list(cls)[number - 1]
+
+
+class SendingWindowIn(BaseModel):
+    """An org unit's weekly sending window, local times in the org unit's time zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekdays: list[Weekday] = Field(min_length=1, max_length=7)
+    start: time
+    end: time
+
+
+class SendingWindowOut(BaseModel):
+    org_unit_code: str
+    time_zone: str
+    weekdays: list[Weekday]
+    start: time
+    end: time
+    # False: the org unit has no window of its own and uses the service-wide default.
+    configured: bool
+    updated_at: datetime | None
+    updated_by: str | None
+    # When callouts of this org unit may next be sent (now, when the window is open).
+    next_opening: datetime | None

@@ -16,8 +16,13 @@ class Settings(ServiceSettings):
     # How far ahead callouts are generated, and how far back a late occurrence is still sent.
     horizon_days: int = 400
     catch_up_days: int = 30
-    # Messages go out only inside this daily window, in ``time_zone`` (org units get their
-    # own zone when catalog publishes them).
+    # The rolling horizon: how often workflows whose callouts end before today + horizon
+    # get their next occurrences, and how many workflows one transaction plans.
+    horizon_interval_seconds: float = 3600.0
+    horizon_batch_size: int = 200
+    # The default sending window, every day, in the org unit's time zone (``time_zone``
+    # for items without an org unit): org units with their own window
+    # (``PUT /callouts/sending-windows/{code}``) use that instead.
     sending_window_start: time = time(0, 0)
     sending_window_end: time = time(23, 59, 59)
     time_zone: str = "UTC"

@@ -15,6 +15,7 @@ def register(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
     catalog_events.on(catalog.SerialItemRegistered, scheduler.on_serial_item_registered)
     catalog_events.on(catalog.SerialItemChanged, scheduler.on_serial_item_changed)
     catalog_events.on(catalog.SerialItemOwnerChanged, scheduler.on_serial_item_owner_changed)
+    catalog_events.on(catalog.OrgUnitChanged, scheduler.on_org_unit_changed)
     runtime.add_consumer(catalog_events)
 
     type_events = Consumer(topology.SCHEDULING_SERVICE_TYPE_EVENTS, runtime.uow)

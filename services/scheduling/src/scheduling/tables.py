@@ -8,9 +8,11 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     func,
 )
@@ -50,6 +52,38 @@ serial_item = Table(
     Column("status", String(20), nullable=False, server_default="active"),
     # Locale -> the item's name in that language (the list's "serial number name").
     Column("translations", JSONB, nullable=False, server_default="{}"),
+    # The service type the item pins whatever its product (catalog's "service type").
+    Column("pinned_service_type_id", UUID(as_uuid=True), nullable=True),
+    Index(
+        "ix_serial_item_pinned_service_type",
+        "pinned_service_type_id",
+        postgresql_where="pinned_service_type_id IS NOT NULL",
+    ),
+)
+
+# Catalog's org unit tree: codes for visibility, time zones for the sending windows.
+org_unit = Table(
+    "org_unit",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("code", String(50), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("parent_id", UUID(as_uuid=True), nullable=True, index=True),
+)
+
+# The "communication workflow settings" scheduling owns: when an org unit's callouts may
+# be sent (ISO weekdays 1-7, local start and end in the org unit's time zone).
+sending_window = Table(
+    "sending_window",
+    metadata,
+    Column("org_unit_code", String(50), primary_key=True),
+    Column("weekdays", ARRAY(SmallInteger), nullable=False),
+    Column("start_time", Time, nullable=False),
+    Column("end_time", Time, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(100), nullable=False),
 )
 
 service_type = Table(
@@ -68,6 +102,8 @@ workflow = Table(
     Column("service_type_id", UUID(as_uuid=True), nullable=False),
     Column("serial_item_id", UUID(as_uuid=True), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Callouts exist up to this day; the horizon loop extends workflows that fall behind.
+    Column("generated_until", Date, nullable=True, index=True),
     UniqueConstraint("service_type_id", "serial_item_id", name="uq_workflow_type_item"),
 )
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aftersales_contracts.servicetypes import (
     ApprovalMethod,
@@ -79,15 +81,119 @@ def test_only_awaiting_callouts_can_be_approved() -> None:
 def test_plan_leaves_out_occurrences_older_than_the_catch_up_window() -> None:
     today = date(2026, 11, 23)
     assert [p.scheduled_for for p in domain.plan(service_type(), today, today, 400, 30)] == [today]
-    assert domain.plan(service_type(), date(2020, 1, 1), today, 400, 30) == []
+    # An old occurrence is still part of the schedule (a pending callout for it stays)
+    # but no callout is created for it.
+    [old] = domain.plan(service_type(), date(2020, 1, 1), today, 400, 30)
+    assert not old.creatable
 
 
-def test_sending_window_in_local_time_and_across_midnight() -> None:
-    zone = ZoneInfo("Europe/Stockholm")
-    at_nine_utc = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Stockholm
-    assert domain.in_sending_window(at_nine_utc, zone, time(8), time(17))
-    assert not domain.in_sending_window(at_nine_utc, zone, time(11), time(17))
-    assert domain.in_sending_window(at_nine_utc, zone, time(22), time(10, 30))
+def test_the_shared_rule_decides_pinned_disabled_and_deleted_types() -> None:
+    pinned = service_type(apply_to_main=False)
+    assert not domain.applies_to(pinned, OTHER)
+    assert domain.applies_to(pinned, OTHER, pinned_service_type_id=pinned.service_type_id)
+    disabled = service_type(enabled=False)
+    assert not domain.applies_to(disabled, PRODUCT, pinned_service_type_id=disabled.service_type_id)
+    deleted = service_type().model_copy(update={"deleted": True})
+    assert not domain.applies_to(deleted, PRODUCT)
+
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+WEEKDAYS = frozenset({1, 2, 3, 4, 5})
+OFFICE = domain.SendingWindow(WEEKDAYS, time(8), time(18), STOCKHOLM)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=STOCKHOLM)  # type: ignore[misc]
+
+
+def test_inside_the_window_the_next_opening_is_now() -> None:
+    at = local(2026, 11, 23, 10, 0)  # a Monday
+    assert OFFICE.next_opening(at) == at
+    assert OFFICE.contains(at.astimezone(UTC))
+    assert OFFICE.next_opening(local(2026, 11, 23, 8, 0)) == local(2026, 11, 23, 8, 0)
+
+
+def test_before_and_after_the_window_it_waits_for_the_next_opening() -> None:
+    assert OFFICE.next_opening(local(2026, 11, 23, 6, 0)) == local(2026, 11, 23, 8, 0)
+    assert OFFICE.next_opening(local(2026, 11, 23, 18, 0)) == local(2026, 11, 24, 8, 0)
+    # In UTC too: 07:00 UTC is 08:00 in Stockholm in winter.
+    opening = OFFICE.next_opening(datetime(2026, 11, 23, 17, 30, tzinfo=UTC))
+    assert opening is not None
+    assert opening.astimezone(UTC) == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+def test_a_week_end_waits_for_monday() -> None:
+    monday = local(2026, 11, 30, 8, 0)
+    assert OFFICE.next_opening(local(2026, 11, 27, 18, 30)) == monday  # Friday evening
+    assert OFFICE.next_opening(local(2026, 11, 28, 12, 0)) == monday  # Saturday
+    assert OFFICE.next_opening(local(2026, 11, 29, 23, 59)) == monday  # Sunday night
+    # Across a year end as well.
+    assert OFFICE.next_opening(local(2027, 1, 1, 19, 0)) == local(2027, 1, 4, 8, 0)
+
+
+def test_the_window_keeps_its_local_hours_across_dst_changes() -> None:
+    # Spring forward in Stockholm: Sunday 2027-03-28 02:00 -> 03:00.
+    before = OFFICE.next_opening(local(2027, 3, 26, 19, 0))  # Friday, CET
+    assert before is not None
+    assert before.astimezone(UTC) == datetime(2027, 3, 29, 6, 0, tzinfo=UTC)  # 08:00 CEST
+    # Fall back: Sunday 2026-10-25 03:00 -> 02:00.
+    after = OFFICE.next_opening(datetime(2026, 10, 23, 16, 30, tzinfo=UTC))  # Fri 18:30 CEST
+    assert after is not None
+    assert after.astimezone(UTC) == datetime(2026, 10, 26, 7, 0, tzinfo=UTC)  # 08:00 CET
+
+
+def test_an_opening_in_the_spring_forward_gap_opens_after_the_jump() -> None:
+    night = domain.SendingWindow(frozenset({7}), time(2, 30), time(4), STOCKHOLM)
+    opening = night.next_opening(datetime(2027, 3, 27, 12, 0, tzinfo=UTC))
+    assert opening is not None
+    # 02:30 does not exist that night; the window opens at 01:30 UTC (03:30 CEST).
+    assert opening.astimezone(UTC) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    assert night.contains(opening)
+
+
+def test_a_window_across_midnight_belongs_to_the_day_it_opens() -> None:
+    nights = domain.SendingWindow(frozenset({5}), time(22), time(6), STOCKHOLM)  # Friday night
+    saturday_early = local(2026, 11, 28, 3, 0)
+    assert nights.next_opening(saturday_early) == saturday_early
+    assert nights.next_opening(local(2026, 11, 28, 7, 0)) == local(2026, 12, 4, 22, 0)
+
+
+def test_a_window_without_weekdays_never_opens() -> None:
+    never = domain.SendingWindow(frozenset(), time(8), time(18), STOCKHOLM)
+    assert never.next_opening(local(2026, 11, 23, 10, 0)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)
+    ),
+    days=st.frozensets(st.integers(1, 7), min_size=1),
+    start_minute=st.integers(0, 23 * 60),
+    length=st.integers(1, 12 * 60),
+    zone=st.sampled_from(["Europe/Stockholm", "America/New_York", "Australia/Sydney", "UTC"]),
+)
+def test_the_next_opening_is_open_and_nothing_opens_earlier(
+    moment: datetime, days: frozenset[int], start_minute: int, length: int, zone: str
+) -> None:
+    end_minute = min(start_minute + length, 24 * 60 - 1)
+    window = domain.SendingWindow(
+        days,
+        time(start_minute // 60, start_minute % 60),
+        time(end_minute // 60, end_minute % 60),
+        ZoneInfo(zone),
+    )
+    opening = window.next_opening(moment)
+    assert opening is not None
+    assert opening >= moment
+    assert opening - moment <= timedelta(days=8)
+    assert window.contains(opening)
+    if opening > moment:
+        # Closed from now until it opens: sampled every quarter hour.
+        probe = moment
+        while probe < opening:
+            assert not window.contains(probe)
+            probe += timedelta(minutes=15)
 
 
 def test_due_at_is_the_window_start_in_the_local_zone() -> None:

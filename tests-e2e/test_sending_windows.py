@@ -1,0 +1,151 @@
+"""An org unit's sending window through the gateway, every service a process: catalog's
+org unit reaches scheduling over the broker, an operator sets the window, a callout due
+outside it waits, and it is sent once the window is lifted."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from aftersales_testing import journey
+
+pytestmark = pytest.mark.e2e
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def _ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url.path}: "
+        f"{response.status_code} {response.text}"
+    )
+    return response.json()
+
+
+async def _poll(probe: Any, what: str, timeout: float = 60.0) -> Any:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        assert loop.time() < deadline, f"{what} did not happen within {timeout:.0f}s"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        await journey.login(client, "dev", "dev")
+        tag = uuid.uuid4().hex[:8]
+        code = f"ou-{tag}"
+        _ok(
+            await client.post(
+                "/api/org-units", json={"code": code, "name": f"Unit {tag}", "time_zone": "UTC"}
+            ),
+            201,
+        )
+        window_url = f"/api/callouts/sending-windows/{code}"
+
+        async def projected() -> dict[str, Any] | None:
+            response = await client.get(window_url)
+            return response.json() if response.status_code == 200 else None
+
+        default = await _poll(projected, "the org unit in scheduling")
+        assert (default["configured"], default["time_zone"]) == (False, "UTC")
+
+        bad = await client.put(
+            window_url, json={"weekdays": ["monday"], "start": "18:00", "end": "08:00"}
+        )
+        assert bad.status_code == 400, bad.text
+        assert bad.json()["field"] == "end"
+
+        # Closed today and tomorrow (the test may cross midnight): open on the other days.
+        today = datetime.now(UTC).date()
+        closed = {WEEKDAYS[(today + timedelta(days=d)).weekday()] for d in (0, 1)}
+        window = _ok(
+            await client.put(
+                window_url,
+                json={
+                    "weekdays": [d for d in WEEKDAYS if d not in closed],
+                    "start": "00:00",
+                    "end": "23:59",
+                },
+            )
+        )
+        assert window["configured"] is True
+        assert window["updated_by"] == "dev"
+
+        customer = _ok(
+            await client.post(
+                "/api/customers",
+                json={
+                    "customer_number": f"C-{tag}",
+                    "name": f"Grace Hopper {tag}",
+                    "emails": [f"grace.{tag}@example.com"],
+                    "allowed_methods": ["email"],
+                },
+            ),
+            201,
+        )
+        product = _ok(
+            await client.post("/api/products", json={"product_number": f"P-{tag}", "name": "Pump"}),
+            201,
+        )
+        item = _ok(
+            await client.post(
+                "/api/serial-items",
+                json={
+                    "serial_number": f"SN-{tag}",
+                    "product_id": product["id"],
+                    "owner_customer_id": customer["id"],
+                    "org_unit": code,
+                    "startup_date": today.isoformat(),
+                },
+            ),
+            201,
+        )
+        _ok(
+            await client.post(
+                "/api/service-types",
+                json={
+                    "display_name": "Annual inspection",
+                    "system_name": f"annual_{tag}",
+                    "approval_method": "automatic",
+                    "steps": [
+                        {
+                            "description": "1st reminder",
+                            "schedule": {"kind": "after", "span": 0, "period": "days"},
+                            "initial": {"email_subject": "Due", "email_body": "Service is due."},
+                        }
+                    ],
+                    "links": [{"main_product_id": product["id"], "apply_to_main_product": True}],
+                },
+            ),
+            201,
+        )
+
+        async def deferred() -> dict[str, Any] | None:
+            rows = _ok(await client.get("/api/callouts", params={"serial_item_id": item["id"]}))
+            if not rows:
+                return None
+            due = datetime.fromisoformat(rows[0]["due_at"])
+            return rows[0] if due > datetime.now(UTC) + timedelta(hours=12) else None
+
+        callout = await _poll(deferred, "the callout deferred to the window's next opening")
+        assert (callout["state"], callout["org_unit"]) == ("approved", code)
+        assert callout["send_requested_at"] is None
+
+        # Back to the default window (every day): the callout is sent.
+        assert _ok(await client.delete(window_url))["configured"] is False
+
+        async def sent() -> dict[str, Any] | None:
+            body: dict[str, Any] = _ok(await client.get(f"/api/callouts/{callout['id']}"))
+            return body if body["state"] == "sent" else None
+
+        done = await _poll(sent, "the callout sent")
+        assert done["send_to"] == customer["emails"][0]
