@@ -12,8 +12,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import text
 
+from aftersales_kit import org_units
 from aftersales_kit.http import UnitOfWorkDep
 from aftersales_kit.identity import Caller, CallerDep
 from aftersales_kit.problems import NotFound, Problem
@@ -22,23 +22,12 @@ from aftersales_kit.uow import UnitOfWork
 # None: not restricted. A set: the ids of the org units the caller may see.
 Visible = frozenset[uuid.UUID] | None
 
-_UNITS_AND_DESCENDANTS = text(
-    "WITH RECURSIVE visible(id) AS ("
-    " SELECT id FROM org_unit WHERE code = ANY(:codes)"
-    " UNION SELECT o.id FROM org_unit o JOIN visible v ON o.parent_id = v.id)"
-    " SELECT id FROM visible"
-)
-
 
 async def visible_org_units(uow: UnitOfWork, caller: Caller) -> Visible:
     """The ids of the org units ``caller`` may see, descendants included; None when the
-    caller is not restricted. A code no org unit has matches nothing."""
-    if caller.org_units is None:
-        return None
-    if not caller.org_units:
-        return frozenset()
-    rows = await uow.session.scalars(_UNITS_AND_DESCENDANTS, {"codes": sorted(caller.org_units)})
-    return frozenset(rows.all())
+    caller is not restricted."""
+    units = await org_units.visible_org_units(uow, caller)
+    return None if units is None else frozenset(u.id for u in units)
 
 
 async def _visible(caller: CallerDep, uow: UnitOfWorkDep) -> Visible:

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import OrgUnitChanged
+from aftersales_kit import org_units
 from aftersales_kit.http import UnitOfWorkDep
 from aftersales_kit.identity import ROLES_HEADER, Caller, CallerDep
 from aftersales_kit.problems import NotFound, Problem
@@ -32,13 +32,6 @@ ADMIN = "admin"
 # None: not restricted. A set: the ids of the org units the caller may see.
 Visible = frozenset[uuid.UUID] | None
 
-_UNITS_AND_DESCENDANTS = text(
-    "WITH RECURSIVE visible(id) AS ("
-    " SELECT id FROM org_unit WHERE code = ANY(:codes)"
-    " UNION SELECT o.id FROM org_unit o JOIN visible v ON o.parent_id = v.id)"
-    " SELECT id FROM visible"
-)
-
 
 class Forbidden(Problem):
     status = 403
@@ -48,12 +41,8 @@ class Forbidden(Problem):
 async def visible_org_units(uow: UnitOfWork, caller: Caller) -> Visible:
     """The ids of the org units ``caller`` may see, descendants included; None when the
     caller is not restricted."""
-    if caller.org_units is None:
-        return None
-    if not caller.org_units:
-        return frozenset()
-    rows = await uow.session.scalars(_UNITS_AND_DESCENDANTS, {"codes": sorted(caller.org_units)})
-    return frozenset(rows.all())
+    units = await org_units.visible_org_units(uow, caller)
+    return None if units is None else frozenset(u.id for u in units)
 
 
 async def _visible(caller: CallerDep, uow: UnitOfWorkDep) -> Visible:

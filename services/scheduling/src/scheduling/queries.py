@@ -16,10 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter  # type: ignore[import-untyped]
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_kit import org_units
 from aftersales_kit.identity import Caller
 from aftersales_kit.problems import Conflict, NotFound, Problem
 from aftersales_kit.uow import UnitOfWork
@@ -35,25 +36,15 @@ cust = tables.customer.c
 # None: the caller is not restricted. A set: the org unit codes whose callouts it sees.
 Visible = frozenset[str] | None
 
-_UNITS_AND_DESCENDANTS = text(
-    "WITH RECURSIVE visible(id, code) AS ("
-    " SELECT id, code FROM org_unit WHERE code = ANY(:codes)"
-    " UNION SELECT o.id, o.code FROM org_unit o JOIN visible v ON o.parent_id = v.id)"
-    " SELECT code FROM visible"
-)
-
 
 async def visible_org_units(uow: UnitOfWork, caller: Caller) -> Visible:
     """The org unit codes ``caller`` may see: its own and their descendants in the org
     unit projection (catalog's rule). The caller's own codes count even before the
     projection knows them; None when the caller is not restricted."""
-    if caller.org_units is None:
+    units = await org_units.visible_org_units(uow, caller)
+    if units is None or caller.org_units is None:
         return None
-    if not caller.org_units:
-        return frozenset()
-    codes = sorted(caller.org_units)
-    rows = await uow.session.scalars(_UNITS_AND_DESCENDANTS, {"codes": codes})
-    return frozenset(rows.all()) | caller.org_units
+    return frozenset(u.code for u in units) | caller.org_units
 
 
 def visible_clause(visible: Visible) -> ColumnElement[bool] | None:
