@@ -4,7 +4,6 @@ unblocked by updating the recipient in catalog."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import uuid
@@ -15,27 +14,9 @@ import httpx
 import pytest
 
 from aftersales_testing import journey
+from aftersales_testing.journey import expect, poll
 
 pytestmark = pytest.mark.e2e
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url.path}: "
-        f"{response.status_code} {response.text}"
-    )
-    return response.json()
-
-
-async def _poll(probe: Any, what: str, timeout: float = 60.0) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        assert loop.time() < deadline, f"{what} did not happen within {timeout:.0f}s"
-        await asyncio.sleep(0.2)
 
 
 async def _world(
@@ -43,7 +24,7 @@ async def _world(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A customer, a product, an item starting today and a one-step service type."""
     tag = uuid.uuid4().hex[:8]
-    customer = _ok(
+    customer = expect(
         await client.post(
             "/api/customers",
             json={
@@ -55,11 +36,11 @@ async def _world(
         ),
         201,
     )
-    product = _ok(
+    product = expect(
         await client.post("/api/products", json={"product_number": f"P-{tag}", "name": "Pump"}),
         201,
     )
-    item = _ok(
+    item = expect(
         await client.post(
             "/api/serial-items",
             json={
@@ -71,7 +52,7 @@ async def _world(
         ),
         201,
     )
-    _ok(
+    expect(
         await client.post(
             "/api/service-types",
             json={
@@ -106,7 +87,7 @@ async def _callout(client: httpx.AsyncClient, item: dict[str, Any]) -> dict[str,
         rows = response.json() if response.status_code == 200 else []
         return rows[0] if rows else None
 
-    found: dict[str, Any] = await _poll(first, "a callout for the item")
+    found: dict[str, Any] = await poll(first, "a callout for the item")
     return found
 
 
@@ -114,11 +95,11 @@ async def _in_state(
     client: httpx.AsyncClient, callout_id: str, state: str, **fields: Any
 ) -> dict[str, Any]:
     async def reached() -> dict[str, Any] | None:
-        body: dict[str, Any] = _ok(await client.get(f"/api/callouts/{callout_id}"))
+        body: dict[str, Any] = expect(await client.get(f"/api/callouts/{callout_id}"))
         matches = body["state"] == state and all(body[k] == v for k, v in fields.items())
         return body if matches else None
 
-    found: dict[str, Any] = await _poll(reached, f"state {state}")
+    found: dict[str, Any] = await poll(reached, f"state {state}")
     return found
 
 
@@ -131,37 +112,37 @@ async def test_send_now_then_mark_completed(gateway_url: str) -> None:
 
         not_yet = await client.post(f"/api/callouts/{callout['id']}/mark-completed")
         assert not_yet.status_code == 200  # completing is allowed before sending too
-        _ok(await client.post(f"/api/callouts/{callout['id']}/cancel"), 409)
+        expect(await client.post(f"/api/callouts/{callout['id']}/cancel"), 409)
 
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         await journey.login(client, "dev", "dev")
         _, item = await _world(client, approval="manual", allowed=["email"])
         callout = await _callout(client, item)
-        sent_now = _ok(await client.post(f"/api/callouts/{callout['id']}/send-now"))
+        sent_now = expect(await client.post(f"/api/callouts/{callout['id']}/send-now"))
         assert sent_now["approved_by"] == "dev"
         sent = await _in_state(client, callout["id"], "sent")
-        shown = _ok(await client.get(f"/api/callouts/{callout['id']}/message"))
+        shown = expect(await client.get(f"/api/callouts/{callout['id']}/message"))
         assert shown["messages"][0]["message_id"] == sent["message_id"]
-        _ok(await client.get(f"/api/messages/{sent['message_id']}"))
+        expect(await client.get(f"/api/messages/{sent['message_id']}"))
 
-        completed = _ok(await client.post(f"/api/callouts/{callout['id']}/mark-completed"))
+        completed = expect(await client.post(f"/api/callouts/{callout['id']}/mark-completed"))
         assert completed["state"] == "completed"
 
         async def completion_sent() -> dict[str, Any] | None:
-            body: dict[str, Any] = _ok(await client.get(f"/api/callouts/{callout['id']}"))
+            body: dict[str, Any] = expect(await client.get(f"/api/callouts/{callout['id']}"))
             return body if body["completion_message_id"] else None
 
-        done = await _poll(completion_sent, "the on-completion message")
+        done = await poll(completion_sent, "the on-completion message")
         assert done["state"] == "completed"
-        message = _ok(await client.get(f"/api/messages/{done['completion_message_id']}"))
+        message = expect(await client.get(f"/api/messages/{done['completion_message_id']}"))
         assert message["subject"] == f"Service done for {item['serial_number']}"
-        history = _ok(await client.get(f"/api/callouts/{callout['id']}/history"))
+        history = expect(await client.get(f"/api/callouts/{callout['id']}/history"))
         assert [(h["action"], h["actor"]) for h in history] == [
             ("send_now", "dev"),
             ("mark_completed", "dev"),
         ]
 
-        columns = _ok(await client.get("/api/callouts/columns"))
+        columns = expect(await client.get("/api/callouts/columns"))
         assert any(c["key"] == "created_at" and c["hidden_by_default"] for c in columns)
         export = await client.get("/api/callouts/export", params={"serial_item_id": item["id"]})
         assert export.status_code == 200
@@ -179,13 +160,13 @@ async def test_a_blocked_customer_is_unblocked_by_updating_the_recipient(
         customer, item = await _world(client, approval="automatic", allowed=["letter"])
         callout = await _callout(client, item)
         blocked = await _in_state(client, callout["id"], "blocked_by_allowed_methods")
-        error = _ok(await client.get(f"/api/callouts/{callout['id']}/error"))
+        error = expect(await client.get(f"/api/callouts/{callout['id']}/error"))
         assert error["reason"] == blocked["error"]
-        _ok(await client.post(f"/api/callouts/{callout['id']}/resend"), 409)
+        expect(await client.post(f"/api/callouts/{callout['id']}/resend"), 409)
 
         # "Update recipient": the new contact data goes to catalog, the owner of it ...
         current = await client.get(f"/api/customers/{customer['id']}")
-        changed = _ok(
+        changed = expect(
             await client.patch(
                 f"/api/customers/{customer['id']}",
                 json={"allowed_methods": ["email"]},
@@ -193,7 +174,7 @@ async def test_a_blocked_customer_is_unblocked_by_updating_the_recipient(
             )
         )
         # ... and scheduling resends once its copy of the customer has that version.
-        _ok(
+        expect(
             await client.post(
                 f"/api/callouts/{callout['id']}/update-recipient",
                 json={"customer_version": changed["version"]},

@@ -4,7 +4,6 @@ outside it waits, and it is sent once the window is lifted."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,29 +12,11 @@ import httpx
 import pytest
 
 from aftersales_testing import journey
+from aftersales_testing.journey import expect, poll
 
 pytestmark = pytest.mark.e2e
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-
-
-def _ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, (
-        f"{response.request.method} {response.request.url.path}: "
-        f"{response.status_code} {response.text}"
-    )
-    return response.json()
-
-
-async def _poll(probe: Any, what: str, timeout: float = 60.0) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        assert loop.time() < deadline, f"{what} did not happen within {timeout:.0f}s"
-        await asyncio.sleep(0.2)
 
 
 async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> None:
@@ -43,7 +24,7 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
         await journey.login(client, "dev", "dev")
         tag = uuid.uuid4().hex[:8]
         code = f"ou-{tag}"
-        _ok(
+        expect(
             await client.post(
                 "/api/org-units", json={"code": code, "name": f"Unit {tag}", "time_zone": "UTC"}
             ),
@@ -55,7 +36,7 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
             response = await client.get(window_url)
             return response.json() if response.status_code == 200 else None
 
-        default = await _poll(projected, "the org unit in scheduling")
+        default = await poll(projected, "the org unit in scheduling")
         assert (default["configured"], default["time_zone"]) == (False, "UTC")
 
         bad = await client.put(
@@ -67,7 +48,7 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
         # Closed today and tomorrow (the test may cross midnight): open on the other days.
         today = datetime.now(UTC).date()
         closed = {WEEKDAYS[(today + timedelta(days=d)).weekday()] for d in (0, 1)}
-        window = _ok(
+        window = expect(
             await client.put(
                 window_url,
                 json={
@@ -80,7 +61,7 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
         assert window["configured"] is True
         assert window["updated_by"] == "dev"
 
-        customer = _ok(
+        customer = expect(
             await client.post(
                 "/api/customers",
                 json={
@@ -92,11 +73,11 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
             ),
             201,
         )
-        product = _ok(
+        product = expect(
             await client.post("/api/products", json={"product_number": f"P-{tag}", "name": "Pump"}),
             201,
         )
-        item = _ok(
+        item = expect(
             await client.post(
                 "/api/serial-items",
                 json={
@@ -109,7 +90,7 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
             ),
             201,
         )
-        _ok(
+        expect(
             await client.post(
                 "/api/service-types",
                 json={
@@ -130,22 +111,22 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
         )
 
         async def deferred() -> dict[str, Any] | None:
-            rows = _ok(await client.get("/api/callouts", params={"serial_item_id": item["id"]}))
+            rows = expect(await client.get("/api/callouts", params={"serial_item_id": item["id"]}))
             if not rows:
                 return None
             due = datetime.fromisoformat(rows[0]["due_at"])
             return rows[0] if due > datetime.now(UTC) + timedelta(hours=12) else None
 
-        callout = await _poll(deferred, "the callout deferred to the window's next opening")
+        callout = await poll(deferred, "the callout deferred to the window's next opening")
         assert (callout["state"], callout["org_unit"]) == ("approved", code)
         assert callout["send_requested_at"] is None
 
         # Back to the default window (every day): the callout is sent.
-        assert _ok(await client.delete(window_url))["configured"] is False
+        assert expect(await client.delete(window_url))["configured"] is False
 
         async def sent() -> dict[str, Any] | None:
-            body: dict[str, Any] = _ok(await client.get(f"/api/callouts/{callout['id']}"))
+            body: dict[str, Any] = expect(await client.get(f"/api/callouts/{callout['id']}"))
             return body if body["state"] == "sent" else None
 
-        done = await _poll(sent, "the callout sent")
+        done = await poll(sent, "the callout sent")
         assert done["send_to"] == customer["emails"][0]

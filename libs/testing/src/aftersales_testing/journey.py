@@ -42,23 +42,24 @@ class JourneyResult:
 
 async def login(client: httpx.AsyncClient, username: str, password: str) -> str:
     response = await client.post("/auth/token", json={"username": username, "password": password})
-    _expect(response, 200)
+    expect(response, 200)
     token: str = response.json()["access_token"]
     client.headers["Authorization"] = f"Bearer {token}"
     return token
 
 
-def _expect(response: httpx.Response, status: int) -> dict[str, Any]:
+def expect(response: httpx.Response, status: int = 200) -> Any:
+    """The response's JSON body, or ``JourneyFailed`` saying what answered what."""
     if response.status_code != status:
         raise JourneyFailed(
             f"{response.request.method} {response.request.url.path} answered "
             f"{response.status_code}, expected {status}: {response.text}"
         )
-    body: dict[str, Any] = response.json()
-    return body
+    return response.json()
 
 
-async def _poll(probe: Any, what: str, timeout: float) -> Any:
+async def poll(probe: Any, what: str, timeout: float = 60.0) -> Any:
+    """The first truthy answer of ``probe``, or ``JourneyFailed`` at the deadline."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -77,7 +78,7 @@ async def run(
     steps: list[str] = []
     today = datetime.now(UTC).date().isoformat()
 
-    customer = _expect(
+    customer = expect(
         await client.post(
             "/api/customers",
             json={
@@ -91,14 +92,14 @@ async def run(
         201,
     )
     steps.append(f"registered customer {customer['customer_number']} <{customer['emails'][0]}>")
-    product = _expect(
+    product = expect(
         await client.post(
             "/api/products", json={"product_number": f"HP-{tag}", "name": "Heat pump HP-9"}
         ),
         201,
     )
     steps.append(f"registered product {product['product_number']} ({product['name']})")
-    item = _expect(
+    item = expect(
         await client.post(
             "/api/serial-items",
             json={
@@ -111,7 +112,7 @@ async def run(
         201,
     )
     steps.append(f"registered serial item {item['serial_number']}, startup {today}")
-    service_type = _expect(
+    service_type = expect(
         await client.post(
             "/api/service-types",
             json={
@@ -137,25 +138,25 @@ async def run(
         _expect_list = response.json() if response.status_code == 200 else []
         return _expect_list[0] if _expect_list else None
 
-    created = await _poll(first_callout, "a callout for the serial item", timeout)
+    created = await poll(first_callout, "a callout for the serial item", timeout)
     steps.append(f"scheduling created callout {created['id']} in state {created['state']}")
     if approval == "manual":
         if created["state"] != "awaiting_approval":
             raise JourneyFailed(f"expected awaiting_approval, got {created['state']}")
-        approved = _expect(await client.post(f"/api/callouts/{created['id']}/approve"), 200)
+        approved = expect(await client.post(f"/api/callouts/{created['id']}/approve"), 200)
         steps.append(f"a user approved it: state {approved['state']}")
     elif created["state"] not in ("approved", "sent"):
         raise JourneyFailed(f"expected approved, got {created['state']}")
 
     async def sent() -> dict[str, Any] | None:
-        callout = _expect(await client.get(f"/api/callouts/{created['id']}"), 200)
+        callout = expect(await client.get(f"/api/callouts/{created['id']}"), 200)
         if callout["state"] not in ("approved", "sent"):
             raise JourneyFailed(f"callout ended in {callout['state']}: {callout['error']}")
         return callout if callout["state"] == "sent" else None
 
-    callout = await _poll(sent, "the callout being sent", timeout)
+    callout = await poll(sent, "the callout being sent", timeout)
     steps.append(f"notifications sent it to {callout['send_to']}: state {callout['state']}")
-    message = _expect(await client.get(f"/api/messages/{callout['message_id']}"), 200)
+    message = expect(await client.get(f"/api/messages/{callout['message_id']}"), 200)
     return JourneyResult(customer, product, item, service_type, created, callout, message, steps)
 
 
