@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,68 +15,6 @@ from aftersales_testing import journey
 from aftersales_testing.journey import expect, poll
 
 pytestmark = pytest.mark.e2e
-
-
-async def _world(
-    client: httpx.AsyncClient, *, approval: str, allowed: list[str]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A customer, a product, an item starting today and a one-step service type."""
-    tag = uuid.uuid4().hex[:8]
-    customer = expect(
-        await client.post(
-            "/api/customers",
-            json={
-                "customer_number": f"C-{tag}",
-                "name": f"Grace Hopper {tag}",
-                "emails": [f"grace.{tag}@example.com"],
-                "allowed_methods": allowed,
-            },
-        ),
-        201,
-    )
-    product = expect(
-        await client.post("/api/products", json={"product_number": f"P-{tag}", "name": "Pump"}),
-        201,
-    )
-    item = expect(
-        await client.post(
-            "/api/serial-items",
-            json={
-                "serial_number": f"SN-{tag}",
-                "product_id": product["id"],
-                "owner_customer_id": customer["id"],
-                "startup_date": datetime.now(UTC).date().isoformat(),
-            },
-        ),
-        201,
-    )
-    expect(
-        await client.post(
-            "/api/service-types",
-            json={
-                "display_name": "Annual inspection",
-                "system_name": f"annual_{tag}",
-                "approval_method": approval,
-                "steps": [
-                    {
-                        "description": "1st reminder",
-                        "schedule": {"kind": "after", "span": 0, "period": "days"},
-                        "initial": {
-                            "email_subject": "Service due for {{ serial_number }}",
-                            "email_body": "Dear {{ customer_name }}, your service is due.",
-                        },
-                        "on_completion": {
-                            "email_subject": "Service done for {{ serial_number }}",
-                            "email_body": "Dear {{ customer_name }}, thank you.",
-                        },
-                    }
-                ],
-                "links": [{"main_product_id": product["id"], "apply_to_main_product": True}],
-            },
-        ),
-        201,
-    )
-    return customer, item
 
 
 async def _callout(client: httpx.AsyncClient, item: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +42,7 @@ async def _in_state(
 async def test_send_now_then_mark_completed(gateway_url: str) -> None:
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         await journey.login(client, "dev", "dev")
-        _, item = await _world(client, approval="manual", allowed=["email"])
+        _, item = await journey.world(client, approval="manual", allowed=["email"])
         callout = await _callout(client, item)
         assert callout["state"] == "awaiting_approval"
 
@@ -116,7 +52,7 @@ async def test_send_now_then_mark_completed(gateway_url: str) -> None:
 
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         await journey.login(client, "dev", "dev")
-        _, item = await _world(client, approval="manual", allowed=["email"])
+        _, item = await journey.world(client, approval="manual", allowed=["email"])
         callout = await _callout(client, item)
         sent_now = expect(await client.post(f"/api/callouts/{callout['id']}/send-now"))
         assert sent_now["approved_by"] == "dev"
@@ -157,7 +93,7 @@ async def test_a_blocked_customer_is_unblocked_by_updating_the_recipient(
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         await journey.login(client, "dev", "dev")
         # The customer allows letters only: the e-mail is blocked.
-        customer, item = await _world(client, approval="automatic", allowed=["letter"])
+        customer, item = await journey.world(client, approval="automatic", allowed=["letter"])
         callout = await _callout(client, item)
         blocked = await _in_state(client, callout["id"], "blocked_by_allowed_methods")
         error = expect(await client.get(f"/api/callouts/{callout['id']}/error"))

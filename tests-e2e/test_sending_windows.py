@@ -61,53 +61,8 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
         assert window["configured"] is True
         assert window["updated_by"] == "dev"
 
-        customer = expect(
-            await client.post(
-                "/api/customers",
-                json={
-                    "customer_number": f"C-{tag}",
-                    "name": f"Grace Hopper {tag}",
-                    "emails": [f"grace.{tag}@example.com"],
-                    "allowed_methods": ["email"],
-                },
-            ),
-            201,
-        )
-        product = expect(
-            await client.post("/api/products", json={"product_number": f"P-{tag}", "name": "Pump"}),
-            201,
-        )
-        item = expect(
-            await client.post(
-                "/api/serial-items",
-                json={
-                    "serial_number": f"SN-{tag}",
-                    "product_id": product["id"],
-                    "owner_customer_id": customer["id"],
-                    "org_unit": code,
-                    "startup_date": today.isoformat(),
-                },
-            ),
-            201,
-        )
-        expect(
-            await client.post(
-                "/api/service-types",
-                json={
-                    "display_name": "Annual inspection",
-                    "system_name": f"annual_{tag}",
-                    "approval_method": "automatic",
-                    "steps": [
-                        {
-                            "description": "1st reminder",
-                            "schedule": {"kind": "after", "span": 0, "period": "days"},
-                            "initial": {"email_subject": "Due", "email_body": "Service is due."},
-                        }
-                    ],
-                    "links": [{"main_product_id": product["id"], "apply_to_main_product": True}],
-                },
-            ),
-            201,
+        customer, item = await journey.world(
+            client, approval="automatic", allowed=["email"], tag=tag, org_unit=code
         )
 
         async def deferred() -> dict[str, Any] | None:

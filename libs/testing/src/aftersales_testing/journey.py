@@ -160,6 +160,75 @@ async def run(
     return JourneyResult(customer, product, item, service_type, created, callout, message, steps)
 
 
+async def world(
+    client: httpx.AsyncClient,
+    *,
+    approval: str,
+    allowed: list[str],
+    tag: str | None = None,
+    org_unit: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Through the gateway: a customer, a product, an item starting today (in
+    ``org_unit``, when given) and a one-step service type for the product."""
+    tag = tag or uuid.uuid4().hex[:8]
+    customer = expect(
+        await client.post(
+            "/api/customers",
+            json={
+                "customer_number": f"C-{tag}",
+                "name": f"Grace Hopper {tag}",
+                "emails": [f"grace.{tag}@example.com"],
+                "allowed_methods": allowed,
+            },
+        ),
+        201,
+    )
+    product = expect(
+        await client.post("/api/products", json={"product_number": f"P-{tag}", "name": "Pump"}),
+        201,
+    )
+    item = expect(
+        await client.post(
+            "/api/serial-items",
+            json={
+                "serial_number": f"SN-{tag}",
+                "product_id": product["id"],
+                "owner_customer_id": customer["id"],
+                "startup_date": datetime.now(UTC).date().isoformat(),
+            }
+            | ({"org_unit": org_unit} if org_unit else {}),
+        ),
+        201,
+    )
+    expect(
+        await client.post(
+            "/api/service-types",
+            json={
+                "display_name": "Annual inspection",
+                "system_name": f"annual_{tag}",
+                "approval_method": approval,
+                "steps": [
+                    {
+                        "description": "1st reminder",
+                        "schedule": {"kind": "after", "span": 0, "period": "days"},
+                        "initial": {
+                            "email_subject": "Service due for {{ serial_number }}",
+                            "email_body": "Dear {{ customer_name }}, your service is due.",
+                        },
+                        "on_completion": {
+                            "email_subject": "Service done for {{ serial_number }}",
+                            "email_body": "Dear {{ customer_name }}, thank you.",
+                        },
+                    }
+                ],
+                "links": [{"main_product_id": product["id"], "apply_to_main_product": True}],
+            },
+        ),
+        201,
+    )
+    return customer, item
+
+
 def find_mail(mail_dir: Path, address: str) -> Path | None:
     """The newest .eml in the SMTP sink's directory addressed to ``address``."""
     for path in sorted(mail_dir.glob("*.eml"), reverse=True):
