@@ -1,5 +1,5 @@
-"""The background loops: the due dispatcher and the rolling horizon. Scheduled callouts
-live in PostgreSQL, never in a held message."""
+"""The background loops: the due dispatcher, planning runs and the rolling horizon.
+Scheduled callouts live in PostgreSQL, never in a held message."""
 
 from __future__ import annotations
 
@@ -26,3 +26,13 @@ async def extend_horizon_forever(runtime: ServiceRuntime, scheduler: Scheduler) 
             examined = await scheduler.extend_horizon(uow)
         if examined < scheduler.settings.horizon_batch_size:
             await asyncio.sleep(scheduler.settings.horizon_interval_seconds)
+
+
+async def continue_planning_forever(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
+    """Plans the service types whose new version is not yet planned for all their items,
+    one committed batch per transaction, without pausing while there is work."""
+    while True:
+        async with runtime.uow() as uow:
+            worked = await scheduler.continue_planning(uow)
+        if not worked:
+            await asyncio.sleep(scheduler.settings.planning_interval_seconds)

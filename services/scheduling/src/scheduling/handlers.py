@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from opentelemetry import trace
-from sqlalchemy import DateTime, Row, cast, func, literal, or_, select, text, update
+from sqlalchemy import DateTime, Row, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import (
@@ -39,6 +39,13 @@ from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.uow import UnitOfWork
 from scheduling import domain, queries, tables
 from scheduling.domain import Action, CalloutState, Outcome, Purpose
+from scheduling.planning import (
+    DELETED_REASON,
+    NOT_APPLICABLE_REASON,
+    Planner,
+    lock_planning,
+    zone_named,
+)
 from scheduling.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,8 +54,6 @@ REQUESTER = "scheduling"
 # The snapshot fields scheduling keeps of an item (the rest of the event is not used).
 ITEM_PROJECTION = tuple(c.name for c in tables.serial_item.columns if c.name != "id")
 BUSINESS_OBJECT_KIND = "scheduling.callout"
-DELETED_REASON = "service type deleted"
-NOT_APPLICABLE_REASON = "the service type no longer applies to the item"
 # The due time of a callout whose org unit's window never opens (no weekdays).
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -60,6 +65,7 @@ class Scheduler:
         self.settings = settings
         self.clock = clock
         self.zone = ZoneInfo(settings.time_zone)
+        self.planner = Planner(settings, clock)
 
     # --- projections -------------------------------------------------------------
 
@@ -106,7 +112,7 @@ class Scheduler:
 
     async def _project_item(self, uow: UnitOfWork, item: SerialItemRegistered) -> None:
         """Upsert the item's projection if the snapshot is newer, then re-plan its workflows."""
-        await _lock_planning(uow, [item.product_id, item.pinned_service_type_id])
+        await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
         values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item.serial_item_id}
         if not await _upsert_newer(uow, tables.serial_item, values):
             return
@@ -130,35 +136,24 @@ class Scheduler:
         self, uow: UnitOfWork, envelope: Envelope[ServiceTypeChanged]
     ) -> None:
         service_type = envelope.payload
-        product_ids = sorted(domain.linked_products(service_type.links))
-        await _lock_planning(uow, [*product_ids, service_type.service_type_id])
+        product_ids = domain.linked_products(service_type.links)
+        await lock_planning(uow, [*product_ids, service_type.service_type_id])
         values = {
             "id": service_type.service_type_id,
             "version": service_type.version,
             "definition": service_type.model_dump(mode="json"),
+            "plan_cursor": None,  # a new version plans every item again
         }
         if not await _upsert_newer(uow, tables.service_type, values):
             return
-        if service_type.deleted:
-            # History stays; what was still to come is withdrawn with a reason users read.
-            await self._withdraw(uow, DELETED_REASON, service_type_id=service_type.service_type_id)
-            return
-        si = tables.serial_item.c
-        items = (
-            await uow.session.execute(
-                select(si.id, si.product_id, si.pinned_service_type_id).where(
-                    or_(
-                        si.product_id.in_(product_ids),
-                        si.pinned_service_type_id == service_type.service_type_id,
-                    )
-                )
-            )
-        ).all()
-        for item in items:
-            # A disabled type plans nothing: the workflow's pending callouts are withdrawn.
-            await self._plan_workflow(uow, service_type, item.id)
-        # Items no longer linked keep their history but lose their pending callouts.
-        await self._withdraw_unlinked(uow, service_type, {item.id for item in items})
+        # The first batch of items now, with the event; the planning loop does the rest.
+        await self.planner.start(uow, service_type)
+
+    async def continue_planning(self, uow: UnitOfWork) -> bool:
+        return await self.planner.continue_runs(uow)
+
+    async def extend_horizon(self, uow: UnitOfWork) -> int:
+        return await self.planner.extend_horizon(uow)
 
     # --- planning ------------------------------------------------------------------
 
@@ -189,254 +184,16 @@ class Scheduler:
                 service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
             )
             if applies:
-                await self._plan_workflow(uow, service_type, item_id)
+                await self.planner.plan_items(uow, service_type, [item])
             elif service_type.service_type_id in existing:
                 reason = DELETED_REASON if service_type.deleted else NOT_APPLICABLE_REASON
-                await self._withdraw(
+                await self.planner.withdraw(
                     uow, reason, service_type_id=service_type.service_type_id, item_id=item_id
                 )
             else:
                 continue
             touched += 1
         return touched
-
-    def today(self) -> date:
-        return self.clock.now().astimezone(self.zone).date()
-
-    async def _plan_workflow(
-        self, uow: UnitOfWork, service_type: ServiceTypeChanged, item_id: uuid.UUID
-    ) -> None:
-        """Bring one workflow in line with its plan: create the callouts it lacks up to the
-        horizon, move pending ones to their new date / owner / org unit, withdraw pending
-        ones the plan no longer has. Sent, completed, cancelled and failed ones are history
-        and never touched. Idempotent: planning twice changes nothing."""
-        item = (
-            await uow.session.execute(
-                select(tables.serial_item).where(tables.serial_item.c.id == item_id)
-            )
-        ).one()
-        applies = domain.applies_to(
-            service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
-        )
-        workflow_id = await uow.session.scalar(
-            select(tables.workflow.c.id).where(
-                tables.workflow.c.service_type_id == service_type.service_type_id,
-                tables.workflow.c.serial_item_id == item_id,
-            )
-        )
-        if workflow_id is None:
-            if not applies:
-                return  # nothing planned before, nothing to plan now
-            await uow.session.execute(
-                insert(tables.workflow)
-                .values(
-                    id=uuid.uuid4(),
-                    service_type_id=service_type.service_type_id,
-                    serial_item_id=item_id,
-                )
-                .on_conflict_do_nothing(constraint="uq_workflow_type_item")
-            )
-            workflow_id = await uow.session.scalar(
-                select(tables.workflow.c.id).where(
-                    tables.workflow.c.service_type_id == service_type.service_type_id,
-                    tables.workflow.c.serial_item_id == item_id,
-                )
-            )
-        now = self.clock.now()
-        today = self.today()
-        planned = (
-            domain.plan(
-                service_type,
-                item.startup_date,
-                today,
-                self.settings.horizon_days,
-                self.settings.catch_up_days,
-            )
-            if applies and domain.is_serviceable(item.status)
-            else []
-        )
-        zone = await self._zone_of(uow, item.org_unit)
-        existing = {
-            (row.step_id, row.occurrence): row
-            for row in (
-                await uow.session.execute(
-                    select(tables.callout).where(tables.callout.c.workflow_id == workflow_id)
-                )
-            ).all()
-        }
-        state = domain.initial_state(service_type.approval_method)
-        steps = {s.step_id: s.description for s in service_type.steps}
-        for p in planned:
-            # The start of the day in the org unit's zone; the dispatcher holds it back
-            # until the org unit's sending window opens.
-            due = domain.due_at(p.scheduled_for, zone)
-            row = existing.pop((p.step_id, p.occurrence), None)
-            if row is None:
-                if not p.creatable:
-                    continue
-                await uow.session.execute(
-                    insert(tables.callout).values(
-                        id=uuid.uuid4(),
-                        workflow_id=workflow_id,
-                        service_type_id=service_type.service_type_id,
-                        serial_item_id=item_id,
-                        customer_id=item.owner_customer_id,
-                        step_id=p.step_id,
-                        occurrence=p.occurrence,
-                        org_unit=item.org_unit,
-                        scheduled_for=p.scheduled_for,
-                        due_at=due,
-                        state=state,
-                        approved_at=now if state is CalloutState.APPROVED else None,
-                        service_type_name=service_type.display_name,
-                        step_description=steps.get(p.step_id),
-                    )
-                )
-            elif (
-                row.state in domain.PENDING_STATES
-                and row.send_requested_at is None
-                and (
-                    row.scheduled_for != p.scheduled_for
-                    or row.customer_id != item.owner_customer_id
-                    or row.org_unit != item.org_unit
-                    or row.service_type_name != service_type.display_name
-                    or row.step_description != steps.get(p.step_id)
-                )
-            ):
-                # A pending callout follows the item's new date, owner and org unit.
-                moved = row.scheduled_for != p.scheduled_for or row.org_unit != item.org_unit
-                await uow.session.execute(
-                    update(tables.callout)
-                    .where(tables.callout.c.id == row.id)
-                    .values(
-                        scheduled_for=p.scheduled_for,
-                        due_at=due if moved else row.due_at,
-                        customer_id=item.owner_customer_id,
-                        org_unit=item.org_unit,
-                        service_type_name=service_type.display_name,
-                        step_description=steps.get(p.step_id),
-                        updated_at=now,
-                    )
-                )
-        await uow.session.execute(
-            update(tables.workflow)
-            .where(tables.workflow.c.id == workflow_id)
-            .values(generated_until=domain.horizon_until(today, self.settings.horizon_days))
-        )
-        # Pending callouts the new plan no longer has are withdrawn, never silently sent.
-        stale = [row.id for row in existing.values() if row.state in domain.PENDING_STATES]
-        if stale:
-            if service_type.deleted:
-                reason = DELETED_REASON
-            elif not applies:
-                reason = NOT_APPLICABLE_REASON
-            elif not domain.is_serviceable(item.status):
-                reason = f"the serial item is {item.status}"
-            else:
-                reason = "no longer scheduled by the service type"
-            await self._cancel(uow, stale, reason)
-
-    async def _withdraw_unlinked(
-        self, uow: UnitOfWork, service_type: ServiceTypeChanged, linked: set[uuid.UUID]
-    ) -> None:
-        c = tables.callout.c
-        rows = (
-            await uow.session.execute(
-                select(c.id, c.serial_item_id).where(
-                    c.service_type_id == service_type.service_type_id,
-                    c.state.in_(list(domain.PENDING_STATES)),
-                )
-            )
-        ).all()
-        stale = [row.id for row in rows if row.serial_item_id not in linked]
-        if stale:
-            await self._cancel(uow, stale, NOT_APPLICABLE_REASON)
-
-    async def _withdraw(
-        self,
-        uow: UnitOfWork,
-        reason: str,
-        *,
-        service_type_id: uuid.UUID,
-        item_id: uuid.UUID | None = None,
-    ) -> None:
-        """The pending callouts of a type (of one item, or of all) that no longer apply."""
-        c = tables.callout.c
-        query = select(c.id).where(
-            c.service_type_id == service_type_id, c.state.in_(list(domain.PENDING_STATES))
-        )
-        if item_id is not None:
-            query = query.where(c.serial_item_id == item_id)
-        stale = (await uow.session.scalars(query)).all()
-        if stale:
-            await self._cancel(uow, list(stale), reason)
-
-    async def _cancel(self, uow: UnitOfWork, ids: list[uuid.UUID], reason: str) -> None:
-        now = self.clock.now()
-        await uow.session.execute(
-            update(tables.callout)
-            .where(tables.callout.c.id.in_(ids), tables.callout.c.send_requested_at.is_(None))
-            .values(state=CalloutState.CANCELLED, cancelled_at=now, error=reason, updated_at=now)
-        )
-
-    async def extend_horizon(self, uow: UnitOfWork) -> int:
-        """The rolling horizon: plan the next occurrences of up to a batch of workflows
-        whose callouts end before today + horizon. Safe with several replicas (the
-        planning locks, then the rows re-read with SKIP LOCKED) and idempotent (planning
-        never duplicates or alters history). Returns how many workflows it examined."""
-        w, si = tables.workflow.c, tables.serial_item.c
-        until = domain.horizon_until(self.today(), self.settings.horizon_days)
-        behind = or_(w.generated_until.is_(None), w.generated_until < until)
-        candidates = (
-            await uow.session.execute(
-                select(w.id, si.product_id, si.pinned_service_type_id, w.service_type_id)
-                .join(tables.serial_item, si.id == w.serial_item_id)
-                .where(behind)
-                .order_by(w.generated_until.nulls_first(), w.id)
-                .limit(self.settings.horizon_batch_size)
-            )
-        ).all()
-        if not candidates:
-            return 0
-        # The same locks as event planning, taken first (then the rows): no deadlocks.
-        keys: list[uuid.UUID | None] = [r.product_id for r in candidates]
-        keys += [r.pinned_service_type_id for r in candidates]
-        keys += [r.service_type_id for r in candidates]
-        await _lock_planning(uow, keys)
-        rows = (
-            await uow.session.execute(
-                select(w.id, w.service_type_id, w.serial_item_id, tables.service_type.c.definition)
-                .join(tables.service_type, tables.service_type.c.id == w.service_type_id)
-                .where(w.id.in_([r.id for r in candidates]), behind)
-                .with_for_update(of=tables.workflow, skip_locked=True)
-            )
-        ).all()
-        for row in rows:
-            service_type = ServiceTypeChanged.model_validate(row.definition)
-            await self._plan_workflow(uow, service_type, row.serial_item_id)
-        # A workflow whose type is gone from the projection cannot be planned: mark it.
-        orphans = {r.id for r in candidates} - {r.id for r in rows}
-        if orphans:
-            await uow.session.execute(
-                update(tables.workflow)
-                .where(
-                    w.id.in_(orphans),
-                    behind,
-                    ~w.service_type_id.in_(select(tables.service_type.c.id)),
-                )
-                .values(generated_until=until)
-            )
-        await uow.commit()
-        return len(candidates)
-
-    async def _zone_of(self, uow: UnitOfWork, org_unit: str | None) -> ZoneInfo:
-        """The org unit's time zone from the projection; the service's zone otherwise."""
-        if org_unit is None:
-            return self.zone
-        name = await uow.session.scalar(
-            select(tables.org_unit.c.time_zone).where(tables.org_unit.c.code == org_unit).limit(1)
-        )
-        return _zone(name) or self.zone
 
     # --- sending -------------------------------------------------------------------
 
@@ -460,7 +217,7 @@ class Scheduler:
             for code, name in (
                 await uow.session.execute(select(ou.code, ou.time_zone).where(ou.code.in_(known)))
             ).all():
-                zones[code] = _zone(name) or self.zone
+                zones[code] = zone_named(name) or self.zone
             for row in (
                 await uow.session.execute(
                     select(tables.sending_window).where(sw.org_unit_code.in_(known))
@@ -889,7 +646,7 @@ class Scheduler:
         ).first()
         if item is None or not queries.may_see(visible, item.org_unit):
             raise NotFound(f"no serial item with id {serial_item_id}", field="serial_item_id")
-        await _lock_planning(uow, [item.product_id, item.pinned_service_type_id])
+        await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
         planned = await self._replan_item(uow, serial_item_id)
         log.info(
             "recalculated callouts",
@@ -992,7 +749,7 @@ class Scheduler:
         )
         if name is None or not queries.may_see(visible, code):
             raise NotFound(f"no org unit with code {code!r}", field="org_unit_code")
-        return _zone(name) or self.zone
+        return zone_named(name) or self.zone
 
 
 _PAST = {
@@ -1091,25 +848,6 @@ async def _projected_send_to(uow: UnitOfWork, customer_id: uuid.UUID) -> str | N
     if row is None:
         return None
     return domain.send_to(row.emails, row.mobiles, row.allowed_methods, row.preferred_method)
-
-
-async def _lock_planning(uow: UnitOfWork, keys: list[uuid.UUID | None]) -> None:
-    """Serialize planning per product (and per pinned service type): an item event and a
-    type event handled at the same moment would otherwise each miss the other's
-    uncommitted row and plan nothing."""
-    for key in sorted({k for k in keys if k is not None}):  # one order everywhere: no deadlocks
-        await uow.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"plan:{key}"}
-        )
-
-
-def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 async def _upsert_newer(uow: UnitOfWork, table: Any, values: dict[str, Any]) -> bool:

@@ -10,7 +10,11 @@ from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
 from scheduling import subscribers
 from scheduling.api import routers
-from scheduling.dispatcher import dispatch_forever, extend_horizon_forever
+from scheduling.dispatcher import (
+    continue_planning_forever,
+    dispatch_forever,
+    extend_horizon_forever,
+)
 from scheduling.handlers import Scheduler
 from scheduling.settings import Settings
 
@@ -21,6 +25,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
     scheduler = Scheduler(settings, clock or SystemClock())
     subscribers.register(runtime, scheduler)
     runtime.add_loop("dispatcher", lambda: dispatch_forever(runtime, scheduler))
+    runtime.add_loop("planning", lambda: continue_planning_forever(runtime, scheduler))
     runtime.add_loop("horizon", lambda: extend_horizon_forever(runtime, scheduler))
     app = create_app(runtime, title="Aftersales scheduling", routers=routers)
     app.state.scheduler = scheduler

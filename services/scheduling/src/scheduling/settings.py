@@ -20,6 +20,11 @@ class Settings(ServiceSettings):
     # get their next occurrences, and how many workflows one transaction plans.
     horizon_interval_seconds: float = 3600.0
     horizon_batch_size: int = 200
+    # A new version of a service type is planned for its items in committed batches of
+    # this many items (the first with its event, the rest by the planning loop, which
+    # looks for unfinished runs every ``planning_interval_seconds`` when idle).
+    planning_batch_size: int = 1000
+    planning_interval_seconds: float = 1.0
     # The default sending window, every day, in the org unit's time zone (``time_zone``
     # for items without an org unit): org units with their own window
     # (``PUT /callouts/sending-windows/{code}``) use that instead.

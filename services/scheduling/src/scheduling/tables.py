@@ -93,6 +93,10 @@ service_type = Table(
     Column("version", Integer, nullable=False),
     # The whole ServiceTypeChanged payload: recomputation needs nothing else.
     Column("definition", JSONB, nullable=False),
+    # Planning a version runs in committed batches of items (ordered by id): the last
+    # item planned, and the version whose run finished (behind ``version``: in progress).
+    Column("planned_version", Integer, nullable=True),
+    Column("plan_cursor", UUID(as_uuid=True), nullable=True),
 )
 
 workflow = Table(

@@ -109,6 +109,8 @@ class Seed:
                     id=service_type.service_type_id,
                     version=1,
                     definition=service_type.model_dump(mode="json"),
+                    # Planned already: the callouts are the test's own (seed.callout).
+                    planned_version=1,
                 )
             )
 

@@ -1,0 +1,489 @@
+"""Planning callouts: bringing workflows in line with their service type, in batches.
+
+Planning is set-based. A batch of items of one type costs the same few queries whatever
+its size (the items, their workflows, their callouts, the org units' time zones; one
+executemany per kind of write), and the rules are ``domain.plan``'s. A new version of a
+type plans its first batch in the event's transaction and the rest in the planning loop,
+one committed batch per transaction (``service_type.plan_cursor`` says where the run
+stands), so a type linked to a million items neither holds one transaction for an hour
+nor outlives RabbitMQ's consumer timeout.
+
+Concurrency: planning takes the advisory locks of ``lock_planning`` (per product and per
+service type) and locks the items it plans ``FOR SHARE``, so an item event (which updates
+the item's row) and a batch planning that item run one after the other, and each sees
+the other's writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Row, any_, bindparam, literal, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+
+from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_kit.clock import Clock
+from aftersales_kit.uow import UnitOfWork
+from scheduling import domain, tables
+from scheduling.domain import CalloutState
+from scheduling.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DELETED_REASON = "service type deleted"
+NOT_APPLICABLE_REASON = "the service type no longer applies to the item"
+
+_PENDING = sorted(domain.PENDING_STATES)
+_c, _w, _si, _st = (
+    tables.callout.c,
+    tables.workflow.c,
+    tables.serial_item.c,
+    tables.service_type.c,
+)
+# The statements a batch runs many times: built once, so SQLAlchemy compiles them once.
+_INSERT_WORKFLOW = insert(tables.workflow).on_conflict_do_nothing(
+    constraint="uq_workflow_type_item"
+)
+_INSERT_CALLOUT = tables.callout.insert()
+_MOVE_CALLOUT = (
+    update(tables.callout)
+    .where(_c.id == bindparam("b_id"))
+    .values(
+        scheduled_for=bindparam("b_scheduled_for"),
+        due_at=bindparam("b_due_at"),
+        customer_id=bindparam("b_customer_id"),
+        org_unit=bindparam("b_org_unit"),
+        service_type_name=bindparam("b_service_type_name"),
+        step_description=bindparam("b_step_description"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+_CALLOUT_FIELDS = (
+    _c.id,
+    _c.workflow_id,
+    _c.step_id,
+    _c.occurrence,
+    _c.state,
+    _c.send_requested_at,
+    _c.scheduled_for,
+    _c.due_at,
+    _c.customer_id,
+    _c.org_unit,
+    _c.service_type_name,
+    _c.step_description,
+)
+
+
+def uuids(ids: Iterable[uuid.UUID]) -> Any:
+    """One array parameter (``= ANY(:ids)``): the statement's text, and so SQLAlchemy's
+    compiled cache entry, is the same however many ids a batch has."""
+    return any_(literal(list(ids), ARRAY(UUID(as_uuid=True))))
+
+
+def zone_named(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+async def lock_planning(uow: UnitOfWork, keys: Iterable[uuid.UUID | None]) -> None:
+    """Serialize planning per product (and per service type): an item event and a type
+    event handled at the same moment would otherwise each miss the other's uncommitted
+    row and plan nothing."""
+    for key in sorted({k for k in keys if k is not None}):  # one order everywhere: no deadlocks
+        await uow.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"plan:{key}"}
+        )
+
+
+async def _try_lock_planning(uow: UnitOfWork, key: uuid.UUID) -> bool:
+    return bool(
+        await uow.session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"), {"key": f"plan:{key}"}
+        )
+    )
+
+
+class Planner:
+    """Plans workflows: for a type's items in batches, for one item, for the horizon."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.zone = ZoneInfo(settings.time_zone)
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.zone).date()
+
+    # --- a service type's planning run ------------------------------------------------
+
+    async def start(self, uow: UnitOfWork, service_type: ServiceTypeChanged) -> None:
+        """A new version of a type arrived (its row just upserted, its planning locks
+        held): withdraw what a deleted or disabled type had pending, or plan the first
+        batch of its items; the planning loop plans the rest."""
+        if service_type.deleted or not service_type.enabled:
+            # History stays; what was still to come is withdrawn with a reason users read.
+            reason = DELETED_REASON if service_type.deleted else NOT_APPLICABLE_REASON
+            await self.withdraw(uow, reason, service_type_id=service_type.service_type_id)
+            await self._finish(uow, service_type)
+            return
+        await self._advance(uow, service_type, cursor=None)
+
+    async def continue_runs(self, uow: UnitOfWork) -> bool:
+        """Plan the next batch of one type whose planning run is unfinished, and commit.
+        Replicas share the work: a type another one is planning is skipped. False when
+        no run is waiting."""
+        waiting = (
+            await uow.session.scalars(
+                select(_st.id)
+                .where(_st.planned_version.is_distinct_from(_st.version))
+                .order_by(_st.id)
+            )
+        ).all()
+        for type_id in waiting:
+            if not await _try_lock_planning(uow, type_id):
+                continue
+            row = (
+                await uow.session.execute(
+                    select(_st.definition, _st.version, _st.planned_version, _st.plan_cursor).where(
+                        _st.id == type_id
+                    )
+                )
+            ).one()
+            if row.planned_version == row.version:
+                continue  # finished by another replica since the query above
+            service_type = ServiceTypeChanged.model_validate(row.definition)
+            done = await self._advance(uow, service_type, row.plan_cursor)
+            await uow.commit()
+            if done:
+                log.info(
+                    "planned service type",
+                    extra={"service_type_id": str(type_id), "version": row.version},
+                )
+            return True
+        return False
+
+    async def _advance(
+        self, uow: UnitOfWork, service_type: ServiceTypeChanged, cursor: uuid.UUID | None
+    ) -> bool:
+        """Plan the next batch of the type's items after ``cursor`` (by id); True when
+        that was the last batch."""
+        batch = self.settings.planning_batch_size
+        type_id = service_type.service_type_id
+        query = (
+            select(tables.serial_item)
+            .where(
+                or_(
+                    _si.product_id == uuids(domain.linked_products(service_type.links)),
+                    _si.pinned_service_type_id == type_id,
+                )
+            )
+            .order_by(_si.id)
+            .limit(batch)
+            .with_for_update(read=True)
+        )
+        if cursor is not None:
+            query = query.where(_si.id > cursor)
+        items = (await uow.session.execute(query)).all()
+        await self.plan_items(uow, service_type, items)
+        if len(items) < batch:
+            await self.withdraw_unlinked(uow, service_type)
+            await self._finish(uow, service_type)
+            return True
+        await uow.session.execute(
+            update(tables.service_type)
+            .where(_st.id == type_id, _st.version == service_type.version)
+            .values(plan_cursor=items[-1].id)
+        )
+        return False
+
+    async def _finish(self, uow: UnitOfWork, service_type: ServiceTypeChanged) -> None:
+        await uow.session.execute(
+            update(tables.service_type)
+            .where(_st.id == service_type.service_type_id, _st.version == service_type.version)
+            .values(planned_version=service_type.version, plan_cursor=None)
+        )
+
+    # --- planning items ---------------------------------------------------------------
+
+    async def plan_item_ids(
+        self, uow: UnitOfWork, service_type: ServiceTypeChanged, ids: Sequence[uuid.UUID]
+    ) -> None:
+        items = (
+            await uow.session.execute(
+                select(tables.serial_item)
+                .where(_si.id == uuids(ids))
+                .order_by(_si.id)
+                .with_for_update(read=True)
+            )
+        ).all()
+        await self.plan_items(uow, service_type, items)
+
+    async def plan_items(
+        self, uow: UnitOfWork, service_type: ServiceTypeChanged, items: Sequence[Row[Any]]
+    ) -> None:
+        """Bring the type's workflows of ``items`` in line with the plan: create the
+        callouts they lack up to the horizon, move pending ones to their new date /
+        owner / org unit, withdraw pending ones the plan no longer has. Sent, completed,
+        cancelled and failed ones are history and never touched. Idempotent: planning
+        twice changes nothing."""
+        if not items:
+            return
+        session = uow.session
+        type_id = service_type.service_type_id
+        applies = {
+            item.id: domain.applies_to(
+                service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
+            )
+            for item in items
+        }
+        workflows = await self._workflows(uow, type_id, [item.id for item in items])
+        missing = [item.id for item in items if applies[item.id] and item.id not in workflows]
+        if missing:
+            await session.execute(
+                _INSERT_WORKFLOW,
+                [
+                    {"id": uuid.uuid4(), "service_type_id": type_id, "serial_item_id": i}
+                    for i in missing
+                ],
+            )
+            workflows |= await self._workflows(uow, type_id, missing)
+        if not workflows:
+            return  # nothing planned before, nothing to plan now
+        existing: dict[uuid.UUID, dict[tuple[uuid.UUID, int], Row[Any]]] = defaultdict(dict)
+        for callout in await session.execute(
+            select(*_CALLOUT_FIELDS).where(_c.workflow_id == uuids(workflows.values()))
+        ):
+            existing[callout.workflow_id][(callout.step_id, callout.occurrence)] = callout
+        zones = await self.zones(uow, {item.org_unit for item in items})
+
+        now, today = self.clock.now(), self.today()
+        state = domain.initial_state(service_type.approval_method)
+        steps = {s.step_id: s.description for s in service_type.steps}
+        plans: dict[date | None, list[domain.PlannedCallout]] = {}  # items share startups
+        inserts: list[dict[str, Any]] = []
+        moves: list[dict[str, Any]] = []
+        stale: dict[str, list[uuid.UUID]] = defaultdict(list)
+        for item in items:
+            workflow_id = workflows.get(item.id)
+            if workflow_id is None:
+                continue
+            planned: list[domain.PlannedCallout] = []
+            if applies[item.id] and domain.is_serviceable(item.status):
+                if item.startup_date not in plans:
+                    plans[item.startup_date] = domain.plan(
+                        service_type,
+                        item.startup_date,
+                        today,
+                        self.settings.horizon_days,
+                        self.settings.catch_up_days,
+                    )
+                planned = plans[item.startup_date]
+            have = existing.pop(workflow_id, {})
+            zone = zones[item.org_unit]
+            for p in planned:
+                row = have.pop((p.step_id, p.occurrence), None)
+                description = steps.get(p.step_id)
+                if row is None:
+                    if p.creatable:
+                        # Start of the day in the org unit's zone: the dispatcher holds it
+                        # back until the org unit's sending window opens.
+                        inserts.append(
+                            {
+                                "id": uuid.uuid4(),
+                                "workflow_id": workflow_id,
+                                "service_type_id": type_id,
+                                "serial_item_id": item.id,
+                                "customer_id": item.owner_customer_id,
+                                "step_id": p.step_id,
+                                "occurrence": p.occurrence,
+                                "org_unit": item.org_unit,
+                                "scheduled_for": p.scheduled_for,
+                                "due_at": domain.due_at(p.scheduled_for, zone),
+                                "state": state,
+                                "approved_at": now if state is CalloutState.APPROVED else None,
+                                "service_type_name": service_type.display_name,
+                                "step_description": description,
+                            }
+                        )
+                elif (
+                    row.state in domain.PENDING_STATES
+                    and row.send_requested_at is None
+                    and (
+                        row.scheduled_for != p.scheduled_for
+                        or row.customer_id != item.owner_customer_id
+                        or row.org_unit != item.org_unit
+                        or row.service_type_name != service_type.display_name
+                        or row.step_description != description
+                    )
+                ):
+                    # A pending callout follows the item's new date, owner and org unit.
+                    moved = row.scheduled_for != p.scheduled_for or row.org_unit != item.org_unit
+                    moves.append(
+                        {
+                            "b_id": row.id,
+                            "b_scheduled_for": p.scheduled_for,
+                            "b_due_at": domain.due_at(p.scheduled_for, zone)
+                            if moved
+                            else row.due_at,
+                            "b_customer_id": item.owner_customer_id,
+                            "b_org_unit": item.org_unit,
+                            "b_service_type_name": service_type.display_name,
+                            "b_step_description": description,
+                            "b_updated_at": now,
+                        }
+                    )
+            # Pending callouts the new plan no longer has are withdrawn, never silently sent.
+            withdrawn = [row.id for row in have.values() if row.state in domain.PENDING_STATES]
+            if withdrawn:
+                stale[_withdrawal_reason(service_type, applies[item.id], item.status)] += withdrawn
+
+        if inserts:
+            await session.execute(_INSERT_CALLOUT, inserts)
+        if moves:
+            await session.execute(_MOVE_CALLOUT, moves)
+        await session.execute(
+            update(tables.workflow)
+            .where(_w.id == uuids(workflows.values()))
+            .values(generated_until=domain.horizon_until(today, self.settings.horizon_days))
+        )
+        for reason, ids in stale.items():
+            await self._cancel(uow, reason, _c.id == uuids(ids))
+
+    async def _workflows(
+        self, uow: UnitOfWork, type_id: uuid.UUID, item_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, uuid.UUID]:
+        """Serial item id -> the id of its workflow of the type."""
+        rows = await uow.session.execute(
+            select(_w.serial_item_id, _w.id).where(
+                _w.service_type_id == type_id, _w.serial_item_id == uuids(item_ids)
+            )
+        )
+        return {item_id: workflow_id for item_id, workflow_id in rows.tuples()}
+
+    async def zones(self, uow: UnitOfWork, codes: set[str | None]) -> dict[str | None, ZoneInfo]:
+        """Each org unit's time zone from the projection; the service's zone otherwise."""
+        found = {
+            code: zone_named(name)
+            for code, name in await uow.session.execute(
+                select(tables.org_unit.c.code, tables.org_unit.c.time_zone).where(
+                    tables.org_unit.c.code.in_(sorted(c for c in codes if c is not None))
+                )
+            )
+        }
+        return {code: found.get(code) or self.zone for code in codes}
+
+    # --- withdrawing ------------------------------------------------------------------
+
+    async def withdraw(
+        self,
+        uow: UnitOfWork,
+        reason: str,
+        *,
+        service_type_id: uuid.UUID,
+        item_id: uuid.UUID | None = None,
+    ) -> None:
+        """The pending callouts of a type (of one item, or of all) that no longer apply."""
+        where = [_c.service_type_id == service_type_id]
+        if item_id is not None:
+            where.append(_c.serial_item_id == item_id)
+        await self._cancel(uow, reason, *where)
+
+    async def withdraw_unlinked(self, uow: UnitOfWork, service_type: ServiceTypeChanged) -> None:
+        """Items no longer linked to the type keep their history but lose their pending
+        callouts: one statement, in the database, however many there are."""
+        type_id = service_type.service_type_id
+        still_linked = (
+            select(_si.id)
+            .where(
+                _si.id == _c.serial_item_id,
+                or_(
+                    _si.product_id == uuids(domain.linked_products(service_type.links)),
+                    _si.pinned_service_type_id == type_id,
+                ),
+            )
+            .exists()
+        )
+        await self._cancel(uow, NOT_APPLICABLE_REASON, _c.service_type_id == type_id, ~still_linked)
+
+    async def _cancel(self, uow: UnitOfWork, reason: str, *where: Any) -> None:
+        """Cancel the pending callouts matching ``where`` that no message was asked for."""
+        now = self.clock.now()
+        await uow.session.execute(
+            update(tables.callout)
+            .where(*where, _c.state.in_(_PENDING), _c.send_requested_at.is_(None))
+            .values(state=CalloutState.CANCELLED, cancelled_at=now, error=reason, updated_at=now)
+        )
+
+    # --- the rolling horizon ----------------------------------------------------------
+
+    async def extend_horizon(self, uow: UnitOfWork) -> int:
+        """The rolling horizon: plan the next occurrences of up to a batch of workflows
+        whose callouts end before today + horizon. Safe with several replicas (the
+        planning locks, then the rows re-read with SKIP LOCKED) and idempotent (planning
+        never duplicates or alters history). Returns how many workflows it examined."""
+        until = domain.horizon_until(self.today(), self.settings.horizon_days)
+        behind = or_(_w.generated_until.is_(None), _w.generated_until < until)
+        candidates = (
+            await uow.session.execute(
+                select(_w.id, _si.product_id, _si.pinned_service_type_id, _w.service_type_id)
+                .join(tables.serial_item, _si.id == _w.serial_item_id)
+                .where(behind)
+                .order_by(_w.generated_until.nulls_first(), _w.id)
+                .limit(self.settings.horizon_batch_size)
+            )
+        ).all()
+        if not candidates:
+            return 0
+        # The same locks as event planning, taken first (then the rows): no deadlocks.
+        keys: list[uuid.UUID | None] = [r.product_id for r in candidates]
+        keys += [r.pinned_service_type_id for r in candidates]
+        keys += [r.service_type_id for r in candidates]
+        await lock_planning(uow, keys)
+        rows = (
+            await uow.session.execute(
+                select(_w.id, _w.service_type_id, _w.serial_item_id, _st.definition)
+                .join(tables.service_type, _st.id == _w.service_type_id)
+                .where(_w.id.in_([r.id for r in candidates]), behind)
+                .with_for_update(of=tables.workflow, skip_locked=True)
+            )
+        ).all()
+        by_type: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+        for row in rows:
+            by_type[row.service_type_id].append(row)
+        for type_rows in by_type.values():
+            service_type = ServiceTypeChanged.model_validate(type_rows[0].definition)
+            await self.plan_item_ids(uow, service_type, [r.serial_item_id for r in type_rows])
+        # A workflow whose type is gone from the projection cannot be planned: mark it.
+        orphans = {r.id for r in candidates} - {r.id for r in rows}
+        if orphans:
+            await uow.session.execute(
+                update(tables.workflow)
+                .where(
+                    _w.id.in_(orphans),
+                    behind,
+                    ~_w.service_type_id.in_(select(_st.id)),
+                )
+                .values(generated_until=until)
+            )
+        await uow.commit()
+        return len(candidates)
+
+
+def _withdrawal_reason(service_type: ServiceTypeChanged, applies: bool, item_status: str) -> str:
+    if service_type.deleted:
+        return DELETED_REASON
+    if not applies:
+        return NOT_APPLICABLE_REASON
+    if not domain.is_serviceable(item_status):
+        return f"the serial item is {item_status}"
+    return "no longer scheduled by the service type"
