@@ -27,6 +27,7 @@ Usage: uv run python bench/scheduling_callouts.py [ITEMS] [options]  (ITEMS defa
                        (no service, no list): where the time goes
   --rate R --seconds S the list's request rate and duration (default 20/s for 30 s)
   --no-xlsx            skip the XLSX export
+  --keep               keep the database (its name is printed) to look at query plans
 """
 
 from __future__ import annotations
@@ -405,7 +406,7 @@ async def steady(
         if response.status_code != 200:
             errors += 1
         else:
-            rows += len(response.json())
+            rows += len(response.json()["items"])
 
     start = loop.time() + 0.5
     total = int(rate * seconds)
@@ -585,7 +586,10 @@ def run(args: argparse.Namespace) -> None:
                 service.kill()
                 service.wait()
         asyncio.run(delete_topology(AMQP, prefix))
-        drop_database(POSTGRES, name)
+        if args.keep:
+            print(f"kept database {name}")
+        else:
+            drop_database(POSTGRES, name)
 
 
 def profile(args: argparse.Namespace) -> None:
@@ -643,6 +647,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--no-xlsx", dest="xlsx", action="store_false")
+    parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     if args.profile:
         profile(args)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 async def _callout(client: httpx.AsyncClient, item: dict[str, Any]) -> dict[str, Any]:
     async def first() -> dict[str, Any] | None:
         response = await client.get("/api/callouts", params={"serial_item_id": item["id"]})
-        rows = response.json() if response.status_code == 200 else []
+        rows = response.json()["items"] if response.status_code == 200 else []
         return rows[0] if rows else None
 
     found: dict[str, Any] = await poll(first, "a callout for the item")

@@ -66,7 +66,8 @@ async def test_a_callout_waits_for_its_org_units_window(gateway_url: str) -> Non
         )
 
         async def deferred() -> dict[str, Any] | None:
-            rows = expect(await client.get("/api/callouts", params={"serial_item_id": item["id"]}))
+            page = expect(await client.get("/api/callouts", params={"serial_item_id": item["id"]}))
+            rows = page["items"]
             if not rows:
                 return None
             due = datetime.fromisoformat(rows[0]["due_at"])

@@ -64,7 +64,6 @@ def echo_app() -> FastAPI:
             "ETag": '"v7"',
             # Upstream paths carry the service's base path, as behind a path prefix.
             "Link": f'</{path.split("/")[0]}/callouts?cursor=abc>; rel="next"',
-            "X-Next-Cursor": "abc",
             "X-Internal-Secret": "never-forwarded",
         }
         status = 200

@@ -135,8 +135,8 @@ async def run(
 
     async def first_callout() -> dict[str, Any] | None:
         response = await client.get("/api/callouts", params={"serial_item_id": item["id"]})
-        _expect_list = response.json() if response.status_code == 200 else []
-        return _expect_list[0] if _expect_list else None
+        rows = response.json()["items"] if response.status_code == 200 else []
+        return rows[0] if rows else None
 
     created = await poll(first_callout, "a callout for the serial item", timeout)
     steps.append(f"scheduling created callout {created['id']} in state {created['state']}")

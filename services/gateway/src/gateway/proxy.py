@@ -41,7 +41,6 @@ RETURNED_RESPONSE_HEADERS = (
     "location",
     "retry-after",
     "link",  # the next page of a list
-    "x-next-cursor",
 )
 # A Link header's targets that are paths on the upstream (``</callouts?cursor=x>``).
 _LINK_TARGET = re.compile(r"<(/[^>]*)>")

@@ -24,6 +24,8 @@ from scheduling.schemas import (
     ColumnOut,
     ErrorOut,
     MessageOut,
+    Page,
+    PlanningRunOut,
     RecalculationOut,
     Selection,
     SelectionResult,
@@ -126,15 +128,16 @@ async def list_callouts(
     sort: Annotated[str, Query(max_length=40)] = "scheduled_for",
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[CalloutOut]:
-    """One page of the filtered list. The next page's cursor is in the ``X-Next-Cursor``
-    header and the ``Link: <...>; rel="next"`` header (absent on the last page)."""
+) -> Page[CalloutOut]:
+    """One page of the filtered list and the next page's cursor (null on the last page),
+    also as a ``Link: <...>; rel="next"`` header."""
     rows, next_cursor = await queries.list_callouts(uow, where, sort, cursor, limit, lang)
     if next_cursor is not None:
-        response.headers["X-Next-Cursor"] = next_cursor
         next_url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-    return [CalloutOut.model_validate(r) for r in rows]
+    return Page[CalloutOut](
+        items=[CalloutOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
 
 
 @callouts.get("/columns")
@@ -176,6 +179,14 @@ async def export_callouts(
         media_type=_MEDIA[format],
         headers={"Content-Disposition": f'attachment; filename="callouts.{format.value}"'},
     )
+
+
+@callouts.get("/planning-runs")
+async def planning_runs(uow: UnitOfWorkDep) -> list[PlanningRunOut]:
+    """Service types whose latest version is still being planned for their items (a new
+    version is planned a batch at a time): until then, items not yet reached keep the
+    callouts of the previous version."""
+    return [PlanningRunOut.model_validate(run) for run in await queries.planning_runs(uow)]
 
 
 CodePath = Annotated[str, Path(min_length=1, max_length=50)]

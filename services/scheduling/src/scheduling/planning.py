@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Row, any_, bindparam, literal, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, any_, bindparam, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
@@ -84,6 +84,14 @@ def uuids(ids: Iterable[uuid.UUID]) -> Any:
     """One array parameter (``= ANY(:ids)``): the statement's text, and so SQLAlchemy's
     compiled cache entry, is the same however many ids a batch has."""
     return any_(literal(list(ids), ARRAY(UUID(as_uuid=True))))
+
+
+def linked_items(service_type: ServiceTypeChanged) -> ColumnElement[bool]:
+    """The serial items a type's run plans: of a linked product, or pinning the type."""
+    return or_(
+        _si.product_id == uuids(domain.linked_products(service_type.links)),
+        _si.pinned_service_type_id == service_type.service_type_id,
+    )
 
 
 def zone_named(name: str | None) -> ZoneInfo | None:
@@ -181,12 +189,7 @@ class Planner:
         type_id = service_type.service_type_id
         query = (
             select(tables.serial_item)
-            .where(
-                or_(
-                    _si.product_id == uuids(domain.linked_products(service_type.links)),
-                    _si.pinned_service_type_id == type_id,
-                )
-            )
+            .where(linked_items(service_type))
             .order_by(_si.id)
             .limit(batch)
             .with_for_update(read=True)
@@ -403,15 +406,7 @@ class Planner:
         callouts: one statement, in the database, however many there are."""
         type_id = service_type.service_type_id
         still_linked = (
-            select(_si.id)
-            .where(
-                _si.id == _c.serial_item_id,
-                or_(
-                    _si.product_id == uuids(domain.linked_products(service_type.links)),
-                    _si.pinned_service_type_id == type_id,
-                ),
-            )
-            .exists()
+            select(_si.id).where(_si.id == _c.serial_item_id, linked_items(service_type)).exists()
         )
         await self._cancel(uow, NOT_APPLICABLE_REASON, _c.service_type_id == type_id, ~still_linked)
 

@@ -24,7 +24,7 @@ from aftersales_kit import org_units
 from aftersales_kit.identity import Caller
 from aftersales_kit.problems import Conflict, NotFound, Problem
 from aftersales_kit.uow import UnitOfWork
-from scheduling import domain, tables
+from scheduling import domain, planning, tables
 from scheduling.domain import CalloutState
 
 c = tables.callout.c
@@ -476,3 +476,36 @@ async def _callout(uow: UnitOfWork, callout_id: uuid.UUID, visible: Visible = No
     if row is None or not may_see(visible, row.org_unit):
         raise NotFound(f"no callout with id {callout_id}")
     return row
+
+
+async def planning_runs(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The service types whose latest version is still being planned, and how far."""
+    st, si = tables.service_type.c, tables.serial_item.c
+    rows = (
+        await uow.session.execute(
+            select(st.definition, st.version, st.planned_version, st.plan_cursor)
+            .where(st.planned_version.is_distinct_from(st.version))
+            .order_by(st.id)
+        )
+    ).all()
+    runs = []
+    for row in rows:
+        service_type = ServiceTypeChanged.model_validate(row.definition)
+        linked = planning.linked_items(service_type)
+        total = await uow.session.scalar(select(func.count()).where(linked))
+        done: int | None = 0
+        if row.plan_cursor is not None:
+            done = await uow.session.scalar(
+                select(func.count()).where(linked, si.id <= row.plan_cursor)
+            )
+        runs.append(
+            {
+                "service_type_id": service_type.service_type_id,
+                "display_name": service_type.display_name,
+                "version": row.version,
+                "planned_version": row.planned_version,
+                "items_planned": done or 0,
+                "items_total": total or 0,
+            }
+        )
+    return runs

@@ -181,3 +181,14 @@ class SendingWindowOut(BaseModel):
     updated_by: str | None
     # When callouts of this org unit may next be sent (now, when the window is open).
     next_opening: datetime | None
+
+
+class PlanningRunOut(BaseModel):
+    """A service type version being planned for its items, committed batch by batch."""
+
+    service_type_id: uuid.UUID
+    display_name: str
+    version: int
+    planned_version: int | None = Field(description="the last version planned for every item")
+    items_planned: int
+    items_total: int = Field(description="items the type links or that pin it")

@@ -125,7 +125,7 @@ class World:
     async def callouts(self) -> list[dict[str, Any]]:
         response = await self.client.get("/callouts", params={"serial_item_id": str(self.item_id)})
         assert response.status_code == 200, response.text
-        return list(response.json())
+        return list(response.json()["items"])
 
 
 async def test_automatic_approval_dispatches_and_records_sent(

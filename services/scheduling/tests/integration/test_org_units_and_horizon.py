@@ -409,15 +409,15 @@ async def test_callouts_are_limited_to_the_callers_org_units_and_descendants(
     listing = _Listing()
     for codes in (region, seed.org_unit, f"elsewhere,{region}"):
         listed = await listing.list(headers=as_(codes))
-        assert [r["id"] for r in listed.json()] == [callout], codes
+        assert [r["id"] for r in listed.json()["items"]] == [callout], codes
         assert (await app_client.get(f"/callouts/{callout}", headers=as_(codes))).status_code == 200
         assert (
             await app_client.get(f"/callouts/{homeless}", headers=as_(codes))
         ).status_code == 404
 
     outsider = as_("elsewhere")
-    assert (await listing.list(headers=outsider)).json() == []
-    assert (await listing.list(headers=as_(""))).json() == []
+    assert (await listing.list(headers=outsider)).json()["items"] == []
+    assert (await listing.list(headers=as_(""))).json()["items"] == []
     for path in ("", "/message", "/settings", "/history"):
         response = await app_client.get(f"/callouts/{callout}{path}", headers=outsider)
         assert response.status_code == 404, path

@@ -1,7 +1,7 @@
 """Planning a service type in committed batches: the first batch with the type's event,
 the rest by the planning loop, a new version starting over, unlinked items withdrawn at
 the end, replicas sharing the work. The scheduler is driven step by step here (no
-background loops), on its own database."""
+background loops, but the last test), on its own database."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -28,9 +29,12 @@ from aftersales_contracts.servicetypes import (
 from aftersales_kit.clock import FixedClock
 from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.uow import UnitOfWork
+from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.messaging import eventually
 from scheduling import tables
 from scheduling.domain import CalloutState
 from scheduling.handlers import Scheduler
+from scheduling.main import build_app
 from scheduling.planning import NOT_APPLICABLE_REASON, lock_planning
 from scheduling.settings import Settings
 
@@ -306,3 +310,48 @@ async def test_an_item_registered_during_a_run_is_planned_once(replica: Replica)
 
     callouts = await replica.callouts(service_type.service_type_id)
     assert sorted(c.serial_item_id for c in callouts) == sorted(items + late)
+
+
+async def test_the_runs_in_progress_are_listed_with_how_far_they_are(
+    replica: Replica,
+    database_url: str,
+    infra: Infrastructure,
+    broker_prefix: str,
+) -> None:
+    product = uuid.uuid4()
+    await _items(replica, product, 2 * BATCH + 1)
+    service_type = _type([product])
+    await replica.handle(service_type)
+    settings = Settings(
+        database_url=database_url,
+        amqp_url=infra.amqp_url,
+        broker_prefix=broker_prefix,
+        planning_batch_size=BATCH,
+        planning_interval_seconds=0.05,
+    )
+    app = build_app(settings, FixedClock(datetime(2026, 11, 23, 9, tzinfo=UTC)))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client,
+    ):
+        # Another replica holds the type's planning lock: this one's loop must wait.
+        async with UnitOfWork(replica.sessions) as busy:
+            await lock_planning(busy, [service_type.service_type_id])
+            response = await client.get("/callouts/planning-runs")
+            assert response.status_code == 200, response.text
+            assert response.json() == [
+                {
+                    "service_type_id": str(service_type.service_type_id),
+                    "display_name": "Annual inspection",
+                    "version": 1,
+                    "planned_version": None,
+                    "items_planned": BATCH,
+                    "items_total": 2 * BATCH + 1,
+                }
+            ]
+
+        async def finished() -> bool:
+            return (await client.get("/callouts/planning-runs")).json() == []
+
+        await eventually(finished, what="the planning loop finishing the run")
+    assert len(await replica.callouts(service_type.service_type_id)) == 2 * BATCH + 1
