@@ -21,8 +21,7 @@ Usage: uv run python bench/scheduling_callouts.py [ITEMS] [options]  (ITEMS defa
 
   --store direct       the bench computes the callouts with the service's own pure
                        planning (``domain.plan``) and COPYs them in, instead of the
-                       service's consumer: for list/export numbers at a size whose
-                       generation through the service takes too long
+                       service: list/export numbers without waiting for generation
   --profile            generation in this process under cProfile on a fresh database
                        (no service, no list): where the time goes
   --rate R --seconds S the list's request rate and duration (default 20/s for 30 s)

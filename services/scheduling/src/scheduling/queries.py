@@ -199,13 +199,17 @@ class CalloutFilter:
             if end is not None:
                 where.append(column < datetime.combine(end + timedelta(days=1), time(), zone))
         if self.customer:
+            # The matching customers first (trigram and prefix indexes, migration 0005),
+            # then their callouts: not a filter on every joined row of the list.
             text = _like_escape(self.customer)
-            where.append(
+            found = tables.customer.alias("found")  # not the list's joined customer
+            matching = select(found.c.id).where(
                 or_(
-                    cust.customer_number.like(text + "%", escape="\\"),
-                    cust.name.ilike("%" + text + "%", escape="\\"),
+                    found.c.customer_number.like(text + "%", escape="\\"),
+                    found.c.name.ilike("%" + text + "%", escape="\\"),
                 )
             )
+            where.append(c.customer_id.in_(matching))
         if self.customer_id is not None:
             where.append(c.customer_id == self.customer_id)
         if self.step:
