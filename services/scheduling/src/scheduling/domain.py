@@ -365,3 +365,51 @@ def send_to(
         if method == "sms" and mobiles:
             return mobiles[0]
     return None
+
+
+# --- what a recalculation changed ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalloutSnapshot:
+    """What a user sees change when a callout is re-planned."""
+
+    state: CalloutState
+    scheduled_for: date
+    customer_id: uuid.UUID
+    org_unit: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    callout_id: uuid.UUID
+    kind: str  # created | moved | updated | withdrawn
+    from_state: CalloutState
+    to_state: CalloutState
+    detail: str
+
+
+def recalculation_changes(
+    before: dict[uuid.UUID, CalloutSnapshot], after: dict[uuid.UUID, CalloutSnapshot]
+) -> list[Change]:
+    """The history entries "Recalculate messages" leaves on the callouts it changed: one
+    per created, moved, otherwise updated or withdrawn callout; untouched ones get none."""
+    changes = []
+    for callout_id, now in after.items():
+        was = before.get(callout_id)
+        if was is None:
+            detail = f"created for {now.scheduled_for.isoformat()}"
+            changes.append(Change(callout_id, "created", now.state, now.state, detail))
+        elif was.state != now.state:
+            detail = f"withdrawn: {now.error}" if now.error else "withdrawn"
+            changes.append(Change(callout_id, "withdrawn", was.state, now.state, detail))
+        elif was.scheduled_for != now.scheduled_for:
+            detail = (
+                f"moved from {was.scheduled_for.isoformat()} to {now.scheduled_for.isoformat()}"
+            )
+            changes.append(Change(callout_id, "moved", was.state, now.state, detail))
+        elif (was.customer_id, was.org_unit) != (now.customer_id, now.org_unit):
+            detail = "the item's owner or org unit changed"
+            changes.append(Change(callout_id, "updated", was.state, now.state, detail))
+    return changes

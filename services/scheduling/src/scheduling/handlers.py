@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
@@ -647,13 +648,37 @@ class Scheduler:
         if item is None or not queries.may_see(visible, item.org_unit):
             raise NotFound(f"no serial item with id {serial_item_id}", field="serial_item_id")
         await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
+        before = await _snapshots(uow, serial_item_id)
         planned = await self._replan_item(uow, serial_item_id)
+        changes = domain.recalculation_changes(before, await _snapshots(uow, serial_item_id))
+        now = self.clock.now()
+        if changes:
+            await uow.session.execute(
+                tables.callout_action.insert(),
+                [
+                    _audit(
+                        change.callout_id,
+                        "recalculate",
+                        actor,
+                        now,
+                        change.from_state,
+                        change.to_state,
+                        change.detail,
+                    )
+                    for change in changes
+                ],
+            )
+        counts = Counter(change.kind for change in changes)
         log.info(
             "recalculated callouts",
             extra={"serial_item_id": str(serial_item_id), "actor": actor, "workflows": planned},
         )
         await uow.commit()
-        return {"serial_item_id": str(serial_item_id), "workflows": planned}
+        return {
+            "serial_item_id": str(serial_item_id),
+            "workflows": planned,
+            **{kind: counts[kind] for kind in ("created", "moved", "updated", "withdrawn")},
+        }
 
     # --- sending windows (the "communication workflow settings") --------------------
 
@@ -818,6 +843,23 @@ async def _send_rows(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[Row[Any]]:
             )
         ).all()
     )
+
+
+async def _snapshots(
+    uow: UnitOfWork, serial_item_id: uuid.UUID
+) -> dict[uuid.UUID, domain.CalloutSnapshot]:
+    c = tables.callout.c
+    rows = await uow.session.execute(
+        select(c.id, c.state, c.scheduled_for, c.customer_id, c.org_unit, c.error).where(
+            c.serial_item_id == serial_item_id
+        )
+    )
+    return {
+        row.id: domain.CalloutSnapshot(
+            CalloutState(row.state), row.scheduled_for, row.customer_id, row.org_unit, row.error
+        )
+        for row in rows
+    }
 
 
 async def _has_completion_message(uow: UnitOfWork, row: Row[Any]) -> bool:

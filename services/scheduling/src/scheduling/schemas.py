@@ -139,6 +139,11 @@ class ActionOut(BaseModel):
 class RecalculationOut(BaseModel):
     serial_item_id: uuid.UUID
     workflows: int
+    # The callouts it changed (each also in its history as "recalculate").
+    created: int
+    moved: int
+    updated: int
+    withdrawn: int
 
 
 class Weekday(enum.StrEnum):

@@ -581,12 +581,27 @@ async def test_a_blocked_result_records_its_reason(seed: Seed, settings: Setting
 async def test_recalculate_plans_one_item(seed: Seed) -> None:
     response = await seed.client.post(f"/callouts/serial-items/{seed.item_id}/recalculate")
     assert response.status_code == 200, response.text
-    assert response.json()["workflows"] == 1
+    assert response.json() == {
+        "serial_item_id": str(seed.item_id),
+        "workflows": 1,
+        "created": 1,
+        "moved": 0,
+        "updated": 0,
+        "withdrawn": 0,
+    }
     tab = await seed.client.get("/callouts", params={"serial_item_id": str(seed.item_id)})
     [callout] = tab.json()["items"]
     assert (callout["state"], callout["step_description"]) == ("awaiting_approval", "1st reminder")
+    [entry] = (await seed.client.get(f"/callouts/{callout['id']}/history")).json()
+    assert (entry["action"], entry["actor"], entry["detail"]) == (
+        "recalculate",
+        "tester",
+        f"created for {callout['scheduled_for']}",
+    )
     again = await seed.client.post(f"/callouts/serial-items/{seed.item_id}/recalculate")
     assert again.status_code == 200
+    assert again.json()["created"] == 0  # nothing changed: nothing recorded either
+    assert len((await seed.client.get(f"/callouts/{callout['id']}/history")).json()) == 1
     tab = await seed.client.get("/callouts", params={"serial_item_id": str(seed.item_id)})
     assert len(tab.json()["items"]) == 1
     missing = await seed.client.post(f"/callouts/serial-items/{uuid.uuid4()}/recalculate")
@@ -637,6 +652,10 @@ async def test_recalculate_withdraws_a_type_that_no_longer_applies(
 
     response = await app_client.post(f"/callouts/serial-items/{seed.item_id}/recalculate")
     assert response.json()["workflows"] == 1
+    assert response.json()["withdrawn"] == 1
     assert (await seed.row(pending)).state == S.CANCELLED
+    [entry] = (await app_client.get(f"/callouts/{pending}/history")).json()
+    assert (entry["from_state"], entry["to_state"]) == ("awaiting_approval", "cancelled")
+    assert entry["detail"] == "withdrawn: the service type no longer applies to the item"
     assert (await seed.row(sent)).state == S.SENT
     assert (await seed.row(other_item)).state == S.AWAITING_APPROVAL

@@ -205,3 +205,43 @@ def test_only_active_items_are_serviceable() -> None:
     assert domain.is_serviceable("active")
     assert not domain.is_serviceable("inactive")
     assert not domain.is_serviceable("scrapped")
+
+
+# --- what "Recalculate messages" leaves in the history ---------------------------------
+
+
+def _snap(
+    state: CalloutState = CalloutState.AWAITING_APPROVAL,
+    on: date = date(2026, 12, 1),
+    customer: uuid.UUID = PRODUCT,
+    org_unit: str | None = "ou",
+    error: str | None = None,
+) -> domain.CalloutSnapshot:
+    return domain.CalloutSnapshot(state, on, customer, org_unit, error)
+
+
+def test_recalculation_names_each_change_and_skips_untouched_callouts() -> None:
+    same, moved, owner, withdrawn, created = (uuid.UUID(int=i) for i in range(1, 6))
+    before = {
+        same: _snap(),
+        moved: _snap(),
+        owner: _snap(),
+        withdrawn: _snap(CalloutState.APPROVED),
+    }
+    after = {
+        same: _snap(),
+        moved: _snap(on=date(2026, 12, 15)),
+        owner: _snap(customer=OTHER),
+        withdrawn: _snap(CalloutState.CANCELLED, error="the serial item is scrapped"),
+        created: _snap(on=date(2027, 1, 1)),
+    }
+    changes = {c.callout_id: c for c in domain.recalculation_changes(before, after)}
+    assert set(changes) == {moved, owner, withdrawn, created}
+    assert changes[moved].detail == "moved from 2026-12-01 to 2026-12-15"
+    assert changes[owner].kind == "updated"
+    assert (changes[withdrawn].from_state, changes[withdrawn].to_state) == (
+        CalloutState.APPROVED,
+        CalloutState.CANCELLED,
+    )
+    assert changes[withdrawn].detail == "withdrawn: the serial item is scrapped"
+    assert (changes[created].kind, changes[created].detail) == ("created", "created for 2027-01-01")
