@@ -52,3 +52,4 @@ bench: install
 	$(UV) run --frozen python bench/catalog_import.py
 	$(UV) run --frozen python bench/notifications_send.py
 	$(UV) run --frozen python bench/scheduling_callouts.py
+	$(UV) run --frozen python bench/scheduling_item_events.py

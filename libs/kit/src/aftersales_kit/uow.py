@@ -14,12 +14,26 @@ from types import TracebackType
 from typing import Self
 
 from opentelemetry import propagate
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_contracts.envelope import Envelope, Message, MessageKind
 from aftersales_contracts.topology import COMMANDS_EXCHANGE, EVENTS_EXCHANGE
+from aftersales_kit.db import compiled_once
 from aftersales_kit.messaging_tables import inbox_message, outbox_message
+
+# Every consumed message runs it: compiled once (see compiled_once).
+_CLAIM = compiled_once(
+    insert(inbox_message)
+    .values(
+        consumer=bindparam("consumer"),
+        message_id=bindparam("message_id"),
+        message_type=bindparam("message_type"),
+    )
+    .on_conflict_do_nothing()
+    .returning(inbox_message.c.message_id)
+)
 
 
 @dataclass(frozen=True)
@@ -105,9 +119,6 @@ class UnitOfWork:
     async def claim(self, message_id: uuid.UUID, consumer: str, message_type: str) -> bool:
         """Mark a message processed by ``consumer``; False when it was already processed."""
         result = await self.session.execute(
-            insert(inbox_message)
-            .values(consumer=consumer, message_id=message_id, message_type=message_type)
-            .on_conflict_do_nothing()
-            .returning(inbox_message.c.message_id)
+            _CLAIM, {"consumer": consumer, "message_id": message_id, "message_type": message_type}
         )
         return result.first() is not None

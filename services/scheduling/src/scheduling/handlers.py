@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections import Counter
@@ -11,7 +12,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from opentelemetry import trace
-from sqlalchemy import DateTime, Row, cast, func, literal, select, update
+from sqlalchemy import (
+    DateTime,
+    Row,
+    Table,
+    TextClause,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import (
@@ -36,6 +48,7 @@ from aftersales_contracts.notifications import (
 )
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.clock import Clock
+from aftersales_kit.db import compiled_once
 from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.uow import UnitOfWork
 from scheduling import domain, queries, tables
@@ -92,7 +105,7 @@ class Scheduler:
             "allowed_methods": [m.value for m in c.allowed_methods],
             "preferred_method": c.preferred_method.value if c.preferred_method else None,
         }
-        if await _upsert_newer(uow, tables.customer, values):
+        if await _upsert_newer(uow, tables.customer, values) is not None:
             await self._resend_for_customer(uow, c.customer_id, c.version)
 
     async def on_serial_item_registered(
@@ -115,9 +128,9 @@ class Scheduler:
         """Upsert the item's projection if the snapshot is newer, then re-plan its workflows."""
         await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
         values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item.serial_item_id}
-        if not await _upsert_newer(uow, tables.serial_item, values):
-            return
-        await self._replan_item(uow, item.serial_item_id)
+        row = await _upsert_newer(uow, tables.serial_item, values)
+        if row is not None:
+            await self._replan_item(uow, row)
 
     async def on_org_unit_changed(
         self, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
@@ -145,7 +158,7 @@ class Scheduler:
             "definition": service_type.model_dump(mode="json"),
             "plan_cursor": None,  # a new version plans every item again
         }
-        if not await _upsert_newer(uow, tables.service_type, values):
+        if await _upsert_newer(uow, tables.service_type, values) is None:
             return
         # The first batch of items now, with the event; the planning loop does the rest.
         await self.planner.start(uow, service_type)
@@ -158,14 +171,11 @@ class Scheduler:
 
     # --- planning ------------------------------------------------------------------
 
-    async def _replan_item(self, uow: UnitOfWork, item_id: uuid.UUID) -> int:
-        """Re-plan every workflow an item has or should have (the shared applicability
-        rule, the item's pinned type included); returns how many workflows it touched."""
-        item = (
-            await uow.session.execute(
-                select(tables.serial_item).where(tables.serial_item.c.id == item_id)
-            )
-        ).one()
+    async def _replan_item(self, uow: UnitOfWork, item: Row[Any]) -> int:
+        """Re-plan every workflow an item (its projection row) has or should have (the
+        shared applicability rule, the item's pinned type included); returns how many
+        workflows it touched."""
+        item_id = item.id
         types = [
             ServiceTypeChanged.model_validate(d)
             for d in (await uow.session.scalars(select(tables.service_type.c.definition))).all()
@@ -649,7 +659,7 @@ class Scheduler:
             raise NotFound(f"no serial item with id {serial_item_id}", field="serial_item_id")
         await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
         before = await _snapshots(uow, serial_item_id)
-        planned = await self._replan_item(uow, serial_item_id)
+        planned = await self._replan_item(uow, item)
         changes = domain.recalculation_changes(before, await _snapshots(uow, serial_item_id))
         now = self.clock.now()
         if changes:
@@ -892,15 +902,24 @@ async def _projected_send_to(uow: UnitOfWork, customer_id: uuid.UUID) -> str | N
     return domain.send_to(row.emails, row.mobiles, row.allowed_methods, row.preferred_method)
 
 
-async def _upsert_newer(uow: UnitOfWork, table: Any, values: dict[str, Any]) -> bool:
-    """Insert or update a projection row unless it already holds this or a newer version."""
-    statement = insert(table).values(values)
-    upsert = statement.on_conflict_do_update(
-        index_elements=["id"],
-        set_={k: statement.excluded[k] for k in values if k != "id"},
-        where=table.c.version < statement.excluded.version,
-    ).returning(table.c.id)
-    return (await uow.session.execute(upsert)).first() is not None
+async def _upsert_newer(uow: UnitOfWork, table: Table, values: dict[str, Any]) -> Row[Any] | None:
+    """Insert or update a projection row unless it already holds this or a newer version;
+    the row as stored, or None when the snapshot was not newer."""
+    statement = _upsert_statement(table, tuple(values))
+    return (await uow.session.execute(statement, values)).first()
+
+
+@functools.cache
+def _upsert_statement(table: Table, columns: tuple[str, ...]) -> TextClause:
+    """One per projection and set of columns, compiled once: every event runs one."""
+    statement = insert(table).values({c: bindparam(c) for c in columns})
+    return compiled_once(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={c: statement.excluded[c] for c in columns if c != "id"},
+            where=table.c.version < statement.excluded.version,
+        ).returning(*table.columns)
+    )
 
 
 async def get_callout(uow: UnitOfWork, callout_id: uuid.UUID) -> dict[str, Any]:

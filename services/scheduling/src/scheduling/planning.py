@@ -24,11 +24,12 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Row, any_, bindparam, literal, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, any_, bindparam, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.clock import Clock
+from aftersales_kit.db import compiled_once
 from aftersales_kit.uow import UnitOfWork
 from scheduling import domain, tables
 from scheduling.domain import CalloutState
@@ -47,8 +48,24 @@ _c, _w, _si, _st = (
     tables.service_type.c,
 )
 # The statements a batch runs many times: built once, so SQLAlchemy compiles them once.
-_INSERT_WORKFLOW = insert(tables.workflow).on_conflict_do_nothing(
-    constraint="uq_workflow_type_item"
+_UUIDS = ARRAY(UUID(as_uuid=True))
+# The batch's new workflows in one statement, answering the ones it created (a workflow
+# another transaction created first is left out, and looked up).
+_INSERT_WORKFLOWS = compiled_once(
+    insert(tables.workflow)
+    .from_select(
+        ["id", "service_type_id", "serial_item_id"],
+        select(
+            func.unnest(bindparam("ids", type_=_UUIDS)),
+            bindparam("service_type_id", type_=UUID(as_uuid=True)),
+            func.unnest(bindparam("serial_item_ids", type_=_UUIDS)),
+        ),
+    )
+    .on_conflict_do_nothing(constraint="uq_workflow_type_item")
+    .returning(_w.serial_item_id, _w.id)
+)
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(CAST(:keys AS text[])) AS key"
 )
 _INSERT_CALLOUT = tables.callout.insert()
 _MOVE_CALLOUT = (
@@ -107,10 +124,10 @@ async def lock_planning(uow: UnitOfWork, keys: Iterable[uuid.UUID | None]) -> No
     """Serialize planning per product (and per service type): an item event and a type
     event handled at the same moment would otherwise each miss the other's uncommitted
     row and plan nothing."""
-    for key in sorted({k for k in keys if k is not None}):  # one order everywhere: no deadlocks
-        await uow.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"plan:{key}"}
-        )
+    # One order everywhere (unnest keeps the array's): no deadlocks.
+    ordered = sorted({f"plan:{k}" for k in keys if k is not None})
+    if ordered:
+        await uow.session.execute(_LOCK, {"keys": ordered})
 
 
 async def _try_lock_planning(uow: UnitOfWork, key: uuid.UUID) -> bool:
@@ -250,23 +267,31 @@ class Planner:
             for item in items
         }
         workflows = await self._workflows(uow, type_id, [item.id for item in items])
+        known = set(workflows.values())  # the workflows that may have callouts already
         missing = [item.id for item in items if applies[item.id] and item.id not in workflows]
         if missing:
-            await session.execute(
-                _INSERT_WORKFLOW,
-                [
-                    {"id": uuid.uuid4(), "service_type_id": type_id, "serial_item_id": i}
-                    for i in missing
-                ],
+            created = await session.execute(
+                _INSERT_WORKFLOWS,
+                {
+                    "ids": [uuid.uuid4() for _ in missing],
+                    "service_type_id": type_id,
+                    "serial_item_ids": missing,
+                },
             )
-            workflows |= await self._workflows(uow, type_id, missing)
+            workflows |= {item_id: workflow_id for item_id, workflow_id in created.tuples()}
+            raced = [i for i in missing if i not in workflows]
+            if raced:  # created meanwhile by another transaction: may have callouts
+                found = await self._workflows(uow, type_id, raced)
+                workflows |= found
+                known |= set(found.values())
         if not workflows:
             return  # nothing planned before, nothing to plan now
         existing: dict[uuid.UUID, dict[tuple[uuid.UUID, int], Row[Any]]] = defaultdict(dict)
-        for callout in await session.execute(
-            select(*_CALLOUT_FIELDS).where(_c.workflow_id == uuids(workflows.values()))
-        ):
-            existing[callout.workflow_id][(callout.step_id, callout.occurrence)] = callout
+        if known:
+            for callout in await session.execute(
+                select(*_CALLOUT_FIELDS).where(_c.workflow_id == uuids(known))
+            ):
+                existing[callout.workflow_id][(callout.step_id, callout.occurrence)] = callout
         zones = await self.zones(uow, {item.org_unit for item in items})
 
         now, today = self.clock.now(), self.today()

@@ -1,0 +1,217 @@
+"""Planning from item events: serial items registered one event each, as catalog's import
+publishes them, through the real broker into the real scheduling service.
+
+Where ``scheduling_callouts.py`` measures a new service type planned for items already
+known, this measures the other way round: the type is known (stored, already planned)
+and ITEMS ``catalog.serial_item.registered`` events arrive, as after a bulk import of an
+installed base. Each is consumed in its own transaction (inbox, item projection, planning
+of the item's workflows). The bench publishes them all (persistent, confirmed), then
+polls until every item has its workflow, and prints the rate, the service's CPU and peak
+memory.
+
+Usage: uv run python bench/scheduling_item_events.py [ITEMS] [--replicas N]
+(default 5000 items, one scheduling process; replicas share the queue)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+
+import aio_pika
+import asyncpg
+from scheduling_callouts import (
+    AMQP,
+    ITEMS_PER_CUSTOMER,
+    MIGRATIONS,
+    ORG_UNITS,
+    POSTGRES,
+    PRODUCTS,
+    STARTUP_SPREAD_DAYS,
+    cpu_seconds,
+    free_port,
+    machine,
+    proc_status,
+    product_id,
+    service_type,
+    wait_ready,
+)
+
+from aftersales_contracts.catalog import SerialItemRegistered
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.topology import EVENTS_EXCHANGE
+from aftersales_testing.infrastructure import (
+    create_database,
+    database_url,
+    delete_topology,
+    drop_database,
+)
+
+PUBLISH_WINDOW = 500  # confirmations awaited together
+
+
+async def prepare(url: str, items: int) -> None:
+    """The customers and the already planned service type, straight into the tables."""
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(
+            """
+            INSERT INTO customer (id, version, customer_number, name, emails, mobiles,
+                                  allowed_methods, preferred_method)
+            SELECT md5('customer' || i)::uuid, 1, 'C' || lpad(i::text, 7, '0'),
+                   'Customer ' || i, ARRAY['c' || i || '@example.com'], ARRAY[]::text[],
+                   ARRAY['email'], 'email'
+            FROM generate_series(0, $1 - 1) AS i
+            """,
+            max(1, items // ITEMS_PER_CUSTOMER),
+        )
+        definition = service_type()
+        await connection.execute(
+            "INSERT INTO service_type (id, version, definition, planned_version)"
+            " VALUES ($1, $2, $3::jsonb, $2)",
+            definition.service_type_id,
+            definition.version,
+            definition.model_dump_json(),
+        )
+    finally:
+        await connection.close()
+
+
+def _md5_uuid(text: str) -> uuid.UUID:
+    """PostgreSQL's ``md5(text)::uuid``: the ids the seeding SQL gives."""
+    return uuid.UUID(hashlib.md5(text.encode()).hexdigest())
+
+
+def item_event(i: int) -> SerialItemRegistered:
+    return SerialItemRegistered(
+        serial_item_id=_md5_uuid(f"item{i}"),
+        version=1,
+        serial_number=f"S{i:08d}",
+        name=f"Pump {i}",
+        product_id=product_id(i % PRODUCTS),
+        product_number=f"P{i % PRODUCTS:03d}",
+        product_name=f"Product {i % PRODUCTS}",
+        owner_customer_id=_md5_uuid(f"customer{i // ITEMS_PER_CUSTOMER}"),
+        org_unit=f"ou-{i % ORG_UNITS:02d}",
+        startup_date=date.today() - timedelta(days=i % STARTUP_SPREAD_DAYS),
+    )
+
+
+async def publish_items(prefix: str, items: int) -> float:
+    """Every item's event, persistent and confirmed; returns the seconds it took."""
+    started = time.perf_counter()
+    connection = await aio_pika.connect(AMQP, timeout=10)
+    try:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await channel.get_exchange(prefix + EVENTS_EXCHANGE, ensure=True)
+        for first in range(0, items, PUBLISH_WINDOW):
+            pending = []
+            for i in range(first, min(items, first + PUBLISH_WINDOW)):
+                event = item_event(i)
+                envelope = Envelope.wrap(event)
+                message = aio_pika.Message(
+                    json.dumps(envelope.to_json_dict()).encode(),
+                    message_id=str(envelope.message_id),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                )
+                pending.append(exchange.publish(message, routing_key=event.TYPE, mandatory=True))
+            await asyncio.gather(*pending)
+    finally:
+        await connection.close()
+    return time.perf_counter() - started
+
+
+async def drain(url: str, items: int, started: float) -> float:
+    """Poll until every item has its workflow; returns the seconds since ``started``."""
+    connection = await asyncpg.connect(url)
+    try:
+        reported = 0.0
+        while True:
+            planned = await connection.fetchval("SELECT count(*) FROM workflow")
+            elapsed = time.perf_counter() - started
+            if planned >= items:
+                return elapsed
+            if elapsed >= reported + 30:
+                reported = elapsed
+                print(f"  ... {elapsed:.0f} s: {planned:,} items planned", flush=True)
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()
+
+
+def run(items: int, replicas: int) -> None:
+    run_id = uuid.uuid4().hex[:8]
+    name = f"bench_item_events_{run_id}"
+    prefix = f"bench-{run_id}"
+    create_database(POSTGRES, name, MIGRATIONS)
+    url = database_url(POSTGRES, name, "postgresql")
+    services: list[subprocess.Popen[bytes]] = []
+    try:
+        print(machine())
+        asyncio.run(prepare(url, items))
+        for _ in range(replicas):
+            port = free_port()
+            env = os.environ | {
+                "SCHEDULING_DATABASE_URL": database_url(POSTGRES, name),
+                "SCHEDULING_AMQP_URL": AMQP,
+                "SCHEDULING_BROKER_PREFIX": prefix,
+                "SCHEDULING_HTTP_PORT": str(port),
+                "SCHEDULING_LOG_LEVEL": "WARNING",
+            }
+            services.append(subprocess.Popen([sys.executable, "-m", "scheduling.main"], env=env))
+            asyncio.run(wait_ready(port))
+        idle = [proc_status(s.pid, "VmHWM") for s in services]
+        cpu_before = [cpu_seconds(s.pid) for s in services]
+        started = time.perf_counter()
+        published = asyncio.run(publish_items(prefix, items))
+        print(f"published {items:,} item events in {published:.1f} s", flush=True)
+        seconds = asyncio.run(drain(url, items, started))
+        callouts = asyncio.run(_count(url))
+        cpu = [cpu_seconds(s.pid) - before for s, before in zip(services, cpu_before, strict=True)]
+        peak = [proc_status(s.pid, "VmHWM") for s in services]
+        print(
+            f"{replicas} replica(s) planned {items:,} items from their events ({callouts:,}"
+            f" callouts) in {seconds:.1f} s = {items / seconds:,.0f} events/s; service CPU"
+            f" {' + '.join(f'{c:.0f}' for c in cpu)} s, peak RSS"
+            f" {' / '.join(f'{p:.0f}' for p in peak)} MiB"
+            f" ({' / '.join(f'{i:.0f}' for i in idle)} idle)"
+        )
+    finally:
+        for service in services:
+            service.terminate()
+            try:
+                service.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                service.kill()
+                service.wait()
+        asyncio.run(delete_topology(AMQP, prefix))
+        drop_database(POSTGRES, name)
+
+
+async def _count(url: str) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM callout"))
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("items", type=int, nargs="?", default=5_000)
+    parser.add_argument("--replicas", type=int, default=1, help="scheduling processes")
+    args = parser.parse_args()
+    run(args.items, args.replicas)
+
+
+if __name__ == "__main__":
+    main()
