@@ -17,6 +17,7 @@ the other's writes.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,7 @@ DELETED_REASON = "service type deleted"
 NOT_APPLICABLE_REASON = "the service type no longer applies to the item"
 
 _PENDING = sorted(domain.PENDING_STATES)
+_MAX_BACKOFF = 300.0  # seconds a failing type's run waits at most before the next try
 _c, _w, _si, _st = (
     tables.callout.c,
     tables.workflow.c,
@@ -145,6 +147,8 @@ class Planner:
         self.settings = settings
         self.clock = clock
         self.zone = ZoneInfo(settings.time_zone)
+        # Types whose last batch failed: skipped until (monotonic time), and the pause.
+        self._failing: dict[uuid.UUID, tuple[float, float]] = {}
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -174,7 +178,10 @@ class Planner:
                 .order_by(_st.id)
             )
         ).all()
+        now = time.monotonic()
         for type_id in waiting:
+            if self._failing.get(type_id, (0.0, 0.0))[0] > now:
+                continue  # failed lately: the others go first
             if not await _try_lock_planning(uow, type_id):
                 continue
             row = (
@@ -186,9 +193,18 @@ class Planner:
             ).one()
             if row.planned_version == row.version:
                 continue  # finished by another replica since the query above
-            service_type = ServiceTypeChanged.model_validate(row.definition)
-            done = await self._advance(uow, service_type, row.plan_cursor)
-            await uow.commit()
+            try:
+                service_type = ServiceTypeChanged.model_validate(row.definition)
+                done = await self._advance(uow, service_type, row.plan_cursor)
+                await uow.commit()
+            except Exception:
+                # Planning is deterministic: a batch that failed fails again. Back off
+                # (doubling, up to the cap) so one broken type cannot hold up the rest;
+                # the loop's supervisor logs the error and rolls the transaction back.
+                pause = min(2 * self._failing.get(type_id, (0.0, 0.5))[1], _MAX_BACKOFF)
+                self._failing[type_id] = (time.monotonic() + pause, pause)
+                raise
+            self._failing.pop(type_id, None)
             if done:
                 log.info(
                     "planned service type",

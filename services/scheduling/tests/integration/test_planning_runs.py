@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -355,3 +356,32 @@ async def test_the_runs_in_progress_are_listed_with_how_far_they_are(
 
         await eventually(finished, what="the planning loop finishing the run")
     assert len(await replica.callouts(service_type.service_type_id)) == 2 * BATCH + 1
+
+
+async def test_a_type_that_fails_to_plan_does_not_hold_up_the_others(
+    replica: Replica, engine: AsyncEngine
+) -> None:
+    product = uuid.uuid4()
+    await _items(replica, product, 2 * BATCH + 1)
+    good = _type([product])
+    await replica.handle(good)
+    # A type whose stored definition cannot be read, first in the loop's order.
+    broken = tables.service_type.c.id == uuid.UUID(int=1)
+    async with create_sessionmaker(engine)() as session:
+        await session.execute(
+            tables.service_type.insert().values(
+                id=uuid.UUID(int=1), version=1, definition={"not": "a service type"}
+            )
+        )
+        await session.commit()
+    try:
+        with pytest.raises(ValidationError):
+            await replica.continue_planning()
+        # Backing off from the broken one, the loop plans the others to the end.
+        assert await replica.run_to_end() == 2
+        assert await replica.progress(good.service_type_id) == (1, None)
+        assert len(await replica.callouts(good.service_type_id)) == 2 * BATCH + 1
+    finally:
+        async with create_sessionmaker(engine)() as session:
+            await session.execute(tables.service_type.delete().where(broken))
+            await session.commit()
