@@ -507,6 +507,30 @@ async def wait_ready(port: int) -> None:
     raise RuntimeError("scheduling did not become ready")
 
 
+def start_service(database: str, prefix: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A scheduling process on ``database`` and the broker prefix, once it is ready."""
+    port = free_port()
+    env = os.environ | {
+        "SCHEDULING_DATABASE_URL": database_url(POSTGRES, database),
+        "SCHEDULING_AMQP_URL": AMQP,
+        "SCHEDULING_BROKER_PREFIX": prefix,
+        "SCHEDULING_HTTP_PORT": str(port),
+        "SCHEDULING_LOG_LEVEL": "WARNING",
+    }
+    service = subprocess.Popen([sys.executable, "-m", "scheduling.main"], env=env)
+    asyncio.run(wait_ready(port))
+    return service, port
+
+
+def stop_service(service: subprocess.Popen[bytes]) -> None:
+    service.terminate()
+    try:
+        service.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        service.kill()
+        service.wait()
+
+
 # --- the runs ---------------------------------------------------------------------------
 
 
@@ -537,16 +561,7 @@ def run(args: argparse.Namespace) -> None:
                 f"stored {stored:,} callouts directly (COPY, not the service):"
                 f" {time.perf_counter() - started:.1f} s"
             )
-        port = free_port()
-        env = os.environ | {
-            "SCHEDULING_DATABASE_URL": database_url(POSTGRES, name),
-            "SCHEDULING_AMQP_URL": AMQP,
-            "SCHEDULING_BROKER_PREFIX": prefix,
-            "SCHEDULING_HTTP_PORT": str(port),
-            "SCHEDULING_LOG_LEVEL": "WARNING",
-        }
-        service = subprocess.Popen([sys.executable, "-m", "scheduling.main"], env=env)
-        asyncio.run(wait_ready(port))
+        service, port = start_service(name, prefix)
         print(f"scheduling idle: peak RSS {proc_status(service.pid, 'VmHWM'):.0f} MiB")
         if args.store == "service":
             result = asyncio.run(generate(url, name, prefix, service, event))
@@ -578,12 +593,7 @@ def run(args: argparse.Namespace) -> None:
         )
     finally:
         if service is not None:
-            service.terminate()
-            try:
-                service.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
+            stop_service(service)
         asyncio.run(delete_topology(AMQP, prefix))
         if args.keep:
             print(f"kept database {name}")

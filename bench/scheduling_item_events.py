@@ -19,9 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
 import subprocess
-import sys
 import time
 import uuid
 from datetime import date, timedelta
@@ -37,12 +35,12 @@ from scheduling_callouts import (
     PRODUCTS,
     STARTUP_SPREAD_DAYS,
     cpu_seconds,
-    free_port,
     machine,
     proc_status,
     product_id,
     service_type,
-    wait_ready,
+    start_service,
+    stop_service,
 )
 
 from aftersales_contracts.catalog import SerialItemRegistered
@@ -159,16 +157,7 @@ def run(items: int, replicas: int) -> None:
         print(machine())
         asyncio.run(prepare(url, items))
         for _ in range(replicas):
-            port = free_port()
-            env = os.environ | {
-                "SCHEDULING_DATABASE_URL": database_url(POSTGRES, name),
-                "SCHEDULING_AMQP_URL": AMQP,
-                "SCHEDULING_BROKER_PREFIX": prefix,
-                "SCHEDULING_HTTP_PORT": str(port),
-                "SCHEDULING_LOG_LEVEL": "WARNING",
-            }
-            services.append(subprocess.Popen([sys.executable, "-m", "scheduling.main"], env=env))
-            asyncio.run(wait_ready(port))
+            services.append(start_service(name, prefix)[0])
         idle = [proc_status(s.pid, "VmHWM") for s in services]
         cpu_before = [cpu_seconds(s.pid) for s in services]
         started = time.perf_counter()
@@ -187,12 +176,7 @@ def run(items: int, replicas: int) -> None:
         )
     finally:
         for service in services:
-            service.terminate()
-            try:
-                service.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
+            stop_service(service)
         asyncio.run(delete_topology(AMQP, prefix))
         drop_database(POSTGRES, name)
 
