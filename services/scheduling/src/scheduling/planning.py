@@ -102,7 +102,7 @@ _CALLOUT_FIELDS = (
 def uuids(ids: Iterable[uuid.UUID]) -> Any:
     """One array parameter (``= ANY(:ids)``): the statement's text, and so SQLAlchemy's
     compiled cache entry, is the same however many ids a batch has."""
-    return any_(literal(list(ids), ARRAY(UUID(as_uuid=True))))
+    return any_(literal(list(ids), _UUIDS))
 
 
 def linked_items(service_type: ServiceTypeChanged) -> ColumnElement[bool]:
@@ -149,6 +149,7 @@ class Planner:
         self.zone = ZoneInfo(settings.time_zone)
         # Types whose last batch failed: skipped until (monotonic time), and the pause.
         self._failing: dict[uuid.UUID, tuple[float, float]] = {}
+        self._last: uuid.UUID | None = None  # the type the loop planned a batch of last
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -178,6 +179,12 @@ class Planner:
                 .order_by(_st.id)
             )
         ).all()
+        # Round robin: the types after the one planned last go first, so a small run is
+        # not kept waiting behind a million-item one.
+        if self._last is not None:
+            waiting = [t for t in waiting if t > self._last] + [
+                t for t in waiting if t <= self._last
+            ]
         now = time.monotonic()
         for type_id in waiting:
             if self._failing.get(type_id, (0.0, 0.0))[0] > now:
@@ -205,6 +212,7 @@ class Planner:
                 self._failing[type_id] = (time.monotonic() + pause, pause)
                 raise
             self._failing.pop(type_id, None)
+            self._last = type_id
             if done:
                 log.info(
                     "planned service type",

@@ -385,3 +385,19 @@ async def test_a_type_that_fails_to_plan_does_not_hold_up_the_others(
         async with create_sessionmaker(engine)() as session:
             await session.execute(tables.service_type.delete().where(broken))
             await session.commit()
+
+
+async def test_runs_take_turns(replica: Replica) -> None:
+    one, two = uuid.uuid4(), uuid.uuid4()
+    one_items = await _items(replica, one, 3 * BATCH + 1)
+    two_items = await _items(replica, two, 3 * BATCH + 1)
+    first, second = _type([one]), _type([two])
+    await replica.handle(first)
+    await replica.handle(second)
+
+    assert await replica.continue_planning() is True
+    assert await replica.continue_planning() is True
+    # One batch of each, whichever sorts first: neither waits for the other to finish.
+    assert await replica.progress(first.service_type_id) == (None, one_items[2 * BATCH - 1])
+    assert await replica.progress(second.service_type_id) == (None, two_items[2 * BATCH - 1])
+    await replica.run_to_end()
