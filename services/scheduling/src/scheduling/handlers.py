@@ -650,13 +650,14 @@ class Scheduler:
     ) -> dict[str, Any]:
         """ "Recalculate messages" for one serial item: re-plan every workflow it has or
         should have; sent, completed and cancelled callouts stay as they are."""
-        item = (
-            await uow.session.execute(
-                select(tables.serial_item).where(tables.serial_item.c.id == serial_item_id)
-            )
-        ).first()
+        query = select(tables.serial_item).where(tables.serial_item.c.id == serial_item_id)
+        item = (await uow.session.execute(query)).first()
         if item is None or not queries.may_see(visible, item.org_unit):
             raise NotFound(f"no serial item with id {serial_item_id}", field="serial_item_id")
+        await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
+        # Read again, held: an item event committed in between is planned as it is now,
+        # and one arriving now waits for this recalculation.
+        item = (await uow.session.execute(query.with_for_update(read=True))).one()
         await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
         before = await _snapshots(uow, serial_item_id)
         planned = await self._replan_item(uow, item)
