@@ -25,12 +25,14 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy import ColumnElement, Row, any_, bindparam, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.clock import Clock
 from aftersales_kit.db import compiled_once
+from aftersales_kit.metrics import REGISTRY
 from aftersales_kit.uow import UnitOfWork
 from scheduling import domain, tables
 from scheduling.domain import CalloutState
@@ -40,6 +42,19 @@ log = logging.getLogger(__name__)
 
 DELETED_REASON = "service type deleted"
 NOT_APPLICABLE_REASON = "the service type no longer applies to the item"
+
+RUNS_WAITING = Gauge(
+    "scheduling_planning_runs_waiting",
+    "Service types whose latest version is not yet planned for all their items, as the"
+    " planning loop last saw them.",
+    registry=REGISTRY,
+)
+BATCHES = Counter(
+    "scheduling_planning_batches",
+    "Batches of a service type's items the planning loop planned, by outcome (planned, failed).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 
 _PENDING = sorted(domain.PENDING_STATES)
 _MAX_BACKOFF = 300.0  # seconds a failing type's run waits at most before the next try
@@ -179,6 +194,7 @@ class Planner:
                 .order_by(_st.id)
             )
         ).all()
+        RUNS_WAITING.set(len(waiting))
         # Round robin: the types after the one planned last go first, so a small run is
         # not kept waiting behind a million-item one.
         if self._last is not None:
@@ -210,7 +226,9 @@ class Planner:
                 # the loop's supervisor logs the error and rolls the transaction back.
                 pause = min(2 * self._failing.get(type_id, (0.0, 0.5))[1], _MAX_BACKOFF)
                 self._failing[type_id] = (time.monotonic() + pause, pause)
+                BATCHES.labels("failed").inc()
                 raise
+            BATCHES.labels("planned").inc()
             self._failing.pop(type_id, None)
             self._last = type_id
             if done:

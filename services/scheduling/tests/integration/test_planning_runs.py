@@ -355,7 +355,11 @@ async def test_the_runs_in_progress_are_listed_with_how_far_they_are(
             return (await client.get("/callouts/planning-runs")).json() == []
 
         await eventually(finished, what="the planning loop finishing the run")
+        metrics = (await client.get("/metrics")).text
     assert len(await replica.callouts(service_type.service_type_id)) == 2 * BATCH + 1
+    # What an operator alerts on: runs waiting, batches planned and failed.
+    assert "scheduling_planning_runs_waiting " in metrics
+    assert 'scheduling_planning_batches_total{outcome="planned"}' in metrics
 
 
 async def test_a_type_that_fails_to_plan_does_not_hold_up_the_others(
