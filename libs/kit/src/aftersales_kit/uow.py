@@ -14,8 +14,8 @@ from types import TracebackType
 from typing import Self
 
 from opentelemetry import propagate
-from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_contracts.envelope import Envelope, Message, MessageKind
@@ -30,6 +30,19 @@ _CLAIM = compiled_once(
         consumer=bindparam("consumer"),
         message_id=bindparam("message_id"),
         message_type=bindparam("message_type"),
+    )
+    .on_conflict_do_nothing()
+    .returning(inbox_message.c.message_id)
+)
+_CLAIM_MANY = compiled_once(
+    insert(inbox_message)
+    .from_select(
+        ["consumer", "message_id", "message_type"],
+        select(
+            bindparam("consumer", type_=String()),
+            func.unnest(bindparam("message_ids", type_=ARRAY(UUID(as_uuid=True)))),
+            func.unnest(bindparam("message_types", type_=ARRAY(String()))),
+        ),
     )
     .on_conflict_do_nothing()
     .returning(inbox_message.c.message_id)
@@ -115,6 +128,21 @@ class UnitOfWork:
             }
         )
         return envelope
+
+    async def claim_many(
+        self, messages: list[tuple[uuid.UUID, str]], consumer: str
+    ) -> set[uuid.UUID]:
+        """Mark messages (id, type) processed by ``consumer`` in one statement; the ids
+        that were not processed before."""
+        result = await self.session.execute(
+            _CLAIM_MANY,
+            {
+                "consumer": consumer,
+                "message_ids": [message_id for message_id, _ in messages],
+                "message_types": [message_type for _, message_type in messages],
+            },
+        )
+        return set(result.scalars())
 
     async def claim(self, message_id: uuid.UUID, consumer: str, message_type: str) -> bool:
         """Mark a message processed by ``consumer``; False when it was already processed."""

@@ -198,3 +198,82 @@ async def test_a_malformed_message_is_dead_lettered_at_once(
 
 async def _value(n: int) -> int:
     return n
+
+
+# --- batches -----------------------------------------------------------------------------
+
+BATCHED = QueueSpec("kit-test.batched", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
+BATCHED_POISON = QueueSpec("kit-test.batched-poison", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
+
+
+class BatchRecorder:
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    async def __call__(self, uow: UnitOfWork, envelopes: list[Envelope[Happened]]) -> None:
+        self.sizes.append(len(envelopes))
+        for envelope in envelopes:
+            await record(uow, envelope)
+
+
+async def start_batching(
+    make_runtime: RuntimeFactory, spec: QueueSpec
+) -> tuple[ServiceRuntime, CountingConsumer, BatchRecorder]:
+    runtime = make_runtime(spec)
+    consumer = CountingConsumer(spec, runtime)
+    recorder = BatchRecorder()
+    consumer.on_batch(Happened, recorder)
+    runtime.add_consumer(consumer)
+    await runtime.start()
+    return runtime, consumer, recorder
+
+
+async def test_batched_messages_are_applied_together_once_each(
+    make_runtime: RuntimeFactory, amqp: aio_pika.abc.AbstractConnection, broker_prefix: str
+) -> None:
+    run = uuid.uuid4().hex
+    envelopes = [Envelope.wrap(Happened(note=f"batched-{run}-{i}")) for i in range(40)]
+    # Published before the consumer starts: they arrive together, up to the prefetch.
+    runtime = make_runtime(BATCHED)
+    await runtime.start()
+    await runtime.stop()
+    for envelope in [*envelopes, envelopes[0]]:  # the first one twice, as a retry would
+        await publish_raw(amqp, broker_prefix, envelope.to_json_dict(), str(envelope.message_id))
+
+    runtime, consumer, recorder = await start_batching(make_runtime, BATCHED)
+    await eventually(lambda: _value(consumer.finished), lambda n: n >= 41, what="all acked")
+    assert consumer.raised == 0
+    for envelope in envelopes:
+        assert await effects(runtime, envelope.payload.note) == 1
+    assert sum(recorder.sizes) == 40
+    assert max(recorder.sizes) > 1  # applied together, not one transaction each
+    assert len(recorder.sizes) < 40
+    await runtime.stop()
+
+
+async def test_a_poison_message_in_a_batch_fails_alone(
+    make_runtime: RuntimeFactory, amqp: aio_pika.abc.AbstractConnection, broker_prefix: str
+) -> None:
+    run = uuid.uuid4().hex
+    runtime = make_runtime(BATCHED_POISON)
+    await runtime.start()
+    await runtime.stop()
+    good = [Envelope.wrap(Happened(note=f"neighbour-{run}-{i}")) for i in range(10)]
+    poison = Envelope.wrap(Happened(note="poison"))
+    for envelope in [*good[:5], poison, *good[5:]]:
+        await publish_raw(amqp, broker_prefix, envelope.to_json_dict(), str(envelope.message_id))
+
+    runtime, consumer, _ = await start_batching(make_runtime, BATCHED_POISON)
+    channel = await amqp.channel()
+    dlq = broker_prefix + BATCHED_POISON.dead_letter_name
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+    # The batch failed, then each message was applied alone: the neighbours once each.
+    for envelope in good:
+        assert await effects(runtime, envelope.payload.note) == 1
+    assert await effects(runtime, "poison") == 0
+    assert consumer.raised == 5 + 1  # only the poison message: first try and redeliveries
+    dead = await (await channel.get_queue(dlq)).get(timeout=10)
+    assert dead is not None
+    assert dead.message_id == str(poison.message_id)
+    await dead.ack()
+    await runtime.stop()

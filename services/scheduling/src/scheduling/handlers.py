@@ -6,6 +6,7 @@ import functools
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
@@ -30,8 +31,6 @@ from aftersales_contracts.catalog import (
     CustomerChanged,
     CustomerRegistered,
     OrgUnitChanged,
-    SerialItemChanged,
-    SerialItemOwnerChanged,
     SerialItemRegistered,
 )
 from aftersales_contracts.envelope import Envelope
@@ -111,26 +110,30 @@ class Scheduler:
     async def on_serial_item_registered(
         self, uow: UnitOfWork, envelope: Envelope[SerialItemRegistered]
     ) -> None:
-        await self._project_item(uow, envelope.payload)
+        await self.on_serial_items(uow, [envelope])
 
-    async def on_serial_item_changed(
-        self, uow: UnitOfWork, envelope: Envelope[SerialItemChanged]
+    async def on_serial_items(
+        self, uow: UnitOfWork, envelopes: Sequence[Envelope[SerialItemRegistered]]
     ) -> None:
-        # A change carries the same snapshot as the registration: the same upsert-if-newer.
-        await self._project_item(uow, envelope.payload)
-
-    async def on_serial_item_owner_changed(
-        self, uow: UnitOfWork, envelope: Envelope[SerialItemOwnerChanged]
-    ) -> None:
-        await self._project_item(uow, envelope.payload)
-
-    async def _project_item(self, uow: UnitOfWork, item: SerialItemRegistered) -> None:
-        """Upsert the item's projection if the snapshot is newer, then re-plan its workflows."""
-        await lock_planning(uow, [item.product_id, item.pinned_service_type_id])
-        values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item.serial_item_id}
-        row = await _upsert_newer(uow, tables.serial_item, values)
-        if row is not None:
-            await self._replan_item(uow, row)
+        """Item snapshots (registered, changed, owner changed: each carries the whole
+        item), a batch in one transaction: upsert each if newer, then re-plan the items
+        that changed together, type by type."""
+        latest: dict[uuid.UUID, SerialItemRegistered] = {}
+        for envelope in envelopes:
+            item = envelope.payload
+            known = latest.get(item.serial_item_id)
+            if known is None or known.version < item.version:
+                latest[item.serial_item_id] = item
+        keys = [k for i in latest.values() for k in (i.product_id, i.pinned_service_type_id)]
+        await lock_planning(uow, keys)
+        changed = []
+        for item_id in sorted(latest):  # one row order everywhere
+            item = latest[item_id]
+            values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item_id}
+            row = await _upsert_newer(uow, tables.serial_item, values)
+            if row is not None:
+                changed.append(row)
+        await self._replan_items(uow, changed)
 
     async def on_org_unit_changed(
         self, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
@@ -172,38 +175,52 @@ class Scheduler:
     # --- planning ------------------------------------------------------------------
 
     async def _replan_item(self, uow: UnitOfWork, item: Row[Any]) -> int:
-        """Re-plan every workflow an item (its projection row) has or should have (the
-        shared applicability rule, the item's pinned type included); returns how many
-        workflows it touched."""
-        item_id = item.id
+        """Re-plan every workflow an item (its projection row) has or should have;
+        returns how many workflows it touched."""
+        return (await self._replan_items(uow, [item])).get(item.id, 0)
+
+    async def _replan_items(self, uow: UnitOfWork, items: Sequence[Row[Any]]) -> Counter[uuid.UUID]:
+        """Re-plan every workflow the items (projection rows) have or should have (the
+        shared applicability rule, pinned types included), one batch per type; how many
+        workflows each item's planning touched."""
+        touched: Counter[uuid.UUID] = Counter()
+        if not items:
+            return touched
+        w = tables.workflow.c
         types = [
             ServiceTypeChanged.model_validate(d)
             for d in (await uow.session.scalars(select(tables.service_type.c.definition))).all()
         ]
         existing = set(
             (
-                await uow.session.scalars(
-                    select(tables.workflow.c.service_type_id).where(
-                        tables.workflow.c.serial_item_id == item_id
+                await uow.session.execute(
+                    select(w.service_type_id, w.serial_item_id).where(
+                        w.serial_item_id.in_([item.id for item in items])
                     )
                 )
-            ).all()
+            ).tuples()
         )
-        touched = 0
         for service_type in types:
-            applies = domain.applies_to(
-                service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
-            )
-            if applies:
-                await self.planner.plan_items(uow, service_type, [item])
-            elif service_type.service_type_id in existing:
+            type_id = service_type.service_type_id
+            applying, withdrawn = [], []
+            for item in items:
+                if domain.applies_to(
+                    service_type,
+                    item.product_id,
+                    pinned_service_type_id=item.pinned_service_type_id,
+                ):
+                    applying.append(item)
+                elif (type_id, item.id) in existing:
+                    withdrawn.append(item.id)
+            if applying:
+                await self.planner.plan_items(uow, service_type, applying)
+            if withdrawn:
                 reason = DELETED_REASON if service_type.deleted else NOT_APPLICABLE_REASON
                 await self.planner.withdraw(
-                    uow, reason, service_type_id=service_type.service_type_id, item_id=item_id
+                    uow, reason, service_type_id=type_id, item_ids=withdrawn
                 )
-            else:
-                continue
-            touched += 1
+            touched.update(item.id for item in applying)
+            touched.update(withdrawn)
         return touched
 
     # --- sending -------------------------------------------------------------------

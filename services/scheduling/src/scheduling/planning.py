@@ -460,12 +460,12 @@ class Planner:
         reason: str,
         *,
         service_type_id: uuid.UUID,
-        item_id: uuid.UUID | None = None,
+        item_ids: Sequence[uuid.UUID] | None = None,
     ) -> None:
-        """The pending callouts of a type (of one item, or of all) that no longer apply."""
+        """The pending callouts of a type (of these items, or of all) that no longer apply."""
         where = [_c.service_type_id == service_type_id]
-        if item_id is not None:
-            where.append(_c.serial_item_id == item_id)
+        if item_ids is not None:
+            where.append(_c.serial_item_id == uuids(item_ids))
         await self._cancel(uow, reason, *where)
 
     async def withdraw_unlinked(self, uow: UnitOfWork, service_type: ServiceTypeChanged) -> None:

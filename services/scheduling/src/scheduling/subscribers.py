@@ -12,9 +12,13 @@ def register(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
     catalog_events = Consumer(topology.SCHEDULING_CATALOG_EVENTS, runtime.uow)
     catalog_events.on(catalog.CustomerRegistered, scheduler.on_customer_registered)
     catalog_events.on(catalog.CustomerChanged, scheduler.on_customer_changed)
-    catalog_events.on(catalog.SerialItemRegistered, scheduler.on_serial_item_registered)
-    catalog_events.on(catalog.SerialItemChanged, scheduler.on_serial_item_changed)
-    catalog_events.on(catalog.SerialItemOwnerChanged, scheduler.on_serial_item_owner_changed)
+    # Item snapshots come in bulk after an import: planned a batch per transaction.
+    for item_event in (
+        catalog.SerialItemRegistered,
+        catalog.SerialItemChanged,
+        catalog.SerialItemOwnerChanged,
+    ):
+        catalog_events.on_batch(item_event, scheduler.on_serial_items)
     catalog_events.on(catalog.OrgUnitChanged, scheduler.on_org_unit_changed)
     runtime.add_consumer(catalog_events)
 
