@@ -4,8 +4,8 @@ publishes them, through the real broker into the real scheduling service.
 Where ``scheduling_callouts.py`` measures a new service type planned for items already
 known, this measures the other way round: the type is known (stored, already planned)
 and ITEMS ``catalog.serial_item.registered`` events arrive, as after a bulk import of an
-installed base. Each is consumed in its own transaction (inbox, item projection, planning
-of the item's workflows). The bench publishes them all (persistent, confirmed), then
+installed base. The service applies them in batches (``Consumer.on_batch``): the inbox
+marks, the item projection and the items' planning, up to 32 events per transaction. The bench publishes them all (persistent, confirmed), then
 polls until every item has its workflow, and prints the rate, the service's CPU and peak
 memory.
 
