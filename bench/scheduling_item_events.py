@@ -5,9 +5,9 @@ Where ``scheduling_callouts.py`` measures a new service type planned for items a
 known, this measures the other way round: the type is known (stored, already planned)
 and ITEMS ``catalog.serial_item.registered`` events arrive, as after a bulk import of an
 installed base. The service applies them in batches (``Consumer.on_batch``): the inbox
-marks, the item projection and the items' planning, up to 32 events per transaction. The bench publishes them all (persistent, confirmed), then
-polls until every item has its workflow, and prints the rate, the service's CPU and peak
-memory.
+marks, the item projection and the items' planning, up to 32 events per transaction.
+The bench publishes them all (persistent, confirmed), then polls until every item has
+its workflow, and prints the rate, the service's CPU and peak memory.
 
 Usage: uv run python bench/scheduling_item_events.py [ITEMS] [--replicas N]
 (default 5000 items, one scheduling process; replicas share the queue)
