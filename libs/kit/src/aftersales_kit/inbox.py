@@ -85,7 +85,9 @@ class Consumer:
 
     def on_batch(self, message_cls: type[M], handler: BatchHandler[M]) -> None:
         """Apply messages of this type in batches: ``handler`` gets them in delivery
-        order, in one unit of work that publishes on behalf of no single message."""
+        order, in one unit of work that publishes on behalf of no single message. Types
+        registered with the same handler reach it in one call (one lock order, one
+        planning pass)."""
         self._routes[message_cls.TYPE] = _Route(message_cls, batch_handler=handler)
 
     @property
@@ -197,13 +199,14 @@ class Consumer:
 
     async def _apply_together(self, batch: list[_Waiting]) -> list[str]:
         """One transaction: claim every message, hand the new ones to their handlers
-        (grouped by type, in delivery order), commit; the outcome of each."""
+        (one call per handler, in delivery order: types registered with the same handler
+        go to it together), commit; the outcome of each."""
         async with self._uow_factory(MessageContext()) as uow:
             claimed = await uow.claim_many(
                 [(w.envelope.message_id, w.envelope.type) for w in batch], self.queue.name
             )
             outcomes: list[str] = []
-            groups: dict[str, tuple[_Route[Any], list[Envelope[Any]]]] = {}
+            groups: dict[BatchHandler[Any], list[Envelope[Any]]] = {}
             for waiting in batch:
                 message_id = waiting.envelope.message_id
                 if message_id not in claimed:
@@ -211,10 +214,9 @@ class Consumer:
                     continue
                 claimed.discard(message_id)  # the same message twice in one batch: once
                 outcomes.append("handled")
-                route = waiting.route
-                groups.setdefault(route.message_cls.TYPE, (route, []))[1].append(waiting.envelope)
-            for route, envelopes in groups.values():
-                assert route.batch_handler is not None
-                await route.batch_handler(uow, envelopes)
+                assert waiting.route.batch_handler is not None
+                groups.setdefault(waiting.route.batch_handler, []).append(waiting.envelope)
+            for handler, envelopes in groups.items():
+                await handler(uow, envelopes)
             await uow.commit()
         return outcomes
