@@ -59,6 +59,16 @@ class _Waiting:
     envelope: Envelope[Any]
     done: asyncio.Future[str]
 
+    def settle(self, outcome: str = "", error: BaseException | None = None) -> None:
+        # A delivery cancelled while it waited (its handler task stopped) has a cancelled
+        # future: its work may be committed, and its redelivery will find the inbox mark.
+        if self.done.done():
+            return
+        if error is not None:
+            self.done.set_exception(error)
+        else:
+            self.done.set_result(outcome)
+
 
 class Consumer:
     def __init__(
@@ -173,8 +183,7 @@ class Consumer:
                 await self._apply_batch(batch)
             except BaseException as error:  # cancelled at shutdown: nothing is acked
                 for waiting in batch:
-                    if not waiting.done.done():
-                        waiting.done.set_exception(error)
+                    waiting.settle(error=error)
                 raise
 
     async def _apply_batch(self, batch: list[_Waiting]) -> None:
@@ -190,12 +199,12 @@ class Consumer:
                 try:
                     outcome = await self._apply_one(waiting.route, waiting.envelope)
                 except Exception as error:
-                    waiting.done.set_exception(error)
+                    waiting.settle(error=error)
                 else:
-                    waiting.done.set_result(outcome)
+                    waiting.settle(outcome)
             return
         for waiting, outcome in zip(batch, outcomes, strict=True):
-            waiting.done.set_result(outcome)
+            waiting.settle(outcome)
 
     async def _apply_together(self, batch: list[_Waiting]) -> list[str]:
         """One transaction: claim every message, hand the new ones to their handlers

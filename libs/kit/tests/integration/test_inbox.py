@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
 
 import aio_pika
+import pytest
 from sqlalchemy import func, select
 
 from aftersales_contracts.envelope import Envelope, Message
@@ -277,3 +279,26 @@ async def test_a_poison_message_in_a_batch_fails_alone(
     assert dead.message_id == str(poison.message_id)
     await dead.ack()
     await runtime.stop()
+
+
+async def test_a_delivery_cancelled_while_it_waits_does_not_break_its_batch(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()  # the database only: deliveries are handed in directly
+    consumer = Consumer(BATCHED, runtime.uow, batch_wait_seconds=0.3)
+    recorder = BatchRecorder()
+    consumer.on_batch(Happened, recorder)
+    run = uuid.uuid4().hex
+    stopped, kept = (Envelope.wrap(Happened(note=f"{k}-{run}")) for k in ("stopped", "kept"))
+    cancelled = asyncio.create_task(consumer(stopped.to_json_dict()))
+    waiting = asyncio.create_task(consumer(kept.to_json_dict()))
+    await asyncio.sleep(0.05)
+    cancelled.cancel()  # its handler task stopped (a channel closed) while it waited
+
+    assert await waiting is None  # acked: applied with its batch
+    assert await effects(runtime, kept.payload.note) == 1
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    # Applied too (the redelivery of the unacked message will find the inbox mark).
+    assert await effects(runtime, stopped.payload.note) == 1
+    assert recorder.sizes == [2]
