@@ -89,6 +89,9 @@ class Consumer:
         self._waiting: list[_Waiting] = []
         self._full = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
+        # Batch handlers run in the order they were registered, in every batch: one
+        # order of row and lock taking across replicas.
+        self._batch_handlers: list[BatchHandler[Any]] = []
 
     def on(self, message_cls: type[M], handler: Handler[M]) -> None:
         self._routes[message_cls.TYPE] = _Route(message_cls, handler=handler)
@@ -99,6 +102,8 @@ class Consumer:
         registered with the same handler reach it in one call (one lock order, one
         planning pass)."""
         self._routes[message_cls.TYPE] = _Route(message_cls, batch_handler=handler)
+        if handler not in self._batch_handlers:
+            self._batch_handlers.append(handler)
 
     @property
     def name(self) -> str:
@@ -208,8 +213,9 @@ class Consumer:
 
     async def _apply_together(self, batch: list[_Waiting]) -> list[str]:
         """One transaction: claim every message, hand the new ones to their handlers
-        (one call per handler, in delivery order: types registered with the same handler
-        go to it together), commit; the outcome of each."""
+        (one call per handler, in the order the handlers were registered, each getting
+        its messages in delivery order: types registered with the same handler go to it
+        together), commit; the outcome of each."""
         async with self._uow_factory(MessageContext()) as uow:
             claimed = await uow.claim_many(
                 [(w.envelope.message_id, w.envelope.type) for w in batch], self.queue.name
@@ -225,7 +231,8 @@ class Consumer:
                 outcomes.append("handled")
                 assert waiting.route.batch_handler is not None
                 groups.setdefault(waiting.route.batch_handler, []).append(waiting.envelope)
-            for handler, envelopes in groups.items():
-                await handler(uow, envelopes)
+            for handler in self._batch_handlers:
+                if handler in groups:
+                    await handler(uow, groups[handler])
             await uow.commit()
         return outcomes

@@ -28,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import (
-    CustomerChanged,
     CustomerRegistered,
     OrgUnitChanged,
     SerialItemRegistered,
@@ -85,27 +84,36 @@ class Scheduler:
     async def on_customer_registered(
         self, uow: UnitOfWork, envelope: Envelope[CustomerRegistered]
     ) -> None:
-        await self._project_customer(uow, envelope.payload)
+        await self.on_customers(uow, [envelope])
 
-    async def on_customer_changed(
-        self, uow: UnitOfWork, envelope: Envelope[CustomerChanged]
+    async def on_customers(
+        self, uow: UnitOfWork, envelopes: Sequence[Envelope[CustomerRegistered]]
     ) -> None:
-        # A change carries the same snapshot as the registration: the same upsert-if-newer.
-        await self._project_customer(uow, envelope.payload)
-
-    async def _project_customer(self, uow: UnitOfWork, c: CustomerRegistered) -> None:
-        values = {
-            "id": c.customer_id,
-            "version": c.version,
-            "customer_number": c.customer_number,
-            "name": c.name,
-            "emails": [str(e) for e in c.emails],
-            "mobiles": c.mobiles,
-            "allowed_methods": [m.value for m in c.allowed_methods],
-            "preferred_method": c.preferred_method.value if c.preferred_method else None,
-        }
-        if await _upsert_newer(uow, tables.customer, values) is not None:
-            await self._resend_for_customer(uow, c.customer_id, c.version)
+        """Customer snapshots (registered or changed: each carries the whole customer), a
+        batch in one transaction: upsert each if newer; callouts waiting for a customer's
+        new contact data ("update recipient") are sent again."""
+        latest: dict[uuid.UUID, CustomerRegistered] = {}
+        for envelope in envelopes:
+            customer = envelope.payload
+            known = latest.get(customer.customer_id)
+            if known is None or known.version < customer.version:
+                latest[customer.customer_id] = customer
+        arrived: dict[uuid.UUID, int] = {}
+        for customer_id in sorted(latest):  # one row order everywhere
+            c = latest[customer_id]
+            values = {
+                "id": customer_id,
+                "version": c.version,
+                "customer_number": c.customer_number,
+                "name": c.name,
+                "emails": [str(e) for e in c.emails],
+                "mobiles": c.mobiles,
+                "allowed_methods": [m.value for m in c.allowed_methods],
+                "preferred_method": c.preferred_method.value if c.preferred_method else None,
+            }
+            if await _upsert_newer(uow, tables.customer, values) is not None:
+                arrived[customer_id] = c.version
+        await self._resend_for_customers(uow, arrived)
 
     async def on_serial_item_registered(
         self, uow: UnitOfWork, envelope: Envelope[SerialItemRegistered]
@@ -627,22 +635,24 @@ class Scheduler:
             return values, None, None
         raise AssertionError(f"{action} is not a command")  # SHOW_ERROR is a query
 
-    async def _resend_for_customer(
-        self, uow: UnitOfWork, customer_id: uuid.UUID, version: int
-    ) -> None:
-        """The customer's new snapshot arrived: callouts waiting for it are sent again."""
+    async def _resend_for_customers(self, uow: UnitOfWork, arrived: dict[uuid.UUID, int]) -> None:
+        """Customers' new snapshots (id -> version) arrived: callouts waiting for them are
+        sent again."""
+        if not arrived:
+            return
         c = tables.callout
         rows = (
             await uow.session.execute(
                 select(c).where(
-                    c.c.customer_id == customer_id,
+                    c.c.customer_id.in_(list(arrived)),
                     c.c.resend_at_customer_version.is_not(None),
-                    c.c.resend_at_customer_version <= version,
                 )
             )
         ).all()
         now = self.clock.now()
         for row in rows:
+            if row.resend_at_customer_version > arrived[row.customer_id]:
+                continue  # waits for a later version still
             state = CalloutState(row.state)
             if domain.refusal(Action.UPDATE_RECIPIENT, state) is not None:
                 values: dict[str, Any] = {"resend_at_customer_version": None}
@@ -652,7 +662,7 @@ class Scheduler:
                     "due_at": now,
                     "send_requested_at": None,
                     "resend_at_customer_version": None,
-                    "send_to": await _projected_send_to(uow, customer_id),
+                    "send_to": await _projected_send_to(uow, row.customer_id),
                 }
             await uow.session.execute(
                 update(c).where(c.c.id == row.id).values(updated_at=now, **values)

@@ -10,9 +10,9 @@ from scheduling.handlers import Scheduler
 
 def register(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
     catalog_events = Consumer(topology.SCHEDULING_CATALOG_EVENTS, runtime.uow)
-    catalog_events.on(catalog.CustomerRegistered, scheduler.on_customer_registered)
-    catalog_events.on(catalog.CustomerChanged, scheduler.on_customer_changed)
-    # Item snapshots come in bulk after an import: planned a batch per transaction.
+    # Customer and item snapshots come in bulk after an import: a batch per transaction.
+    for customer_event in (catalog.CustomerRegistered, catalog.CustomerChanged):
+        catalog_events.on_batch(customer_event, scheduler.on_customers)
     for item_event in (
         catalog.SerialItemRegistered,
         catalog.SerialItemChanged,
