@@ -228,6 +228,17 @@ async def seed(url: str, items: int) -> float:
     return time.perf_counter() - started
 
 
+async def store_type(connection: asyncpg.Connection, definition: ServiceTypeChanged) -> None:
+    """The type in scheduling's projection, its planning already done."""
+    await connection.execute(
+        "INSERT INTO service_type (id, version, definition, planned_version)"
+        " VALUES ($1, $2, $3::jsonb, $2)",
+        definition.service_type_id,
+        definition.version,
+        definition.model_dump_json(),
+    )
+
+
 async def store_direct(url: str, definition: ServiceTypeChanged) -> int:
     """The callouts the service would plan, computed here with its pure planning and
     COPYed in: stored data of the same shape, without the service's per-item writes."""
@@ -240,13 +251,7 @@ async def store_direct(url: str, definition: ServiceTypeChanged) -> int:
     connection = await asyncpg.connect(url)
     stored = 0
     try:
-        await connection.execute(
-            "INSERT INTO service_type (id, version, definition, planned_version)"
-            " VALUES ($1, $2, $3::jsonb, $2)",
-            definition.service_type_id,
-            definition.version,
-            definition.model_dump_json(),
-        )
+        await store_type(connection, definition)
         # Every startup date the seed used; items sharing a date share a plan.
         plans = {
             d: domain.plan(definition, today - timedelta(days=d), today, settings.horizon_days, 30)

@@ -41,6 +41,7 @@ from scheduling_callouts import (
     service_type,
     start_service,
     stop_service,
+    store_type,
 )
 
 from aftersales_contracts.catalog import SerialItemRegistered
@@ -71,14 +72,7 @@ async def prepare(url: str, items: int) -> None:
             """,
             max(1, items // ITEMS_PER_CUSTOMER),
         )
-        definition = service_type()
-        await connection.execute(
-            "INSERT INTO service_type (id, version, definition, planned_version)"
-            " VALUES ($1, $2, $3::jsonb, $2)",
-            definition.service_type_id,
-            definition.version,
-            definition.model_dump_json(),
-        )
+        await store_type(connection, service_type())
     finally:
         await connection.close()
 

@@ -6,10 +6,10 @@ import functools
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from opentelemetry import trace
@@ -92,12 +92,7 @@ class Scheduler:
         """Customer snapshots (registered or changed: each carries the whole customer), a
         batch in one transaction: upsert each if newer; callouts waiting for a customer's
         new contact data ("update recipient") are sent again."""
-        latest: dict[uuid.UUID, CustomerRegistered] = {}
-        for envelope in envelopes:
-            customer = envelope.payload
-            known = latest.get(customer.customer_id)
-            if known is None or known.version < customer.version:
-                latest[customer.customer_id] = customer
+        latest = _newest([e.payload for e in envelopes], lambda c: c.customer_id)
         arrived: dict[uuid.UUID, int] = {}
         for customer_id in sorted(latest):  # one row order everywhere
             c = latest[customer_id]
@@ -126,12 +121,7 @@ class Scheduler:
         """Item snapshots (registered, changed, owner changed: each carries the whole
         item), a batch in one transaction: upsert each if newer, then re-plan the items
         that changed together, type by type."""
-        latest: dict[uuid.UUID, SerialItemRegistered] = {}
-        for envelope in envelopes:
-            item = envelope.payload
-            known = latest.get(item.serial_item_id)
-            if known is None or known.version < item.version:
-                latest[item.serial_item_id] = item
+        latest = _newest([e.payload for e in envelopes], lambda i: i.serial_item_id)
         keys = [k for i in latest.values() for k in (i.product_id, i.pinned_service_type_id)]
         await lock_planning(uow, keys)
         changed = []
@@ -928,6 +918,21 @@ async def _projected_send_to(uow: UnitOfWork, customer_id: uuid.UUID) -> str | N
     if row is None:
         return None
     return domain.send_to(row.emails, row.mobiles, row.allowed_methods, row.preferred_method)
+
+
+Snapshot = TypeVar("Snapshot", CustomerRegistered, SerialItemRegistered)
+
+
+def _newest(
+    snapshots: Sequence[Snapshot], key: Callable[[Snapshot], uuid.UUID]
+) -> dict[uuid.UUID, Snapshot]:
+    """The newest snapshot (highest version) of each entity a batch carries."""
+    latest: dict[uuid.UUID, Snapshot] = {}
+    for snapshot in snapshots:
+        known = latest.get(key(snapshot))
+        if known is None or known.version < snapshot.version:
+            latest[key(snapshot)] = snapshot
+    return latest
 
 
 async def _upsert_newer(uow: UnitOfWork, table: Table, values: dict[str, Any]) -> Row[Any] | None:
