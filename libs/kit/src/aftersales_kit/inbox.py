@@ -164,6 +164,17 @@ class Consumer:
             await uow.commit()
         return "handled"
 
+    async def close(self) -> None:
+        """Stop applying batches (the runtime stops): what waits is not acked, and comes
+        again."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        for waiting in self._waiting:
+            waiting.settle(error=asyncio.CancelledError())
+        self._waiting.clear()
+
     # --- batches ---------------------------------------------------------------------
 
     async def _in_batch(self, route: _Route[Any], envelope: Envelope[Any]) -> str:

@@ -102,6 +102,8 @@ class ServiceRuntime:
         self._tasks.clear()
         if self.messaging:
             await self.broker.stop()
+        for consumer in self._consumers:
+            await consumer.close()
         await self.engine.dispose()
 
     async def _supervise(self, name: str, loop: BackgroundLoop) -> None:
