@@ -441,6 +441,8 @@ class Scheduler:
         visible: queries.Visible = None,
     ) -> dict[str, Any]:
         """One callout's action: the callout after it, or 404 / 409 naming the reason."""
+        if customer_version is not None:
+            await _hold_customer_of(uow, callout_id)
         outcome = await self._act(uow, action, [callout_id], actor, customer_version, visible)
         if outcome.missing:
             raise NotFound(f"no callout with id {callout_id}")
@@ -888,6 +890,23 @@ async def _snapshots(
         )
         for row in rows
     }
+
+
+async def _hold_customer_of(uow: UnitOfWork, callout_id: uuid.UUID) -> None:
+    """Lock the callout's customer projection row (shared) before the callout itself.
+
+    "Update recipient" compares the projected customer version with the one the user
+    saved; a customer snapshot arriving at that moment upserts the row and then looks
+    for callouts waiting for it. Without the lock each could miss the other's
+    uncommitted write and the callout would wait forever; with it, one goes first and
+    the other sees its write. Customer row, then callouts: the snapshot handler's order.
+    """
+    c, cust = tables.callout.c, tables.customer.c
+    await uow.session.execute(
+        select(cust.id)
+        .where(cust.id == select(c.customer_id).where(c.id == callout_id).scalar_subquery())
+        .with_for_update(read=True)
+    )
 
 
 async def _has_completion_message(uow: UnitOfWork, row: Row[Any]) -> bool:

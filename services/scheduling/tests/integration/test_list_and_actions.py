@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from aftersales_contracts.catalog import CommunicationMethod, CustomerChanged
+from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import (
     BlockReason,
     Channel,
@@ -510,6 +512,41 @@ async def test_update_recipient_waits_for_the_customer_then_resends(
     assert request["idempotency_key"] == f"callout:{blocked}:2"
     row = await seed.row(blocked)
     assert (row.send_to, row.resend_at_customer_version) == ("ada@example.net", None)
+
+
+async def test_update_recipient_while_the_customer_snapshot_arrives_is_not_lost(
+    seed: Seed,
+) -> None:
+    blocked = await seed.callout(S.BLOCKED_BY_ALLOWED_METHODS, send_attempt=1)
+    scheduler = seed.client.app.state.scheduler  # type: ignore[attr-defined]
+    snapshot = Envelope.wrap(
+        CustomerChanged(
+            customer_id=seed.customer_id,
+            version=2,
+            customer_number="C-1",
+            name="Ada Lovelace",
+            emails=["ada@example.net"],
+            mobiles=[],
+            allowed_methods=[CommunicationMethod.EMAIL],
+            preferred_method=None,
+            language="en",
+        )
+    )
+    async with seed.runtime.uow() as arriving:
+        # The snapshot is stored and has looked for callouts waiting for it (none yet),
+        # but is not committed when the user's "update recipient" comes in.
+        await scheduler.on_customers(arriving, [snapshot])
+        action = asyncio.create_task(
+            seed.client.post(f"/callouts/{blocked}/update-recipient", json={"customer_version": 2})
+        )
+        await asyncio.sleep(0.3)
+        assert not action.done()  # it waits for the customer row
+        await arriving.commit()
+    response = await action
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # It saw version 2 and resent at once, instead of waiting for a version already here.
+    assert (body["state"], body["resend_at_customer_version"]) == ("approved", None)
 
 
 async def test_synchronize_rereads_the_recipient(seed: Seed) -> None:
