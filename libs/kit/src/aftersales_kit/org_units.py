@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy import text
 
-from aftersales_kit.identity import Caller
+from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.identity import Caller, CallerDep
 from aftersales_kit.uow import UnitOfWork
 
 _UNITS_AND_DESCENDANTS = text(
@@ -40,3 +43,22 @@ async def visible_org_units(uow: UnitOfWork, caller: Caller) -> list[OrgUnitRef]
         return []
     rows = await uow.session.execute(_UNITS_AND_DESCENDANTS, {"codes": sorted(caller.org_units)})
     return [OrgUnitRef(row.id, row.code) for row in rows]
+
+
+# None: not restricted. A set: the ids of the org units the caller may see.
+VisibleIds = frozenset[uuid.UUID] | None
+
+
+async def visible_org_unit_ids(uow: UnitOfWork, caller: Caller) -> VisibleIds:
+    """The ids of the org units ``caller`` may see, descendants included; None when the
+    caller is not restricted."""
+    units = await visible_org_units(uow, caller)
+    return None if units is None else frozenset(u.id for u in units)
+
+
+async def _visible_ids(caller: CallerDep, uow: UnitOfWorkDep) -> VisibleIds:
+    return await visible_org_unit_ids(uow, caller)
+
+
+# A route's parameter: the caller's visible org unit ids, read once per request.
+VisibleIdsDep = Annotated[VisibleIds, Depends(_visible_ids)]

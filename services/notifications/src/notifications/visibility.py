@@ -21,7 +21,6 @@ from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import OrgUnitChanged
 from aftersales_kit import org_units
-from aftersales_kit.http import UnitOfWorkDep
 from aftersales_kit.identity import ROLES_HEADER, Caller, CallerDep
 from aftersales_kit.problems import NotFound, Problem
 from aftersales_kit.uow import UnitOfWork
@@ -30,26 +29,13 @@ from notifications.tables import org_unit
 ADMIN = "admin"
 
 # None: not restricted. A set: the ids of the org units the caller may see.
-Visible = frozenset[uuid.UUID] | None
+Visible = org_units.VisibleIds
+VisibleDep = org_units.VisibleIdsDep
 
 
 class Forbidden(Problem):
     status = 403
     title = "Forbidden"
-
-
-async def visible_org_units(uow: UnitOfWork, caller: Caller) -> Visible:
-    """The ids of the org units ``caller`` may see, descendants included; None when the
-    caller is not restricted."""
-    units = await org_units.visible_org_units(uow, caller)
-    return None if units is None else frozenset(u.id for u in units)
-
-
-async def _visible(caller: CallerDep, uow: UnitOfWorkDep) -> Visible:
-    return await visible_org_units(uow, caller)
-
-
-VisibleDep = Annotated[Visible, Depends(_visible)]
 
 
 def may_see(visible: Visible, org_unit_id: uuid.UUID | None) -> bool:

@@ -16,6 +16,7 @@ from opentelemetry import trace
 from sqlalchemy import (
     DateTime,
     Row,
+    Select,
     Table,
     TextClause,
     bindparam,
@@ -268,20 +269,10 @@ class Scheduler:
         Returns how many callouts it handled (sent or deferred)."""
         now = self.clock.now()
         s = self.settings
-        c, item, cust, st = tables.callout, tables.serial_item, tables.customer, tables.service_type
+        c = tables.callout
         rows = (
             await uow.session.execute(
-                select(
-                    c,
-                    item,
-                    cust.c.name.label("customer_name"),
-                    cust.c.customer_number,
-                    st.c.definition,
-                )
-                .join(item, item.c.id == c.c.serial_item_id)
-                # A callout whose customer has not reached this projection yet waits a tick.
-                .join(cust, cust.c.id == c.c.customer_id)
-                .join(st, st.c.id == c.c.service_type_id)
+                _send_query(customer_known=True)
                 .where(
                     c.c.state == CalloutState.APPROVED,
                     c.c.send_requested_at.is_(None),
@@ -851,28 +842,25 @@ def _current_trace_id() -> str | None:
     return format(context.trace_id, "032x") if context.is_valid else None
 
 
-async def _send_rows(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[Row[Any]]:
-    """What a send request needs of each callout: the callout, its item, customer and type."""
+def _send_query(*, customer_known: bool) -> Select[Any]:
+    """What a send request needs of each callout: the callout, its item, customer and type.
+    ``customer_known``: only callouts whose customer has reached the projection (the
+    dispatcher's: one whose customer has not waits a tick)."""
     c, item, cust, st = tables.callout, tables.serial_item, tables.customer, tables.service_type
-    return list(
-        (
-            await uow.session.execute(
-                select(
-                    c,
-                    item,
-                    cust.c.name.label("customer_name"),
-                    cust.c.customer_number,
-                    st.c.definition,
-                )
-                .select_from(
-                    c.join(item, item.c.id == c.c.serial_item_id)
-                    .join(st, st.c.id == c.c.service_type_id)
-                    .outerjoin(cust, cust.c.id == c.c.customer_id)
-                )
-                .where(c.c.id.in_(ids))
-            )
-        ).all()
+    joined = c.join(item, item.c.id == c.c.serial_item_id).join(st, st.c.id == c.c.service_type_id)
+    joined = (
+        joined.join(cust, cust.c.id == c.c.customer_id)
+        if customer_known
+        else joined.outerjoin(cust, cust.c.id == c.c.customer_id)
     )
+    return select(
+        c, item, cust.c.name.label("customer_name"), cust.c.customer_number, st.c.definition
+    ).select_from(joined)
+
+
+async def _send_rows(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[Row[Any]]:
+    query = _send_query(customer_known=False).where(tables.callout.c.id.in_(ids))
+    return list((await uow.session.execute(query)).all())
 
 
 async def _snapshots(
