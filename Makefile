@@ -18,7 +18,7 @@ demo:
 	$(UV) run --frozen python deploy/local/demo.py
 
 # One pytest run per test tree: each tree is a package named `tests` with its own conftest.
-TEST_TREES := libs/schedule/tests libs/kit/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e
+TEST_TREES := libs/schedule/tests libs/contracts/tests libs/kit/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e
 
 test: install
 	@tally=$$(mktemp); export AFTERSALES_TEST_TALLY=$$tally; \

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import aio_pika
@@ -25,25 +23,6 @@ handler_effect = Table(
     Column("consumer", String(200), nullable=False),
     Column("note", String(200), nullable=False),
 )
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]],
-    until: Callable[[T], bool],
-    *,
-    within: float = 60.0,
-    interval: float = 0.1,
-    what: str = "condition",
-) -> T:
-    """Poll ``probe`` until ``until(value)`` holds; fail with the last value at the deadline."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await probe()
-        if until(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {within}s; last value: {value!r}")
-        await asyncio.sleep(interval)
 
 
 async def queue_depth(channel: aio_pika.abc.AbstractChannel, name: str) -> int:

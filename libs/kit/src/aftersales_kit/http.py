@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.metrics import instrument_http
-from aftersales_kit.problems import REQUEST_ID_HEADER, install_problem_handlers
+from aftersales_kit.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
+from aftersales_kit.problem_handlers import install_problem_handlers
+from aftersales_kit.problems import REQUEST_ID_HEADER
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_kit.settings import ServiceSettings
 from aftersales_kit.telemetry import instrument_app
 from aftersales_kit.uow import UnitOfWork
 
@@ -23,6 +27,7 @@ def create_app(
     title: str,
     routers: list[APIRouter] = [],  # noqa: B006 - read only
     version: str = "0.1.0",
+    clock: Clock | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -34,6 +39,8 @@ def create_app(
 
     app = FastAPI(title=title, version=version, lifespan=lifespan)
     app.state.runtime = runtime
+    # "Now" for every route (ClockDep): tests hand in a FixedClock.
+    app.state.clock = clock or SystemClock()
     install_problem_handlers(app)
 
     @app.middleware("http")
@@ -76,8 +83,36 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         yield uow
 
 
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def settings_of(cls: type[S]) -> Callable[[Request], S]:
+    """A dependency answering the process's settings as the service's own class:
+    ``SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]``."""
+
+    def get_settings(request: Request) -> S:
+        settings = get_runtime(request).settings
+        if not isinstance(settings, cls):
+            raise TypeError(f"the runtime's settings are not {cls.__name__}")
+        return settings
+
+    return get_settings
+
+
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_uow)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+# The query parameters of every keyset list (aftersales_kit.pagination).
+CursorQuery = Annotated[
+    str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the page before")
+]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page")]
 
 
 def serve(app: FastAPI, host: str, port: int) -> None:

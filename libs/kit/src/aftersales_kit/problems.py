@@ -1,23 +1,23 @@
-"""RFC 9457 problem details: every error a client sees, in one shape."""
+"""RFC 9457 problem details: the errors every service answers with, in one shape.
+
+Pure: use cases and domain-facing helpers raise these without importing FastAPI; the
+HTTP app renders them (``aftersales_kit.problem_handlers``). Each status a client may
+see has one class here, so a 403 or a 413 reads the same in every service.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class Problem(Exception):
-    """Raised by use cases and routes; rendered as ``application/problem+json``."""
+    """Raised by use cases and routes; rendered as ``application/problem+json``.
+
+    ``field`` names the input at fault (``body`` paths as ``customer.email``, query
+    parameters as ``query.limit``, headers by their name, ``If-Match``)."""
 
     status: int = 400
     title: str = "Bad request"
@@ -29,6 +29,7 @@ class Problem(Exception):
         status: int | None = None,
         title: str | None = None,
         field: str | None = None,
+        headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail)
@@ -38,7 +39,23 @@ class Problem(Exception):
         if title is not None:
             self.title = title
         self.field = field
+        # Response headers the problem needs (``Retry-After``, ``Allow``, ...).
+        self.headers = headers or {}
         self.extensions = extensions
+
+
+class BadRequest(Problem):
+    """Malformed syntax: a header that is not what the service gave out, say."""
+
+    status = 400
+    title = "Bad request"
+
+
+class Forbidden(Problem):
+    """The caller is known but may not do this (a role, an org unit out of sight)."""
+
+    status = 403
+    title = "Forbidden"
 
 
 class NotFound(Problem):
@@ -47,76 +64,45 @@ class NotFound(Problem):
 
 
 class Conflict(Problem):
+    """The request is well formed but the resource's state does not allow it."""
+
     status = 409
     title = "Conflict"
 
 
+class PreconditionFailed(Problem):
+    """``If-Match`` names a version that is no longer the current one."""
+
+    status = 412
+    title = "Precondition failed"
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    title = "Unsupported media type"
+
+
 class Unprocessable(Problem):
+    """A field's value is not acceptable (the status of every validation error)."""
+
     status = 422
     title = "Invalid request"
 
 
-def problem_response(
-    request: Request, status: int, title: str, detail: str, **extensions: Any
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    request_id = getattr(request.state, "request_id", None)
-    if request_id:
-        body["request_id"] = request_id
-    body.update({k: v for k, v in extensions.items() if v is not None})
-    response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
-    if request_id:
-        # An unhandled error is answered outside the request-id middleware, so the
-        # header it would have added is set here: a 500 carries it like any response.
-        response.headers[REQUEST_ID_HEADER] = request_id
-    return response
+class PreconditionRequired(Problem):
+    """A change to a versioned resource came without ``If-Match``."""
+
+    status = 428
+    title = "Precondition required"
 
 
-def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
-    # ("body", "customer", "email") -> "customer.email"; query and path keep their origin.
-    parts = [str(p) for p in location]
-    if parts and parts[0] == "body":
-        parts = parts[1:]
-    return ".".join(parts) or "body"
+class ServiceUnavailable(Problem):
+    """A dependency (database, broker, upstream) cannot be reached right now."""
 
-
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            request, exc.status, exc.title, exc.detail, field=exc.field, **exc.extensions
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid")}
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem_response(
-            request, 422, "Invalid request", detail, errors=errors, field=errors[0]["field"]
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
-        response = problem_response(
-            request, exc.status_code, title.get(exc.status_code, "Error"), str(exc.detail)
-        )
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return problem_response(
-            request, 500, "Internal server error", "An unexpected error occurred."
-        )
+    status = 503
+    title = "Service unavailable"

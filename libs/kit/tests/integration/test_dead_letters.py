@@ -12,9 +12,10 @@ from aftersales_contracts.topology import EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit import dead_letters, dlq_cli
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
-from ..support import eventually, handler_effect, queue_depth
+from ..support import handler_effect, queue_depth
 from .test_inbox import CountingConsumer, Happened, effects, publish_raw
 
 REDRIVE = QueueSpec("kit-test.redrive", EVENTS_EXCHANGE, ("kit_test.thing.happened",))

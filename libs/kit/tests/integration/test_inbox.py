@@ -18,9 +18,10 @@ from aftersales_kit.messaging_tables import inbox_message
 from aftersales_kit.metrics import REGISTRY
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
+from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
-from ..support import eventually, handler_effect, queue_depth
+from ..support import handler_effect, queue_depth
 
 
 class Happened(Message):

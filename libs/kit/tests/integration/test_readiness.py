@@ -9,9 +9,10 @@ from aftersales_contracts.topology import EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
-from ..support import TcpProxy, eventually
+from ..support import TcpProxy
 
 
 class Pinged(Message):

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from aftersales_contracts.envelope import Message
 from aftersales_kit.messaging_tables import outbox_message
+from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
-from ..support import eventually
 
 
 class NobodyListens(Message):

@@ -48,18 +48,3 @@ async def take(amqp_url: str, queue: str, timeout: float = 20.0) -> dict[str, An
         raise TimeoutError(f"no message on {queue} within {timeout}s")
     finally:
         await connection.close()
-
-
-async def eventually(
-    probe: Any, *, timeout: float = 20.0, interval: float = 0.1, what: str = "condition"
-) -> Any:
-    """Poll an async probe until it returns something truthy, or fail at the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await probe()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout}s (last: {result!r})")
-        await asyncio.sleep(interval)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from aftersales_testing.messaging import eventually
+from aftersales_testing.waiting import eventually
 from catalog import imports, tables
 from catalog.settings import Settings
 

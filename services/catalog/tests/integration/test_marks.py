@@ -21,7 +21,7 @@ from aftersales_contracts.servicetypes import (
 from aftersales_contracts.topology import EVENTS_EXCHANGE
 from aftersales_kit.broker import exchange
 from aftersales_kit.messaging_tables import inbox_message
-from aftersales_testing.messaging import eventually
+from aftersales_testing.waiting import eventually
 from catalog.settings import Settings
 
 from .helpers import customer, n, product

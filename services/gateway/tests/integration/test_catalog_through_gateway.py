@@ -16,7 +16,7 @@ import pytest
 
 import catalog
 from aftersales_testing.infrastructure import Infrastructure
-from aftersales_testing.messaging import eventually
+from aftersales_testing.waiting import eventually
 from catalog.main import build_app as build_catalog_app
 from catalog.settings import Settings as CatalogSettings
 from gateway.settings import Settings

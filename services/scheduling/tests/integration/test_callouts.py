@@ -28,7 +28,8 @@ from aftersales_contracts.servicetypes import (
     StepSchedule,
 )
 from aftersales_testing.infrastructure import Infrastructure
-from aftersales_testing.messaging import eventually, publish, take
+from aftersales_testing.messaging import publish, take
+from aftersales_testing.waiting import eventually
 from scheduling import tables
 from scheduling.settings import Settings
 

@@ -24,7 +24,8 @@ from aftersales_contracts.notifications import (
     MessageSent,
 )
 from aftersales_contracts.servicetypes import MessageSet
-from aftersales_testing.messaging import eventually, publish
+from aftersales_testing.messaging import publish
+from aftersales_testing.waiting import eventually
 from scheduling import tables
 from scheduling.domain import CalloutState
 from scheduling.settings import Settings

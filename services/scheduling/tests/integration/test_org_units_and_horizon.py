@@ -23,7 +23,8 @@ from aftersales_contracts.servicetypes import (
     StepSchedule,
 )
 from aftersales_kit.clock import FixedClock
-from aftersales_testing.messaging import eventually, publish
+from aftersales_testing.messaging import publish
+from aftersales_testing.waiting import eventually
 from scheduling import tables
 from scheduling.domain import CalloutState
 from scheduling.handlers import Scheduler

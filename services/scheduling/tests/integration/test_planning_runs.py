@@ -31,7 +31,7 @@ from aftersales_kit.clock import FixedClock
 from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
-from aftersales_testing.messaging import eventually
+from aftersales_testing.waiting import eventually
 from scheduling import tables
 from scheduling.domain import CalloutState
 from scheduling.handlers import Scheduler

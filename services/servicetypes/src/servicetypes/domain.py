@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aftersales_contracts import placeholders
+from aftersales_contracts import placeholders, sms
 from aftersales_contracts.servicetypes import (
     Anchor,
     MessageSet,
@@ -30,7 +30,6 @@ from aftersales_contracts.servicetypes import (
     StepSchedule,
 )
 from aftersales_schedule import Occurrence, add_months, local_date, occurrences
-from servicetypes import sms
 
 SYSTEM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -22,8 +22,8 @@ from aftersales_contracts.servicetypes import (
     StepDefinition,
     StepSchedule,
 )
+from aftersales_contracts.sms import SmsEncoding
 from servicetypes.domain import StepDraft
-from servicetypes.sms import SmsEncoding
 
 _FORBID = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 

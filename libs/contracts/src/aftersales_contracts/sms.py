@@ -6,6 +6,11 @@ holding the concatenation header); a character of the extension table (``{ } [ ]
 and form feed) takes two of those places and never straddles two segments. One character
 outside the alphabet sends the whole text as UCS-2: 70 UTF-16 code units, or 67 per
 segment, an emoji taking two units that never straddle two segments either.
+
+Shared by servicetypes (the length report of a step's SMS text) and notifications (the
+segments of each SMS it sends), so both count alike and spell the encoding alike:
+``gsm-7`` and ``ucs-2``. The spellings an older notifications API answered (``gsm7``,
+``ucs2``) are still accepted where a client sends an encoding.
 """
 
 from __future__ import annotations
@@ -28,6 +33,15 @@ MAX_SEGMENTS = 10  # providers refuse or truncate longer concatenated messages
 class SmsEncoding(enum.StrEnum):
     GSM7 = "gsm-7"
     UCS2 = "ucs-2"
+
+    @classmethod
+    def _missing_(cls, value: object) -> SmsEncoding | None:
+        # The old spelling (without the hyphen), still accepted on input.
+        if isinstance(value, str):
+            for member in cls:
+                if member.value.replace("-", "") == value.lower():
+                    return member
+        return None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from servicetypes.sms import SmsEncoding, is_gsm7, measure, measure_template
+from aftersales_contracts.sms import SmsEncoding, is_gsm7, measure, measure_template
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,10 @@ def test_a_template_is_measured_without_its_placeholders() -> None:
     assert measured.placeholders == ["customer_name", "serial_number"]
     assert measured.length.units == len("Hi ,  is due.")
     assert measured.length.encoding is SmsEncoding.GSM7
+
+
+def test_the_old_spelling_of_an_encoding_is_still_accepted_on_input() -> None:
+    assert SmsEncoding("gsm7") is SmsEncoding.GSM7
+    assert SmsEncoding("UCS2") is SmsEncoding.UCS2
+    assert SmsEncoding("gsm-7") is SmsEncoding.GSM7
+    assert SmsEncoding.GSM7.value == "gsm-7"
