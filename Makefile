@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || (python3 -m pip install --quiet uv >/
 export AFTERSALES_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export AFTERSALES_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: install run demo test lint format asyncapi up down bench
+.PHONY: install run demo test test-unit lint format asyncapi up down bench
 
 install:
 	$(UV) sync --frozen --all-packages --group dev
@@ -29,10 +29,36 @@ test: install
 	rm -f $$tally; \
 	if [ -n "$$failed" ]; then echo "FAILED in:$$failed"; exit 1; fi
 
+# The fast layer alone: pure code, no database and no broker, in seconds.
+UNIT_TREES := libs/schedule/tests libs/contracts/tests libs/kit/tests/unit $(sort $(wildcard services/*/tests/unit))
+
+test-unit: install
+	@tally=$$(mktemp); export AFTERSALES_TEST_TALLY=$$tally; \
+	failed=""; for tree in $(UNIT_TREES); do \
+	  echo "=== $$tree"; $(UV) run --frozen pytest -q $$tree || failed="$$failed $$tree"; \
+	done; \
+	python3 deploy/local/tally.py $$tally; \
+	rm -f $$tally; \
+	if [ -n "$$failed" ]; then echo "FAILED in:$$failed"; exit 1; fi
+
+# mypy checks each test tree on its own: every tree is a package named `tests`, so it runs
+# from the tree's parent (tests-e2e, not a package, from the root).
+MYPY_TEST_TREES := libs/kit/tests libs/schedule/tests libs/contracts/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e
+
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy libs/*/src services/*/src
+	$(UV) run --frozen lint-imports
+	@failed=""; for tree in $(MYPY_TEST_TREES); do \
+	  echo "=== mypy $$tree"; \
+	  if [ "$$(basename $$tree)" = tests ]; then \
+	    (cd $$(dirname $$tree) && $(UV) run --frozen mypy tests) || failed="$$failed $$tree"; \
+	  else \
+	    $(UV) run --frozen mypy $$tree || failed="$$failed $$tree"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "mypy FAILED in:$$failed"; exit 1; fi
 
 format: install
 	$(UV) run --frozen ruff check --fix .

@@ -21,7 +21,7 @@ from aftersales_contracts.servicetypes import (
 from aftersales_schedule import add_months, local_date, occurrences
 
 
-def step(position: int = 0, **schedule: object) -> StepDefinition:
+def step(position: int = 0, /, **schedule: object) -> StepDefinition:
     return StepDefinition(
         step_id=uuid.uuid4(),
         position=position,
@@ -101,7 +101,7 @@ def test_exact_date() -> None:
     assert [o.on for o in occurrences([s], None, HORIZON)] == [date(2027, 5, 1)]
 
 
-schedules = st.one_of(
+schedules: st.SearchStrategy[dict[str, object]] = st.one_of(
     st.builds(
         dict,
         kind=st.just(ScheduleKind.AFTER),
@@ -313,7 +313,7 @@ def service_types(draw: st.DrawFn) -> list[StepDefinition]:
     """1-5 steps; each may be anchored to an earlier one (so never a cycle)."""
     steps: list[StepDefinition] = []
     for position in range(draw(st.integers(1, 5))):
-        if steps and draw(st.booleans()):
+        if len(steps) > 0 and draw(st.booleans()):
             anchor = draw(st.sampled_from(steps))
             schedule: dict[str, object] = {
                 "kind": ScheduleKind.AFTER,

@@ -66,8 +66,8 @@ def test_a_time_without_its_zone_is_not_a_cursor() -> None:
 
 
 def test_sort_is_whitelisted() -> None:
-    assert Sort.parse("-created_at", {"created_at", "name"}) == Sort("created_at", True)
-    assert str(Sort.parse("-created_at", {"created_at"})) == "-created_at"
+    assert Sort.parse("-created_at", ("created_at", "name")) == Sort("created_at", True)
+    assert str(Sort.parse("-created_at", ("created_at",))) == "-created_at"
     with pytest.raises(InvalidSort, match="choose one of created_at, name") as refused:
         Sort.parse("password", frozenset({"created_at", "name"}))
     assert (refused.value.status, refused.value.field) == (422, "query.sort")
