@@ -7,17 +7,24 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import ValidationError
 
-from aftersales_kit.clock import Clock
-from aftersales_kit.http import RuntimeDep, UnitOfWorkDep
-from aftersales_kit.problems import NotFound, Problem, Unprocessable
-from aftersales_kit.versioning import etag, expected_version
+from aftersales_kit.http import (
+    ClockDep,
+    CursorQuery,
+    LimitQuery,
+    RuntimeDep,
+    UnitOfWorkDep,
+    settings_of,
+)
+from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
+from aftersales_kit.problems import Forbidden, NotFound, Unprocessable, UnsupportedMediaType
+from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
 from gateway import domain, handlers
-from gateway.handlers import Principal
+from gateway.handlers import Principal, Unauthorized
 from gateway.proxy import Upstreams
 from gateway.schemas import (
     Credentials,
@@ -26,7 +33,6 @@ from gateway.schemas import (
     UserAdminOut,
     UserIn,
     UserOut,
-    UserPage,
     UserPatch,
 )
 from gateway.settings import Settings
@@ -36,44 +42,22 @@ TOKEN_URL = "/auth/token"
 bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def get_upstreams(request: Request) -> Upstreams:
     upstreams: Upstreams = request.app.state.upstreams
     return upstreams
 
 
-ClockDep = Annotated[Clock, Depends(get_clock)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]
-
-
-def _unauthorized(detail: str, *, invalid_token: bool) -> HTTPException:
-    # RFC 6750 §3: no error code when the request carried no credentials at all.
-    challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": challenge})
 
 
 async def current_principal(
     token: Annotated[str | None, Depends(bearer)], runtime: RuntimeDep, clock: ClockDep
 ) -> Principal:
     if not token:
-        raise _unauthorized("a bearer token is required", invalid_token=False)
+        raise Unauthorized("a bearer token is required")
     async with runtime.uow() as uow:
-        try:
-            return await handlers.authenticate(token, uow, now=clock.now())
-        except handlers.InvalidToken:
-            raise _unauthorized(
-                "the bearer token is unknown, expired or revoked", invalid_token=True
-            ) from None
+        return await handlers.authenticate(token, uow, now=clock.now())
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -107,10 +91,9 @@ async def _read_credentials(request: Request) -> Credentials:
         if data.get("grant_type", "password") != "password":
             raise Unprocessable("only the password grant is supported", field="grant_type")
     else:
-        raise Problem(
+        raise UnsupportedMediaType(
             "send the credentials as application/x-www-form-urlencoded or application/json",
-            status=415,
-            title="Unsupported media type",
+            field="Content-Type",
         )
     try:
         return Credentials.model_validate(data)
@@ -142,10 +125,7 @@ async def issue_token(
 ) -> TokenOut:
     credentials = await _read_credentials(request)
     ttl = settings.token_ttl_minutes
-    try:
-        token = await handlers.issue_token(credentials, uow, now=clock.now(), ttl_minutes=ttl)
-    except handlers.InvalidCredentials:
-        raise _unauthorized("wrong username or password", invalid_token=False) from None
+    token = await handlers.issue_token(credentials, uow, now=clock.now(), ttl_minutes=ttl)
     # RFC 6749 §5.1: a token response must not be cached.
     response.headers["Cache-Control"] = "no-store"
     return token
@@ -176,11 +156,7 @@ async def forward(
         raise NotFound(f"there is no API at {public_path}") from None
     access = domain.access_for(request.method, route.path)
     if not domain.is_allowed(principal.roles, route.resource, access):
-        raise Problem(
-            f"{principal.username} may not {access} {route.resource}",
-            status=status.HTTP_403_FORBIDDEN,
-            title="Forbidden",
-        )
+        raise Forbidden(f"{principal.username} may not {access} {route.resource}")
     return await upstreams.forward(
         route,
         request,
@@ -191,26 +167,21 @@ async def forward(
     )
 
 
-def _forbidden(detail: str) -> Problem:
-    return Problem(detail, status=status.HTTP_403_FORBIDDEN, title="Forbidden")
-
-
 async def user_admin(request: Request, principal: PrincipalDep) -> Principal:
     """The caller, when it may administer users (admins only): 403 otherwise."""
     access = domain.access_for(request.method, request.url.path)
     if not domain.is_allowed(principal.roles, domain.USERS, access):
-        raise _forbidden(f"{principal.username} may not {access} users")
+        raise Forbidden(f"{principal.username} may not {access} users")
     return principal
 
 
 AdminDep = Annotated[Principal, Depends(user_admin)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 users = APIRouter(prefix="/auth/users", tags=["users"])
 
 
 def _tagged(response: Response, out: UserAdminOut) -> UserAdminOut:
-    response.headers["ETag"] = etag(out.version)
+    set_etag(response, out.version)
     return out
 
 
@@ -219,11 +190,10 @@ async def list_users(
     admin: AdminDep,
     uow: UnitOfWorkDep,
     active: bool | None = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=handlers.USER_PAGE_MAX)] = 50,
-) -> UserPage:
-    items, next_cursor = await handlers.list_users(uow, active=active, cursor=cursor, limit=limit)
-    return UserPage(items=items, next_cursor=next_cursor)
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Page[UserAdminOut]:
+    return await handlers.list_users(uow, active=active, cursor=cursor, limit=limit)
 
 
 @users.post("", status_code=status.HTTP_201_CREATED)
@@ -250,7 +220,7 @@ async def update_user(
     uow: UnitOfWorkDep,
     clock: ClockDep,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchHeader = None,
 ) -> UserAdminOut:
     expected = expected_version(if_match, required=True)
     out = await handlers.update_user(user_id, body, expected, uow, acting=admin, now=clock.now())
@@ -265,7 +235,7 @@ async def reset_password(
     uow: UnitOfWorkDep,
     clock: ClockDep,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchHeader = None,
 ) -> UserAdminOut:
     expected = expected_version(if_match, required=False)
     out = await handlers.reset_password(user_id, body, expected, uow, now=clock.now())
@@ -279,7 +249,7 @@ async def deactivate_user(
     uow: UnitOfWorkDep,
     clock: ClockDep,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchHeader = None,
 ) -> UserAdminOut:
     expected = expected_version(if_match, required=False)
     out = await handlers.deactivate_user(user_id, expected, uow, acting=admin, now=clock.now())

@@ -5,8 +5,6 @@ Pure and synchronous: no database, no HTTP.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import re
 import secrets
@@ -108,8 +106,12 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
 ROLES = frozenset(ROLE_PERMISSIONS)
 
 
-class UnknownRole(ValueError):
-    pass
+class InvalidUserField(ValueError):
+    """A user's field breaks a rule; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def is_allowed(roles: Iterable[str], resource: str, access: Access) -> bool:
@@ -119,11 +121,13 @@ def is_allowed(roles: Iterable[str], resource: str, access: Access) -> bool:
 
 
 def check_roles(roles: Iterable[str]) -> list[str]:
-    """Deduplicated, sorted roles; raises ``UnknownRole`` naming the first unknown one."""
+    """Deduplicated, sorted roles; raises ``InvalidUserField`` naming the first unknown one."""
     result = sorted(set(roles))
     for role in result:
         if role not in ROLES:
-            raise UnknownRole(f"unknown role {role!r}; known roles: {', '.join(sorted(ROLES))}")
+            raise InvalidUserField(
+                "roles", f"unknown role {role!r}; known roles: {', '.join(sorted(ROLES))}"
+            )
     return result
 
 
@@ -146,14 +150,6 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 
 
-class InvalidUserField(ValueError):
-    """A user's field breaks a rule; ``field`` names it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def check_username(username: str) -> str:
     name = normalize_username(username)
     if not _USERNAME.fullmatch(name):
@@ -161,6 +157,13 @@ def check_username(username: str) -> str:
             "username",
             "a username is 1-150 of a-z, 0-9 and . _ @ -, starting with a letter or digit",
         )
+    return name
+
+
+def check_display_name(display_name: str) -> str:
+    name = display_name.strip()
+    if not name:
+        raise InvalidUserField("display_name", "a display name must not be blank")
     return name
 
 
@@ -193,36 +196,26 @@ def check_org_units(codes: Iterable[str]) -> list[str]:
     return result
 
 
-def self_change_problem(
+class SelfChangeRefused(ValueError):
+    """An admin's change to their own account that could lock everyone out; ``field``
+    names what they tried to change."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_self_change(
     *, acting_user: object, target_user: object, roles: Iterable[str], active: bool
-) -> tuple[str, str] | None:
-    """Why an admin may not make this change to their own account, as (field, reason):
-    an admin who removed their own admin role or deactivated themselves could leave
-    nobody to undo it."""
+) -> None:
+    """Refuse an admin removing their own admin role or deactivating themselves: they
+    could leave nobody to undo it. Changes to other users are not this rule's business."""
     if acting_user != target_user:
-        return None
+        return
     if ADMIN not in roles:
-        return "roles", "you may not remove your own admin role"
+        raise SelfChangeRefused("roles", "you may not remove your own admin role")
     if not active:
-        return "active", "you may not deactivate yourself"
-    return None
-
-
-class InvalidCursor(ValueError):
-    pass
-
-
-def encode_cursor(username: str) -> str:
-    """The user list is in username order: a page's cursor is its last username."""
-    return base64.urlsafe_b64encode(username.encode("utf-8")).decode("ascii").rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise InvalidCursor("the cursor is not one this API gave out") from error
+        raise SelfChangeRefused("active", "you may not deactivate yourself")
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from aftersales_kit.keyset import after
+from aftersales_kit.pagination import Page, decode_cursor, page_of
 from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
@@ -32,12 +34,55 @@ from gateway.schemas import (
 TOKEN_RETENTION = timedelta(days=7)
 
 
-class InvalidCredentials(Exception):
+class Unauthorized(Problem):
+    """401: the caller is not known. RFC 9110 §11.6.1 wants a challenge with every 401;
+    the kit has no class for it because only the gateway authenticates."""
+
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
+        # RFC 6750 §3: no error code when the request carried no credentials at all.
+        challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class InvalidCredentials(Unauthorized):
     """Unknown user, wrong password or inactive account: deliberately one answer."""
 
+    def __init__(self) -> None:
+        super().__init__("wrong username or password")
 
-class InvalidToken(Exception):
+
+class InvalidToken(Unauthorized):
     """Unknown, expired or revoked token, or its user is inactive."""
+
+    def __init__(self) -> None:
+        super().__init__("the bearer token is unknown, expired or revoked", invalid_token=True)
+
+
+class InvalidUser(Unprocessable):
+    """A user's field breaks a rule of ``domain``; ``field`` names it."""
+
+    def __init__(self, error: domain.InvalidUserField) -> None:
+        super().__init__(str(error), field=error.field)
+
+
+class UserNotFound(NotFound):
+    def __init__(self, user_id: uuid.UUID) -> None:
+        super().__init__(f"no user with id {user_id}")
+
+
+class UsernameTaken(Conflict):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"the username {username!r} is taken", field="username")
+
+
+class SelfChangeRefused(Conflict):
+    """An admin may not demote or deactivate themselves (``domain.check_self_change``)."""
+
+    def __init__(self, error: domain.SelfChangeRefused) -> None:
+        super().__init__(str(error), field=error.field)
 
 
 @dataclass(frozen=True)
@@ -80,7 +125,7 @@ async def issue_token(
         verify_password, user.password_hash if user else None, cmd.password
     )
     if user is None or not ok or not user.active:
-        raise InvalidCredentials
+        raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         await uow.session.execute(
             update(tables.user_account)
@@ -131,7 +176,7 @@ async def authenticate(token: str, uow: UnitOfWork, *, now: datetime) -> Princip
         or not row.active
         or not domain.token_is_live(row.expires_at, row.revoked_at, now)
     ):
-        raise InvalidToken
+        raise InvalidToken()
     return Principal(
         user_id=row.user_id,
         username=row.username,
@@ -161,20 +206,16 @@ async def upsert_user(
     active: bool = True,
     org_units: Iterable[str] = (),
 ) -> uuid.UUID:
-    """Create the user, or reset its password, roles and name: idempotent."""
+    """Create the user, or reset its password, roles and name: idempotent. For
+    ``seed-dev-user``: any non-blank name, any non-empty password (the API's
+    ``create_user`` applies the full rules)."""
     name = domain.normalize_username(username)
     if not name:
         raise Unprocessable("a username must not be blank", field="username")
     if not password:
         raise Unprocessable("a password must not be empty", field="password")
-    try:
-        checked_roles = domain.check_roles(roles)
-    except domain.UnknownRole as error:
-        raise Unprocessable(str(error), field="roles") from error
-    try:
-        checked_org_units = domain.check_org_units(org_units)
-    except domain.InvalidUserField as error:
-        raise Unprocessable(str(error), field=error.field) from error
+    checked_roles = _checked(domain.check_roles, roles)
+    checked_org_units = _checked(domain.check_org_units, org_units)
     values: dict[str, Any] = {
         "display_name": display_name or name,
         "password_hash": await asyncio.to_thread(hash_password, password),
@@ -198,43 +239,37 @@ async def upsert_user(
 
 # --- user administration ----------------------------------------------------------------
 
-USER_PAGE_MAX = 200
+_OUT_COLUMNS = [tables.user_account.c[name] for name in UserAdminOut.model_fields]
+
+T = TypeVar("T")
+
+
+def _checked(check: Callable[..., T], *args: Any) -> T:
+    """``check(*args)``, its rule broken as a 422 naming the field."""
+    try:
+        return check(*args)
+    except domain.InvalidUserField as error:
+        raise InvalidUser(error) from error
 
 
 def _user_out(row: Any) -> UserAdminOut:
     return UserAdminOut.model_validate(dict(row))
 
 
-_OUT_COLUMNS = [tables.user_account.c[name] for name in UserAdminOut.model_fields]
-
-
-def _checked(check: Any, *args: Any) -> Any:
-    try:
-        return check(*args)
-    except domain.InvalidUserField as error:
-        raise Unprocessable(str(error), field=error.field) from error
-    except domain.UnknownRole as error:
-        raise Unprocessable(str(error), field="roles") from error
-
-
 async def list_users(
     uow: UnitOfWork, *, active: bool | None, cursor: str | None, limit: int
-) -> tuple[list[UserAdminOut], str | None]:
-    """One page in username order (keyset: no OFFSET, stable under inserts)."""
+) -> Page[UserAdminOut]:
+    """One page in username order (keyset: no OFFSET, stable under inserts). Usernames
+    are unique, so the username alone is the key."""
     u = tables.user_account
     query = select(*_OUT_COLUMNS).order_by(u.c.username).limit(limit + 1)
     if active is not None:
         query = query.where(u.c.active == active)
     if cursor is not None:
-        try:
-            query = query.where(u.c.username > domain.decode_cursor(cursor))
-        except domain.InvalidCursor as error:
-            raise Problem(str(error), field="query.cursor") from error
+        query = query.where(after([u.c.username], decode_cursor(cursor, (str,))))
     rows = [_user_out(r) for r in (await uow.session.execute(query)).mappings()]
-    if len(rows) > limit:
-        rows = rows[:limit]
-        return rows, domain.encode_cursor(rows[-1].username)
-    return rows, None
+    items, next_cursor = page_of(rows, limit, lambda user: (user.username,))
+    return Page[UserAdminOut](items=items, next_cursor=next_cursor)
 
 
 async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserAdminOut:
@@ -248,7 +283,7 @@ async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserAdminOut:
         .first()
     )
     if row is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise UserNotFound(user_id)
     return _user_out(row)
 
 
@@ -257,9 +292,9 @@ async def create_user(cmd: UserIn, uow: UnitOfWork, *, now: datetime) -> UserAdm
     _checked(domain.check_password, cmd.password, username)
     roles = _checked(domain.check_roles, cmd.roles)
     org_units = _checked(domain.check_org_units, cmd.org_units)
-    display_name = username if cmd.display_name is None else cmd.display_name.strip()
-    if not display_name:
-        raise Unprocessable("a display name must not be blank", field="display_name")
+    display_name = username
+    if cmd.display_name is not None:
+        display_name = _checked(domain.check_display_name, cmd.display_name)
     out = UserAdminOut(
         id=uuid.uuid4(),
         username=username,
@@ -279,7 +314,7 @@ async def create_user(cmd: UserIn, uow: UnitOfWork, *, now: datetime) -> UserAdm
         .returning(tables.user_account.c.id)
     )
     if inserted is None:
-        raise Conflict(f"the username {username!r} is taken", field="username")
+        raise UsernameTaken(username)
     await uow.commit()
     return out
 
@@ -295,7 +330,7 @@ async def _locked_user(uow: UnitOfWork, user_id: uuid.UUID, expected: int | None
         .first()
     )
     if row is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise UserNotFound(user_id)
     user = _user_out(row)
     check_version(user.version, expected)
     return user
@@ -322,12 +357,12 @@ async def _revoke_all_tokens(uow: UnitOfWork, user_id: uuid.UUID, *, now: dateti
 def _refuse_self_change(
     acting: Principal, user: UserAdminOut, roles: list[str], active: bool
 ) -> None:
-    problem = domain.self_change_problem(
-        acting_user=acting.user_id, target_user=user.id, roles=roles, active=active
-    )
-    if problem is not None:
-        field, reason = problem
-        raise Conflict(reason, field=field)
+    try:
+        domain.check_self_change(
+            acting_user=acting.user_id, target_user=user.id, roles=roles, active=active
+        )
+    except domain.SelfChangeRefused as error:
+        raise SelfChangeRefused(error) from error
 
 
 async def update_user(
@@ -348,10 +383,7 @@ async def update_user(
             raise Unprocessable(f"{field} must not be null", field=field)
     values: dict[str, Any] = {}
     if "display_name" in changes:
-        display_name = changes["display_name"].strip()
-        if not display_name:
-            raise Unprocessable("a display name must not be blank", field="display_name")
-        values["display_name"] = display_name
+        values["display_name"] = _checked(domain.check_display_name, changes["display_name"])
     if "roles" in changes:
         values["roles"] = _checked(domain.check_roles, changes["roles"])
     if "org_units" in changes:

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from aftersales_kit import migrations
-from aftersales_kit.clock import Clock, SystemClock
+from aftersales_kit.clock import Clock
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
@@ -29,9 +29,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     settings = settings or Settings()
     # The gateway owns a database (users, tokens) but publishes and consumes nothing.
     runtime = ServiceRuntime(settings, messaging=False)
-    app = create_app(runtime, title="Aftersales", routers=routers)
-    app.state.settings = settings
-    app.state.clock = clock or SystemClock()
+    app = create_app(runtime, title="Aftersales", routers=routers, clock=clock)
 
     # The kit's lifespan starts the runtime; the upstream client lives inside it, so it
     # is opened after and closed before the database.

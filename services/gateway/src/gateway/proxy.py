@@ -20,7 +20,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from aftersales_kit.identity import ORG_UNITS_HEADER, ROLES_HEADER, USER_HEADER, format_list
-from aftersales_kit.problems import Problem
+from aftersales_kit.problems import REQUEST_ID_HEADER, BadRequest, Problem, ServiceUnavailable
 from gateway.domain import Route
 from gateway.settings import Settings
 
@@ -48,18 +48,17 @@ _LINK_TARGET = re.compile(r"<(/[^>]*)>")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
-class UpstreamUnavailable(Problem):
-    status = 503
-    title = "Service unavailable"
+class UpstreamUnavailable(ServiceUnavailable):
+    """The service could not be reached (down, or the gateway's pool is exhausted)."""
 
 
 class UpstreamTimeout(Problem):
+    # Only a gateway answers 504, so the kit has no class for it.
     status = 504
     title = "Gateway timeout"
 
 
-class IncompleteRequest(Problem):
-    status = 400
+class IncompleteRequest(BadRequest):
     title = "Incomplete request"
 
 
@@ -133,7 +132,7 @@ class Upstreams:
             for name in FORWARDED_REQUEST_HEADERS
             if (value := request.headers.get(name)) is not None
         }
-        headers["X-Request-ID"] = request_id
+        headers[REQUEST_ID_HEADER] = request_id
         headers[USER_HEADER] = username
         headers[ROLES_HEADER] = format_list(roles)
         if org_units:

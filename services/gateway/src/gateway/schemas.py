@@ -77,8 +77,3 @@ class UserAdminOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-
-class UserPage(BaseModel):
-    items: list[UserAdminOut]
-    next_cursor: str | None

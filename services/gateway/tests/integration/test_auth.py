@@ -104,11 +104,13 @@ async def test_bad_login_requests_name_the_field(client: httpx.AsyncClient) -> N
         "/auth/token", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+    assert response.json()["field"] == "body"
     response = await client.post(
         "/auth/token", content=b"x", headers={"content-type": "text/plain"}
     )
     assert response.status_code == 415
     assert response.headers["content-type"] == PROBLEM
+    assert response.json()["field"] == "Content-Type"
 
 
 @pytest.mark.parametrize("path", ["/api/products", "/auth/me", "/api/no-such-thing"])

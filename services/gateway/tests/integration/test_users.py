@@ -132,7 +132,7 @@ async def test_the_list_pages_by_username_and_filters_by_active(
     assert "password_hash" not in inactive.text
 
     bad = await client.get(USERS, params={"cursor": "%%%"}, headers=_bearer(admin))
-    _assert_problem(bad, 400, "query.cursor")
+    _assert_problem(bad, 422, "query.cursor")
     too_many = await client.get(USERS, params={"limit": 1000}, headers=_bearer(admin))
     _assert_problem(too_many, 422, "query.limit")
 

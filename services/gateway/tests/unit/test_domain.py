@@ -78,8 +78,9 @@ def test_read_only_posts_need_read_access_only(method: str, path: str, access: A
 
 def test_check_roles_deduplicates_and_names_an_unknown_role() -> None:
     assert domain.check_roles(["viewer", "admin", "viewer"]) == ["admin", "viewer"]
-    with pytest.raises(domain.UnknownRole, match="'root'"):
+    with pytest.raises(domain.InvalidUserField, match="'root'") as error:
         domain.check_roles(["admin", "root"])
+    assert error.value.field == "roles"
 
 
 def test_usernames_compare_case_insensitively() -> None:
@@ -197,24 +198,24 @@ def test_org_unit_codes_are_deduplicated_sorted_and_header_safe() -> None:
 
 def test_an_admin_may_not_demote_or_deactivate_themselves() -> None:
     me, other = object(), object()
-    assert (
-        domain.self_change_problem(acting_user=me, target_user=me, roles=["admin"], active=True)
-        is None
-    )
-    assert domain.self_change_problem(
-        acting_user=me, target_user=me, roles=["viewer"], active=True
-    ) == ("roles", "you may not remove your own admin role")
-    assert domain.self_change_problem(
-        acting_user=me, target_user=me, roles=["admin"], active=False
-    ) == ("active", "you may not deactivate yourself")
-    assert (
-        domain.self_change_problem(acting_user=me, target_user=other, roles=[], active=False)
-        is None
-    )
+    domain.check_self_change(acting_user=me, target_user=me, roles=["admin"], active=True)
+    with pytest.raises(domain.SelfChangeRefused, match="own admin role") as error:
+        domain.check_self_change(acting_user=me, target_user=me, roles=["viewer"], active=True)
+    assert error.value.field == "roles"
+    with pytest.raises(domain.SelfChangeRefused, match="deactivate yourself") as error:
+        domain.check_self_change(acting_user=me, target_user=me, roles=["admin"], active=False)
+    assert error.value.field == "active"
+    # Another user may be demoted and deactivated at once.
+    domain.check_self_change(acting_user=me, target_user=other, roles=[], active=False)
 
 
-def test_user_list_cursors() -> None:
-    # If-Match parsing is the kit's (aftersales_kit.versioning), tested there.
-    assert domain.decode_cursor(domain.encode_cursor("ada@example.com")) == "ada@example.com"
-    with pytest.raises(domain.InvalidCursor):
-        domain.decode_cursor("%%%")
+@pytest.mark.parametrize(("given", "kept"), [("Ada", "Ada"), ("  Ada King ", "Ada King")])
+def test_display_names_are_trimmed(given: str, kept: str) -> None:
+    assert domain.check_display_name(given) == kept
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_display_name_is_refused(blank: str) -> None:
+    with pytest.raises(domain.InvalidUserField) as error:
+        domain.check_display_name(blank)
+    assert error.value.field == "display_name"
