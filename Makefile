@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || (python3 -m pip install --quiet uv >/
 export AFTERSALES_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export AFTERSALES_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: install run demo test test-unit lint format asyncapi up down bench
+.PHONY: install run demo test test-unit lint mypy-tests format asyncapi up down bench
 
 install:
 	$(UV) sync --frozen --all-packages --group dev
@@ -50,6 +50,9 @@ lint: install
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy libs/*/src services/*/src
 	$(UV) run --frozen lint-imports
+	@$(MAKE) --no-print-directory mypy-tests
+
+mypy-tests:
 	@failed=""; for tree in $(MYPY_TEST_TREES); do \
 	  echo "=== mypy $$tree"; \
 	  if [ "$$(basename $$tree)" = tests ]; then \
