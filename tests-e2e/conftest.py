@@ -3,12 +3,17 @@ own databases, queue names, ports and mail directory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 
+from aftersales_testing.builders import unique
 from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.journey import expect, login
 from aftersales_testing.smtp_sink import free_port
 from aftersales_testing.stack import (
     SERVICES,
@@ -70,3 +75,30 @@ def gateway_url(stack: Stack) -> str:
 @pytest.fixture(scope="session")
 def mail_dir(stack: Stack) -> Path:
     return stack.config.mail_dir
+
+
+SignIn = Callable[..., Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def sign_in(gateway_url: str) -> AsyncIterator[SignIn]:
+    """``await sign_in("operator", org_units=("N-1",))``: a client signed in as a new user
+    with those roles, made through the gateway's user administration by the seeded admin
+    (``dev``), so each test has the users it needs and nothing else."""
+    async with contextlib.AsyncExitStack() as clients:
+        admin = await clients.enter_async_context(
+            httpx.AsyncClient(base_url=gateway_url, timeout=30)
+        )
+        await login(admin, "dev", "dev")
+
+        async def make(*roles: str, org_units: Sequence[str] = ()) -> httpx.AsyncClient:
+            username, password = unique("e2e-"), secrets.token_urlsafe(16)
+            user = {"username": username, "password": password, "roles": list(roles)}
+            expect(await admin.post("/auth/users", json=user | {"org_units": list(org_units)}), 201)
+            client = await clients.enter_async_context(
+                httpx.AsyncClient(base_url=gateway_url, timeout=30)
+            )
+            await login(client, username, password)
+            return client
+
+        yield make
