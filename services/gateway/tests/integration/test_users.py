@@ -109,7 +109,8 @@ async def test_the_list_pages_by_username_and_filters_by_active(
     admin = await token_for("admin")
     prefix = f"p{secrets.token_hex(4)}"
     made = [await _create(client, admin, username=f"{prefix}-{i}") for i in (3, 1, 2)]
-    await client.post(f"{USERS}/{made[0]['id']}/deactivate", headers=_bearer(admin))
+    off = await client.post(f"{USERS}/{made[0]['id']}/deactivate", headers=_bearer(admin))
+    assert off.status_code == 200, off.text
 
     seen: list[str] = []
     cursor: str | None = None
