@@ -6,17 +6,25 @@ import enum
 import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import ColumnElement
 
-from aftersales_kit.http import UnitOfWorkDep
-from aftersales_kit.identity import CallerDep
-from aftersales_kit.problems import Problem
-from scheduling import queries
+from aftersales_kit.http import (
+    ClockDep,
+    CursorQuery,
+    LimitQuery,
+    RuntimeDep,
+    UnitOfWorkDep,
+    settings_of,
+)
+from aftersales_kit.identity import USER_HEADER, CallerDep
+from aftersales_kit.pagination import Page
+from aftersales_kit.problems import BadRequest, Unprocessable
+from scheduling import actions, queries, sending_windows
+from scheduling.context import Context
 from scheduling.domain import Action, CalloutState
-from scheduling.handlers import Scheduler
 from scheduling.schemas import (
     ActionOut,
     ApproveAllResult,
@@ -24,7 +32,6 @@ from scheduling.schemas import (
     ColumnOut,
     ErrorOut,
     MessageOut,
-    Page,
     PlanningRunOut,
     RecalculationOut,
     Selection,
@@ -35,24 +42,25 @@ from scheduling.schemas import (
     UpdateRecipient,
     Weekday,
 )
+from scheduling.settings import Settings
 
 callouts = APIRouter(prefix="/callouts", tags=["callouts"])
 
-USER_HEADER = "X-Aftersales-User"
+SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 
 
-def _scheduler(request: Request) -> Scheduler:
-    scheduler: Scheduler = request.app.state.scheduler
-    return scheduler
+def _context(request: Request) -> Context:
+    context: Context = request.app.state.context
+    return context
 
 
-SchedulerDep = Annotated[Scheduler, Depends(_scheduler)]
+ContextDep = Annotated[Context, Depends(_context)]
 
 
 def _actor(x_aftersales_user: Annotated[str | None, Header(max_length=100)] = None) -> str:
     """Who acts: the gateway names the authenticated user on every request it forwards."""
     if not x_aftersales_user or not x_aftersales_user.strip():
-        raise Problem(f"the {USER_HEADER} header names who acts", field=f"header.{USER_HEADER}")
+        raise BadRequest(f"the {USER_HEADER} header names who acts", field=f"header.{USER_HEADER}")
     return x_aftersales_user.strip()
 
 
@@ -69,7 +77,8 @@ VisibleDep = Annotated[queries.Visible, Depends(_visible)]
 
 
 def _filters(
-    request: Request,
+    clock: ClockDep,
+    settings: SettingsDep,
     visible: VisibleDep,
     service_type_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     state: Annotated[list[CalloutState] | None, Query()] = None,
@@ -84,19 +93,19 @@ def _filters(
     step: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     org_unit: Annotated[list[str] | None, Query()] = None,
     serial_item_id: uuid.UUID | None = None,
-) -> list[ColumnElement[bool]]:
+) -> queries.CalloutFilter:
     """The list's filters. Without a "scheduled for" bound the list shows today up to the
     configured number of days ahead (the seed's default filter); one item's tab
     (``serial_item_id``) shows all its callouts."""
-    scheduler = _scheduler(request)
+    zone = ZoneInfo(settings.time_zone)
     if scheduled_from is None and scheduled_to is None and serial_item_id is None:
-        today = scheduler.clock.now().astimezone(scheduler.zone).date()
+        today = clock.now().astimezone(zone).date()
         scheduled_from = today
-        scheduled_to = today + timedelta(days=scheduler.settings.list_default_days)
+        scheduled_to = today + timedelta(days=settings.list_default_days)
     for value in org_unit or []:
         if not value or len(value) > 50:
-            raise Problem("an org unit is 1 to 50 characters", field="query.org_unit")
-    where = queries.CalloutFilter(
+            raise Unprocessable("an org unit is 1 to 50 characters", field="query.org_unit")
+    criteria = queries.CalloutFilter(
         service_type_ids=service_type_id or [],
         states=state or [],
         scheduled_from=scheduled_from,
@@ -110,12 +119,14 @@ def _filters(
         step=step,
         org_units=org_unit or [],
         serial_item_id=serial_item_id,
-    ).where(scheduler.zone)
-    seen = queries.visible_clause(visible)
-    return where if seen is None else [*where, seen]
+        visible=visible,
+        zone=zone,
+    )
+    criteria.check()  # refused here, before an export starts streaming
+    return criteria
 
 
-FiltersDep = Annotated[list[ColumnElement[bool]], Depends(_filters)]
+FiltersDep = Annotated[queries.CalloutFilter, Depends(_filters)]
 
 
 @callouts.get("")
@@ -123,15 +134,17 @@ async def list_callouts(
     request: Request,
     response: Response,
     uow: UnitOfWorkDep,
-    where: FiltersDep,
+    matching: FiltersDep,
     lang: Language = None,
     sort: Annotated[str, Query(max_length=40)] = "scheduled_for",
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
 ) -> Page[CalloutOut]:
     """One page of the filtered list and the next page's cursor (null on the last page),
     also as a ``Link: <...>; rel="next"`` header."""
-    rows, next_cursor = await queries.list_callouts(uow, where, sort, cursor, limit, lang)
+    rows, next_cursor = await queries.list_callouts(
+        uow, matching, queries.parse_sort(sort), cursor, limit, lang
+    )
     if next_cursor is not None:
         next_url = request.url.include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
@@ -159,8 +172,9 @@ _MEDIA = {
 
 @callouts.get("/export")
 async def export_callouts(
-    request: Request,
-    where: FiltersDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    matching: FiltersDep,
     format: ExportFormat = ExportFormat.CSV,
     columns: Annotated[list[str] | None, Query()] = None,
     lang: Language = None,
@@ -169,11 +183,9 @@ async def export_callouts(
     """The filtered list as CSV or XLSX, streamed in constant memory; ``columns`` picks
     and orders the columns (default: those visible by default)."""
     chosen = queries.export_columns(columns)
-    queries.Sort.parse(sort)  # a bad sort is refused before the stream starts
-    scheduler = _scheduler(request)
-    sessionmaker = request.app.state.runtime.sessionmaker
+    order = queries.parse_sort(sort)  # a bad sort is refused before the stream starts
     exporter = queries.export_csv if format is ExportFormat.CSV else queries.export_xlsx
-    body = exporter(sessionmaker, where, sort, chosen, scheduler.settings.export_batch_size, lang)
+    body = exporter(runtime.sessionmaker, matching, order, chosen, settings.export_batch_size, lang)
     return StreamingResponse(
         body,
         media_type=_MEDIA[format],
@@ -194,11 +206,11 @@ CodePath = Annotated[str, Path(min_length=1, max_length=50)]
 
 @callouts.get("/sending-windows/{org_unit_code}")
 async def get_sending_window(
-    org_unit_code: CodePath, uow: UnitOfWorkDep, scheduler: SchedulerDep, visible: VisibleDep
+    org_unit_code: CodePath, uow: UnitOfWorkDep, ctx: ContextDep, visible: VisibleDep
 ) -> SendingWindowOut:
     """An org unit's sending window ("communication workflow settings"): its own, or the
     service-wide default (``configured`` false); 404 for an unknown or unseen org unit."""
-    return _window_out(await scheduler.sending_window(uow, org_unit_code, visible))
+    return _window_out(await sending_windows.sending_window(ctx, uow, org_unit_code, visible))
 
 
 @callouts.put("/sending-windows/{org_unit_code}")
@@ -206,23 +218,24 @@ async def put_sending_window(
     org_unit_code: CodePath,
     body: SendingWindowIn,
     uow: UnitOfWorkDep,
-    scheduler: SchedulerDep,
+    ctx: ContextDep,
     actor: ActorDep,
     visible: VisibleDep,
 ) -> SendingWindowOut:
     """Sets the org unit's weekly window; callouts of the org unit are sent only inside it."""
     for name in ("start", "end"):
         if getattr(body, name).tzinfo is not None:
-            raise Problem(
+            raise Unprocessable(
                 f"{name} is a local time in the org unit's time zone, without an offset",
                 field=name,
             )
     if body.start >= body.end:
-        raise Problem(
+        raise Unprocessable(
             f"end {body.end} must be after start {body.start} (on the same day)",
             field="end",
         )
-    result = await scheduler.set_sending_window(
+    result = await sending_windows.set_sending_window(
+        ctx,
         uow,
         org_unit_code,
         frozenset(day.iso for day in body.weekdays),
@@ -238,12 +251,12 @@ async def put_sending_window(
 async def delete_sending_window(
     org_unit_code: CodePath,
     uow: UnitOfWorkDep,
-    scheduler: SchedulerDep,
+    ctx: ContextDep,
     actor: ActorDep,
     visible: VisibleDep,
 ) -> SendingWindowOut:
     """Back to the service-wide default window."""
-    return _window_out(await scheduler.reset_sending_window(uow, org_unit_code, visible))
+    return _window_out(await sending_windows.reset_sending_window(ctx, uow, org_unit_code, visible))
 
 
 def _window_out(result: dict[str, Any]) -> SendingWindowOut:
@@ -253,11 +266,12 @@ def _window_out(result: dict[str, Any]) -> SendingWindowOut:
 
 @callouts.post("/approve-all")
 async def approve_all(
-    uow: UnitOfWorkDep, scheduler: SchedulerDep, actor: ActorDep, where: FiltersDep
+    uow: UnitOfWorkDep, ctx: ContextDep, actor: ActorDep, matching: FiltersDep
 ) -> ApproveAllResult:
     """Approves every callout awaiting approval that matches the list's filter (the same
     query parameters as ``GET /callouts``, the default "scheduled for" window included)."""
-    return ApproveAllResult.model_validate(await scheduler.approve_matching(uow, where, actor))
+    result = await actions.approve_matching(ctx, uow, matching, actor)
+    return ApproveAllResult.model_validate(result)
 
 
 class ActionName(enum.StrEnum):
@@ -286,12 +300,14 @@ async def act_on_selection(
     action: ActionName,
     selection: Selection,
     uow: UnitOfWorkDep,
-    scheduler: SchedulerDep,
+    ctx: ContextDep,
     actor: ActorDep,
     visible: VisibleDep,
 ) -> SelectionResult:
     """An action on the selected callouts: which were acted on, which skipped and why."""
-    result = await scheduler.act_on_selection(uow, _ACTIONS[action], selection.ids, actor, visible)
+    result = await actions.act_on_selection(
+        ctx, uow, _ACTIONS[action], selection.ids, actor, visible
+    )
     return SelectionResult.model_validate(result)
 
 
@@ -299,12 +315,12 @@ async def act_on_selection(
 async def recalculate(
     serial_item_id: uuid.UUID,
     uow: UnitOfWorkDep,
-    scheduler: SchedulerDep,
+    ctx: ContextDep,
     actor: ActorDep,
     visible: VisibleDep,
 ) -> RecalculationOut:
     """ "Recalculate messages" on an item card's tab."""
-    result = await scheduler.recalculate(uow, serial_item_id, actor, visible)
+    result = await actions.recalculate(ctx, uow, serial_item_id, actor, visible)
     return RecalculationOut.model_validate(result)
 
 
@@ -345,14 +361,20 @@ async def history(
 async def update_recipient(
     callout_id: uuid.UUID,
     uow: UnitOfWorkDep,
-    scheduler: SchedulerDep,
+    ctx: ContextDep,
     actor: ActorDep,
     visible: VisibleDep,
     body: Annotated[UpdateRecipient | None, Body()] = None,
 ) -> CalloutOut:
     version = body.customer_version if body else None
-    result = await scheduler.act_on_one(
-        uow, Action.UPDATE_RECIPIENT, callout_id, actor, customer_version=version, visible=visible
+    result = await actions.act_on_one(
+        ctx,
+        uow,
+        Action.UPDATE_RECIPIENT,
+        callout_id,
+        actor,
+        customer_version=version,
+        visible=visible,
     )
     return CalloutOut.model_validate(result)
 
@@ -362,14 +384,14 @@ async def act_on_one(
     callout_id: uuid.UUID,
     action: ActionName,
     uow: UnitOfWorkDep,
-    scheduler: SchedulerDep,
+    ctx: ContextDep,
     actor: ActorDep,
     visible: VisibleDep,
 ) -> CalloutOut:
     """One callout's action; 404 for another org unit's callout, 409 naming the reason
     when its state does not allow it."""
-    result: dict[str, Any] = await scheduler.act_on_one(
-        uow, _ACTIONS[action], callout_id, actor, visible=visible
+    result: dict[str, Any] = await actions.act_on_one(
+        ctx, uow, _ACTIONS[action], callout_id, actor, visible=visible
     )
     return CalloutOut.model_validate(result)
 

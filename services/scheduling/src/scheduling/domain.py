@@ -64,10 +64,6 @@ def initial_state(approval: ApprovalMethod) -> CalloutState:
     return CalloutState.AWAITING_APPROVAL
 
 
-def approve(state: CalloutState) -> CalloutState:
-    return transition(Action.APPROVE, state)
-
-
 @dataclass(frozen=True)
 class PlannedCallout:
     step_id: uuid.UUID
@@ -121,9 +117,6 @@ class SendingWindow:
     start: time
     end: time
     zone: ZoneInfo
-
-    def contains(self, now: datetime) -> bool:
-        return self.next_opening(now) == now
 
     def next_opening(self, now: datetime) -> datetime | None:
         """``now`` when the window is open, else the next instant it opens (None when it
@@ -245,10 +238,6 @@ SELECTION_RULES: dict[Action, SelectionRule] = {
     Action.SYNCHRONIZE: SelectionRule.ANY,
     Action.SHOW_ERROR: SelectionRule.ANY,
 }
-
-
-def allowed_from(action: Action) -> frozenset[CalloutState]:
-    return frozenset(TRANSITIONS[action])
 
 
 def transition(action: Action, state: CalloutState, *, sending: bool = False) -> CalloutState:

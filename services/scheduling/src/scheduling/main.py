@@ -1,4 +1,4 @@
-"""Scheduling's process: HTTP API, consumers, outbox relay and the dispatcher loop."""
+"""Scheduling's process: HTTP API, consumers, outbox relay and the background loops."""
 
 from __future__ import annotations
 
@@ -8,27 +8,24 @@ from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
-from scheduling import subscribers
+from scheduling import loops, subscribers
 from scheduling.api import routers
-from scheduling.dispatcher import (
-    continue_planning_forever,
-    dispatch_forever,
-    extend_horizon_forever,
-)
-from scheduling.handlers import Scheduler
+from scheduling.context import Context
 from scheduling.settings import Settings
 
 
 def build_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
+    clock = clock or SystemClock()
     runtime = ServiceRuntime(settings)
-    scheduler = Scheduler(settings, clock or SystemClock())
-    subscribers.register(runtime, scheduler)
-    runtime.add_loop("dispatcher", lambda: dispatch_forever(runtime, scheduler))
-    runtime.add_loop("planning", lambda: continue_planning_forever(runtime, scheduler))
-    runtime.add_loop("horizon", lambda: extend_horizon_forever(runtime, scheduler))
-    app = create_app(runtime, title="Aftersales scheduling", routers=routers)
-    app.state.scheduler = scheduler
+    ctx = Context.create(settings, clock)
+    subscribers.register(runtime, ctx)
+    runtime.add_loop("dispatcher", lambda: loops.dispatch_forever(runtime, ctx))
+    runtime.add_loop("planning", lambda: loops.continue_planning_forever(runtime, ctx))
+    runtime.add_loop("horizon", lambda: loops.extend_horizon_forever(runtime, ctx))
+    # One clock for the routes (ClockDep) and the use cases: tests move it.
+    app = create_app(runtime, title="Aftersales scheduling", routers=routers, clock=clock)
+    app.state.context = ctx
     return app
 
 

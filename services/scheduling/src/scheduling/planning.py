@@ -2,7 +2,8 @@
 
 Planning is set-based. A batch of items of one type costs the same few queries whatever
 its size (the items, their workflows, their callouts, the org units' time zones; one
-executemany per kind of write), and the rules are ``domain.plan``'s. A new version of a
+executemany per kind of write); what to create, move and withdraw is decided by the
+pure ``planning_rules``, this module reads and writes around it. A new version of a
 type plans its first batch in the event's transaction and the rest in the planning loop,
 one committed batch per transaction (``service_type.plan_cursor`` says where the run
 stands), so a type linked to a million items neither holds one transaction for an hour
@@ -16,6 +17,7 @@ the other's writes.
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 import uuid
@@ -34,14 +36,18 @@ from aftersales_kit.clock import Clock
 from aftersales_kit.db import compiled_once
 from aftersales_kit.metrics import REGISTRY
 from aftersales_kit.uow import UnitOfWork
-from scheduling import domain, tables
+from scheduling import domain, planning_rules, tables
 from scheduling.domain import CalloutState
+from scheduling.planning_rules import (
+    DELETED_REASON,
+    NOT_APPLICABLE_REASON,
+    PlannedItem,
+    PlanningPolicy,
+)
 from scheduling.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DELETED_REASON = "service type deleted"
-NOT_APPLICABLE_REASON = "the service type no longer applies to the item"
 
 RUNS_WAITING = Gauge(
     "scheduling_planning_runs_waiting",
@@ -291,23 +297,16 @@ class Planner:
         await self.plan_items(uow, service_type, items)
 
     async def plan_items(
-        self, uow: UnitOfWork, service_type: ServiceTypeChanged, items: Sequence[Row[Any]]
+        self, uow: UnitOfWork, service_type: ServiceTypeChanged, items: Sequence[PlannedItem]
     ) -> None:
-        """Bring the type's workflows of ``items`` in line with the plan: create the
-        callouts they lack up to the horizon, move pending ones to their new date /
-        owner / org unit, withdraw pending ones the plan no longer has. Sent, completed,
-        cancelled and failed ones are history and never touched. Idempotent: planning
-        twice changes nothing."""
+        """Bring the type's workflows of ``items`` in line with the plan
+        (``planning_rules.plan_workflows``): read what they have, write what it decides.
+        Idempotent: planning twice changes nothing."""
         if not items:
             return
         session = uow.session
         type_id = service_type.service_type_id
-        applies = {
-            item.id: domain.applies_to(
-                service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
-            )
-            for item in items
-        }
+        applies = planning_rules.applicability(service_type, items)
         workflows = await self._workflows(uow, type_id, [item.id for item in items])
         known = set(workflows.values())  # the workflows that may have callouts already
         missing = [item.id for item in items if applies[item.id] and item.id not in workflows]
@@ -328,106 +327,104 @@ class Planner:
                 known |= set(found.values())
         if not workflows:
             return  # nothing planned before, nothing to plan now
-        existing: dict[uuid.UUID, dict[tuple[uuid.UUID, int], Row[Any]]] = defaultdict(dict)
+        existing: dict[uuid.UUID, dict[tuple[uuid.UUID, int], Any]] = defaultdict(dict)
         if known:
             for callout in await session.execute(
                 select(*_CALLOUT_FIELDS).where(_c.workflow_id == uuids(known))
             ):
                 existing[callout.workflow_id][(callout.step_id, callout.occurrence)] = callout
         zones = await self.zones(uow, {item.org_unit for item in items})
-
-        now, today = self.clock.now(), self.today()
-        state = domain.initial_state(service_type.approval_method)
-        steps = {s.step_id: s.description for s in service_type.steps}
-        plans: dict[date | None, list[domain.PlannedCallout]] = {}  # items share startups
-        inserts: list[dict[str, Any]] = []
-        moves: list[dict[str, Any]] = []
-        stale: dict[str, list[uuid.UUID]] = defaultdict(list)
-        for item in items:
-            workflow_id = workflows.get(item.id)
-            if workflow_id is None:
-                continue
-            planned: list[domain.PlannedCallout] = []
-            if applies[item.id] and domain.is_serviceable(item.status):
-                if item.startup_date not in plans:
-                    plans[item.startup_date] = domain.plan(
-                        service_type,
-                        item.startup_date,
-                        today,
-                        self.settings.horizon_days,
-                        self.settings.catch_up_days,
-                    )
-                planned = plans[item.startup_date]
-            have = existing.pop(workflow_id, {})
-            zone = zones[item.org_unit]
-            for p in planned:
-                row = have.pop((p.step_id, p.occurrence), None)
-                description = steps.get(p.step_id)
-                if row is None:
-                    if p.creatable:
-                        # Start of the day in the org unit's zone: the dispatcher holds it
-                        # back until the org unit's sending window opens.
-                        inserts.append(
-                            {
-                                "id": uuid.uuid4(),
-                                "workflow_id": workflow_id,
-                                "service_type_id": type_id,
-                                "serial_item_id": item.id,
-                                "customer_id": item.owner_customer_id,
-                                "step_id": p.step_id,
-                                "occurrence": p.occurrence,
-                                "org_unit": item.org_unit,
-                                "scheduled_for": p.scheduled_for,
-                                "due_at": domain.due_at(p.scheduled_for, zone),
-                                "state": state,
-                                "approved_at": now if state is CalloutState.APPROVED else None,
-                                "service_type_name": service_type.display_name,
-                                "step_description": description,
-                            }
-                        )
-                elif (
-                    row.state in domain.PENDING_STATES
-                    and row.send_requested_at is None
-                    and (
-                        row.scheduled_for != p.scheduled_for
-                        or row.customer_id != item.owner_customer_id
-                        or row.org_unit != item.org_unit
-                        or row.service_type_name != service_type.display_name
-                        or row.step_description != description
-                    )
-                ):
-                    # A pending callout follows the item's new date, owner and org unit.
-                    moved = row.scheduled_for != p.scheduled_for or row.org_unit != item.org_unit
-                    moves.append(
-                        {
-                            "b_id": row.id,
-                            "b_scheduled_for": p.scheduled_for,
-                            "b_due_at": domain.due_at(p.scheduled_for, zone)
-                            if moved
-                            else row.due_at,
-                            "b_customer_id": item.owner_customer_id,
-                            "b_org_unit": item.org_unit,
-                            "b_service_type_name": service_type.display_name,
-                            "b_step_description": description,
-                            "b_updated_at": now,
-                        }
-                    )
-            # Pending callouts the new plan no longer has are withdrawn, never silently sent.
-            withdrawn = [row.id for row in have.values() if row.state in domain.PENDING_STATES]
-            if withdrawn:
-                stale[_withdrawal_reason(service_type, applies[item.id], item.status)] += withdrawn
-
-        if inserts:
-            await session.execute(_INSERT_CALLOUT, inserts)
-        if moves:
-            await session.execute(_MOVE_CALLOUT, moves)
+        today = self.today()
+        policy = PlanningPolicy(
+            today=today,
+            now=self.clock.now(),
+            horizon_days=self.settings.horizon_days,
+            catch_up_days=self.settings.catch_up_days,
+        )
+        changes = planning_rules.plan_workflows(
+            service_type, items, applies, workflows, existing, zones, policy
+        )
+        if changes.created:
+            await session.execute(
+                _INSERT_CALLOUT,
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "workflow_id": new.workflow_id,
+                        "service_type_id": type_id,
+                        "serial_item_id": new.serial_item_id,
+                        "customer_id": new.customer_id,
+                        "step_id": new.step_id,
+                        "occurrence": new.occurrence,
+                        "org_unit": new.org_unit,
+                        "scheduled_for": new.scheduled_for,
+                        "due_at": new.due_at,
+                        "state": new.state,
+                        "approved_at": new.approved_at,
+                        "service_type_name": new.service_type_name,
+                        "step_description": new.step_description,
+                    }
+                    for new in changes.created
+                ],
+            )
+        if changes.moved:
+            await session.execute(
+                _MOVE_CALLOUT,
+                [
+                    {
+                        "b_id": move.callout_id,
+                        "b_scheduled_for": move.scheduled_for,
+                        "b_due_at": move.due_at,
+                        "b_customer_id": move.customer_id,
+                        "b_org_unit": move.org_unit,
+                        "b_service_type_name": move.service_type_name,
+                        "b_step_description": move.step_description,
+                        "b_updated_at": policy.now,
+                    }
+                    for move in changes.moved
+                ],
+            )
         await session.execute(
             update(tables.workflow)
             .where(_w.id == uuids(workflows.values()))
             .values(generated_until=domain.horizon_until(today, self.settings.horizon_days))
         )
-        for reason, ids in stale.items():
+        for reason, ids in changes.withdrawn.items():
             await self._cancel(uow, reason, _c.id == uuids(ids))
+
+    async def replan_items(
+        self, uow: UnitOfWork, items: Sequence[PlannedItem]
+    ) -> collections.Counter[uuid.UUID]:
+        """Re-plan every workflow the items (projection rows, their planning locks held)
+        have or should have, one batch per type (``planning_rules.replans``); how many
+        workflows each item's planning touched."""
+        touched: collections.Counter[uuid.UUID] = collections.Counter()
+        if not items:
+            return touched
+        types = [
+            ServiceTypeChanged.model_validate(d)
+            for d in (await uow.session.scalars(select(_st.definition))).all()
+        ]
+        pairs = set(
+            (
+                await uow.session.execute(
+                    select(_w.service_type_id, _w.serial_item_id).where(
+                        _w.serial_item_id == uuids(item.id for item in items)
+                    )
+                )
+            ).tuples()
+        )
+        for replan in planning_rules.replans(types, items, pairs):
+            type_id = replan.service_type.service_type_id
+            if replan.applying:
+                await self.plan_items(uow, replan.service_type, replan.applying)
+            if replan.withdrawn:
+                await self.withdraw(
+                    uow, replan.reason, service_type_id=type_id, item_ids=replan.withdrawn
+                )
+            touched.update(item.id for item in replan.applying)
+            touched.update(replan.withdrawn)
+        return touched
 
     async def _workflows(
         self, uow: UnitOfWork, type_id: uuid.UUID, item_ids: list[uuid.UUID]
@@ -539,13 +536,3 @@ class Planner:
             )
         await uow.commit()
         return len(candidates)
-
-
-def _withdrawal_reason(service_type: ServiceTypeChanged, applies: bool, item_status: str) -> str:
-    if service_type.deleted:
-        return DELETED_REASON
-    if not applies:
-        return NOT_APPLICABLE_REASON
-    if not domain.is_serviceable(item_status):
-        return f"the serial item is {item_status}"
-    return "no longer scheduled by the service type"

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
-import json
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import xlsxwriter  # type: ignore[import-untyped]
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
-from aftersales_kit import org_units
+from aftersales_kit import keyset, org_units
 from aftersales_kit.identity import Caller
-from aftersales_kit.problems import Conflict, NotFound, Problem
+from aftersales_kit.pagination import Sort, decode_cursor, page_of
+from aftersales_kit.problems import Conflict, NotFound, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from scheduling import domain, planning, tables
 from scheduling.domain import CalloutState
@@ -89,67 +88,36 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = frozenset(col.key for col in COLUMNS)
 
-_NEVER = datetime(1, 1, 1, tzinfo=UTC)
-# sort field -> (key expression, kind); nullable keys are coalesced so the keyset holds.
-SORTS: dict[str, tuple[ColumnElement[Any], str]] = {
-    "scheduled_for": (c.scheduled_for, "date"),
-    "created_at": (c.created_at, "datetime"),
-    "approved_at": (func.coalesce(c.approved_at, literal(_NEVER)), "datetime"),
-    "completed_at": (func.coalesce(c.completed_at, literal(_NEVER)), "datetime"),
-    "state": (c.state, "str"),
-    "org_unit": (func.coalesce(c.org_unit, ""), "str"),
-    "service_type_name": (func.coalesce(c.service_type_name, ""), "str"),
-    "step_description": (func.coalesce(c.step_description, ""), "str"),
-    "serial_number": (func.coalesce(item.serial_number, ""), "str"),
-    "customer_number": (func.coalesce(cust.customer_number, ""), "str"),
-    "customer_name": (func.coalesce(cust.name, ""), "str"),
+# Sorts before any real approval or completion: not datetime.min, which asyncpg reads
+# back as a naive -infinity that no cursor can carry.
+_NEVER = datetime(1900, 1, 1, tzinfo=UTC)
+UTC_ZONE = ZoneInfo("UTC")
+# sort field -> (key expression, its kind in a cursor); nullable keys are coalesced so
+# the keyset holds.
+SORTS: dict[str, tuple[ColumnElement[Any], type]] = {
+    "scheduled_for": (c.scheduled_for, date),
+    "created_at": (c.created_at, datetime),
+    "approved_at": (func.coalesce(c.approved_at, literal(_NEVER)), datetime),
+    "completed_at": (func.coalesce(c.completed_at, literal(_NEVER)), datetime),
+    "state": (c.state, str),
+    "org_unit": (func.coalesce(c.org_unit, ""), str),
+    "service_type_name": (func.coalesce(c.service_type_name, ""), str),
+    "step_description": (func.coalesce(c.step_description, ""), str),
+    "serial_number": (func.coalesce(item.serial_number, ""), str),
+    "customer_number": (func.coalesce(cust.customer_number, ""), str),
+    "customer_name": (func.coalesce(cust.name, ""), str),
 }
 
 
-@dataclass(frozen=True)
-class Sort:
-    field: str
-    descending: bool
-
-    @classmethod
-    def parse(cls, text: str) -> Sort:
-        descending = text.startswith("-")
-        name = text[1:] if descending else text
-        if name not in SORTS:
-            raise Problem(
-                f"cannot sort by {name!r}; choose one of {', '.join(sorted(SORTS))}",
-                field="query.sort",
-            )
-        return cls(name, descending)
-
-    def __str__(self) -> str:
-        return ("-" if self.descending else "") + self.field
+def parse_sort(text: str) -> Sort:
+    """The list's sort (``field`` or ``-field``); 422 naming ``query.sort`` otherwise."""
+    return Sort.parse(text, tuple(SORTS))
 
 
-def encode_cursor(sort: Sort, value: object, row_id: uuid.UUID) -> str:
-    """An opaque cursor: the sort it belongs to and the last row's sort key and id."""
-    if isinstance(value, date):  # datetime too
-        value = value.isoformat()
-    raw = json.dumps({"s": str(sort), "v": value, "id": str(row_id)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: Sort) -> tuple[object, uuid.UUID]:
-    kind = SORTS[sort.field][1]
-    try:
-        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        if data["s"] != str(sort):
-            raise Problem("the cursor belongs to another sort order", field="query.cursor")
-        value: object = data["v"]
-        if not isinstance(value, str):
-            raise ValueError("not a string")
-        if kind == "date":
-            value = date.fromisoformat(value)
-        elif kind == "datetime":
-            value = datetime.fromisoformat(value)
-        return value, uuid.UUID(data["id"])
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
-        raise Problem("malformed cursor", field="query.cursor") from error
+def _key_columns(sort: Sort) -> list[KeyedColumnElement[Any]]:
+    # keyset types its columns as keyed ones; a coalesce() key works the same in a
+    # row comparison and an ORDER BY.
+    return [cast(KeyedColumnElement[Any], SORTS[sort.field][0]), c.id]
 
 
 @dataclass
@@ -169,56 +137,65 @@ class CalloutFilter:
     step: str | None = None  # part of the step description
     org_units: list[str] = field(default_factory=list)
     serial_item_id: uuid.UUID | None = None
+    # The caller's org units (None: all); callouts of other org units are left out.
+    visible: Visible = None
+    # The dates' time zone (the service's): approved and completed are instants.
+    zone: ZoneInfo = UTC_ZONE
 
     def check(self) -> None:
         for name in ("scheduled", "approved", "completed"):
             start, end = getattr(self, f"{name}_from"), getattr(self, f"{name}_to")
             if start is not None and end is not None and start > end:
-                raise Problem(
+                raise Unprocessable(
                     f"{name}_from {start} is after {name}_to {end}", field=f"query.{name}_from"
                 )
 
-    def where(self, zone: ZoneInfo) -> list[ColumnElement[bool]]:
-        self.check()
-        where: list[ColumnElement[bool]] = []
-        if self.service_type_ids:
-            where.append(c.service_type_id.in_(self.service_type_ids))
-        if self.states:
-            where.append(c.state.in_([s.value for s in self.states]))
-        if self.scheduled_from is not None:
-            where.append(c.scheduled_for >= self.scheduled_from)
-        if self.scheduled_to is not None:
-            where.append(c.scheduled_for <= self.scheduled_to)
-        for column, start, end in (
-            (c.approved_at, self.approved_from, self.approved_to),
-            (c.completed_at, self.completed_from, self.completed_to),
-        ):
-            # Dates are days in the service's time zone; the columns are instants.
-            if start is not None:
-                where.append(column >= datetime.combine(start, time(), zone))
-            if end is not None:
-                where.append(column < datetime.combine(end + timedelta(days=1), time(), zone))
-        if self.customer:
-            # The matching customers first (trigram and prefix indexes, migration 0005),
-            # then their callouts: not a filter on every joined row of the list.
-            text = _like_escape(self.customer)
-            found = tables.customer.alias("found")  # not the list's joined customer
-            matching = select(found.c.id).where(
-                or_(
-                    found.c.customer_number.like(text + "%", escape="\\"),
-                    found.c.name.ilike("%" + text + "%", escape="\\"),
-                )
+
+def conditions(criteria: CalloutFilter) -> list[ColumnElement[bool]]:
+    """The filter as SQL conditions on the list's joined rows."""
+    criteria.check()
+    where: list[ColumnElement[bool]] = []
+    if criteria.service_type_ids:
+        where.append(c.service_type_id.in_(criteria.service_type_ids))
+    if criteria.states:
+        where.append(c.state.in_([s.value for s in criteria.states]))
+    if criteria.scheduled_from is not None:
+        where.append(c.scheduled_for >= criteria.scheduled_from)
+    if criteria.scheduled_to is not None:
+        where.append(c.scheduled_for <= criteria.scheduled_to)
+    for column, start, end in (
+        (c.approved_at, criteria.approved_from, criteria.approved_to),
+        (c.completed_at, criteria.completed_from, criteria.completed_to),
+    ):
+        # Dates are days in the service's time zone; the columns are instants.
+        if start is not None:
+            where.append(column >= datetime.combine(start, time(), criteria.zone))
+        if end is not None:
+            where.append(column < datetime.combine(end + timedelta(days=1), time(), criteria.zone))
+    if criteria.customer:
+        # The matching customers first (trigram and prefix indexes, migration 0005),
+        # then their callouts: not a filter on every joined row of the list.
+        text = _like_escape(criteria.customer)
+        found = tables.customer.alias("found")  # not the list's joined customer
+        customers = select(found.c.id).where(
+            or_(
+                found.c.customer_number.like(text + "%", escape="\\"),
+                found.c.name.ilike("%" + text + "%", escape="\\"),
             )
-            where.append(c.customer_id.in_(matching))
-        if self.customer_id is not None:
-            where.append(c.customer_id == self.customer_id)
-        if self.step:
-            where.append(c.step_description.ilike("%" + _like_escape(self.step) + "%", escape="\\"))
-        if self.org_units:
-            where.append(c.org_unit.in_(self.org_units))
-        if self.serial_item_id is not None:
-            where.append(c.serial_item_id == self.serial_item_id)
-        return where
+        )
+        where.append(c.customer_id.in_(customers))
+    if criteria.customer_id is not None:
+        where.append(c.customer_id == criteria.customer_id)
+    if criteria.step:
+        where.append(c.step_description.ilike("%" + _like_escape(criteria.step) + "%", escape="\\"))
+    if criteria.org_units:
+        where.append(c.org_unit.in_(criteria.org_units))
+    if criteria.serial_item_id is not None:
+        where.append(c.serial_item_id == criteria.serial_item_id)
+    seen = visible_clause(criteria.visible)
+    if seen is not None:
+        where.append(seen)
+    return where
 
 
 def _like_escape(text: str) -> str:
@@ -274,35 +251,28 @@ async def get_callout(
 
 async def list_callouts(
     uow: UnitOfWork,
-    where: Sequence[ColumnElement[bool]],
-    sort_text: str,
+    matching: CalloutFilter,
+    sort: Sort,
     cursor: str | None,
     limit: int,
     language: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page in keyset order (sort key, id): no OFFSET, stable under inserts."""
-    sort = Sort.parse(sort_text)
-    key = SORTS[sort.field][0]
-    conditions = list(where)
+    key, kind = SORTS[sort.field]
+    where = conditions(matching)
     if cursor is not None:
-        value, last_id = decode_cursor(cursor, sort)
-        after = tuple_(literal(value, key.type), literal(last_id, c.id.type))
-        pair = tuple_(key, c.id)
-        conditions.append(pair < after if sort.descending else pair > after)
-    order = (key.desc(), c.id.desc()) if sort.descending else (key, c.id)
+        last = decode_cursor(cursor, (kind, uuid.UUID), sort)
+        where.append(keyset.after(_key_columns(sort), last, descending=sort.descending))
     query = (
         _view_query()
         .add_columns(key.label("sort_key"))
-        .where(*conditions)
-        .order_by(*order)
+        .where(*where)
+        .order_by(*keyset.order(_key_columns(sort), descending=sort.descending))
         .limit(limit + 1)
     )
     rows = (await uow.session.execute(query)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
-    return [view(r, language) for r in rows], next_cursor
+    page, next_cursor = page_of(rows, limit, lambda r: (r.sort_key, r.id), sort)
+    return [view(r, language) for r in page], next_cursor
 
 
 # --- exports ---------------------------------------------------------------------------
@@ -314,7 +284,7 @@ def export_columns(selected: list[str] | None) -> list[Column]:
         return [col for col in COLUMNS if not col.hidden_by_default]
     unknown = [k for k in selected if k not in COLUMN_KEYS]
     if unknown:
-        raise Problem(
+        raise Unprocessable(
             f"unknown column {unknown[0]!r}; choose from {', '.join(sorted(COLUMN_KEYS))}",
             field="query.columns",
         )
@@ -332,15 +302,18 @@ def _cell(value: object) -> str:
 
 async def _rows(
     sessionmaker: async_sessionmaker[AsyncSession],
-    where: Sequence[ColumnElement[bool]],
-    sort_text: str,
+    matching: CalloutFilter,
+    sort: Sort,
     batch: int,
     language: str | None,
 ) -> AsyncIterator[dict[str, Any]]:
-    sort = Sort.parse(sort_text)
-    key = SORTS[sort.field][0]
-    order = (key.desc(), c.id.desc()) if sort.descending else (key, c.id)
-    query = _view_query().where(*where).order_by(*order).execution_options(yield_per=batch)
+    order = keyset.order(_key_columns(sort), descending=sort.descending)
+    query = (
+        _view_query()
+        .where(*conditions(matching))
+        .order_by(*order)
+        .execution_options(yield_per=batch)
+    )
     # Its own session: the response streams after the request's unit of work is gone.
     async with sessionmaker() as session:
         result = await session.stream(query)
@@ -350,8 +323,8 @@ async def _rows(
 
 async def export_csv(
     sessionmaker: async_sessionmaker[AsyncSession],
-    where: Sequence[ColumnElement[bool]],
-    sort_text: str,
+    matching: CalloutFilter,
+    sort: Sort,
     columns: list[Column],
     batch: int,
     language: str | None,
@@ -360,7 +333,7 @@ async def export_csv(
     writer = csv.writer(buffer)
     writer.writerow([col.label for col in columns])
     count = 0
-    async for row in _rows(sessionmaker, where, sort_text, batch, language):
+    async for row in _rows(sessionmaker, matching, sort, batch, language):
         writer.writerow([_cell(row.get(col.key)) for col in columns])
         count += 1
         if count % batch == 0:
@@ -372,8 +345,8 @@ async def export_csv(
 
 async def export_xlsx(
     sessionmaker: async_sessionmaker[AsyncSession],
-    where: Sequence[ColumnElement[bool]],
-    sort_text: str,
+    matching: CalloutFilter,
+    sort: Sort,
     columns: list[Column],
     batch: int,
     language: str | None,
@@ -386,7 +359,7 @@ async def export_xlsx(
         bold = workbook.add_format({"bold": True})
         sheet.write_row(0, 0, [col.label for col in columns], bold)
         index = 0
-        async for row in _rows(sessionmaker, where, sort_text, batch, language):
+        async for row in _rows(sessionmaker, matching, sort, batch, language):
             index += 1
             sheet.write_row(index, 0, [_cell(row.get(col.key)) for col in columns])
         workbook.close()

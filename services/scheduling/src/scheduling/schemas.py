@@ -5,13 +5,10 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime, time
-from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from scheduling.domain import CalloutState
-
-T = TypeVar("T")
 
 
 class CalloutOut(BaseModel):
@@ -51,11 +48,6 @@ class CalloutOut(BaseModel):
     # "Update recipient" waits for this customer version before resending.
     resend_at_customer_version: int | None
     created_at: datetime
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 class ColumnOut(BaseModel):

@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aftersales_contracts import catalog, notifications, servicetypes, topology
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.runtime import ServiceRuntime
-from scheduling.handlers import Scheduler
+from scheduling import projections, results
+from scheduling.context import Context
 
 
-def register(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
+def register(runtime: ServiceRuntime, ctx: Context) -> None:
     catalog_events = Consumer(topology.SCHEDULING_CATALOG_EVENTS, runtime.uow)
     # Customer and item snapshots come in bulk after an import: a batch per transaction.
     for customer_event in (catalog.CustomerRegistered, catalog.CustomerChanged):
-        catalog_events.on_batch(customer_event, scheduler.on_customers)
+        catalog_events.on_batch(customer_event, partial(projections.on_customers, ctx))
     for item_event in (
         catalog.SerialItemRegistered,
         catalog.SerialItemChanged,
         catalog.SerialItemOwnerChanged,
     ):
-        catalog_events.on_batch(item_event, scheduler.on_serial_items)
-    catalog_events.on(catalog.OrgUnitChanged, scheduler.on_org_unit_changed)
+        catalog_events.on_batch(item_event, partial(projections.on_serial_items, ctx))
+    catalog_events.on(catalog.OrgUnitChanged, partial(projections.on_org_unit_changed, ctx))
     runtime.add_consumer(catalog_events)
 
     type_events = Consumer(topology.SCHEDULING_SERVICE_TYPE_EVENTS, runtime.uow)
-    type_events.on(servicetypes.ServiceTypeChanged, scheduler.on_service_type_changed)
+    type_events.on(
+        servicetypes.ServiceTypeChanged, partial(projections.on_service_type_changed, ctx)
+    )
     runtime.add_consumer(type_events)
 
-    results = Consumer(topology.SCHEDULING_NOTIFICATION_RESULTS, runtime.uow)
-    results.on(notifications.MessageSent, scheduler.on_message_sent)
-    results.on(notifications.MessageFailed, scheduler.on_message_failed)
-    results.on(notifications.MessageBlocked, scheduler.on_message_blocked)
-    runtime.add_consumer(results)
+    results_consumer = Consumer(topology.SCHEDULING_NOTIFICATION_RESULTS, runtime.uow)
+    results_consumer.on(notifications.MessageSent, partial(results.on_message_sent, ctx))
+    results_consumer.on(notifications.MessageFailed, partial(results.on_message_failed, ctx))
+    results_consumer.on(notifications.MessageBlocked, partial(results.on_message_blocked, ctx))
+    runtime.add_consumer(results_consumer)

@@ -170,6 +170,7 @@ async def test_automatic_approval_dispatches_and_records_sent(
         return body if body["state"] == "sent" else None
 
     done = await eventually(sent, what="state sent")
+    assert done is not None
     assert done["send_to"] == "ada@example.com"
     assert done["message_id"] is not None
 
@@ -295,6 +296,7 @@ async def test_customer_changed_updates_the_customer_projection(
         return row if row and row["version"] == 2 else None
 
     row = await eventually(changed, what="the changed customer")
+    assert row is not None
     assert (row["name"], row["emails"], row["mobiles"]) == (
         "Ada King",
         ["ada@example.org"],
@@ -320,6 +322,7 @@ async def test_a_changed_startup_date_moves_a_pending_callout(
         return after if after["scheduled_for"] == later.isoformat() else None
 
     after = await eventually(moved, what="the callout on the new date")
+    assert after is not None
     assert (after["id"], after["state"]) == (callout["id"], "awaiting_approval")
 
 
@@ -347,7 +350,7 @@ async def test_an_owner_change_moves_pending_callouts_to_the_new_owner(
             owner = await session.scalar(
                 select(tables.callout.c.customer_id).where(tables.callout.c.id == callout["id"])
             )
-        return owner == world.customer_id
+        return bool(owner == world.customer_id)
 
     await eventually(followed, what="the callout for the new owner")
 
@@ -368,5 +371,6 @@ async def test_a_scrapped_item_loses_its_pending_callouts(
         return after if after["state"] == "cancelled" else None
 
     after = await eventually(cancelled, what="the callout to be cancelled")
+    assert after is not None
     assert after["id"] == callout["id"]
     assert after["error"] == "the serial item is scrapped"

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from aftersales_contracts.catalog import CommunicationMethod, CustomerChanged
+from aftersales_contracts.catalog import CommunicationMethod, CustomerChanged, CustomerRegistered
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import (
     BlockReason,
@@ -26,7 +26,7 @@ from aftersales_contracts.notifications import (
 from aftersales_contracts.servicetypes import MessageSet
 from aftersales_testing.messaging import publish
 from aftersales_testing.waiting import eventually
-from scheduling import tables
+from scheduling import projections, tables
 from scheduling.domain import CalloutState
 from scheduling.settings import Settings
 
@@ -213,7 +213,7 @@ async def test_exports_stream_the_filtered_list(seed: Seed) -> None:
 
     chosen = params | {"format": "xlsx", "columns": ["id_unknown"]}
     bad = await seed.client.get("/callouts/export", params=chosen)
-    assert (bad.status_code, bad.json()["field"]) == (400, "query.columns")
+    assert (bad.status_code, bad.json()["field"]) == (422, "query.columns")
 
     chosen = params | {"format": "xlsx", "columns": ["created_at", "state", "scheduled_for"]}
     response = await seed.client.get("/callouts/export", params=chosen)
@@ -250,7 +250,7 @@ async def test_bad_list_input_is_named(seed: Seed) -> None:
     await seed.callout(S.SENT)
     page = await seed.list(sort="state", limit=1)
     other = await seed.list(sort="scheduled_for", cursor=page.json()["next_cursor"])
-    assert (other.status_code, other.json()["field"]) == (400, "query.cursor")
+    assert (other.status_code, other.json()["field"]) == (422, "query.cursor")
     assert first.status_code == 200
     export = await seed.client.get("/callouts/export", params={"format": "pdf"})
     assert (export.status_code, export.json()["field"]) == (422, "query.format")
@@ -431,6 +431,7 @@ async def test_mark_completed_sends_the_completion_message(seed: Seed, settings:
         return row if row.completion_message_id is not None else None
 
     row = await eventually(recorded, what="the completion message id")
+    assert row is not None
     assert row.state == S.COMPLETED
     refused = await seed.client.post(f"/callouts/{callout}/mark-completed")
     assert refused.status_code == 409
@@ -519,8 +520,8 @@ async def test_update_recipient_while_the_customer_snapshot_arrives_is_not_lost(
     seed: Seed,
 ) -> None:
     blocked = await seed.callout(S.BLOCKED_BY_ALLOWED_METHODS, send_attempt=1)
-    scheduler = seed.client.app.state.scheduler  # type: ignore[attr-defined]
-    snapshot = Envelope.wrap(
+    ctx = seed.client.app.state.context  # type: ignore[attr-defined]
+    snapshot: Envelope[CustomerRegistered] = Envelope.wrap(
         CustomerChanged(
             customer_id=seed.customer_id,
             version=2,
@@ -536,7 +537,7 @@ async def test_update_recipient_while_the_customer_snapshot_arrives_is_not_lost(
     async with seed.runtime.uow() as arriving:
         # The snapshot is stored and has looked for callouts waiting for it (none yet),
         # but is not committed when the user's "update recipient" comes in.
-        await scheduler.on_customers(arriving, [snapshot])
+        await projections.on_customers(ctx, arriving, [snapshot])
         action = asyncio.create_task(
             seed.client.post(f"/callouts/{blocked}/update-recipient", json={"customer_version": 2})
         )

@@ -25,9 +25,9 @@ from aftersales_contracts.servicetypes import (
 from aftersales_kit.clock import FixedClock
 from aftersales_testing.messaging import publish
 from aftersales_testing.waiting import eventually
-from scheduling import tables
+from scheduling import dispatch, projections, tables
+from scheduling.context import Context
 from scheduling.domain import CalloutState
-from scheduling.handlers import Scheduler
 from scheduling.settings import Settings
 
 from .seed import Seed
@@ -107,6 +107,7 @@ async def test_a_pinned_item_gets_its_type_whatever_its_product(
         return after if after["state"] == "cancelled" else None
 
     after = await eventually(withdrawn, what="the callout withdrawn")
+    assert after is not None
     assert after["error"] == "the service type no longer applies to the item"
 
 
@@ -127,7 +128,9 @@ async def test_a_deleted_type_cancels_pending_callouts_and_keeps_history(
         rows = await world.callouts()
         return rows if len(rows) == 2 else None
 
-    first, second = sorted(await eventually(two, what="two callouts"), key=_by_date)
+    planned = await eventually(two, what="two callouts")
+    assert planned is not None
+    first, second = sorted(planned, key=_by_date)
     await _set_state(app_client, first["id"], CalloutState.SENT)
 
     deleted = service_type.model_copy(
@@ -139,7 +142,9 @@ async def test_a_deleted_type_cancels_pending_callouts_and_keeps_history(
         rows = sorted(await world.callouts(), key=_by_date)
         return rows if rows[1]["state"] == "cancelled" else None
 
-    sent, withdrawn = await eventually(cancelled, what="the pending callout cancelled")
+    withdrawal = await eventually(cancelled, what="the pending callout cancelled")
+    assert withdrawal is not None
+    sent, withdrawn = withdrawal
     assert (sent["id"], sent["state"]) == (first["id"], "sent")
     assert (withdrawn["id"], withdrawn["error"]) == (second["id"], "service type deleted")
 
@@ -192,17 +197,19 @@ async def test_the_horizon_rolls_forward_without_touching_history(
         return rows if len(rows) == 3 else None
 
     # Startup 2026-11-23, horizon 400 days (2027-12-28): three occurrences.
-    rows = sorted(await eventually(three, what="three callouts"), key=_by_date)
+    planned = await eventually(three, what="three callouts")
+    assert planned is not None
+    rows = sorted(planned, key=_by_date)
     assert [r["scheduled_for"] for r in rows] == ["2026-11-23", "2027-05-23", "2027-11-23"]
     await _set_state(app_client, rows[0]["id"], CalloutState.SENT)
 
     clock.advance(timedelta(days=200))  # 2027-06-11: the horizon is 2028-07-15 now
-    scheduler: Scheduler = app_client.app.state.scheduler  # type: ignore[attr-defined]
+    ctx: Context = app_client.app.state.context  # type: ignore[attr-defined]
     runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
     for _ in range(2):  # twice: the second pass finds nothing to do
         while True:
             async with runtime.uow() as uow:
-                if await scheduler.extend_horizon(uow) < settings.horizon_batch_size:
+                if await ctx.planner.extend_horizon(uow) < settings.horizon_batch_size:
                     break
     after = sorted(await world.callouts(), key=_by_date)
     assert [r["scheduled_for"] for r in after] == [
@@ -233,7 +240,7 @@ async def _org_unit(
     parent_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """An org unit in scheduling's projection, as catalog's event would leave it."""
-    scheduler: Scheduler = client.app.state.scheduler  # type: ignore[attr-defined]
+    ctx: Context = client.app.state.context  # type: ignore[attr-defined]
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
     org_unit_id = uuid.uuid4()
     event = OrgUnitChanged(
@@ -245,7 +252,7 @@ async def _org_unit(
         parent_id=parent_id,
     )
     async with runtime.uow() as uow:
-        await scheduler.on_org_unit_changed(uow, Envelope.wrap(event))
+        await projections.on_org_unit_changed(ctx, uow, Envelope.wrap(event))
         await uow.commit()
     return org_unit_id
 
@@ -364,13 +371,13 @@ async def test_two_dispatchers_send_each_callout_once(app_client: httpx.AsyncCli
     await seed.world()
     past = datetime(2026, 11, 22, tzinfo=UTC)
     ids = [await seed.callout(CalloutState.APPROVED, due_at=past) for _ in range(30)]
-    scheduler: Scheduler = app_client.app.state.scheduler  # type: ignore[attr-defined]
+    ctx: Context = app_client.app.state.context  # type: ignore[attr-defined]
     runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
 
     async def dispatcher() -> int:
         total = 0
         async with runtime.uow() as uow:
-            total += await scheduler.dispatch_due(uow)
+            total += await dispatch.dispatch_due(ctx, uow)
         return total
 
     # Two replicas (and the app's own loop) at once: row locks with SKIP LOCKED.

@@ -1,6 +1,6 @@
 """Planning a service type in committed batches: the first batch with the type's event,
 the rest by the planning loop, a new version starting over, unlinked items withdrawn at
-the end, replicas sharing the work. The scheduler is driven step by step here (no
+the end, replicas sharing the work. The planner is driven step by step here (no
 background loops, but the last test), on its own database."""
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.waiting import eventually
-from scheduling import tables
+from scheduling import projections, tables
+from scheduling.context import Context
 from scheduling.domain import CalloutState
-from scheduling.handlers import Scheduler
 from scheduling.main import build_app
-from scheduling.planning import NOT_APPLICABLE_REASON, lock_planning
+from scheduling.planning import lock_planning
+from scheduling.planning_rules import NOT_APPLICABLE_REASON
 from scheduling.settings import Settings
 
 from ..conftest import MIGRATIONS
@@ -63,19 +64,19 @@ class Replica:
     def __init__(self, engine: AsyncEngine) -> None:
         settings = Settings(database_url="unused", planning_batch_size=BATCH)
         self.sessions: async_sessionmaker[Any] = create_sessionmaker(engine)
-        self.scheduler = Scheduler(settings, FixedClock(datetime(2026, 11, 23, 9, tzinfo=UTC)))
+        self.ctx = Context.create(settings, FixedClock(datetime(2026, 11, 23, 9, tzinfo=UTC)))
 
     async def handle(self, event: ServiceTypeChanged | SerialItemRegistered) -> None:
         async with UnitOfWork(self.sessions) as uow:
             if isinstance(event, ServiceTypeChanged):
-                await self.scheduler.on_service_type_changed(uow, Envelope.wrap(event))
+                await projections.on_service_type_changed(self.ctx, uow, Envelope.wrap(event))
             else:
-                await self.scheduler.on_serial_item_registered(uow, Envelope.wrap(event))
+                await projections.on_serial_items(self.ctx, uow, [Envelope.wrap(event)])
             await uow.commit()
 
     async def continue_planning(self) -> bool:
         async with UnitOfWork(self.sessions) as uow:
-            return await self.scheduler.continue_planning(uow)
+            return await self.ctx.planner.continue_runs(uow)
 
     async def run_to_end(self) -> int:
         """Batches until no run waits; how many it planned."""
@@ -352,7 +353,8 @@ async def test_the_runs_in_progress_are_listed_with_how_far_they_are(
             ]
 
         async def finished() -> bool:
-            return (await client.get("/callouts/planning-runs")).json() == []
+            runs: list[Any] = (await client.get("/callouts/planning-runs")).json()
+            return runs == []
 
         await eventually(finished, what="the planning loop finishing the run")
         metrics = (await client.get("/metrics")).text

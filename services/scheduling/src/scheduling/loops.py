@@ -6,33 +6,34 @@ from __future__ import annotations
 import asyncio
 
 from aftersales_kit.runtime import ServiceRuntime
-from scheduling.handlers import Scheduler
+from scheduling import dispatch
+from scheduling.context import Context
 
 
-async def dispatch_forever(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
+async def dispatch_forever(runtime: ServiceRuntime, ctx: Context) -> None:
     while True:
         async with runtime.uow() as uow:
-            sent = await scheduler.dispatch_due(uow)
-        if sent < scheduler.settings.dispatch_batch_size:
-            await asyncio.sleep(scheduler.settings.dispatch_interval_seconds)
+            sent = await dispatch.dispatch_due(ctx, uow)
+        if sent < ctx.settings.dispatch_batch_size:
+            await asyncio.sleep(ctx.settings.dispatch_interval_seconds)
 
 
-async def extend_horizon_forever(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
+async def extend_horizon_forever(runtime: ServiceRuntime, ctx: Context) -> None:
     """Plans the next occurrences of workflows that fell behind the horizon: a pass over
     every such workflow, batch by batch, then a pause (an hour by default; a workflow is
     extended once a day, when the horizon moves)."""
     while True:
         async with runtime.uow() as uow:
-            examined = await scheduler.extend_horizon(uow)
-        if examined < scheduler.settings.horizon_batch_size:
-            await asyncio.sleep(scheduler.settings.horizon_interval_seconds)
+            examined = await ctx.planner.extend_horizon(uow)
+        if examined < ctx.settings.horizon_batch_size:
+            await asyncio.sleep(ctx.settings.horizon_interval_seconds)
 
 
-async def continue_planning_forever(runtime: ServiceRuntime, scheduler: Scheduler) -> None:
+async def continue_planning_forever(runtime: ServiceRuntime, ctx: Context) -> None:
     """Plans the service types whose new version is not yet planned for all their items,
     one committed batch per transaction, without pausing while there is work."""
     while True:
         async with runtime.uow() as uow:
-            worked = await scheduler.continue_planning(uow)
+            worked = await ctx.planner.continue_runs(uow)
         if not worked:
-            await asyncio.sleep(scheduler.settings.planning_interval_seconds)
+            await asyncio.sleep(ctx.settings.planning_interval_seconds)

@@ -1,0 +1,212 @@
+"""What an action or a notifications result does to a callout, decided without I/O: the
+columns it writes, the history entry it leaves and the message it asks for."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from aftersales_contracts.notifications import BlockReason
+from scheduling import domain
+from scheduling.domain import Action, CalloutState, Outcome, Purpose
+
+# How a selection's 409 says that no row qualified ("none ... can be approved").
+PAST_TENSE = {
+    Action.APPROVE: "approved",
+    Action.SEND_NOW: "sent now",
+    Action.MARK_COMPLETED: "marked as completed",
+    Action.CANCEL: "cancelled",
+    Action.RESEND: "resent",
+    Action.UPDATE_RECIPIENT: "sent to an updated recipient",
+    Action.SYNCHRONIZE: "synchronized",
+    Action.SHOW_ERROR: "shown an error for",
+}
+
+
+class ActedCallout(Protocol):
+    """What an action reads of a callout (a row of the callout table)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def approved_at(self) -> datetime | None: ...
+    @property
+    def approved_by(self) -> str | None: ...
+    @property
+    def send_requested_at(self) -> datetime | None: ...
+    @property
+    def send_attempt(self) -> int: ...
+    @property
+    def completion_requested_at(self) -> datetime | None: ...
+    @property
+    def completion_attempt(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What some actions need from elsewhere, read by the use case for that action only:
+    mark completed whether the step has an on-completion message; update recipient the
+    version the user saved and the one projected; synchronize the projected recipient."""
+
+    has_completion_message: bool = False
+    customer_version: int | None = None
+    projected_customer_version: int | None = None
+    send_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The columns an action writes, the detail of its history entry and the message to
+    send now (purpose and attempt), if any."""
+
+    values: dict[str, Any]
+    detail: str | None = None
+    send: tuple[Purpose, int] | None = None
+
+    def state_after(self, before: CalloutState) -> CalloutState:
+        state = self.values.get("state", before)
+        return CalloutState(state)
+
+
+def sending(callout: ActedCallout) -> bool:
+    """A send request is in flight: approved, handed to notifications, no result yet."""
+    return callout.state == CalloutState.APPROVED and callout.send_requested_at is not None
+
+
+def retry(now: datetime) -> dict[str, Any]:
+    """Approved again and due at once: the dispatcher sends it inside the window."""
+    return {
+        "state": CalloutState.APPROVED,
+        "due_at": now,
+        "send_requested_at": None,
+        "resend_at_customer_version": None,
+    }
+
+
+def effect(
+    action: Action,
+    callout: ActedCallout,
+    target: CalloutState,
+    actor: str,
+    now: datetime,
+    facts: Facts = Facts(),
+) -> Effect:
+    """What ``action`` (allowed: ``target`` is ``domain.transition``'s answer) does."""
+    if action is Action.APPROVE:
+        return Effect({"state": target, "approved_at": now, "approved_by": actor})
+    if action is Action.SEND_NOW:
+        attempt = callout.send_attempt + 1
+        values = {
+            "state": target,
+            "approved_at": callout.approved_at or now,
+            "approved_by": callout.approved_by or actor,
+            "due_at": now,
+            "send_requested_at": now,
+            "send_attempt": attempt,
+        }
+        return Effect(values, send=(Purpose.INITIAL, attempt))
+    if action is Action.CANCEL:
+        return Effect({"state": target, "cancelled_at": now, "cancelled_by": actor})
+    if action is Action.MARK_COMPLETED:
+        values = {"state": target, "completed_at": now, "completed_by": actor}
+        if not facts.has_completion_message:
+            return Effect(values, detail="the step has no on-completion message")
+        attempt = callout.completion_attempt + 1
+        values |= {"completion_attempt": attempt, "completion_requested_at": now}
+        return Effect(values, send=(Purpose.COMPLETION, attempt))
+    if action is Action.RESEND:
+        return Effect(retry(now))
+    if action is Action.UPDATE_RECIPIENT:
+        wanted = facts.customer_version
+        if wanted is not None and (facts.projected_customer_version or 0) < wanted:
+            # Catalog has the new contact data; its event has not reached us yet.
+            return Effect(
+                {"resend_at_customer_version": wanted},
+                detail=f"resend when customer version {wanted} arrives",
+            )
+        return Effect(retry(now))
+    if action is Action.SYNCHRONIZE:
+        values = {"send_to": facts.send_to}
+        if target is CalloutState.APPROVED and callout.state != CalloutState.APPROVED:
+            values |= retry(now)
+        return Effect(values)
+    raise AssertionError(f"{action} is not a command")  # SHOW_ERROR is a query
+
+
+def on_customer_arrival(state: CalloutState, now: datetime, send_to: str | None) -> dict[str, Any]:
+    """A callout waiting for its customer's new version ("update recipient"), now that
+    it has arrived: sent again, unless the callout has moved on meanwhile."""
+    if domain.refusal(Action.UPDATE_RECIPIENT, state) is not None:
+        return {"resend_at_customer_version": None}
+    return retry(now) | {"send_to": send_to}
+
+
+def history_entry(
+    callout_id: uuid.UUID,
+    action: str,
+    actor: str,
+    at: datetime,
+    from_state: CalloutState,
+    to_state: CalloutState,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """A row of the callout's history (``GET /callouts/{id}/history``)."""
+    return {
+        "callout_id": callout_id,
+        "action": action,
+        "actor": actor,
+        "at": at,
+        "from_state": from_state,
+        "to_state": to_state,
+        "detail": detail,
+    }
+
+
+def is_current_attempt(callout: ActedCallout, purpose: Purpose, attempt: int) -> bool:
+    """A result for an older attempt (the callout was resent since) changes nothing."""
+    if purpose is Purpose.INITIAL:
+        return callout.send_attempt == attempt and callout.send_requested_at is not None
+    return callout.completion_attempt == attempt and callout.completion_requested_at is not None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A notifications result, as the callout records it."""
+
+    outcome: Outcome
+    message_id: uuid.UUID
+    block_reason: BlockReason | None = None
+    sent_at: datetime | None = None
+    send_to: str | None = None
+    error: str | None = None
+    trace_id: str | None = None
+    error_at: datetime | None = None
+
+
+def result_values(
+    callout: ActedCallout, purpose: Purpose, attempt: int, result: Result
+) -> dict[str, Any] | None:
+    """The columns a result writes on the callout, or None when it changes nothing (an
+    older attempt's, or one for a callout that has moved on)."""
+    if not is_current_attempt(callout, purpose, attempt):
+        return None
+    target = domain.result_state(
+        purpose, CalloutState(callout.state), result.outcome, result.block_reason
+    )
+    if target is None:
+        return None
+    values: dict[str, Any] = {"state": target}
+    if purpose is Purpose.COMPLETION:
+        # The step's own message keeps its send_to; the completion message has its own id.
+        values["completion_message_id"] = result.message_id
+    else:
+        values["message_id"] = result.message_id
+        if result.outcome is Outcome.SENT:
+            values |= {"sent_at": result.sent_at, "send_to": result.send_to}
+    if result.outcome is Outcome.SENT:
+        values |= {"error": None, "trace_id": None, "error_at": None}
+    else:
+        values |= {"error": result.error, "trace_id": result.trace_id, "error_at": result.error_at}
+    return values

@@ -1,0 +1,97 @@
+"""Scheduling's copies of other services' data (customers, serial items, org units,
+service types), each replaced only by a newer snapshot, and what a new one sets off."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from aftersales_contracts.catalog import CustomerRegistered, OrgUnitChanged, SerialItemRegistered
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_kit.projections import newest, upsert_if_newer
+from aftersales_kit.uow import UnitOfWork
+from scheduling import actions, domain, tables
+from scheduling.context import Context
+from scheduling.planning import lock_planning
+
+# The snapshot fields scheduling keeps of an item (the rest of the event is not used).
+ITEM_PROJECTION = tuple(c.name for c in tables.serial_item.columns if c.name != "id")
+
+
+async def on_customers(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[CustomerRegistered]]
+) -> None:
+    """Customer snapshots (registered or changed: each carries the whole customer), a
+    batch in one transaction: upsert each if newer; callouts waiting for a customer's
+    new contact data ("update recipient") are sent again."""
+    latest = newest((e.payload for e in envelopes), lambda c: c.customer_id)
+    arrived: dict[uuid.UUID, int] = {}
+    for customer_id in sorted(latest):  # one row order everywhere
+        c = latest[customer_id]
+        values = {
+            "id": customer_id,
+            "version": c.version,
+            "customer_number": c.customer_number,
+            "name": c.name,
+            "emails": [str(e) for e in c.emails],
+            "mobiles": c.mobiles,
+            "allowed_methods": [m.value for m in c.allowed_methods],
+            "preferred_method": c.preferred_method.value if c.preferred_method else None,
+        }
+        if await upsert_if_newer(uow.session, tables.customer, values) is not None:
+            arrived[customer_id] = c.version
+    await actions.resend_for_customers(ctx, uow, arrived)
+
+
+async def on_serial_items(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[SerialItemRegistered]]
+) -> None:
+    """Item snapshots (registered, changed, owner changed: each carries the whole
+    item), a batch in one transaction: upsert each if newer, then re-plan the items
+    that changed together, type by type."""
+    latest = newest((e.payload for e in envelopes), lambda i: i.serial_item_id)
+    keys = [k for i in latest.values() for k in (i.product_id, i.pinned_service_type_id)]
+    await lock_planning(uow, keys)
+    changed = []
+    for item_id in sorted(latest):  # one row order everywhere
+        item = latest[item_id]
+        values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item_id}
+        row = await upsert_if_newer(uow.session, tables.serial_item, values)
+        if row is not None:
+            changed.append(row)
+    await ctx.planner.replan_items(uow, changed)
+
+
+async def on_org_unit_changed(
+    ctx: Context, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
+) -> None:
+    unit = envelope.payload
+    values = {
+        "id": unit.org_unit_id,
+        "version": unit.version,
+        "code": unit.code,
+        "name": unit.name,
+        "time_zone": unit.time_zone,
+        "parent_id": unit.parent_id,
+    }
+    await upsert_if_newer(uow.session, tables.org_unit, values)
+
+
+async def on_service_type_changed(
+    ctx: Context, uow: UnitOfWork, envelope: Envelope[ServiceTypeChanged]
+) -> None:
+    """A type's new version: stored, then its first batch of items planned with the event
+    (the planning loop does the rest)."""
+    service_type = envelope.payload
+    product_ids = domain.linked_products(service_type.links)
+    await lock_planning(uow, [*product_ids, service_type.service_type_id])
+    values = {
+        "id": service_type.service_type_id,
+        "version": service_type.version,
+        "definition": service_type.model_dump(mode="json"),
+        "plan_cursor": None,  # a new version plans every item again
+    }
+    if await upsert_if_newer(uow.session, tables.service_type, values) is None:
+        return
+    await ctx.planner.start(uow, service_type)

@@ -1,0 +1,87 @@
+"""Notifications' results (sent, failed, blocked) recorded on the callouts they are for."""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+from sqlalchemy import select, update
+
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.notifications import MessageBlocked, MessageFailed, MessageSent
+from aftersales_kit.uow import UnitOfWork
+from scheduling import action_rules, domain, outgoing, tables
+from scheduling.action_rules import Result
+from scheduling.context import Context
+from scheduling.domain import Outcome
+
+
+async def on_message_sent(ctx: Context, uow: UnitOfWork, envelope: Envelope[MessageSent]) -> None:
+    sent = envelope.payload
+    result = Result(
+        Outcome.SENT,
+        sent.message_id,
+        sent_at=envelope.occurred_at,
+        send_to=", ".join(sent.sent_to),
+    )
+    await _record(ctx, uow, sent, result)
+
+
+async def on_message_failed(
+    ctx: Context, uow: UnitOfWork, envelope: Envelope[MessageFailed]
+) -> None:
+    failed = envelope.payload
+    result = Result(
+        Outcome.FAILED,
+        failed.message_id,
+        error=failed.reason,
+        trace_id=failed.trace_id or _current_trace_id(),
+        error_at=envelope.occurred_at,
+    )
+    await _record(ctx, uow, failed, result)
+
+
+async def on_message_blocked(
+    ctx: Context, uow: UnitOfWork, envelope: Envelope[MessageBlocked]
+) -> None:
+    blocked = envelope.payload
+    result = Result(
+        Outcome.BLOCKED,
+        blocked.message_id,
+        block_reason=blocked.reason,
+        error=blocked.detail,
+        # The result carries no trace id: the trace it arrived in is the send's trace.
+        trace_id=_current_trace_id(),
+        error_at=envelope.occurred_at,
+    )
+    await _record(ctx, uow, blocked, result)
+
+
+async def _record(
+    ctx: Context,
+    uow: UnitOfWork,
+    message: MessageSent | MessageFailed | MessageBlocked,
+    result: Result,
+) -> None:
+    if message.requester != outgoing.REQUESTER:
+        return  # another requester's result on the shared events exchange
+    parsed = domain.parse_idempotency_key(message.idempotency_key)
+    if parsed is None:
+        return
+    callout_id, purpose, attempt = parsed
+    c = tables.callout.c
+    query = select(tables.callout).where(c.id == callout_id).with_for_update()
+    row = (await uow.session.execute(query)).first()
+    if row is None:
+        return
+    values = action_rules.result_values(row, purpose, attempt, result)
+    if values is None:
+        return
+    await uow.session.execute(
+        update(tables.callout)
+        .where(c.id == callout_id)
+        .values(updated_at=ctx.clock.now(), **values)
+    )
+
+
+def _current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
