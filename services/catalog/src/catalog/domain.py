@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -92,55 +86,6 @@ def would_cycle(org_unit_id: object, parent_chain: list[object]) -> bool:
     """True when making ``org_unit_id`` a child of the first of ``parent_chain`` (the new
     parent followed by its ancestors) would put the unit among its own ancestors."""
     return org_unit_id in parent_chain
-
-
-@dataclass(frozen=True)
-class Sort:
-    """A whitelisted sort field and its direction (``name`` or ``-name``)."""
-
-    field: str
-    descending: bool
-
-    @classmethod
-    def parse(cls, text: str, allowed: frozenset[str]) -> Sort:
-        descending = text.startswith("-")
-        name = text[1:] if descending else text
-        if name not in allowed:
-            raise ValueError(f"cannot sort by {name!r}; choose one of {', '.join(sorted(allowed))}")
-        return cls(name, descending)
-
-    def __str__(self) -> str:
-        return ("-" if self.descending else "") + self.field
-
-
-class InvalidCursor(ValueError):
-    pass
-
-
-def encode_cursor(sort: Sort, value: object, row_id: uuid.UUID) -> str:
-    """An opaque cursor: the sort it belongs to and the last row's sort key and id."""
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps({"s": str(sort), "v": value, "id": str(row_id)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: Sort, *, datetime_field: bool) -> tuple[object, uuid.UUID]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if data["s"] != str(sort):
-            raise InvalidCursor("the cursor belongs to another sort order")
-        value = data["v"]
-        if datetime_field:
-            value = datetime.fromisoformat(value)
-        elif not isinstance(value, str):
-            raise InvalidCursor("malformed cursor")
-        return value, uuid.UUID(data["id"])
-    except InvalidCursor:
-        raise
-    except (ValueError, KeyError, TypeError, binascii.Error) as error:
-        raise InvalidCursor("malformed cursor") from error
 
 
 # What says how to reach a customer; contacts count too (their changes are flagged apart).

@@ -89,7 +89,8 @@ async def show_errors(settings: Settings, job_id: uuid.UUID) -> list[dict[str, A
     engine = create_engine(settings.database_url, 1)
     try:
         async with UnitOfWork(create_sessionmaker(engine)) as work:
-            return await imports.list_errors(work, job_id, 0, SHOWN_ERRORS)
+            rows, _ = await imports.list_errors(work, job_id, cursor=None, limit=SHOWN_ERRORS)
+            return rows
     finally:
         await engine.dispose()
 

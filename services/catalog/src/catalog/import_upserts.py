@@ -17,7 +17,9 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts import catalog as events
 from aftersales_contracts.envelope import Message
 from aftersales_kit.uow import UnitOfWork
-from catalog import handlers, importing, tables
+from catalog import importing, tables
+from catalog.handlers import customers as customer_cases
+from catalog.handlers import serial_items as item_cases
 from catalog.importing import CustomerRow, RowError, SerialItemRow
 from catalog.schemas import CustomerFields, CustomerOut, SerialItemFields, SerialItemOut
 
@@ -112,7 +114,7 @@ async def upsert_customers(
             )
         ).mappings()
     }
-    contacts = await handlers.contacts_of(uow, [r["id"] for r in known.values()])
+    contacts = await customer_cases.contacts_of(uow, [r["id"] for r in known.values()])
     writes = Writes(counts)
     for line, row in rows:
         current = known.get(row.customer_number)
@@ -127,9 +129,9 @@ async def upsert_customers(
         known[row.customer_number] = record
         out = CustomerOut.model_validate(record | {"contacts": contacts.get(record["id"], [])})
         if current is None:
-            uow.publish(handlers.customer_snapshot(events.CustomerRegistered, out))
+            uow.publish(customer_cases.customer_snapshot(events.CustomerRegistered, out))
         else:
-            handlers.publish_customer_change(uow, current, out)
+            customer_cases.publish_customer_change(uow, current, out)
     columns = ("id", "customer_number", "version", "active", *CustomerFields.model_fields)
     await writes.write(uow, t, columns, key=("customer_number",))
 
@@ -267,7 +269,9 @@ def _item_event(
     **extra: Any,
 ) -> events.SerialItemRegistered:
     out = SerialItemOut.model_validate(record)
-    return handlers.serial_item_event(cls, out, product["product_number"], product["name"], **extra)
+    return item_cases.serial_item_event(
+        cls, out, product["product_number"], product["name"], **extra
+    )
 
 
 def _change_events(

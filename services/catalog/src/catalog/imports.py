@@ -16,6 +16,7 @@ import enum
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -23,9 +24,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aftersales_kit.pagination import Sort
 from aftersales_kit.problems import NotFound
 from aftersales_kit.uow import UnitOfWork
-from catalog import import_upserts, importing, tables
+from catalog import import_upserts, importing, listing, tables
 from catalog.import_upserts import ConcurrentInsert, Counts
 from catalog.importing import (
     CustomerRow,
@@ -45,6 +47,9 @@ CHUNK_BYTES = 1 << 20
 MAX_STORED_ERRORS = 10_000
 LEASE_NAMESPACE = 0x1A9047
 BATCH_ATTEMPTS = 3
+# The lists' fixed orders: jobs the latest first, a job's bad rows by line.
+JOB_ORDER = Sort("created_at", descending=True)
+ERROR_ORDER = Sort("line")
 
 
 class JobState(enum.StrEnum):
@@ -145,17 +150,13 @@ async def get_job(uow: UnitOfWork, job_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def list_errors(
-    uow: UnitOfWork, job_id: uuid.UUID, after_line: int, limit: int
-) -> list[dict[str, Any]]:
+    uow: UnitOfWork, job_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[listing.Rows, str | None]:
+    """A page of the job's bad rows in line order (404 for an unknown job)."""
     await get_job(uow, job_id)
     t = tables.import_error
-    rows = await uow.session.execute(
-        select(t.c.line, t.c.field, t.c.message)
-        .where(t.c.job_id == job_id, t.c.line > after_line)
-        .order_by(t.c.line)
-        .limit(limit)
-    )
-    return [dict(r) for r in rows.mappings()]
+    query = select(t.c.line, t.c.field, t.c.message).where(t.c.job_id == job_id)
+    return await listing.page(uow, query, (t.c.line,), (int,), ERROR_ORDER, cursor, limit)
 
 
 # --- running a job ---------------------------------------------------------------------
@@ -418,12 +419,19 @@ async def run_queued_jobs(
 
 
 async def list_jobs(
-    uow: UnitOfWork, *, state: JobState | None, kind: ImportKind | None, limit: int
-) -> list[dict[str, Any]]:
+    uow: UnitOfWork,
+    *,
+    state: JobState | None,
+    kind: ImportKind | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[listing.Rows, str | None]:
+    """A page of jobs, the latest first."""
     t = tables.import_job
-    query = select(t).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+    query = select(t)
     if state is not None:
         query = query.where(t.c.state == state.value)
     if kind is not None:
         query = query.where(t.c.kind == kind.value)
-    return [dict(r) for r in (await uow.session.execute(query)).mappings()]
+    columns = (t.c.created_at, t.c.id)
+    return await listing.page(uow, query, columns, (datetime, uuid.UUID), JOB_ORDER, cursor, limit)

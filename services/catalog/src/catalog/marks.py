@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, not_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.campaigns import CampaignCaseClosed, CampaignCaseOpened
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_kit.projections import upsert_if_newer
 from aftersales_kit.uow import UnitOfWork
 from aftersales_schedule.applicability import linked_products
 from catalog import tables
@@ -29,24 +31,20 @@ from catalog.schemas import CampaignMark, SerialItemOut, SerialItemView, Service
 
 async def on_service_type_changed(uow: UnitOfWork, envelope: Envelope[ServiceTypeChanged]) -> None:
     event = envelope.payload
-    t, p = tables.service_type, tables.service_type_product
-    statement = insert(t).values(
-        id=event.service_type_id,
-        name=event.display_name,
-        enabled=event.enabled,
-        version=event.version,
-        updated_at=func.now(),
+    p = tables.service_type_product
+    stored = await upsert_if_newer(
+        uow.session,
+        tables.service_type,
+        {
+            "id": event.service_type_id,
+            "name": event.display_name,
+            "enabled": event.enabled,
+            "version": event.version,
+            "updated_at": datetime.now(UTC),
+        },
     )
-    newer = await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["id"],
-            set_={k: statement.excluded[k] for k in ("name", "enabled", "version", "updated_at")},
-            # A stale version arriving after a newer one leaves the projection alone.
-            where=t.c.version < statement.excluded.version,
-        ).returning(t.c.id)
-    )
-    if newer.first() is None:
-        return
+    if stored is None:
+        return  # a stale version arriving after a newer one leaves the projection alone
     await uow.session.execute(delete(p).where(p.c.service_type_id == event.service_type_id))
     products = linked_products(event.links)
     if products:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -25,8 +25,6 @@ from catalog.domain import (
     check_time_zone,
     normalize_mobile,
 )
-
-T = TypeVar("T")
 
 Code = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
 
@@ -307,8 +305,3 @@ class OrgUnitOut(BaseModel):
     time_zone: str
     parent_id: uuid.UUID | None
     version: int
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from aftersales_kit import org_units
-from aftersales_kit.problems import NotFound, Problem
+from aftersales_kit.problems import Forbidden, NotFound
 
 # None: not restricted. A set: the ids of the org units the caller may see.
 Visible = org_units.VisibleIds
@@ -34,9 +34,7 @@ def require_seen(visible: Visible, row: dict[str, object]) -> None:
 def require_placeable(visible: Visible, org_unit_id: uuid.UUID | None) -> None:
     """403 naming org_unit_id for an item the caller would put out of its own sight."""
     if not may_see(visible, org_unit_id):
-        raise Problem(
+        raise Forbidden(
             "you may only place serial items in your own org units (or their descendants)",
-            status=403,
-            title="Forbidden",
             field="org_unit_id",
         )

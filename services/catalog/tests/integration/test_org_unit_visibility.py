@@ -63,7 +63,7 @@ async def _listed(
     ids: list[str] = []
     cursor: str | None = None
     while True:
-        query = (
+        query: dict[str, Any] = (
             {"serial_number": prefix, "limit": 2} | params | ({"cursor": cursor} if cursor else {})
         )
         response = await client.get("/serial-items", params=query, headers=headers)

@@ -106,7 +106,7 @@ async def test_product_list_prefix_group_and_pages(client: httpx.AsyncClient) ->
         ({"cursor": "x"}, "query.cursor"),
     ):
         bad = await client.get("/products", params=params)
-        assert bad.json()["field"] == field
+        assert (bad.status_code, bad.json()["field"]) == (422, field)
 
 
 async def test_org_units_tree(client: httpx.AsyncClient) -> None:
@@ -172,4 +172,5 @@ async def test_bad_org_units_are_named(client: httpx.AsyncClient) -> None:
     )
     assert missing.status_code == 404
     assert (await client.get(f"/org-units/{uuid.uuid4()}")).status_code == 404
-    assert (await client.get("/org-units", params={"sort": "time_zone"})).status_code == 400
+    bad_sort = await client.get("/org-units", params={"sort": "time_zone"})
+    assert (bad_sort.status_code, bad_sort.json()["field"]) == (422, "query.sort")

@@ -1,32 +1,25 @@
-"""Bulk import over HTTP: upload a file, get a job, poll its counts, page through bad rows."""
+"""Routes of ``/imports``: upload a file, get a job, poll its counts, page through bad rows."""
 
 from __future__ import annotations
 
 import enum
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel
 
-from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, settings_of
 from aftersales_kit.identity import USER_HEADER, CallerDep
-from aftersales_kit.problems import Problem
+from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
+from aftersales_kit.problems import BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType
 from catalog import imports
 from catalog.importing import FileFormat, ImportKind, UnsupportedFormat, format_for
+from catalog.settings import Settings
 
 router = APIRouter(prefix="/imports", tags=["imports"])
-
-
-class PayloadTooLarge(Problem):
-    status = 413
-    title = "Payload too large"
-
-
-class UnsupportedMediaType(Problem):
-    status = 415
-    title = "Unsupported media type"
+SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 
 
 class ImportJobOut(BaseModel):
@@ -56,15 +49,6 @@ class ImportErrorOut(BaseModel):
     message: str
 
 
-class ImportErrorPage(BaseModel):
-    items: list[ImportErrorOut]
-    next_after_line: int | None
-
-
-class ImportJobPage(BaseModel):
-    items: list[ImportJobOut]
-
-
 FileName = Annotated[str | None, Query(max_length=255)]
 
 
@@ -73,6 +57,7 @@ async def _start(
     request: Request,
     response: Response,
     uow: UnitOfWorkDep,
+    settings: Settings,
     file_name: str | None,
     file_format: FileFormat | None,
     requested_by: str | None,
@@ -81,7 +66,6 @@ async def _start(
         fmt = file_format or format_for(request.headers.get("content-type"), file_name)
     except UnsupportedFormat as error:
         raise UnsupportedMediaType(str(error), field="Content-Type") from error
-    settings = request.app.state.runtime.settings
     job_id = await imports.create_job(
         uow,
         kind,
@@ -95,7 +79,7 @@ async def _start(
     except imports.TooLarge as error:
         raise PayloadTooLarge(str(error), field="body") from error
     if size == 0:
-        raise Problem("the file is empty", field="body")
+        raise BadRequest("the file is empty", field="body")
     await uow.commit()
     request.app.state.import_wakeup.set()
     response.headers["Location"] = f"/imports/{job_id}"
@@ -127,6 +111,7 @@ async def start_import(
     response: Response,
     uow: UnitOfWorkDep,
     caller: CallerDep,
+    settings: SettingsDep,
     file_name: FileName = None,
     file_format: Format = None,
     requested_by: RequestedBy = None,
@@ -135,13 +120,9 @@ async def start_import(
     number) from a CSV or JSON Lines body; answers with the job at once."""
     if what is ImportPath.SERIAL_ITEMS and caller.restricted:
         # An import's rows are not checked against the caller's org units.
-        raise Problem(
-            "a user restricted to org units may not bulk-import serial items",
-            status=status.HTTP_403_FORBIDDEN,
-            title="Forbidden",
-        )
+        raise Forbidden("a user restricted to org units may not bulk-import serial items")
     return await _start(
-        KIND_OF_PATH[what], request, response, uow, file_name, file_format, requested_by
+        KIND_OF_PATH[what], request, response, uow, settings, file_name, file_format, requested_by
     )
 
 
@@ -150,11 +131,16 @@ async def list_import_jobs(
     uow: UnitOfWorkDep,
     state: imports.JobState | None = None,
     kind: ImportKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> ImportJobPage:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Page[ImportJobOut]:
     """The latest jobs first."""
-    rows = await imports.list_jobs(uow, state=state, kind=kind, limit=limit)
-    return ImportJobPage(items=[ImportJobOut.model_validate(r) for r in rows])
+    rows, next_cursor = await imports.list_jobs(
+        uow, state=state, kind=kind, cursor=cursor, limit=limit
+    )
+    return Page[ImportJobOut](
+        items=[ImportJobOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/{job_id}")
@@ -166,14 +152,11 @@ async def get_import_job(job_id: uuid.UUID, uow: UnitOfWorkDep) -> ImportJobOut:
 async def list_import_errors(
     job_id: uuid.UUID,
     uow: UnitOfWorkDep,
-    after_line: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> ImportErrorPage:
-    """The rows that could not be imported, in line order; page on with ``after_line``."""
-    rows: list[dict[str, Any]] = await imports.list_errors(uow, job_id, after_line, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ImportErrorPage(
-        items=[ImportErrorOut.model_validate(r) for r in rows],
-        next_after_line=rows[-1]["line"] if more else None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 100,
+) -> Page[ImportErrorOut]:
+    """The rows that could not be imported, in line order."""
+    rows, next_cursor = await imports.list_errors(uow, job_id, cursor=cursor, limit=limit)
+    return Page[ImportErrorOut](
+        items=[ImportErrorOut.model_validate(r) for r in rows], next_cursor=next_cursor
     )

@@ -1,0 +1,141 @@
+"""Routes of ``/customers`` and their contacts (a contact change answers the customer's
+new version as its ETag)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from aftersales_contracts.catalog import CustomerKind
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
+from aftersales_kit.versioning import IfMatchHeader, etag, set_etag
+from catalog.api.versioned import optional, required, tagged
+from catalog.handlers import customers as cases
+from catalog.schemas import (
+    ContactIn,
+    ContactOut,
+    CustomerFields,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+)
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_customer(body: CustomerIn, uow: UnitOfWorkDep, response: Response) -> CustomerOut:
+    return tagged(response, await cases.register_customer(body, uow))
+
+
+@router.get("")
+async def list_customers(
+    uow: UnitOfWorkDep,
+    active: bool | None = None,
+    kind: CustomerKind | None = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    sort: str = "customer_number",
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> Page[CustomerOut]:
+    items, next_cursor = await cases.list_customers(
+        uow,
+        active=active,
+        kind=kind,
+        name_contains=name,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page[CustomerOut](items=items, next_cursor=next_cursor)
+
+
+@router.get("/{customer_id}")
+async def get_customer(
+    customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
+) -> CustomerOut:
+    return tagged(response, await cases.get_customer(uow, customer_id))
+
+
+@router.put("/{customer_id}")
+async def replace_customer(
+    customer_id: uuid.UUID,
+    body: CustomerFields,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> CustomerOut:
+    return tagged(response, await cases.update_customer(customer_id, body, required(if_match), uow))
+
+
+@router.patch("/{customer_id}")
+async def patch_customer(
+    customer_id: uuid.UUID,
+    body: CustomerPatch,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> CustomerOut:
+    return tagged(response, await cases.update_customer(customer_id, body, required(if_match), uow))
+
+
+@router.post("/{customer_id}/deactivate")
+async def deactivate_customer(
+    customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatchHeader = None
+) -> CustomerOut:
+    return tagged(response, await cases.deactivate_customer(customer_id, optional(if_match), uow))
+
+
+@router.get("/{customer_id}/contacts")
+async def list_contacts(customer_id: uuid.UUID, uow: UnitOfWorkDep) -> list[ContactOut]:
+    return await cases.list_contacts(uow, customer_id)
+
+
+@router.post("/{customer_id}/contacts", status_code=status.HTTP_201_CREATED)
+async def add_contact(
+    customer_id: uuid.UUID,
+    body: ContactIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> ContactOut:
+    contact, version = await cases.add_contact(customer_id, body, optional(if_match), uow)
+    set_etag(response, version)
+    return contact
+
+
+@router.get("/{customer_id}/contacts/{contact_id}")
+async def get_contact(
+    customer_id: uuid.UUID, contact_id: uuid.UUID, uow: UnitOfWorkDep
+) -> ContactOut:
+    return await cases.get_contact(uow, customer_id, contact_id)
+
+
+@router.put("/{customer_id}/contacts/{contact_id}")
+async def replace_contact(
+    customer_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    body: ContactIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> ContactOut:
+    contact, version = await cases.replace_contact(
+        customer_id, contact_id, body, optional(if_match), uow
+    )
+    set_etag(response, version)
+    return contact
+
+
+@router.delete("/{customer_id}/contacts/{contact_id}", status_code=204)
+async def remove_contact(
+    customer_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    version = await cases.remove_contact(customer_id, contact_id, optional(if_match), uow)
+    return Response(status_code=204, headers={"ETag": etag(version)})
