@@ -263,7 +263,7 @@ def test_a_limit_caps_the_occurrences_of_an_anchored_step() -> None:
         1, kind="after", span=7, period="days", anchor="step", anchor_step_id=first.step_id,
         limit_repetitions=2,
     )  # fmt: skip
-    found = [o for o in occurrences([first, second], date(2026, 1, 1), HORIZON)]
+    found = occurrences([first, second], date(2026, 1, 1), HORIZON)
     assert [o.on for o in found if o.step_id == second.step_id] == [
         date(2026, 1, 8),
         date(2026, 2, 8),
