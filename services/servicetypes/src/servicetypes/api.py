@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from aftersales_contracts.placeholders import CALLOUT_PLACEHOLDERS
 from aftersales_kit.http import UnitOfWorkDep
-from aftersales_kit.problems import Problem, Unprocessable
+from aftersales_kit.problems import PreconditionRequired, Unprocessable
+from aftersales_kit.versioning import IF_MATCH, IfMatchHeader, expected_version, set_etag
 from servicetypes import domain, handlers
 from servicetypes.schemas import (
     PlaceholderList,
@@ -28,11 +28,9 @@ from servicetypes.schemas import (
 
 service_types = APIRouter(prefix="/service-types", tags=["service types"])
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
-
 
 def _tag(response: Response, out: ServiceTypeOut) -> ServiceTypeOut:
-    response.headers["ETag"] = f'"{out.version}"'
+    set_etag(response, out.version)
     return out
 
 
@@ -92,50 +90,44 @@ async def replace_service_type(
     body: ServiceTypeUpdate,
     uow: UnitOfWorkDep,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatchHeader = None,
 ) -> ServiceTypeOut:
     """Replace the whole definition (same body as create); the version goes up by one.
 
-    The version being replaced is required: the ``If-Match: "<version>"`` header (a stale
-    one answers 412) or the body's ``version`` field (a stale one answers 409); neither
-    answers 428. A step that sends the ``step_id`` of one of this type's steps keeps it
-    (scheduling's callouts refer to it); a step without ``step_id`` is new. Steps left
-    out are removed. Anchors are named as on create, or by the ``anchor_step_id`` of a
-    step that keeps its id.
+    The version being replaced is required: the ``If-Match: "<version>"`` header, or the
+    body's ``version`` field (a GET answer sent back as it is). Neither answers 428, a
+    malformed If-Match 400, a stale version (either way) 412 with ``current_version``.
+    A step that sends the ``step_id`` of one of this type's steps keeps it (scheduling's
+    callouts refer to it); a step without ``step_id`` is new. Steps left out are removed.
+    Anchors are named as on create, or by the ``anchor_step_id`` of a step that keeps
+    its id.
     """
     if body.id is not None and body.id != service_type_id:
         raise Unprocessable(f"id {body.id} differs from the id in the path", field="id")
-    expected, stale_status = _expected_version(if_match, body.version)
     out = await handlers.update_service_type(
-        service_type_id, body, uow, expected_version=expected, stale_status=stale_status
+        service_type_id, body, uow, expected_version=_replaced_version(if_match, body.version)
     )
     return _tag(response, out)
 
 
-def _expected_version(if_match: str | None, body_version: int | None) -> tuple[int, int]:
-    """The version the client replaces, and the status that answers it being stale."""
-    if if_match is not None:
-        match = _ETAG.fullmatch(if_match.strip())
-        if match is None:
-            raise Problem(
-                f"If-Match must name one version, e.g. '\"3\"'; got {if_match!r}",
-                field="If-Match",
+def _replaced_version(if_match: str | None, body_version: int | None) -> int:
+    """The version the client replaces: If-Match by the kit's rule, or the body's
+    ``version`` for clients that send the GET answer back instead."""
+    if if_match is None:
+        if body_version is None:
+            raise PreconditionRequired(
+                "name the version you replace: an If-Match header (or the body's version)",
+                field=IF_MATCH,
             )
-        header_version = int(match.group(1))
-        if body_version is not None and body_version != header_version:
-            raise Unprocessable(
-                f"version {body_version} in the body contradicts If-Match {header_version}",
-                field="version",
-            )
-        return header_version, status.HTTP_412_PRECONDITION_FAILED
-    if body_version is not None:
-        return body_version, status.HTTP_409_CONFLICT
-    raise Problem(
-        "name the version you replace: an If-Match header or a version field",
-        status=status.HTTP_428_PRECONDITION_REQUIRED,
-        title="Precondition required",
-        field="version",
-    )
+        return body_version
+    header_version = expected_version(if_match, required=True)
+    assert header_version is not None  # required: a problem otherwise
+    if body_version is not None and body_version != header_version:
+        raise Unprocessable(
+            f"version {body_version} in the body contradicts If-Match {header_version}",
+            field="version",
+        )
+    return header_version
 
 
 @service_types.post("/preview")
@@ -178,21 +170,18 @@ async def delete_service_type(
     service_type_id: uuid.UUID,
     uow: UnitOfWorkDep,
     confirm: bool = False,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatchHeader = None,
 ) -> ServiceTypeDeleted:
     """Delete a service type: only with ``?confirm=true`` (409 naming ``query.confirm`` without
     it, with what would happen in ``effect``). Servicetypes cannot see workflows, so every
     deletion is confirmed. An ``If-Match: "<version>"`` is optional (a stale one answers
-    412). Scheduling cancels the type's pending callouts; sent ones stay as history."""
-    expected, stale_status = (
-        _expected_version(if_match, None) if if_match is not None else (None, 409)
-    )
+    412, a malformed one 400). Scheduling cancels the type's pending callouts; sent ones
+    stay as history."""
     return await handlers.delete_service_type(
         service_type_id,
         uow,
         confirm=confirm,
-        expected_version=expected,
-        stale_status=stale_status,
+        expected_version=expected_version(if_match, required=False),
     )
 
 

@@ -19,6 +19,7 @@ from aftersales_contracts.servicetypes import (
 )
 from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
+from aftersales_kit.versioning import check_version
 from servicetypes import domain, tables
 from servicetypes.schemas import (
     PreviewOccurrence,
@@ -31,13 +32,6 @@ from servicetypes.schemas import (
 )
 
 SYSTEM_NAME_UNIQUE = "uq_service_type_system_name"
-
-
-class StaleVersion(Problem):
-    """The client replaces a version that is no longer current."""
-
-    status = 409
-    title = "Stale version"
 
 
 async def create_service_type(cmd: ServiceTypeIn, uow: UnitOfWork) -> ServiceTypeOut:
@@ -63,7 +57,6 @@ async def update_service_type(
     uow: UnitOfWork,
     *,
     expected_version: int,
-    stale_status: int = 409,
 ) -> ServiceTypeOut:
     """Replace the whole definition; ``expected_version`` must be the current one."""
     # The row lock serializes concurrent updates: the second waits, then sees the new version.
@@ -74,14 +67,7 @@ async def update_service_type(
     )
     if current is None:
         raise NotFound(f"no service type with id {service_type_id}")
-    if current != expected_version:
-        raise StaleVersion(
-            f"version {expected_version} is not current (the current version is {current}); "
-            "fetch the service type again and reapply the change",
-            status=stale_status,
-            field="version",
-            current_version=current,
-        )
+    check_version(current, expected_version)
     existing = set(
         await uow.session.scalars(
             select(tables.service_type_step.c.id).where(
@@ -135,7 +121,6 @@ async def delete_service_type(
     *,
     confirm: bool,
     expected_version: int | None = None,
-    stale_status: int = 409,
 ) -> ServiceTypeDeleted:
     """Delete a type and publish its tombstone; only with ``confirm``.
 
@@ -151,14 +136,7 @@ async def delete_service_type(
     )
     if current is None:
         raise NotFound(f"no service type with id {service_type_id}")
-    if expected_version is not None and current != expected_version:
-        raise StaleVersion(
-            f"version {expected_version} is not current (the current version is {current}); "
-            "fetch the service type again before deleting it",
-            status=stale_status,
-            field="version",
-            current_version=current,
-        )
+    check_version(current, expected_version)
     if not confirm:
         raise ConfirmationRequired(
             "deleting a service type needs confirm=true. " + domain.DELETION_EFFECT,

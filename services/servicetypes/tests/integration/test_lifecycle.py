@@ -278,7 +278,7 @@ async def test_deletion_with_if_match(client: httpx.AsyncClient) -> None:
     url = f"/service-types/{created['id']}"
     response = await client.delete(url, params={"confirm": "true"}, headers={"If-Match": '"7"'})
     assert response.status_code == 412
-    assert response.json()["field"] == "version"
+    assert (response.json()["field"], response.json()["current_version"]) == ("If-Match", 1)
     response = await client.delete(url, params={"confirm": "true"}, headers={"If-Match": "soon"})
     assert response.status_code == 400
     assert response.json()["field"] == "If-Match"
