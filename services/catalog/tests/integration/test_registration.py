@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from sqlalchemy import select
 
-from aftersales_kit.messaging_tables import outbox_message
-from catalog.main import build_app  # noqa: F401  (the client fixture builds it)
+from .helpers import outbox
 
 
 def _n() -> str:
@@ -42,18 +40,9 @@ async def test_register_serial_item_writes_event_to_outbox(client: httpx.AsyncCl
     got = (await client.get(f"/serial-items/{item['id']}")).json()
     assert got == item | {"service_types": [], "pending_campaigns": []}  # reads add the marks
 
-    runtime = client._transport.app.state.runtime  # type: ignore[attr-defined]
-    async with runtime.sessionmaker() as session:
-        bodies = (
-            await session.scalars(
-                select(outbox_message.c.body).where(
-                    outbox_message.c.routing_key == "catalog.serial_item.registered"
-                )
-            )
-        ).all()
-    payloads = [b["payload"] for b in bodies if b["payload"]["serial_item_id"] == item["id"]]
-    assert payloads[0]["product_name"] == "Pump"
-    assert payloads[0]["owner_customer_id"] == customer["id"]
+    [payload] = await outbox(client, "catalog.serial_item.registered", "serial_item_id", item["id"])
+    assert payload["product_name"] == "Pump"
+    assert payload["owner_customer_id"] == customer["id"]
 
 
 async def test_mobile_numbers_are_stored_in_e164(client: httpx.AsyncClient) -> None:
