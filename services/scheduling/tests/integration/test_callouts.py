@@ -7,17 +7,16 @@ from datetime import date
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from aftersales_contracts import topology
 from aftersales_contracts.catalog import (
-    CommunicationMethod,
     CustomerChanged,
-    CustomerRegistered,
     SerialItemChanged,
     SerialItemOwnerChanged,
     SerialItemRegistered,
 )
+from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.notifications import BlockReason, Channel, MessageBlocked, MessageSent
 from aftersales_contracts.servicetypes import (
     ApprovalMethod,
@@ -27,9 +26,10 @@ from aftersales_contracts.servicetypes import (
     StepDefinition,
     StepSchedule,
 )
+from aftersales_testing.builders import customer_registered, serial_item_registered
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.messaging import publish, take
-from aftersales_testing.waiting import eventually
+from aftersales_testing.waiting import consumed, eventually
 from scheduling import tables
 from scheduling.settings import Settings
 
@@ -46,23 +46,23 @@ class World:
         self.product_id = uuid.uuid4()
         self.customer_id = uuid.uuid4()
         self.item_id = uuid.uuid4()
+        self.sessionmaker = client.app.state.runtime.sessionmaker  # type: ignore[attr-defined]
 
-    async def customer(self) -> None:
-        await publish(
-            self.broker,
-            self.prefix,
-            CustomerRegistered(
-                customer_id=self.customer_id,
-                version=1,
-                customer_number="C-1",
-                name="Ada Lovelace",
-                emails=["ada@example.com"],
-                mobiles=[],
-                allowed_methods=[CommunicationMethod.EMAIL],
-                preferred_method=None,
-                language="en",
-            ),
+    async def row(self, table: Table, row_id: uuid.UUID, column: str) -> Any:
+        """One column of a projection row, straight from scheduling's database."""
+        async with self.sessionmaker() as session:
+            return await session.scalar(select(table.c[column]).where(table.c.id == row_id))
+
+    async def customer(self, **changes: Any) -> Envelope[Message]:
+        snapshot = customer_registered(
+            customer_id=self.customer_id,
+            customer_number="C-1",
+            name="Ada Lovelace",
+            emails=["ada@example.com"],
         )
+        if changes:
+            snapshot = CustomerChanged(**snapshot.model_dump() | changes)
+        return await publish(self.broker, self.prefix, snapshot)
 
     async def item(
         self,
@@ -71,26 +71,23 @@ class World:
         cls: type[SerialItemRegistered] = SerialItemRegistered,
         owner: uuid.UUID | None = None,
         **extra: Any,
-    ) -> None:
-        await publish(
-            self.broker,
-            self.prefix,
-            cls(
-                **extra,
-                serial_item_id=self.item_id,
-                version=version,
-                serial_number="SN-42",
-                name="Pump X",
-                product_id=self.product_id,
-                product_number="P-1",
-                product_name="Pump",
-                owner_customer_id=owner or self.customer_id,
-                org_unit=None,
-                startup_date=startup,
-            ),
+    ) -> Envelope[Message]:
+        snapshot = serial_item_registered(
+            serial_item_id=self.item_id,
+            version=version,
+            serial_number="SN-42",
+            name="Pump X",
+            product_id=self.product_id,
+            product_number="P-1",
+            product_name="Pump",
+            owner_customer_id=owner or self.customer_id,
+            startup_date=startup,
         )
+        return await publish(self.broker, self.prefix, cls(**snapshot.model_dump() | extra))
 
-    async def service_type(self, approval: ApprovalMethod) -> ServiceTypeChanged:
+    async def service_type(
+        self, approval: ApprovalMethod, *, publish_it: bool = True
+    ) -> ServiceTypeChanged:
         event = ServiceTypeChanged(
             service_type_id=uuid.uuid4(),
             version=1,
@@ -120,7 +117,8 @@ class World:
                 )
             ],
         )
-        await publish(self.broker, self.prefix, event)
+        if publish_it:
+            await publish(self.broker, self.prefix, event)
         return event
 
     async def callouts(self) -> list[dict[str, Any]]:
@@ -239,11 +237,46 @@ async def test_a_stale_item_snapshot_changes_nothing(
     await world.item(version=2)
     await world.service_type(ApprovalMethod.MANUAL)
     [callout] = await eventually(world.callouts, what="a callout")
-    await world.item(version=1, startup=date(2026, 12, 1))
-    # A newer event on the same queue proves the stale one was consumed before it.
-    await world.item(version=3)
+    stale = await world.item(version=1, startup=date(2026, 12, 1))
+    # Consumed (the inbox row commits with the effect): whatever it did is visible now.
+    await consumed(world.sessionmaker, stale.message_id)
     [after] = await world.callouts()
-    assert after["scheduled_for"] == callout["scheduled_for"]
+    assert after["scheduled_for"] == callout["scheduled_for"] == TODAY.isoformat()
+    assert await world.row(tables.serial_item, world.item_id, "startup_date") == TODAY
+
+
+async def test_a_stale_customer_snapshot_changes_nothing(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = World(app_client, settings)
+    newer = await world.customer(version=2, name="Ada King")
+    await consumed(world.sessionmaker, newer.message_id)
+    stale = await world.customer(version=1, name="Ada Lovelace")
+    await consumed(world.sessionmaker, stale.message_id)
+    assert await world.row(tables.customer, world.customer_id, "name") == "Ada King"
+    assert await world.row(tables.customer, world.customer_id, "version") == 2
+
+
+async def test_a_stale_service_type_changes_nothing(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item()
+    first = await world.service_type(ApprovalMethod.MANUAL, publish_it=False)
+    later = first.steps[0].model_copy(
+        update={"schedule": StepSchedule(kind="after", span=10, period="days")}
+    )
+    newer = await publish(
+        world.broker, world.prefix, first.model_copy(update={"version": 2, "steps": [later]})
+    )
+    await consumed(world.sessionmaker, newer.message_id)
+    [callout] = await eventually(world.callouts, what="a callout")
+    stale = await publish(world.broker, world.prefix, first)
+    await consumed(world.sessionmaker, stale.message_id)
+    [after] = await world.callouts()
+    assert after["scheduled_for"] == callout["scheduled_for"] == "2026-12-03"
+    assert await world.row(tables.service_type, first.service_type_id, "version") == 2
 
 
 async def test_bad_requests_are_named(app_client: httpx.AsyncClient) -> None:
@@ -259,10 +292,9 @@ async def test_customer_changed_updates_the_customer_projection(
 ) -> None:
     world = World(app_client, settings)
     await world.customer()
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
 
     async def customer_row() -> dict[str, Any] | None:
-        async with runtime.sessionmaker() as session:
+        async with world.sessionmaker() as session:
             row = (
                 (
                     await session.execute(
@@ -275,20 +307,8 @@ async def test_customer_changed_updates_the_customer_projection(
         return dict(row) if row else None
 
     await eventually(customer_row, what="the registered customer")
-    await publish(
-        world.broker,
-        world.prefix,
-        CustomerChanged(
-            customer_id=world.customer_id,
-            version=2,
-            customer_number="C-1",
-            name="Ada King",
-            emails=["ada@example.org"],
-            mobiles=["+46701234567"],
-            allowed_methods=[CommunicationMethod.EMAIL],
-            preferred_method=None,
-            language="en",
-        ),
+    await world.customer(
+        version=2, name="Ada King", emails=["ada@example.org"], mobiles=["+46701234567"]
     )
 
     async def changed() -> dict[str, Any] | None:

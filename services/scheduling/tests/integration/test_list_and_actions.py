@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from aftersales_contracts.catalog import CommunicationMethod, CustomerChanged, CustomerRegistered
 from aftersales_contracts.envelope import Envelope
@@ -24,8 +25,9 @@ from aftersales_contracts.notifications import (
     MessageSent,
 )
 from aftersales_contracts.servicetypes import MessageSet
+from aftersales_testing.builders import customer_registered
 from aftersales_testing.messaging import publish
-from aftersales_testing.waiting import eventually
+from aftersales_testing.waiting import consumed, eventually
 from scheduling import projections, tables
 from scheduling.domain import CalloutState
 from scheduling.settings import Settings
@@ -341,9 +343,10 @@ async def test_approve_all_takes_the_active_filter(seed: Seed) -> None:
 
 async def _result(
     seed: Seed, settings: Settings, message: MessageSent | MessageFailed | MessageBlocked
-) -> None:
+) -> uuid.UUID:
+    """Publish a notifications result; its message id, for the ``consumed`` barrier."""
     broker = seed.client.app.state.runtime.broker  # type: ignore[attr-defined]
-    await publish(broker, settings.broker_prefix, message)
+    return (await publish(broker, settings.broker_prefix, message)).message_id
 
 
 def _sent(key: str, callout: str, to: str = "ada@example.com") -> MessageSent:
@@ -423,7 +426,11 @@ async def test_mark_completed_sends_the_completion_message(seed: Seed, settings:
     second = (await seed.send_requests(callout))[-1]
     assert second["idempotency_key"] == f"callout:{callout}:completion:2"
     # The first attempt's late duplicate changes nothing; the second's result completes.
-    await _result(seed, settings, _failed(request["idempotency_key"], callout))
+    before = await seed.row(callout)
+    late = await _result(seed, settings, _failed(request["idempotency_key"], callout))
+    await consumed(seed.runtime.sessionmaker, late)
+    row = await seed.row(callout)
+    assert (row.state, row.completion_message_id) == (S.COMPLETED, before.completion_message_id)
     await _result(seed, settings, _sent(second["idempotency_key"], callout))
 
     async def recorded() -> Any:
@@ -494,17 +501,7 @@ async def test_update_recipient_waits_for_the_customer_then_resends(
     await publish(
         broker,
         settings.broker_prefix,
-        CustomerChanged(
-            customer_id=seed.customer_id,
-            version=2,
-            customer_number="C-1",
-            name="Ada Lovelace",
-            emails=["ada@example.net"],
-            mobiles=[],
-            allowed_methods=[CommunicationMethod.EMAIL],
-            preferred_method=CommunicationMethod.EMAIL,
-            language="en",
-        ),
+        _customer_changed(seed, preferred_method=CommunicationMethod.EMAIL),
     )
 
     async def dispatched() -> list[dict[str, Any]]:
@@ -521,19 +518,7 @@ async def test_update_recipient_while_the_customer_snapshot_arrives_is_not_lost(
 ) -> None:
     blocked = await seed.callout(S.BLOCKED_BY_ALLOWED_METHODS, send_attempt=1)
     ctx = seed.client.app.state.context  # type: ignore[attr-defined]
-    snapshot: Envelope[CustomerRegistered] = Envelope.wrap(
-        CustomerChanged(
-            customer_id=seed.customer_id,
-            version=2,
-            customer_number="C-1",
-            name="Ada Lovelace",
-            emails=["ada@example.net"],
-            mobiles=[],
-            allowed_methods=[CommunicationMethod.EMAIL],
-            preferred_method=None,
-            language="en",
-        )
-    )
+    snapshot: Envelope[CustomerRegistered] = Envelope.wrap(_customer_changed(seed))
     async with seed.runtime.uow() as arriving:
         # The snapshot is stored and has looked for callouts waiting for it (none yet),
         # but is not committed when the user's "update recipient" comes in.
@@ -541,14 +526,35 @@ async def test_update_recipient_while_the_customer_snapshot_arrives_is_not_lost(
         action = asyncio.create_task(
             seed.client.post(f"/callouts/{blocked}/update-recipient", json={"customer_version": 2})
         )
-        await asyncio.sleep(0.3)
-        assert not action.done()  # it waits for the customer row
+        # It waits for the customer row (a backend blocked on a lock, not done).
+        await eventually(lambda: _lock_waits(seed), what="the action waiting for the lock")
+        assert not action.done()
         await arriving.commit()
     response = await action
     assert response.status_code == 200, response.text
     body = response.json()
     # It saw version 2 and resent at once, instead of waiting for a version already here.
     assert (body["state"], body["resend_at_customer_version"]) == ("approved", None)
+
+
+def _customer_changed(seed: Seed, **changes: Any) -> CustomerChanged:
+    """Version 2 of the seed's customer: a new e-mail address, as catalog would send it."""
+    snapshot = customer_registered(
+        customer_id=seed.customer_id, version=2, customer_number="C-1", emails=["ada@example.net"]
+    )
+    return CustomerChanged(**snapshot.model_dump() | changes)
+
+
+async def _lock_waits(seed: Seed) -> int:
+    """How many sessions of scheduling's database wait for a row lock now."""
+    async with seed.runtime.sessionmaker() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return int(waiting or 0)
 
 
 async def test_synchronize_rereads_the_recipient(seed: Seed) -> None:

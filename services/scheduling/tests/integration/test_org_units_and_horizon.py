@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from aftersales_contracts.catalog import OrgUnitChanged, SerialItemChanged
+from aftersales_contracts.catalog import SerialItemChanged
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.servicetypes import (
     ApprovalMethod,
@@ -23,6 +23,7 @@ from aftersales_contracts.servicetypes import (
     StepSchedule,
 )
 from aftersales_kit.clock import FixedClock
+from aftersales_testing.builders import org_unit_changed
 from aftersales_testing.messaging import publish
 from aftersales_testing.waiting import eventually
 from scheduling import dispatch, projections, tables
@@ -242,19 +243,11 @@ async def _org_unit(
     """An org unit in scheduling's projection, as catalog's event would leave it."""
     ctx: Context = client.app.state.context  # type: ignore[attr-defined]
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    org_unit_id = uuid.uuid4()
-    event = OrgUnitChanged(
-        org_unit_id=org_unit_id,
-        version=1,
-        code=code,
-        name=code,
-        time_zone=zone,
-        parent_id=parent_id,
-    )
+    event = org_unit_changed(code=code, name=code, time_zone=zone, parent_id=parent_id)
     async with runtime.uow() as uow:
         await projections.on_org_unit_changed(ctx, uow, Envelope.wrap(event))
         await uow.commit()
-    return org_unit_id
+    return event.org_unit_id
 
 
 OFFICE_HOURS = {

@@ -30,6 +30,7 @@ from aftersales_contracts.servicetypes import (
 from aftersales_kit.clock import FixedClock
 from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.uow import UnitOfWork
+from aftersales_testing.builders import serial_item_registered
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.waiting import eventually
 from scheduling import projections, tables
@@ -148,16 +149,10 @@ async def _items(replica: Replica, product_id: uuid.UUID, count: int) -> list[uu
     ids = sorted(uuid.uuid4() for _ in range(count))
     for n, item_id in enumerate(ids):
         await replica.handle(
-            SerialItemRegistered(
+            serial_item_registered(
                 serial_item_id=item_id,
-                version=1,
                 serial_number=f"SN-{n}",
-                name="Pump",
                 product_id=product_id,
-                product_number="P-1",
-                product_name="Pump",
-                owner_customer_id=uuid.uuid4(),
-                org_unit=None,
                 startup_date=TODAY,
             )
         )
