@@ -460,7 +460,7 @@ async def list_and_export(
     seconds: float,
     xlsx: bool,
 ) -> None:
-    from scheduling.queries import Sort, encode_cursor
+    from aftersales_kit.pagination import Sort, encode_cursor
 
     today = date.today()
     month = f"scheduled_from={today}&scheduled_to={today + timedelta(days=30)}"
@@ -476,7 +476,7 @@ async def list_and_export(
         # A deep page: the whole horizon in date order, continuing from a day ~10 months on.
         deep_day = today + timedelta(days=300)
         cursors = [
-            encode_cursor(Sort("scheduled_for", False), deep_day, uuid.UUID(int=k << 100))
+            encode_cursor((deep_day, uuid.UUID(int=k << 100)), Sort("scheduled_for"))
             for k in range(16)
         ]
         typical = [
@@ -611,7 +611,8 @@ def profile(args: argparse.Namespace) -> None:
     from aftersales_kit.clock import SystemClock
     from aftersales_kit.db import create_engine, create_sessionmaker
     from aftersales_kit.uow import UnitOfWork
-    from scheduling.handlers import Scheduler
+    from scheduling import projections
+    from scheduling.context import Context
     from scheduling.settings import Settings
 
     name = f"bench_scheduling_profile_{uuid.uuid4().hex[:8]}"
@@ -623,16 +624,16 @@ def profile(args: argparse.Namespace) -> None:
 
         async def generate_in_process() -> float:
             engine = create_engine(settings.database_url)
-            scheduler = Scheduler(settings, SystemClock())
+            ctx = Context.create(settings, SystemClock())
             started = time.perf_counter()
             sessions = create_sessionmaker(engine)
             async with UnitOfWork(sessions) as uow:
-                await scheduler.on_service_type_changed(uow, Envelope.wrap(event))
+                await projections.on_service_type_changed(ctx, uow, Envelope.wrap(event))
                 await uow.commit()
             more = True
             while more:  # what the planning loop does after the event's first batch
                 async with UnitOfWork(sessions) as uow:
-                    more = await scheduler.continue_planning(uow)
+                    more = await ctx.planner.continue_runs(uow)
             seconds = time.perf_counter() - started
             await engine.dispose()
             return seconds

@@ -1,5 +1,6 @@
 """Keyset pagination in SQL: the WHERE and ORDER BY of a page after a decoded cursor
-(``aftersales_kit.pagination``), over a sort column and the id as the tie breaker."""
+(``aftersales_kit.pagination``), over a sort key (a column or an expression such as a
+``coalesce``) and the id as the tie breaker."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, literal, tuple_
-from sqlalchemy.sql.elements import KeyedColumnElement
 
 
 def after(
-    columns: Sequence[KeyedColumnElement[Any]], values: Sequence[Any], *, descending: bool = False
+    columns: Sequence[ColumnElement[Any]], values: Sequence[Any], *, descending: bool = False
 ) -> ColumnElement[bool]:
     """Rows strictly after the key ``values`` in the order of ``columns``."""
     key = tuple_(*columns)
@@ -20,6 +20,6 @@ def after(
 
 
 def order(
-    columns: Sequence[KeyedColumnElement[Any]], *, descending: bool = False
+    columns: Sequence[ColumnElement[Any]], *, descending: bool = False
 ) -> list[ColumnElement[Any]]:
     return [c.desc() if descending else c.asc() for c in columns]

@@ -9,13 +9,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter  # type: ignore[import-untyped]
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.sql.elements import KeyedColumnElement
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit import keyset, org_units
@@ -114,10 +113,8 @@ def parse_sort(text: str) -> Sort:
     return Sort.parse(text, tuple(SORTS))
 
 
-def _key_columns(sort: Sort) -> list[KeyedColumnElement[Any]]:
-    # keyset types its columns as keyed ones; a coalesce() key works the same in a
-    # row comparison and an ORDER BY.
-    return [cast(KeyedColumnElement[Any], SORTS[sort.field][0]), c.id]
+def _key_columns(sort: Sort) -> list[ColumnElement[Any]]:
+    return [SORTS[sort.field][0], c.id]
 
 
 @dataclass
