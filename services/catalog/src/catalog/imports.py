@@ -24,10 +24,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aftersales_kit import keyset
 from aftersales_kit.pagination import Sort
 from aftersales_kit.problems import NotFound
 from aftersales_kit.uow import UnitOfWork
-from catalog import import_upserts, importing, listing, tables
+from catalog import import_upserts, importing, tables
 from catalog.import_upserts import ConcurrentInsert, Counts
 from catalog.importing import (
     CustomerRow,
@@ -151,12 +152,12 @@ async def get_job(uow: UnitOfWork, job_id: uuid.UUID) -> dict[str, Any]:
 
 async def list_errors(
     uow: UnitOfWork, job_id: uuid.UUID, *, cursor: str | None, limit: int
-) -> tuple[listing.Rows, str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the job's bad rows in line order (404 for an unknown job)."""
     await get_job(uow, job_id)
     t = tables.import_error
     query = select(t.c.line, t.c.field, t.c.message).where(t.c.job_id == job_id)
-    return await listing.page(uow, query, (t.c.line,), (int,), ERROR_ORDER, cursor, limit)
+    return await keyset.page(uow.session, query, (t.c.line,), (int,), ERROR_ORDER, cursor, limit)
 
 
 # --- running a job ---------------------------------------------------------------------
@@ -425,7 +426,7 @@ async def list_jobs(
     kind: ImportKind | None,
     cursor: str | None,
     limit: int,
-) -> tuple[listing.Rows, str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """A page of jobs, the latest first."""
     t = tables.import_job
     query = select(t)
@@ -434,4 +435,6 @@ async def list_jobs(
     if kind is not None:
         query = query.where(t.c.kind == kind.value)
     columns = (t.c.created_at, t.c.id)
-    return await listing.page(uow, query, columns, (datetime, uuid.UUID), JOB_ORDER, cursor, limit)
+    return await keyset.page(
+        uow.session, query, columns, (datetime, uuid.UUID), JOB_ORDER, cursor, limit
+    )

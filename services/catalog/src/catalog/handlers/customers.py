@@ -11,10 +11,11 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts import catalog as events
+from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
-from catalog import domain, listing, tables
+from catalog import domain, tables
 from catalog.handlers.rows import get_row, like_escape, locked, validate_merged
 from catalog.schemas import (
     ContactIn,
@@ -175,7 +176,7 @@ async def list_customers(
         filters.append(t.c.kind == kind.value)
     if name_contains:
         filters.append(t.c.name.ilike("%" + like_escape(name_contains) + "%", escape="\\"))
-    rows, next_cursor = await listing.table_page(uow, t, filters, sort, SORTS, cursor, limit)
+    rows, next_cursor = await keyset.table_page(uow.session, t, filters, sort, SORTS, cursor, limit)
     contacts = await contacts_of(uow, [r["id"] for r in rows])
     return [CustomerOut.model_validate(r | {"contacts": contacts[r["id"]]}) for r in rows], (
         next_cursor

@@ -9,10 +9,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts import catalog as events
+from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
-from catalog import domain, listing, tables
+from catalog import domain, tables
 from catalog.handlers.rows import get_row, locked
 from catalog.schemas import OrgUnitFields, OrgUnitIn, OrgUnitOut
 
@@ -103,5 +104,5 @@ async def list_org_units(
 ) -> tuple[list[OrgUnitOut], str | None]:
     t = tables.org_unit
     filters = [t.c.parent_id == parent_id] if parent_id is not None else []
-    rows, next_cursor = await listing.table_page(uow, t, filters, sort, SORTS, cursor, limit)
+    rows, next_cursor = await keyset.table_page(uow.session, t, filters, sort, SORTS, cursor, limit)
     return [OrgUnitOut.model_validate(r) for r in rows], next_cursor

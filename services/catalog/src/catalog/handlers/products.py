@@ -10,10 +10,11 @@ from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts import catalog as events
+from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
-from catalog import listing, tables
+from catalog import tables
 from catalog.handlers.rows import get_row, like_escape, locked, validate_merged
 from catalog.schemas import ProductFields, ProductIn, ProductOut, ProductPatch
 
@@ -110,5 +111,5 @@ async def list_products(
         filters.append(t.c.product_group == product_group)
     if number_prefix:
         filters.append(t.c.product_number.like(like_escape(number_prefix) + "%", escape="\\"))
-    rows, next_cursor = await listing.table_page(uow, t, filters, sort, SORTS, cursor, limit)
+    rows, next_cursor = await keyset.table_page(uow.session, t, filters, sort, SORTS, cursor, limit)
     return [_out(r) for r in rows], next_cursor

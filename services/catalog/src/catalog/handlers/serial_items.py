@@ -11,10 +11,11 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts import catalog as events
+from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
-from catalog import listing, marks, tables, visibility
+from catalog import marks, tables, visibility
 from catalog.handlers.rows import get_row, like_escape, locked, referenced, validate_merged
 from catalog.schemas import (
     OwnerIn,
@@ -267,5 +268,5 @@ async def list_serial_items(
         filters.append(marks.service_type_applies(service_type_id))
     if has_pending_campaign is not None:
         filters.append(marks.has_pending_campaign(has_pending_campaign))
-    rows, next_cursor = await listing.table_page(uow, t, filters, sort, SORTS, cursor, limit)
+    rows, next_cursor = await keyset.table_page(uow.session, t, filters, sort, SORTS, cursor, limit)
     return await marks.views(uow, [_out(r) for r in rows]), next_cursor
