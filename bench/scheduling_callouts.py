@@ -46,7 +46,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -246,7 +246,7 @@ async def store_direct(url: str, definition: ServiceTypeChanged) -> int:
     from scheduling.settings import Settings
 
     settings = Settings()
-    today = date.today()
+    today = datetime.now(UTC).date()
     steps = {s.step_id: s.description for s in definition.steps}
     connection = await asyncpg.connect(url)
     stored = 0
@@ -462,7 +462,7 @@ async def list_and_export(
 ) -> None:
     from aftersales_kit.pagination import Sort, encode_cursor
 
-    today = date.today()
+    today = datetime.now(UTC).date()
     month = f"scheduled_from={today}&scheduled_to={today + timedelta(days=30)}"
     everything = (
         f"scheduled_from={today - timedelta(days=30)}&scheduled_to={today + timedelta(days=400)}"

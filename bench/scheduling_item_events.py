@@ -22,7 +22,7 @@ import json
 import subprocess
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
 import aio_pika
 import asyncpg
@@ -93,7 +93,7 @@ def item_event(i: int) -> SerialItemRegistered:
         product_name=f"Product {i % PRODUCTS}",
         owner_customer_id=_md5_uuid(f"customer{i // ITEMS_PER_CUSTOMER}"),
         org_unit=f"ou-{i % ORG_UNITS:02d}",
-        startup_date=date.today() - timedelta(days=i % STARTUP_SPREAD_DAYS),
+        startup_date=datetime.now(UTC).date() - timedelta(days=i % STARTUP_SPREAD_DAYS),
     )
 
 
@@ -150,8 +150,7 @@ def run(items: int, replicas: int) -> None:
     try:
         print(machine())
         asyncio.run(prepare(url, items))
-        for _ in range(replicas):
-            services.append(start_service(name, prefix)[0])
+        services.extend(start_service(name, prefix)[0] for _ in range(replicas))
         idle = [proc_status(s.pid, "VmHWM") for s in services]
         cpu_before = [cpu_seconds(s.pid) for s in services]
         started = time.perf_counter()

@@ -302,7 +302,7 @@ def test_the_startup_instant_counts_in_the_org_units_zone() -> None:
 
 def test_a_naive_instant_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        local_date(datetime(2026, 1, 1, 12, 0), "Europe/Stockholm")
+        local_date(datetime(2026, 1, 1, 12, 0), "Europe/Stockholm")  # noqa: DTZ001 - naive on purpose
 
 
 # --- properties of whole types: chains of anchored steps -----------------------------------

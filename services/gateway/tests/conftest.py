@@ -58,7 +58,7 @@ def echo_app() -> FastAPI:
             "path": request.scope["path"],
             "query": request.scope["query_string"].decode(),
             "body": (await request.body()).decode(),
-            "headers": {k: v for k, v in request.headers.items()},
+            "headers": dict(request.headers.items()),
         }
         headers = {
             "ETag": '"v7"',

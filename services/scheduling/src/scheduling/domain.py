@@ -209,7 +209,7 @@ TRANSITIONS: dict[Action, dict[CalloutState, CalloutState]] = {
     },
     Action.CANCEL: {s: S.CANCELLED for s in CalloutState if s not in (S.COMPLETED, S.CANCELLED)},
     # Resending reschedules: the callout is approved again and due at once.
-    Action.RESEND: {s: S.APPROVED for s in _RESENDABLE},
+    Action.RESEND: dict.fromkeys(_RESENDABLE, S.APPROVED),
     # The new contact data is in catalog; once the projection has it the callout is sent again.
     Action.UPDATE_RECIPIENT: {
         S.FAILED: S.APPROVED,

@@ -175,7 +175,7 @@ def test_pending_callouts_the_plan_no_longer_has_are_withdrawn_with_the_reason()
         existing = _pending()
         changes = _plan(service_type, item, {(STEP, 0): existing})
         assert changes.created == []
-        return {reason: ids for reason, ids in changes.withdrawn.items()}
+        return dict(changes.withdrawn.items())
 
     item = Item(uuid.uuid4())
     assert list(withdrawn(_type(), replace(item, status="scrapped"))) == [
