@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +20,6 @@ from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
 MIGRATIONS = Path(notifications.__file__).parent / "migrations"
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -115,18 +113,6 @@ async def bare_client(api: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport=httpx.ASGITransport(app=api), base_url="http://notifications"
     ) as client:
         yield client
-
-
-async def poll(check: Callable[[], Awaitable[T | None]], within: float = 20.0) -> T:
-    """Ask ``check`` until it answers something truthy; fail after ``within`` seconds."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {within}s")
-        await asyncio.sleep(0.05)
 
 
 async def outbox_payloads(

@@ -13,10 +13,13 @@ from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
-from notifications import preference_routes, sent_log_routes, template_routes
-from notifications.api import routers
+from notifications.org_settings import routes as org_settings
+from notifications.preferences import routes as preferences
+from notifications.sending import routes as sending
+from notifications.sending.subscribers import api_consumers
+from notifications.sent_log import routes as sent_log
 from notifications.settings import Settings
-from notifications.subscribers import api_consumers
+from notifications.templates import routes as templates
 
 
 def build_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -25,19 +28,18 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
     runtime = ServiceRuntime(settings)
     for consumer in api_consumers(runtime, clock, settings):
         runtime.add_consumer(consumer)
-    app = create_app(
+    return create_app(
         runtime,
         title="Aftersales notifications",
         routers=[
-            *routers,
-            *sent_log_routes.routers,
-            *preference_routes.routers,
-            *template_routes.routers,
+            *sending.routers,
+            *sent_log.routers,
+            *preferences.routers,
+            *templates.routers,
+            *org_settings.routers,
         ],
+        clock=clock,
     )
-    app.state.clock = clock
-    app.state.settings = settings
-    return app
 
 
 def main() -> None:

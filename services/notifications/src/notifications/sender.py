@@ -13,9 +13,9 @@ from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
-from notifications.mail import EmailTransport, SmtpTransport
+from notifications.delivery.smtp import EmailTransport, SmtpTransport
+from notifications.delivery.subscribers import sender_consumers
 from notifications.settings import Settings
-from notifications.subscribers import sender_consumers
 
 
 def build_app(
@@ -27,11 +27,12 @@ def build_app(
     # Its own name in traces and logs, so a delivery is told apart from the API's work.
     settings = settings.model_copy(update={"service_name": f"{settings.service_name}-sender"})
     runtime = ServiceRuntime(settings)
+    clock = clock or SystemClock()
     for consumer in sender_consumers(
-        runtime, clock or SystemClock(), transport or SmtpTransport(settings), settings
+        runtime, clock, transport or SmtpTransport(settings), settings
     ):
         runtime.add_consumer(consumer)
-    return create_app(runtime, title="Aftersales notifications e-mail sender")
+    return create_app(runtime, title="Aftersales notifications e-mail sender", clock=clock)
 
 
 def main() -> None:

@@ -16,9 +16,10 @@ from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
+from notifications.delivery.pacing import TokenBucket
+from notifications.delivery.sms import HttpSmsProvider, SmsProvider
+from notifications.delivery.subscribers import sms_sender_consumers
 from notifications.settings import Settings
-from notifications.sms import HttpSmsProvider, SmsProvider, TokenBucket
-from notifications.subscribers import sms_sender_consumers
 
 
 def build_app(
@@ -38,11 +39,10 @@ def build_app(
     if provider is None:
         provider = http_provider = HttpSmsProvider(settings)
     limiter = TokenBucket(settings.sms_rate_per_second, settings.sms_rate_burst)
-    for consumer in sms_sender_consumers(
-        runtime, clock or SystemClock(), provider, limiter, settings
-    ):
+    clock = clock or SystemClock()
+    for consumer in sms_sender_consumers(runtime, clock, provider, limiter, settings):
         runtime.add_consumer(consumer)
-    app = create_app(runtime, title="Aftersales notifications SMS sender")
+    app = create_app(runtime, title="Aftersales notifications SMS sender", clock=clock)
     if http_provider is not None:
         inner = app.router.lifespan_context
 

@@ -1,4 +1,6 @@
-"""Notifications' tables: the customer projection and the messages (the sent log)."""
+"""Notifications' tables, on one metadata (the Alembic history's): the projections of
+catalog's customers and org units, the messages, templates, org units' sending settings,
+attachments and notification preferences."""
 
 from sqlalchemy import (
     Boolean,
@@ -73,7 +75,8 @@ message = Table(
     Column("body_html", Text, nullable=True),
     Column("body_text", Text, nullable=True),
     Column("sms_text", Text, nullable=True),
-    # The SMS text's encoding and how many SMS it takes (what the provider bills).
+    # The SMS text's encoding (``gsm-7``, ``ucs-2``; migration 0006) and how many SMS it
+    # takes (what the provider bills).
     Column("sms_encoding", String(10), nullable=True),
     Column("sms_segments", Integer, nullable=True),
     Column("status", String(30), nullable=False),
@@ -169,4 +172,26 @@ attachment = Table(
     Column("attach", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_attachment_message", "message_id", "position"),
+)
+
+# One row per user (the gateway's username) who saved preferences.
+notification_preference = Table(
+    "notification_preference",
+    metadata,
+    Column("username", String(100), primary_key=True),
+    Column("events", ARRAY(String(40)), nullable=False),
+    # One switch per channel: the user sets it, and an admin may too.
+    Column("email_enabled", Boolean, nullable=False),
+    Column("sms_enabled", Boolean, nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("mobile", String(20), nullable=True),
+    # The ETag: every change, the user's or an admin's, raises it.
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Who last switched a channel on the user's behalf (an admin), and when.
+    Column("channels_changed_by", String(100), nullable=True),
+    Column("channels_changed_at", DateTime(timezone=True), nullable=True),
+    # "Who chose this event" (``events @> ARRAY[...]``) without a scan.
+    Index("ix_notification_preference_events", "events", postgresql_using="gin"),
 )

@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.catalog import OrgUnitChanged
 from aftersales_kit import org_units
 from aftersales_kit.identity import ROLES_HEADER, Caller, CallerDep
-from aftersales_kit.problems import NotFound, Problem
+from aftersales_kit.problems import Forbidden, NotFound
+from aftersales_kit.projections import upsert_if_newer
 from aftersales_kit.uow import UnitOfWork
 from notifications.tables import org_unit
 
@@ -31,11 +31,6 @@ ADMIN = "admin"
 # None: not restricted. A set: the ids of the org units the caller may see.
 Visible = org_units.VisibleIds
 VisibleDep = org_units.VisibleIdsDep
-
-
-class Forbidden(Problem):
-    status = 403
-    title = "Forbidden"
 
 
 def may_see(visible: Visible, org_unit_id: uuid.UUID | None) -> bool:
@@ -72,18 +67,15 @@ AdminDep = Annotated[Caller, Depends(require_admin)]
 
 async def project_org_unit(event: OrgUnitChanged, uow: UnitOfWork, *, now: datetime) -> None:
     """Keep the org unit projection: a snapshot replaces an older one, never a newer one."""
-    values = {
-        "version": event.version,
-        "code": event.code,
-        "parent_id": event.parent_id,
-        "updated_at": now,
-    }
-    statement = insert(org_unit).values(id=event.org_unit_id, **values)
-    await uow.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[org_unit.c.id],
-            set_={name: statement.excluded[name] for name in values},
-            where=org_unit.c.version < statement.excluded.version,
-        )
+    await upsert_if_newer(
+        uow.session,
+        org_unit,
+        {
+            "id": event.org_unit_id,
+            "version": event.version,
+            "code": event.code,
+            "parent_id": event.parent_id,
+            "updated_at": now,
+        },
     )
     await uow.commit()

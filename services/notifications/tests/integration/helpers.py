@@ -1,61 +1,55 @@
-"""Builders shared by the integration tests: customers and send requests with fresh ids."""
+"""Builders shared by the integration tests: send requests with fresh keys, and writing
+a message through the outbox (customers and org units come from
+``aftersales_testing.builders``)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from aftersales_contracts.catalog import CommunicationMethod, CustomerRegistered
-from aftersales_contracts.envelope import Message
+import httpx
+
+from aftersales_contracts.envelope import Envelope, Message
 from aftersales_kit.runtime import ServiceRuntime
-
-
-def n() -> str:
-    return uuid.uuid4().hex[:10]
-
-
-def address() -> str:
-    return f"c-{n()}@example.com"
-
-
-def customer_event(**overrides: Any) -> CustomerRegistered:
-    fields: dict[str, Any] = {
-        "customer_id": uuid.uuid4(),
-        "version": 1,
-        "customer_number": f"C-{n()}",
-        "name": "Ada Lovelace",
-        "emails": [address()],
-        "mobiles": [],
-        "allowed_methods": [CommunicationMethod.EMAIL],
-        "preferred_method": None,
-        "language": "en",
-    }
-    return CustomerRegistered(**(fields | overrides))
+from aftersales_testing.builders import email_address, unique
+from aftersales_testing.waiting import eventually
 
 
 def send_body(**overrides: Any) -> dict[str, Any]:
     """A SendMessage body (JSON shape) with a fresh idempotency key."""
     body: dict[str, Any] = {
-        "idempotency_key": f"key-{n()}",
+        "idempotency_key": unique("key-"),
         "requester": "tests",
-        "requester_reference": f"ref-{n()}",
-        "recipient": {"emails": [address()]},
+        "requester_reference": unique("ref-"),
+        "recipient": {"emails": [email_address()]},
         "channel": "auto",
         "content": {
             "email_subject": "Service due for {{ serial_number }}",
             "email_body": "<p>Dear {{ customer_name }},</p><p>your pump is due.</p>",
         },
         "values": {"serial_number": "SN-1", "customer_name": "Ada & <Bob>"},
-        "business_object": {"kind": "scheduling.callout", "id": n(), "version": 1},
+        "business_object": {"kind": "scheduling.callout", "id": unique(), "version": 1},
     }
     return body | overrides
 
 
-async def publish(runtime: ServiceRuntime, message: Message, *, command: bool = False) -> None:
-    """Write a message through a unit of work; the outbox relay delivers it."""
+async def publish(
+    runtime: ServiceRuntime, message: Message, *, command: bool = False
+) -> Envelope[Message]:
+    """Write a message through a unit of work; the outbox relay delivers it. The
+    envelope's ``message_id`` is what ``aftersales_testing.waiting.consumed`` waits for."""
     async with runtime.uow() as uow:
-        if command:
-            uow.send(message)
-        else:
-            uow.publish(message)
+        envelope = uow.send(message) if command else uow.publish(message)
         await uow.commit()
+    return envelope
+
+
+async def status_of(client: httpx.AsyncClient, message_id: str, wanted: str) -> dict[str, Any]:
+    """``GET /messages/{id}`` once the message has reached the ``wanted`` status."""
+
+    async def shown() -> dict[str, Any]:
+        body: dict[str, Any] = (await client.get(f"/messages/{message_id}")).json()
+        return body
+
+    return await eventually(
+        shown, lambda body: body.get("status") == wanted, what=f"message {message_id} {wanted}"
+    )

@@ -9,16 +9,15 @@ import httpx
 
 from aftersales_contracts.notifications import Channel
 from aftersales_kit.runtime import ServiceRuntime
-from notifications import preference_handlers
-from notifications.preferences import NotificationEvent, Notify
-
-from .helpers import n
+from aftersales_testing.builders import unique
+from notifications.preferences import handlers as preference_handlers
+from notifications.preferences.domain import NotificationEvent, Notify
 
 MINE = "/my-notification-preferences"
 
 
 def user() -> str:
-    return f"user-{n()}"
+    return f"user-{unique()}"
 
 
 def as_user(username: str, **headers: str) -> dict[str, str]:
@@ -195,7 +194,7 @@ async def test_bad_channel_switches_are_refused(client: httpx.AsyncClient) -> No
     # Unchanged by all of them.
     assert (await client.get(path)).json()["version"] == 1
 
-    unknown = f"/notification-preferences/nobody-{n()}/channels"
+    unknown = f"/notification-preferences/nobody-{unique()}/channels"
     for response in (
         await client.get(unknown),
         await client.patch(unknown, json={"email_enabled": False}),

@@ -1,7 +1,8 @@
-"""The customer projection, fed by catalog's CustomerRegistered."""
+"""The customer projection, fed by catalog's CustomerRegistered and CustomerChanged."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,15 +10,17 @@ from sqlalchemy import select
 
 from aftersales_contracts.catalog import CommunicationMethod, CustomerChanged
 from aftersales_kit.runtime import ServiceRuntime
-from notifications import handlers, tables
+from aftersales_testing.builders import customer_registered
+from aftersales_testing.waiting import consumed, eventually
+from notifications import tables
+from notifications.sending import customers
 
-from ..conftest import poll
-from .helpers import customer_event, publish
+from .helpers import publish
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-async def _customer(runtime: ServiceRuntime, customer_id: object) -> dict[str, Any] | None:
+async def _customer(runtime: ServiceRuntime, customer_id: uuid.UUID) -> dict[str, Any] | None:
     async with runtime.sessionmaker() as session:
         row = (
             (
@@ -31,10 +34,18 @@ async def _customer(runtime: ServiceRuntime, customer_id: object) -> dict[str, A
     return dict(row) if row else None
 
 
+async def _projected(runtime: ServiceRuntime, customer_id: uuid.UUID) -> dict[str, Any]:
+    row = await eventually(
+        lambda: _customer(runtime, customer_id), what=f"customer {customer_id} projected"
+    )
+    assert row is not None
+    return row
+
+
 async def test_customer_registered_through_the_broker_is_projected(
     runtime: ServiceRuntime,
 ) -> None:
-    event = customer_event(
+    event = customer_registered(
         mobiles=["+46701234567"],
         allowed_methods=[CommunicationMethod.EMAIL, CommunicationMethod.SMS],
         preferred_method=CommunicationMethod.SMS,
@@ -42,7 +53,7 @@ async def test_customer_registered_through_the_broker_is_projected(
     )
     await publish(runtime, event)
 
-    row = await poll(lambda: _customer(runtime, event.customer_id))
+    row = await _projected(runtime, event.customer_id)
     assert row["name"] == "Ada Lovelace"
     assert row["emails"] == [str(e) for e in event.emails]
     assert row["mobiles"] == ["+46701234567"]
@@ -53,7 +64,7 @@ async def test_customer_registered_through_the_broker_is_projected(
 
 
 async def test_newer_snapshot_wins_and_a_stale_one_is_ignored(runtime: ServiceRuntime) -> None:
-    first = customer_event(version=2, name="Version two")
+    first = customer_registered(version=2, name="Version two")
     for event in (
         first,
         first.model_copy(update={"version": 3, "name": "Version three"}),
@@ -61,29 +72,51 @@ async def test_newer_snapshot_wins_and_a_stale_one_is_ignored(runtime: ServiceRu
         first.model_copy(update={"version": 3, "name": "Version three, again"}),
     ):
         async with runtime.uow() as uow:
-            await handlers.project_customer(event, uow, now=NOW)
+            await customers.project_customer(event, uow, now=NOW)
 
     row = await _customer(runtime, first.customer_id)
     assert row is not None
     assert (row["version"], row["name"]) == (3, "Version three")
 
 
+async def test_an_older_snapshot_arriving_through_the_broker_after_a_newer_one_is_ignored(
+    runtime: ServiceRuntime,
+) -> None:
+    newer = customer_registered(version=3, name="Version three")
+    await publish(runtime, newer)
+    await _projected(runtime, newer.customer_id)
+
+    # Catalog's change of version 2 arrives late, as a CustomerChanged.
+    older = CustomerChanged(
+        **newer.model_dump() | {"version": 2, "name": "Version two, late", "language": "sv"}
+    )
+    late = await publish(runtime, older)
+    await consumed(runtime.sessionmaker, late.message_id)
+
+    row = await _customer(runtime, newer.customer_id)
+    assert row is not None
+    assert (row["version"], row["name"], row["language"]) == (3, "Version three", "en")
+
+
 async def test_customer_changed_through_the_broker_updates_the_projection(
     runtime: ServiceRuntime,
 ) -> None:
-    registered = customer_event()
+    registered = customer_registered()
     await publish(runtime, registered)
-    await poll(lambda: _customer(runtime, registered.customer_id))
+    await _projected(runtime, registered.customer_id)
 
     changed = CustomerChanged(
         **registered.model_dump()
         | {"version": 2, "name": "Ada King", "language": "sv", "emails": ["ada@example.org"]}
     )
-    await publish(runtime, changed)
+    applied = await publish(runtime, changed)
+    await consumed(runtime.sessionmaker, applied.message_id)
 
-    async def updated() -> dict[str, Any] | None:
-        row = await _customer(runtime, registered.customer_id)
-        return row if row and row["version"] == 2 else None
-
-    row = await poll(updated)
-    assert (row["name"], row["language"], row["emails"]) == ("Ada King", "sv", ["ada@example.org"])
+    row = await _customer(runtime, registered.customer_id)
+    assert row is not None
+    assert (row["version"], row["name"], row["language"], row["emails"]) == (
+        2,
+        "Ada King",
+        "sv",
+        ["ada@example.org"],
+    )

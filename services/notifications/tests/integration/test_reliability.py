@@ -27,14 +27,20 @@ from aftersales_contracts.topology import (
 )
 from aftersales_kit import dead_letters, dlq_cli
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.builders import email_address
 from aftersales_testing.smtp_sink import free_port
+from aftersales_testing.waiting import eventually
+from notifications.delivery.domain import (
+    PermanentDeliveryError,
+    SmtpServer,
+    TransientDeliveryError,
+)
+from notifications.delivery.smtp import SmtpTransport
 from notifications.fake_sms import FakeSmsServer
-from notifications.mail import PermanentDeliveryError, SmtpTransport, TransientDeliveryError
-from notifications.org_settings import SmtpServer
 from notifications.settings import Settings
 
-from ..conftest import outbox_payloads, poll
-from .helpers import address, send_body
+from ..conftest import outbox_payloads
+from .helpers import send_body, status_of
 from .test_sms import mobile, sms_body
 
 
@@ -112,14 +118,6 @@ async def through(client: httpx.AsyncClient, port: int) -> uuid.UUID:
     return org_unit
 
 
-async def status_of(client: httpx.AsyncClient, message_id: str, wanted: str) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        body: dict[str, Any] = (await client.get(f"/messages/{message_id}")).json()
-        return body if body["status"] == wanted else None
-
-    return await poll(check)
-
-
 async def dead_lettered(settings: Settings, spec: QueueSpec, message_id: str) -> bool:
     """Whether the delivery of ``message_id`` waits in ``spec``'s dead-letter queue."""
     letters = await dead_letters.peek(settings.amqp_url, spec, settings.broker_prefix, limit=500)
@@ -148,7 +146,7 @@ async def test_a_flaky_smtp_server_is_retried_with_backoff_and_sends_once(
     flaky: tuple[_Flaky, int],
 ) -> None:
     server, port = flaky
-    to = address()
+    to = email_address()
     server.fail_next[to] = 3
     body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
     message_id = (await client.post("/messages", json=body)).json()["id"]
@@ -168,7 +166,7 @@ async def test_an_invalid_address_fails_at_once_with_the_reason(
     flaky: tuple[_Flaky, int],
 ) -> None:
     server, port = flaky
-    to = address()
+    to = email_address()
     server.invalid.add(to)
     body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
     message_id = (await client.post("/messages", json=body)).json()["id"]
@@ -177,7 +175,7 @@ async def test_an_invalid_address_fails_at_once_with_the_reason(
     assert "553" in failed["reason"]
     assert "invalid address" in failed["reason"]
     assert server.attempts[to] == 1  # not retried
-    events = await poll(
+    events = await eventually(
         lambda: outbox_payloads(runtime, "notifications.message.failed", message_id)
     )
     assert events[0]["reason"] == failed["reason"]
@@ -212,12 +210,12 @@ async def test_an_email_dead_lettered_by_a_broken_server_is_sent_after_a_redrive
 ) -> None:
     # The org unit's server is down: nothing listens on its port.
     port = free_port()
-    to = address()
+    to = email_address()
     body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
     message_id = (await client.post("/messages", json=body)).json()["id"]
 
     # Retried with backoff up to the delivery limit, then parked; the message stays queued.
-    await poll(
+    await eventually(
         lambda: dead_lettered(settings, NOTIFICATIONS_EMAIL_DELIVERIES, message_id), within=30
     )
     assert (await client.get(f"/messages/{message_id}")).json()["status"] == "queued"
@@ -244,7 +242,9 @@ async def test_an_sms_whose_retries_run_out_is_dead_lettered_then_redriven(
     response = await client.post("/messages", json=sms_body(recipient={"mobiles": [number]}))
     message_id = response.json()["id"]
 
-    await poll(lambda: dead_lettered(settings, NOTIFICATIONS_SMS_DELIVERIES, message_id), within=30)
+    await eventually(
+        lambda: dead_lettered(settings, NOTIFICATIONS_SMS_DELIVERIES, message_id), within=30
+    )
     # The first delivery and one per redelivery the quorum queue's limit allows, each
     # trying the provider once.
     assert fake_sms.state.attempts(number) == DELIVERY_LIMIT + 1
@@ -255,6 +255,8 @@ async def test_an_sms_whose_retries_run_out_is_dead_lettered_then_redriven(
     await redrive(settings, NOTIFICATIONS_SMS_DELIVERIES)
     await status_of(client, message_id, "sent")
     assert len(fake_sms.state.received(number)) == 1
-    sent = await poll(lambda: outbox_payloads(runtime, "notifications.message.sent", message_id))
+    sent = await eventually(
+        lambda: outbox_payloads(runtime, "notifications.message.sent", message_id)
+    )
     assert len(sent) == 1
     assert not await dead_lettered(settings, NOTIFICATIONS_SMS_DELIVERIES, message_id)

@@ -18,25 +18,20 @@ from aftersales_contracts.notifications import DeliverEmail, SendMessage
 from aftersales_contracts.topology import NOTIFICATIONS_EMAIL_DELIVERIES
 from aftersales_kit.broker import dead_letter_queue
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.builders import customer_registered, email_address
 from aftersales_testing.smtp_sink import SmtpSink
-from notifications import handlers, tables
+from aftersales_testing.waiting import eventually
+from notifications import tables
+from notifications.sending import customers
 
-from ..conftest import outbox_payloads, poll
-from .helpers import address, customer_event, publish, send_body
+from ..conftest import outbox_payloads
+from .helpers import publish, send_body, status_of
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def mail_to(sink: SmtpSink, to: str) -> list[EmailMessage]:
     return [m for m in sink.messages() if to in str(m["To"])]
-
-
-async def status_of(client: httpx.AsyncClient, message_id: str, wanted: str) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        body: dict[str, Any] = (await client.get(f"/messages/{message_id}")).json()
-        return body if body["status"] == wanted else None
-
-    return await poll(check)
 
 
 async def message_by_key(runtime: ServiceRuntime, key: str) -> list[dict[str, Any]]:
@@ -54,16 +49,16 @@ async def message_by_key(runtime: ServiceRuntime, key: str) -> list[dict[str, An
 
 
 async def project(runtime: ServiceRuntime, **overrides: Any) -> uuid.UUID:
-    event = customer_event(**overrides)
+    event = customer_registered(**overrides)
     async with runtime.uow() as uow:
-        await handlers.project_customer(event, uow, now=NOW)
+        await customers.project_customer(event, uow, now=NOW)
     return event.customer_id
 
 
 async def test_command_is_rendered_sent_and_reported(
     runtime: ServiceRuntime, sender_app: FastAPI, sink: SmtpSink, client: httpx.AsyncClient
 ) -> None:
-    customer = customer_event()
+    customer = customer_registered()
     await publish(runtime, customer)
     to = str(customer.emails[0])
     body = send_body(recipient={"customer_id": str(customer.customer_id)})
@@ -72,7 +67,7 @@ async def test_command_is_rendered_sent_and_reported(
     async def arrived() -> list[EmailMessage]:
         return mail_to(sink, to)
 
-    mails = await poll(arrived)
+    mails = await eventually(arrived)
     assert len(mails) == 1
     mail = mails[0]
     assert mail["Subject"] == "Service due for SN-1"
@@ -86,7 +81,9 @@ async def test_command_is_rendered_sent_and_reported(
     assert "Please do not reply" in text.get_content()
 
     message_id = str(mail["X-Aftersales-Message-ID"])
-    sent = await poll(lambda: outbox_payloads(runtime, "notifications.message.sent", message_id))
+    sent = await eventually(
+        lambda: outbox_payloads(runtime, "notifications.message.sent", message_id)
+    )
     assert sent[0]["requester_reference"] == body["requester_reference"]
     assert sent[0]["sent_to"] == [to]
     assert sent[0]["business_object"] == body["business_object"]
@@ -125,7 +122,7 @@ async def test_the_same_idempotency_key_sends_once(
     assert again.json()["status"] == "sent"
     # The same key as a command is a repeat too.
     await publish(runtime, SendMessage.model_validate(body), command=True)
-    other = send_body(recipient={"emails": [address()]})
+    other = send_body(recipient={"emails": [email_address()]})
     await client.post("/messages", json=other)
     await status_of(
         client, (await message_by_key(runtime, other["idempotency_key"]))[0]["id"], "sent"
@@ -138,7 +135,7 @@ async def test_the_same_idempotency_key_sends_once(
 async def test_message_for_an_unknown_customer_waits_for_the_customer(
     runtime: ServiceRuntime, sender_app: FastAPI, sink: SmtpSink, client: httpx.AsyncClient
 ) -> None:
-    customer = customer_event()
+    customer = customer_registered()
     body = send_body(recipient={"customer_id": str(customer.customer_id)})
     response = await client.post("/messages", json=body)
     assert response.status_code == 202, response.text
@@ -212,7 +209,7 @@ async def test_missing_placeholder_value(
 
     # As a command: the message fails and the requester hears why.
     await publish(runtime, SendMessage.model_validate(body), command=True)
-    rows = await poll(lambda: message_by_key(runtime, body["idempotency_key"]))
+    rows = await eventually(lambda: message_by_key(runtime, body["idempotency_key"]))
     assert rows[0]["status"] == "failed"
     assert "customer_name" in rows[0]["reason"]
     failed = await outbox_payloads(runtime, "notifications.message.failed", rows[0]["id"])
@@ -245,7 +242,7 @@ async def test_bad_http_input_names_the_field(client: httpx.AsyncClient) -> None
 async def test_permanent_smtp_error_fails_the_message(
     runtime: ServiceRuntime, sender_app: FastAPI, sink: SmtpSink, client: httpx.AsyncClient
 ) -> None:
-    to = address()
+    to = email_address()
     sink.reject.add(to)
     response = await client.post("/messages", json=send_body(recipient={"emails": [to]}))
     message_id = response.json()["id"]
@@ -253,7 +250,7 @@ async def test_permanent_smtp_error_fails_the_message(
     failed = await status_of(client, message_id, "failed")
     assert "550" in failed["reason"]
     assert failed["trace_id"]
-    events = await poll(
+    events = await eventually(
         lambda: outbox_payloads(runtime, "notifications.message.failed", message_id)
     )
     assert events[0]["channel"] == "email"
@@ -264,13 +261,13 @@ async def test_permanent_smtp_error_fails_the_message(
 async def test_transient_smtp_error_is_retried_then_dead_lettered(
     runtime: ServiceRuntime, sender_app: FastAPI, sink: SmtpSink, client: httpx.AsyncClient
 ) -> None:
-    to = address()
+    to = email_address()
     sink.defer.add(to)
     response = await client.post("/messages", json=send_body(recipient={"emails": [to]}))
     message_id = response.json()["id"]
 
     # After the queue's delivery limit the command waits in the dead-letter queue ...
-    await poll(lambda: _in_dead_letter_queue(sender_app, message_id), within=30)
+    await eventually(lambda: _in_dead_letter_queue(sender_app, message_id), within=30)
     # ... and the message is still queued, neither failed nor sent twice.
     shown = (await client.get(f"/messages/{message_id}")).json()
     assert shown["status"] == "queued"
@@ -304,7 +301,7 @@ async def _in_dead_letter_queue(app: FastAPI, message_id: str) -> bool:
 async def test_concurrent_requests_with_one_key_store_one_message(
     runtime: ServiceRuntime, client: httpx.AsyncClient
 ) -> None:
-    body = send_body(recipient={"emails": [address()]}, channel="sms")
+    body = send_body(recipient={"emails": [email_address()]}, channel="sms")
     responses = await asyncio.gather(*(client.post("/messages", json=body) for _ in range(8)))
     assert sorted(r.status_code for r in responses) == [200] * 7 + [202]
     assert len({r.json()["id"] for r in responses}) == 1

@@ -12,11 +12,12 @@ from fastapi import FastAPI
 
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.builders import unique
 from aftersales_testing.smtp_sink import SmtpSink
-from notifications import handlers
+from aftersales_testing.waiting import eventually
+from notifications.sending import handlers
 
-from ..conftest import poll
-from .helpers import n, publish, send_body
+from .helpers import publish, send_body
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -52,7 +53,7 @@ async def request_at(
 async def test_an_entry_says_when_to_whom_which_channel_and_by_whom(
     runtime: ServiceRuntime, sender_app: FastAPI, sink: SmtpSink, client: httpx.AsyncClient
 ) -> None:
-    kind, object_id = "fieldwork.order", n()
+    kind, object_id = "fieldwork.order", unique()
     by_user = send_body(business_object=about(kind, object_id, 1))
     response = await client.post(
         "/messages", json=by_user, headers={"X-Aftersales-User": "planner1"}
@@ -67,11 +68,15 @@ async def test_an_entry_says_when_to_whom_which_channel_and_by_whom(
     )
     await publish(runtime, SendMessage.model_validate(on_behalf), command=True)
 
-    async def all_sent() -> list[dict[str, Any]] | None:
+    async def entries() -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = (await log_of(client, kind, object_id))["items"]
-        return items if len(items) == 3 and all(i["state"] == "sent" for i in items) else None
+        return items
 
-    items = await poll(all_sent)
+    items = await eventually(
+        entries,
+        lambda items: len(items) == 3 and all(i["state"] == "sent" for i in items),
+        what="three entries sent",
+    )
     by_reference = {i["requester_reference"]: i for i in items}
     user_entry = by_reference[by_user["requester_reference"]]
     assert user_entry["sent_by"] == {"kind": "user", "name": "planner1"}
@@ -97,7 +102,7 @@ async def test_an_entry_says_when_to_whom_which_channel_and_by_whom(
 async def test_a_later_version_or_the_current_one_flags_older_entries(
     runtime: ServiceRuntime, client: httpx.AsyncClient
 ) -> None:
-    kind, object_id = "fieldwork.order", n()
+    kind, object_id = "fieldwork.order", unique()
     first = await request_at(runtime, T0, send_body(business_object=about(kind, object_id, 1)))
     page = await log_of(client, kind, object_id)
     assert page["latest_version"] == 1
@@ -133,7 +138,7 @@ async def test_a_later_version_or_the_current_one_flags_older_entries(
 async def test_pages_newest_first_with_a_cursor_through_equal_times(
     runtime: ServiceRuntime, client: httpx.AsyncClient
 ) -> None:
-    kind, object_id = "scheduling.callout", n()
+    kind, object_id = "scheduling.callout", unique()
     ids = []
     # Three at the very same instant: the id breaks the tie, so none is lost or repeated.
     for minute in (0, 1, 1, 1, 2):
@@ -146,7 +151,7 @@ async def test_pages_newest_first_with_a_cursor_through_equal_times(
         )
     expected = [i for _, i in sorted(ids, key=lambda p: (p[0], uuid.UUID(p[1])), reverse=True)]
     # Another object's messages never show.
-    await request_at(runtime, T0, send_body(business_object=about(kind, n(), 1)))
+    await request_at(runtime, T0, send_body(business_object=about(kind, unique(), 1)))
 
     seen: list[str] = []
     cursor: str | None = None
@@ -166,7 +171,7 @@ async def test_pages_newest_first_with_a_cursor_through_equal_times(
 async def test_filters_by_channel_state_and_time(
     runtime: ServiceRuntime, client: httpx.AsyncClient
 ) -> None:
-    kind, object_id = "fieldwork.order", n()
+    kind, object_id = "fieldwork.order", unique()
     bo = about(kind, object_id, 1)
     queued = await request_at(runtime, T0, send_body(business_object=bo))
     # No subject and body: blocked (nothing to send), channel e-mail.

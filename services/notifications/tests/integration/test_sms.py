@@ -15,14 +15,16 @@ from fastapi import FastAPI
 from aftersales_contracts.catalog import CommunicationMethod
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.builders import customer_registered
+from aftersales_testing.waiting import eventually
 from notifications import main
+from notifications.delivery.domain import PermanentDeliveryError, TransientDeliveryError
+from notifications.delivery.sms import HttpSmsProvider
 from notifications.fake_sms import FakeSmsServer
-from notifications.mail import PermanentDeliveryError, TransientDeliveryError
 from notifications.settings import Settings
-from notifications.sms import HttpSmsProvider
 
-from ..conftest import FAKE_SMS_KEY, outbox_payloads, poll
-from .helpers import customer_event, publish, send_body
+from ..conftest import FAKE_SMS_KEY, outbox_payloads
+from .helpers import publish, send_body, status_of
 
 
 def mobile() -> str:
@@ -37,14 +39,6 @@ def sms_body(**overrides: Any) -> dict[str, Any]:
     return body | overrides
 
 
-async def status_of(client: httpx.AsyncClient, message_id: str, wanted: str) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        body: dict[str, Any] = (await client.get(f"/messages/{message_id}")).json()
-        return body if body["status"] == wanted else None
-
-    return await poll(check)
-
-
 async def test_sms_command_is_sent_through_the_provider_and_reported(
     runtime: ServiceRuntime,
     sms_sender_app: FastAPI,
@@ -52,7 +46,7 @@ async def test_sms_command_is_sent_through_the_provider_and_reported(
     client: httpx.AsyncClient,
 ) -> None:
     number = mobile()
-    customer = customer_event(
+    customer = customer_registered(
         mobiles=[number],
         allowed_methods=[CommunicationMethod.EMAIL, CommunicationMethod.SMS],
         preferred_method=CommunicationMethod.SMS,
@@ -63,12 +57,12 @@ async def test_sms_command_is_sent_through_the_provider_and_reported(
     body["content"] |= {"email_subject": "Due", "email_body": "<p>Due</p>"}
     await publish(runtime, SendMessage.model_validate(body), command=True)
 
-    received = await poll(lambda: _received(fake_sms, number))
+    received = await eventually(lambda: _received(fake_sms, number))
     assert len(received) == 1
     assert received[0].text == "Hi Ada & <Bob>, SN-1 is due for service."
     assert received[0].sender == "Aftersales"
 
-    sent = await poll(
+    sent = await eventually(
         lambda: _events_for(runtime, "notifications.message.sent", body["requester_reference"])
     )
     assert sent[0]["channel"] == "sms"
@@ -79,7 +73,7 @@ async def test_sms_command_is_sent_through_the_provider_and_reported(
     assert shown["channel"] == "sms"
     assert shown["recipients"] == [number]
     assert shown["provider_message_ids"] == [received[0].id]
-    assert (shown["sms_encoding"], shown["sms_segments"]) == ("gsm7", 1)
+    assert (shown["sms_encoding"], shown["sms_segments"]) == ("gsm-7", 1)
     assert await outbox_payloads(runtime, "notifications.deliver_sms", shown["id"])
     assert not await outbox_payloads(runtime, "notifications.deliver_email", shown["id"])
 
@@ -94,7 +88,7 @@ async def test_explicit_numbers_over_http_with_a_long_unicode_text(
         json=sms_body(recipient={"mobiles": [first, second]}, content={"sms_text": text}),
     )
     assert response.status_code == 202, response.text
-    assert (response.json()["sms_encoding"], response.json()["sms_segments"]) == ("ucs2", 2)
+    assert (response.json()["sms_encoding"], response.json()["sms_segments"]) == ("ucs-2", 2)
     shown = await status_of(client, response.json()["id"], "sent")
     assert shown["sent_to"] == [first, second]
     assert [m.text for m in fake_sms.state.received(first)] == [text]
@@ -133,7 +127,7 @@ async def test_a_refused_number_fails_at_once_with_the_reason(
     assert "400" in failed["reason"]
     assert "invalid number" in failed["reason"]
     assert failed["trace_id"]
-    events = await poll(
+    events = await eventually(
         lambda: outbox_payloads(runtime, "notifications.message.failed", message_id)
     )
     assert events[0]["channel"] == "sms"

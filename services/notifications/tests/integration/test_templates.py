@@ -25,13 +25,16 @@ from sqlalchemy import select
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.problems import Unprocessable
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.builders import unique
 from aftersales_testing.smtp_sink import SmtpSink, free_port
-from notifications import handlers, main, org_settings, sender, tables
+from aftersales_testing.waiting import eventually
+from notifications import main, sender, tables
+from notifications.org_settings import handlers as org_settings
+from notifications.org_settings.schemas import SendingSettingsIn
+from notifications.sending import handlers
 from notifications.settings import Settings
-from notifications.template_schemas import SendingSettingsIn
 
-from ..conftest import poll
-from .helpers import n, send_body
+from .helpers import send_body
 
 SECRETS_KEY = Fernet.generate_key().decode()
 PASSWORD = "s3cret-Pa55word-never-shown"
@@ -118,7 +121,7 @@ def mail_to(sink: SmtpSink, to: str) -> list[EmailMessage]:
 
 async def create_template(client: httpx.AsyncClient, **fields: Any) -> httpx.Response:
     body = {
-        "name": f"tpl-{n()}",
+        "name": f"tpl-{unique()}",
         "kind": "generic",
         "email_subject": "Your order {{ order_number }}",
         "email_body": "<p>Dear {{ customer_name }},</p><p>your part has arrived.</p>",
@@ -161,8 +164,12 @@ async def test_template_crud_with_etags_and_sanitized_html(client: httpx.AsyncCl
 
     changed = {"name": tpl["name"], "kind": "generic", "email_subject": "New", "email_body": "B"}
     problem(await client.put(url, json=changed), 428, "If-Match")
-    problem(await client.put(url, json=changed, headers={"If-Match": '"7"'}), 412, "If-Match")
-    problem(await client.put(url, json=changed, headers={"If-Match": "nonsense"}), 422, "If-Match")
+    stale = problem(
+        await client.put(url, json=changed, headers={"If-Match": '"7"'}), 412, "If-Match"
+    )
+    assert stale["current_version"] == 1
+    # Not an ETag this service gave out: the kit's rule, 400 (aftersales_kit.versioning).
+    problem(await client.put(url, json=changed, headers={"If-Match": "nonsense"}), 400, "If-Match")
     updated = await client.put(url, json=changed, headers={"If-Match": '"1"'})
     assert updated.status_code == 200, updated.text
     assert updated.headers["ETag"] == '"2"'
@@ -188,7 +195,7 @@ async def test_an_unknown_placeholder_is_refused_by_name(client: httpx.AsyncClie
         await create_template(
             client,
             kind="booking_confirmation",
-            order_kind=f"ok-{n()}",
+            order_kind=f"ok-{unique()}",
             email_subject="{{ nextBooking }}",
         ),
         422,
@@ -224,7 +231,7 @@ async def test_a_template_is_sent_and_one_message_edited_without_changing_it(
     assert sent.status_code == 202, sent.text
     assert sent.json()["subject"] == "Your order AO462"
     to = body["recipient"]["emails"][0]
-    mails = await poll(lambda: _async(mail_to(sink, to)))
+    mails = await eventually(lambda: _async(mail_to(sink, to)))
     html = mails[0].get_body(("html",))
     assert html is not None
     assert "edited for this one" in html.get_content()
@@ -249,7 +256,7 @@ async def _async(value: Any) -> Any:
 async def test_booking_confirmation_per_order_kind_with_and_without_optional_values(
     client: httpx.AsyncClient,
 ) -> None:
-    order_kind = f"service_order-{n()}"
+    order_kind = f"service_order-{unique()}"
     created = await create_template(
         client,
         kind="booking_confirmation",
@@ -319,7 +326,7 @@ async def test_booking_confirmation_per_order_kind_with_and_without_optional_val
 
 async def test_bad_template_references_and_overrides(client: httpx.AsyncClient) -> None:
     problem(
-        await client.post("/messages", json=send_body(template={"name": f"none-{n()}"})),
+        await client.post("/messages", json=send_body(template={"name": f"none-{unique()}"})),
         422,
         "template.name",
     )
@@ -329,7 +336,7 @@ async def test_bad_template_references_and_overrides(client: httpx.AsyncClient) 
         "template.id",
     )
     problem(
-        await client.post("/messages", json=send_body(template={"order_kind": f"none-{n()}"})),
+        await client.post("/messages", json=send_body(template={"order_kind": f"none-{unique()}"})),
         422,
         "template.order_kind",
     )
@@ -386,7 +393,7 @@ async def test_attachments_and_report_arrive_as_mime_parts(
     assert sent.status_code == 202, sent.text
     message_id = sent.json()["id"]
     to = body["recipient"]["emails"][0]
-    mails = await poll(lambda: _async(mail_to(sink, to)))
+    mails = await eventually(lambda: _async(mail_to(sink, to)))
     mail = mails[0]
     assert mail.get_content_type() == "multipart/mixed"
     parts = list(mail.iter_attachments())
@@ -421,7 +428,7 @@ async def test_a_report_only_for_printing_is_stored_not_attached(
     body = send_body(report={"text": "Print me", "attach": False})
     message_id = (await client.post("/messages", json=body)).json()["id"]
     to = body["recipient"]["emails"][0]
-    mails = await poll(lambda: _async(mail_to(sink, to)))
+    mails = await eventually(lambda: _async(mail_to(sink, to)))
     assert list(mails[0].iter_attachments()) == []
     files = (await client.get(f"/messages/{message_id}/attachments")).json()
     assert [(f["file_name"], f["attach"]) for f in files] == [("report.pdf", False)]
@@ -578,7 +585,7 @@ async def test_org_unit_settings_send_through_its_own_server_and_hide_the_passwo
     async def arrived() -> list[EmailMessage]:
         return [m for m in server.messages if to in str(m["To"])]
 
-    mail = (await poll(arrived))[0]
+    mail = (await eventually(arrived))[0]
     assert mail["From"] == "service@org.example.com"
     assert ("org-user", PASSWORD) in server.logins
     html = mail.get_body(("html",))

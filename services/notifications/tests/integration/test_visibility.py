@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from aftersales_contracts.catalog import OrgUnitChanged
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.builders import email_address, unique
+from aftersales_testing.waiting import eventually
 from notifications import tables
 
-from ..conftest import outbox_payloads, poll
-from .helpers import address, n, publish, send_body
+from ..conftest import outbox_payloads
+from .helpers import publish, send_body
 
 ROLES = "X-Aftersales-Roles"
 ORG_UNITS = "X-Aftersales-Org-Units"
@@ -29,11 +31,11 @@ async def org_units(runtime: ServiceRuntime) -> tuple[str, uuid.UUID, uuid.UUID,
     """A region with a branch below it and an unrelated unit, published as catalog would;
     returns the region's code and the three ids once notifications has projected them."""
     region, branch, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    code = f"R-{n()}"
+    code = f"R-{unique()}"
     for unit_id, unit_code, parent in (
         (region, code, None),
-        (branch, f"B-{n()}", region),
-        (other, f"O-{n()}", None),
+        (branch, f"B-{unique()}", region),
+        (other, f"O-{unique()}", None),
     ):
         await publish(
             runtime,
@@ -58,7 +60,7 @@ async def org_units(runtime: ServiceRuntime) -> tuple[str, uuid.UUID, uuid.UUID,
             )
         return len(ids) == 3
 
-    await poll(projected)
+    await eventually(projected)
     return code, region, branch, other
 
 
@@ -74,7 +76,7 @@ async def test_a_newer_org_unit_snapshot_wins_and_an_older_one_is_ignored(
     }
     await publish(runtime, OrgUnitChanged(**base, version=2, code="NEW"))
     await publish(runtime, OrgUnitChanged(**base, version=1, code="OLD"))
-    await publish(runtime, OrgUnitChanged(**base, version=3, code=f"NEWEST-{n()}"))
+    await publish(runtime, OrgUnitChanged(**base, version=3, code=f"NEWEST-{unique()}"))
 
     async def code() -> str | None:
         async with runtime.sessionmaker() as session:
@@ -83,14 +85,14 @@ async def test_a_newer_org_unit_snapshot_wins_and_an_older_one_is_ignored(
             )
         return found if found and found.startswith("NEWEST") else None
 
-    await poll(code)
+    await eventually(code)
 
 
 async def test_admin_only_routes_refuse_non_admins_and_a_missing_roles_header(
     client: httpx.AsyncClient, bare_client: httpx.AsyncClient
 ) -> None:
     unit = uuid.uuid4()
-    switches = f"/notification-preferences/user-{n()}/channels"
+    switches = f"/notification-preferences/user-{unique()}/channels"
     for path in (switches, "/sending-settings", f"/sending-settings/{unit}"):
         for http, headers in (
             (bare_client, {}),
@@ -138,7 +140,7 @@ async def test_sending_settings_only_for_the_callers_org_units(
     deleted = await client.delete(f"/sending-settings/{other}", headers=mine | {"If-Match": '"1"'})
     assert (deleted.status_code, deleted.json()["field"]) == (403, "org_unit_id")
     # An empty header sees no org unit; an unknown code is no org unit either.
-    for nobody in (restricted(), restricted(f"UNKNOWN-{n()}")):
+    for nobody in (restricted(), restricted(f"UNKNOWN-{unique()}")):
         assert (await client.get(f"/sending-settings/{region}", headers=nobody)).status_code == 404
         assert (await client.get("/sending-settings", headers=nobody)).json() == []
 
@@ -148,13 +150,13 @@ async def test_messages_of_other_org_units_are_hidden_from_the_sent_log(
 ) -> None:
     code, _, branch, other = await org_units(runtime)
     mine = restricted(code, roles="viewer")
-    business_object: dict[str, Any] = {"kind": "scheduling.callout", "id": n(), "version": 1}
+    business_object: dict[str, Any] = {"kind": "scheduling.callout", "id": unique(), "version": 1}
 
     async def send(org_unit: uuid.UUID | None) -> dict[str, Any]:
         # Explicit addresses with channel sms: blocked at once (no SMS number), so nothing
         # is queued for a sender; the visibility rule does not care about the state.
         body = send_body(
-            recipient={"emails": [address()]},
+            recipient={"emails": [email_address()]},
             channel="sms",
             business_object=business_object,
             org_unit_id=str(org_unit) if org_unit else None,
@@ -211,12 +213,12 @@ async def test_a_blocked_message_reports_the_trace_of_the_decision(
     runtime: ServiceRuntime, client: httpx.AsyncClient
 ) -> None:
     response = await client.post(
-        "/messages", json=send_body(recipient={"emails": [address()]}, channel="sms")
+        "/messages", json=send_body(recipient={"emails": [email_address()]}, channel="sms")
     )
     message = response.json()
     assert (message["status"], message["reason"]) == ("blocked", "sms_setup_missing")
     assert message["trace_id"]
-    blocked = await poll(
+    blocked = await eventually(
         lambda: outbox_payloads(runtime, "notifications.message.blocked", message["id"])
     )
     assert blocked[0]["trace_id"] == message["trace_id"]

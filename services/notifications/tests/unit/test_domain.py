@@ -6,17 +6,9 @@ import pytest
 
 from aftersales_contracts.catalog import CommunicationMethod as M
 from aftersales_contracts.notifications import BlockReason, Channel, ChannelChoice, InlineContent
-from notifications.domain import (
-    Addressee,
-    Blocked,
-    MissingValues,
-    Rendered,
-    SendEmail,
-    compose_email,
-    decide,
-    html_to_text,
-    render_content,
-)
+from notifications.delivery.domain import compose_email
+from notifications.sending.domain import Addressee, Blocked, SendEmail, decide
+from notifications.sending.rendering import MissingValues, Rendered, html_to_text, render_content
 
 EMAIL = Rendered(subject="Hi", body_html="<p>Hello</p>", body_text="Hello")
 

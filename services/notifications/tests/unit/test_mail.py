@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from notifications.handlers import smtp_retry_delay
-from notifications.mail import SmtpRateLimits
-from notifications.org_settings import SmtpServer
+from notifications.delivery.domain import SmtpServer
+from notifications.delivery.pacing import smtp_retry_delay
+from notifications.delivery.smtp import SmtpRateLimits
 from notifications.settings import Settings
 
 SETTINGS = Settings.model_construct(

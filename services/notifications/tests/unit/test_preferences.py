@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aftersales_contracts.notifications import Channel
-from notifications.preferences import (
+from notifications.preferences.domain import (
     NotificationEvent,
     Notify,
     Preferences,

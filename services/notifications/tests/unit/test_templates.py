@@ -6,8 +6,11 @@ import pytest
 
 from aftersales_contracts import placeholders
 from aftersales_contracts.notifications import InlineContent
-from notifications import domain, reports, templates
-from notifications.templates import TemplateKind
+from notifications.delivery import domain as delivery
+from notifications.sending import rendering
+from notifications.templates import domain as templates
+from notifications.templates import reports
+from notifications.templates.domain import TemplateKind
 
 BOOKING = (
     "<p>Hello {{ facility_or_customer }},</p>"
@@ -63,7 +66,7 @@ def test_a_booking_confirmation_renders_with_every_value() -> None:
         },
         "sv",
     )
-    rendered = domain.render_content(
+    rendered = rendering.render_content(
         InlineContent(email_subject="Booking {{ order_ref }}", email_body=BOOKING), values
     )
     assert rendered.subject == "Booking AO462"
@@ -91,7 +94,9 @@ def test_a_booking_confirmation_without_optional_values_says_missing(
         {"company": "My Company", "order_ref": "AO462", "customer_order_number": "  "},
         language,
     )
-    rendered = domain.render_content(InlineContent(email_subject="x", email_body=BOOKING), values)
+    rendered = rendering.render_content(
+        InlineContent(email_subject="x", email_body=BOOKING), values
+    )
     assert rendered.body_text is not None
     assert f"your order number {word}." in rendered.body_text
     assert "Objects: ." in rendered.body_text
@@ -99,8 +104,8 @@ def test_a_booking_confirmation_without_optional_values_says_missing(
 
 def test_a_booking_confirmation_still_needs_company_and_order() -> None:
     values = templates.values_for(TemplateKind.BOOKING_CONFIRMATION, {}, "en")
-    with pytest.raises(domain.MissingValues) as error:
-        domain.render_content(InlineContent(email_subject="x", email_body=BOOKING), values)
+    with pytest.raises(rendering.MissingValues) as error:
+        rendering.render_content(InlineContent(email_subject="x", email_body=BOOKING), values)
     assert set(error.value.names) == {"company", "order_ref"}
 
 
@@ -115,7 +120,7 @@ def test_html_is_sanitized_and_plain_text_left_alone() -> None:
 
 
 def test_rendering_sanitizes_what_values_or_inline_bodies_bring() -> None:
-    rendered = domain.render_content(
+    rendered = rendering.render_content(
         InlineContent(
             email_subject="s", email_body='<p><a href="{{ link }}">x</a><img src=x onerror=y></p>'
         ),
@@ -150,7 +155,7 @@ def test_a_report_is_a_pdf() -> None:
 
 
 def test_an_email_carries_logo_footer_and_attachments() -> None:
-    email = domain.compose_email(
+    email = delivery.compose_email(
         message_id="m1",
         from_address="service@example.com",
         to=["a@example.com"],
@@ -159,7 +164,7 @@ def test_an_email_carries_logo_footer_and_attachments() -> None:
         body_text="Hello",
         footer="My Company\nMain Street 1",
         logo_url="https://example.com/logo.png?a=1&b=2",
-        attachments=[domain.MailAttachment("AO462.pdf", "application/pdf", b"%PDF-1.4 x")],
+        attachments=[delivery.MailAttachment("AO462.pdf", "application/pdf", b"%PDF-1.4 x")],
     )
     assert email.get_content_type() == "multipart/mixed"
     html = email.get_body(("html",))

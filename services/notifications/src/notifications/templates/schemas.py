@@ -1,4 +1,4 @@
-"""The HTTP shapes of templates, org units' sending settings, attachments and reports."""
+"""The HTTP shapes of templates, attachments and reports."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from notifications.templates import TemplateKind
+from notifications.templates.domain import TemplateKind
 
 
 class _In(BaseModel):
@@ -49,51 +49,6 @@ class TemplateOut(BaseModel):
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TemplateOut:
         return cls(**{name: row[name] for name in cls.model_fields})
-
-
-class SendingSettingsIn(_In):
-    """An org unit's sending settings. Empty SMTP host: the installation's SMTP server.
-    ``smtp_password`` is write-only: omitted keeps the stored one, ``clear_smtp_password``
-    removes it."""
-
-    smtp_host: str | None = Field(default=None, min_length=1, max_length=255, pattern=r"^\S+$")
-    smtp_port: int | None = Field(default=None, ge=1, le=65535)
-    smtp_use_tls: bool = False
-    smtp_username: str | None = Field(default=None, min_length=1, max_length=320)
-    smtp_password: SecretStr | None = Field(default=None, min_length=1, max_length=500)
-    clear_smtp_password: bool = False
-    from_address: EmailStr | None = None
-    # An https image URL shown on top of every HTML e-mail (not uploaded bytes: mail
-    # clients fetch it, and it needs no storage here).
-    logo_url: HttpUrl | None = Field(default=None)
-    footer: str | None = Field(default=None, max_length=2_000)
-
-    @field_validator("logo_url")
-    @classmethod
-    def _https(cls, value: HttpUrl | None) -> HttpUrl | None:
-        if value is not None and value.scheme != "https":
-            raise ValueError("the logo must be an https URL")
-        return value
-
-
-class SendingSettingsOut(BaseModel):
-    org_unit_id: uuid.UUID
-    smtp_host: str | None
-    smtp_port: int | None
-    smtp_use_tls: bool
-    smtp_username: str | None
-    # Whether a password is stored; the password itself is never returned.
-    smtp_password_set: bool
-    from_address: str | None
-    logo_url: str | None
-    footer: str | None
-    version: int
-    updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> SendingSettingsOut:
-        fields = {n: row[n] for n in cls.model_fields if n != "smtp_password_set"}
-        return cls(smtp_password_set=row["smtp_password_encrypted"] is not None, **fields)
 
 
 class ReportIn(_In):

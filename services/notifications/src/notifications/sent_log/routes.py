@@ -8,9 +8,11 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from aftersales_contracts.notifications import Channel
-from aftersales_kit.http import UnitOfWorkDep
-from notifications import sent_log
-from notifications.domain import MessageStatus
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.pagination import DEFAULT_PAGE_SIZE
+from notifications.sending.domain import MessageStatus
+from notifications.sent_log import queries
+from notifications.sent_log.schemas import SentLogPage
 from notifications.visibility import VisibleDep
 
 log = APIRouter(prefix="/messages", tags=["messages"])
@@ -32,14 +34,14 @@ async def get_sent_log(
         AwareDatetime | None, Query(description="requested at or after (ISO 8601, with offset)")
     ] = None,
     until: Annotated[AwareDatetime | None, Query(description="requested before")] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> sent_log.SentLogPage:
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+) -> SentLogPage:
     """The sent log of one business object, newest first, a page at a time; each entry
     says when, to whom, through which channel and by whom, and whether the object
     changed after it was sent. A caller restricted to some org units sees the messages of
     those (and their descendants) and the messages without an org unit."""
-    return await sent_log.sent_log(
+    return await queries.sent_log(
         uow,
         kind=business_object_kind,
         object_id=business_object_id,

@@ -14,11 +14,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Response
 
-from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep
+from aftersales_kit.identity import USER_HEADER
 from aftersales_kit.problems import Unprocessable
-from notifications import preference_handlers as handlers
-from notifications.api import ClockDep
-from notifications.preference_schemas import (
+from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from notifications.preferences import handlers
+from notifications.preferences.schemas import (
     ChannelSwitchesIn,
     ChannelSwitchesOut,
     MyPreferencesIn,
@@ -26,10 +27,8 @@ from notifications.preference_schemas import (
 )
 from notifications.visibility import AdminDep, require_admin
 
-USER_HEADER = "X-Aftersales-User"
 # Required: these routes are about the caller, whom only the gateway can name.
 UserDep = Annotated[str, Header(alias=USER_HEADER, min_length=1, max_length=100)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 Username = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^\S+$")]
 
 
@@ -47,7 +46,7 @@ async def get_my_preferences(
 ) -> MyPreferencesOut:
     """The caller's own settings (the defaults, version 0, before the first save)."""
     out = await handlers.get_my_preferences(uow, user)
-    response.headers["ETag"] = handlers.etag(out.version)
+    set_etag(response, out.version)
     return out
 
 
@@ -58,13 +57,13 @@ async def put_my_preferences(
     clock: ClockDep,
     user: UserDep,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchHeader = None,
 ) -> MyPreferencesOut:
     """Replace the caller's settings; If-Match with the ETag read is required (428
     without it, 412 when someone, e.g. an admin, changed them since)."""
-    expected = handlers.expected_version(if_match, required=True)
+    expected = expected_version(if_match, required=True)
     out = await handlers.put_my_preferences(uow, user, body, expected, now=clock.now())
-    response.headers["ETag"] = handlers.etag(out.version)
+    set_etag(response, out.version)
     return out
 
 
@@ -74,7 +73,7 @@ async def get_channel_switches(
 ) -> ChannelSwitchesOut:
     """A user's e-mail and SMS switches; 404 for a user who never saved preferences."""
     out = await handlers.get_channel_switches(uow, username)
-    response.headers["ETag"] = handlers.etag(out.version)
+    set_etag(response, out.version)
     return out
 
 
@@ -86,17 +85,17 @@ async def switch_channels(
     clock: ClockDep,
     response: Response,
     caller: AdminDep,
-    if_match: IfMatch = None,
+    if_match: IfMatchHeader = None,
 ) -> ChannelSwitchesOut:
     """Turn a user's e-mail and/or SMS on or off (If-Match optional); the user's choice
     of events and addresses cannot be changed here."""
     if caller.username is not None and len(caller.username) > 100:
         raise Unprocessable("at most 100 characters", field=USER_HEADER)
-    expected = handlers.expected_version(if_match, required=False)
+    expected = expected_version(if_match, required=False)
     out = await handlers.switch_channels(
         uow, username, body, expected, admin=caller.username, now=clock.now()
     )
-    response.headers["ETag"] = handlers.etag(out.version)
+    set_etag(response, out.version)
     return out
 
 

@@ -1,24 +1,25 @@
-"""Org units' own sending settings: their SMTP server (the password encrypted at rest,
-write-only), from address, logo and footer; and what the e-mail sender uses for a message."""
+"""Use cases of org units' own sending settings: their SMTP server (the password
+encrypted at rest, write-only), from address, logo and footer; and what a message is
+sent with (``sending_profile``) or blocked for (``check_decision``)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import delete, insert, select, update
 
-from aftersales_contracts.notifications import BlockReason
+from aftersales_contracts.notifications import BlockReason, Channel
 from aftersales_kit.problems import NotFound, Unprocessable
 from aftersales_kit.uow import UnitOfWork
+from aftersales_kit.versioning import PreconditionFailed, PreconditionRequired, check_version
 from notifications import tables
-from notifications.domain import Blocked, Decision, SendEmail
+from notifications.delivery.domain import SendingProfile, SmtpServer
+from notifications.org_settings.schemas import SendingSettingsIn, SendingSettingsOut
+from notifications.sending.domain import Blocked, Decision, SendEmail
 from notifications.settings import Settings
-from notifications.template_handlers import PreconditionFailed, check_version, expected_version
-from notifications.template_schemas import SendingSettingsIn, SendingSettingsOut
 
 org_unit_settings = tables.org_unit_settings
 
@@ -70,22 +71,27 @@ async def _row(
 async def put_settings(
     org_unit_id: uuid.UUID,
     body: SendingSettingsIn,
-    if_match: str | None,
+    expected: int | None,
     uow: UnitOfWork,
     settings: Settings,
     *,
     now: datetime,
 ) -> tuple[SendingSettingsOut, bool]:
     """Create (no If-Match needed) or replace (If-Match required) an org unit's settings;
-    returns them and whether they are new."""
+    returns them and whether they are new. ``expected``: the version If-Match names."""
     if body.smtp_port is not None and body.smtp_host is None:
         raise Unprocessable("an SMTP port needs an SMTP host", field="smtp_port")
     if body.smtp_password is not None and body.clear_smtp_password:
         raise Unprocessable("give a new SMTP password or clear it, not both", field="smtp_password")
     current = await _row(uow, org_unit_id, lock=True)
     if current is not None:
-        check_version(current["version"], expected_version(if_match))
-    elif if_match is not None:
+        if expected is None:
+            raise PreconditionRequired(
+                "If-Match is required to replace settings: send the ETag you read",
+                field="If-Match",
+            )
+        check_version(current["version"], expected)
+    elif expected is not None:
         raise PreconditionFailed(
             f"org unit {org_unit_id} has no sending settings to match", field="If-Match"
         )
@@ -140,11 +146,11 @@ async def list_settings(uow: UnitOfWork) -> list[SendingSettingsOut]:
     return [SendingSettingsOut.from_row(dict(r)) for r in rows]
 
 
-async def delete_settings(org_unit_id: uuid.UUID, if_match: str | None, uow: UnitOfWork) -> None:
+async def delete_settings(org_unit_id: uuid.UUID, expected: int, uow: UnitOfWork) -> None:
     current = await _row(uow, org_unit_id, lock=True)
     if current is None:
         raise NotFound(f"org unit {org_unit_id} has no sending settings")
-    check_version(current["version"], expected_version(if_match))
+    check_version(current["version"], expected)
     await uow.session.execute(
         delete(org_unit_settings).where(org_unit_settings.c.org_unit_id == org_unit_id)
     )
@@ -154,31 +160,11 @@ async def delete_settings(org_unit_id: uuid.UUID, if_match: str | None, uow: Uni
 # --- what the sender uses -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SmtpServer:
-    host: str
-    port: int
-    use_tls: bool
-    username: str | None = None
-    # Decrypted only in the sender, only for the connection; never in a repr or a log.
-    password: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class SendingProfile:
-    """How one message is sent: the server (None: the installation's), from, logo, footer."""
-
-    from_address: str
-    footer: str
-    logo_url: str | None = None
-    server: SmtpServer | None = None
-
-
 def _missing(org_unit_id: uuid.UUID) -> Blocked:
     return Blocked(
         BlockReason.EMAIL_SETTINGS_MISSING,
         f"org unit {org_unit_id} has no e-mail settings",
-        None,
+        Channel.EMAIL,
     )
 
 
@@ -193,8 +179,7 @@ async def check_decision(
         and settings.require_org_unit_email_settings
         and await _row(uow, org_unit_id) is None
     ):
-        blocked = _missing(org_unit_id)
-        return Blocked(blocked.reason, blocked.detail, decision.channel)
+        return _missing(org_unit_id)
     return decision
 
 

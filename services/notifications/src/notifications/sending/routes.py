@@ -1,34 +1,22 @@
-"""Notifications' HTTP routes: parse, call a use case, answer."""
+"""Sending's HTTP routes, ``POST /messages`` and ``GET /messages/{id}``: parse, call a
+use case, answer."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
-from aftersales_kit.clock import Clock
-from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep, settings_of
 from aftersales_kit.identity import USER_HEADER, CallerDep
 from aftersales_kit.problems import Conflict, Unprocessable
-from notifications import handlers
-from notifications.schemas import MessageOut, SendMessageIn
+from notifications.sending import handlers
+from notifications.sending.schemas import MessageOut, SendMessageIn
 from notifications.settings import Settings
 from notifications.visibility import VisibleDep, may_see, require_own_org_unit
 
-
-def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-ClockDep = Annotated[Clock, Depends(get_clock)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 
 messages = APIRouter(prefix="/messages", tags=["messages"])
 
@@ -59,7 +47,7 @@ async def send_message(
         now=clock.now(),
         # The sent log's "by whom": the gateway's user first, then the caller's own word.
         requested_by=caller.username or requested_by,
-        reject_missing_values=True,
+        reject_invalid=True,
         sms_ready=settings.sms_configured,
         settings=settings,
     )
@@ -77,8 +65,8 @@ async def get_message(message_id: uuid.UUID, uow: UnitOfWorkDep, visible: Visibl
     return await handlers.get_message(uow, message_id, visible)
 
 
-# The sent log, GET /messages?business_object_kind=&business_object_id=, is in
-# sent_log_routes.py.
+# The sent log, GET /messages?business_object_kind=&business_object_id=, is
+# notifications.sent_log.routes; a message's attachments notifications.templates.routes.
 
 
 routers = [messages]

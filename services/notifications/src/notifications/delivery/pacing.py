@@ -7,6 +7,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+from notifications.settings import Settings
+
 
 class TokenBucket:
     """At most ``rate`` acquisitions a second on average and ``burst`` at once."""
@@ -34,6 +36,16 @@ class TokenBucket:
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
 
+    def try_acquire(self) -> bool:
+        """Take a token if one is there now, without waiting; never ahead of a waiter."""
+        if self._lock.locked():
+            return False
+        self._refill()
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
     async def acquire(self) -> None:
         async with self._lock:  # first come, first served
             self._refill()
@@ -46,3 +58,17 @@ class TokenBucket:
 def retry_delay(delivery: int, base: float, maximum: float) -> float:
     """Exponential backoff: the pause after the ``delivery``-th attempt failed (1-based)."""
     return float(min(maximum, base * 2 ** max(0, delivery - 1)))
+
+
+def smtp_retry_delay(delivery: int, settings: Settings) -> float:
+    """The pause after the ``delivery``-th e-mail attempt failed for a transient reason."""
+    return retry_delay(
+        delivery, settings.smtp_retry_delay_seconds, settings.smtp_retry_max_delay_seconds
+    )
+
+
+def sms_retry_delay(delivery: int, settings: Settings) -> float:
+    """The pause after the ``delivery``-th SMS attempt failed for a transient reason."""
+    return retry_delay(
+        delivery, settings.sms_retry_delay_seconds, settings.sms_retry_max_delay_seconds
+    )

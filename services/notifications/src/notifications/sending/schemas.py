@@ -1,4 +1,4 @@
-"""The HTTP shapes of notifications' API."""
+"""The HTTP shapes of sending: the send request and the message it became."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from aftersales_contracts.notifications import BusinessObject, Channel, ChannelChoice, SendMessage
-from notifications.domain import MessageStatus
+from aftersales_contracts.sms import SmsEncoding
+from notifications.sending.domain import MessageStatus
 
 
 class SendMessageIn(SendMessage):
@@ -36,8 +37,8 @@ class MessageOut(BaseModel):
     body_html: str | None
     body_text: str | None
     sms_text: str | None
-    # For an SMS text: ``gsm7`` or ``ucs2`` and how many SMS it takes.
-    sms_encoding: str | None
+    # For an SMS text: ``gsm-7`` or ``ucs-2`` and how many SMS it takes.
+    sms_encoding: SmsEncoding | None
     sms_segments: int | None
     # For blocked: a BlockReason value, with ``detail`` saying more; for failed: why.
     reason: str | None

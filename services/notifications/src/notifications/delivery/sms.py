@@ -1,5 +1,4 @@
-"""SMS through a provider's HTTP API, every failure sorted into permanent or transient,
-and a token bucket that keeps one sender process under the provider's rate limit.
+"""SMS through a provider's HTTP API, every failure sorted into permanent or transient.
 
 The generic JSON API that ``HttpSmsProvider`` speaks (and ``notifications.fake_sms`` serves)::
 
@@ -21,12 +20,8 @@ from typing import Protocol
 
 import httpx
 
-from notifications.mail import PermanentDeliveryError, TransientDeliveryError
-from notifications.pacing import TokenBucket, retry_delay
+from notifications.delivery.domain import PermanentDeliveryError, TransientDeliveryError
 from notifications.settings import Settings
-
-# Pacing is shared with the e-mail sender (``notifications.pacing``); kept importable here.
-__all__ = ["HttpSmsProvider", "SmsProvider", "TokenBucket", "retry_delay"]
 
 # Worth retrying although they are 4xx: the provider timed out or is rate limiting us,
 # or refuses our key, which is the operator's to fix, not the message's fault (as with

@@ -16,55 +16,23 @@ from sqlalchemy.exc import IntegrityError
 
 from aftersales_contracts import placeholders
 from aftersales_contracts.notifications import InlineContent, SendMessage
-from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
+from aftersales_kit.problems import Conflict, NotFound, PayloadTooLarge, Unprocessable
 from aftersales_kit.uow import UnitOfWork
-from notifications import reports, tables
-from notifications.domain import MailAttachment
+from aftersales_kit.versioning import check_version
+from notifications import tables
+from notifications.delivery.domain import MailAttachment
 from notifications.settings import Settings
-from notifications.template_schemas import FileOut, ReportIn, TemplateIn, TemplateOut
-from notifications.templates import TemplateKind, check_placeholders, sanitize_html, values_for
+from notifications.templates import reports
+from notifications.templates.domain import (
+    TemplateKind,
+    check_placeholders,
+    sanitize_html,
+    values_for,
+)
+from notifications.templates.schemas import FileOut, ReportIn, TemplateIn, TemplateOut
 
 template = tables.message_template
 attachment = tables.attachment
-
-
-class PreconditionFailed(Problem):
-    status = 412
-    title = "Precondition failed"
-
-
-class PreconditionRequired(Problem):
-    status = 428
-    title = "Precondition required"
-
-
-class TooLarge(Problem):
-    status = 413
-    title = "Content too large"
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def expected_version(if_match: str | None) -> int:
-    """The version an ``If-Match: "<version>"`` header names; 428 without one."""
-    if if_match is None or not if_match.strip():
-        raise PreconditionRequired("If-Match is required: send the ETag you read", field="If-Match")
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise Unprocessable(
-            f"If-Match {if_match!r} is not an ETag this service gave out", field="If-Match"
-        )
-    return int(tag)
-
-
-def check_version(current: int, expected: int) -> None:
-    if current != expected:
-        raise PreconditionFailed(
-            f"the resource is at version {current}, not {expected}: read it again",
-            field="If-Match",
-        )
 
 
 # --- templates ----------------------------------------------------------------------
@@ -147,12 +115,11 @@ async def create_template(body: TemplateIn, uow: UnitOfWork, *, now: datetime) -
 async def update_template(
     template_id: uuid.UUID,
     body: TemplateIn,
-    if_match: str | None,
+    expected: int | None,
     uow: UnitOfWork,
     *,
     now: datetime,
 ) -> TemplateOut:
-    expected = expected_version(if_match)
     current = await _template_row(uow, template_id, lock=True)
     check_version(current["version"], expected)
     values = _checked(body) | {"version": current["version"] + 1, "updated_at": now}
@@ -166,8 +133,7 @@ async def update_template(
     return TemplateOut.from_row(current | values)
 
 
-async def delete_template(template_id: uuid.UUID, if_match: str | None, uow: UnitOfWork) -> None:
-    expected = expected_version(if_match)
+async def delete_template(template_id: uuid.UUID, expected: int | None, uow: UnitOfWork) -> None:
     current = await _template_row(uow, template_id, lock=True)
     check_version(current["version"], expected)
     await uow.session.execute(delete(template).where(template.c.id == template_id))
@@ -273,14 +239,14 @@ def _attachments(cmd: SendMessage, settings: Settings) -> list[NewFile]:
                 field=f"attachments.{i}.content_base64",
             ) from error
         if len(content) > settings.attachment_max_bytes:
-            raise TooLarge(
+            raise PayloadTooLarge(
                 f"attachment {given.file_name!r} has {len(content)} bytes;"
                 f" at most {settings.attachment_max_bytes}",
                 field=f"attachments.{i}.content_base64",
             )
         total += len(content)
         if total > settings.attachments_max_total_bytes:
-            raise TooLarge(
+            raise PayloadTooLarge(
                 f"the attachments have more than {settings.attachments_max_total_bytes} bytes"
                 " together",
                 field="attachments",

@@ -12,21 +12,13 @@ from typing import Protocol
 
 import aiosmtplib
 
-from notifications.org_settings import SmtpServer
-from notifications.pacing import TokenBucket
+from notifications.delivery.domain import (
+    PermanentDeliveryError,
+    SmtpServer,
+    TransientDeliveryError,
+)
+from notifications.delivery.pacing import TokenBucket
 from notifications.settings import Settings
-
-
-class DeliveryError(Exception):
-    pass
-
-
-class PermanentDeliveryError(DeliveryError):
-    """The server refused for good (5xx): sending again cannot help."""
-
-
-class TransientDeliveryError(DeliveryError):
-    """The server is away or asks to try later (4xx): the delivery is retried."""
 
 
 class EmailTransport(Protocol):
@@ -122,9 +114,12 @@ class SmtpRateLimits:
             )
         return self._buckets[key]
 
+    def of(self, server: SmtpServer | None, settings: Settings) -> TokenBucket:
+        """The bucket of ``server`` (None: the installation's)."""
+        if server is None:
+            return self.bucket(settings.smtp_host, settings.smtp_port)
+        return self.bucket(server.host, server.port)
+
     async def acquire(self, server: SmtpServer | None, settings: Settings) -> None:
         """Wait for a token of ``server`` (None: the installation's)."""
-        if server is None:
-            await self.bucket(settings.smtp_host, settings.smtp_port).acquire()
-        else:
-            await self.bucket(server.host, server.port).acquire()
+        await self.of(server, settings).acquire()

@@ -10,57 +10,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from aftersales_kit.problems import NotFound, Problem, Unprocessable
+from aftersales_kit.problems import NotFound, Unprocessable
 from aftersales_kit.uow import UnitOfWork
-from notifications import preferences
-from notifications.preference_schemas import (
+from aftersales_kit.versioning import PreconditionFailed, check_version
+from notifications.preferences import domain as preferences
+from notifications.preferences.domain import NotificationEvent, Notify, Preferences
+from notifications.preferences.schemas import (
     ChannelSwitchesIn,
     ChannelSwitchesOut,
     MyPreferencesIn,
     MyPreferencesOut,
 )
-from notifications.preference_tables import notification_preference as pref
-from notifications.preferences import NotificationEvent, Notify, Preferences
-
-
-class PreconditionRequired(Problem):
-    status = 428
-    title = "Precondition required"
-
-
-class VersionMismatch(Problem):
-    status = 412
-    title = "Precondition failed"
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def expected_version(if_match: str | None, *, required: bool) -> int | None:
-    """The version an ``If-Match: "<version>"`` header names (a weak tag is accepted);
-    428 when it is required and missing, 400 naming ``If-Match`` when it is not ours."""
-    if if_match is None or not if_match.strip():
-        if required:
-            raise PreconditionRequired(
-                "If-Match is required: send the ETag you read", field="If-Match"
-            )
-        return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise Problem(
-            f"If-Match {if_match!r} is not an ETag this service gave out", field="If-Match"
-        )
-    return int(tag)
-
-
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
-        raise VersionMismatch(
-            f"version {expected} is stale; the current version is {current}",
-            field="If-Match",
-            current_version=current,
-        )
+from notifications.tables import notification_preference as pref
 
 
 def _domain(row: Mapping[str, Any]) -> Preferences:
@@ -161,7 +122,7 @@ async def put_my_preferences(
     }
     current = await _row(uow, username, lock=True)
     if current is None:
-        _check_version(0, expected)
+        check_version(0, expected)
         inserted = (
             (
                 await uow.session.execute(
@@ -176,12 +137,12 @@ async def put_my_preferences(
         )
         if inserted is None:
             # Another first save of the same user won the race: ours is stale.
-            raise VersionMismatch(
+            raise PreconditionFailed(
                 "the preferences were saved meanwhile; read them again", field="If-Match"
             )
         row = dict(inserted)
     else:
-        _check_version(current["version"], expected)
+        check_version(current["version"], expected)
         row = dict(
             (
                 await uow.session.execute(
@@ -219,7 +180,7 @@ async def switch_channels(
     current = await _row(uow, username, lock=True)
     if current is None:
         raise NotFound(f"no notification preferences for user {username!r}", field="username")
-    _check_version(current["version"], expected)
+    check_version(current["version"], expected)
     try:
         switched = preferences.switch_channels(
             _domain(current), email_enabled=body.email_enabled, sms_enabled=body.sms_enabled

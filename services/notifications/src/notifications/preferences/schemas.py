@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, model_validator
 
 from aftersales_contracts.notifications import E164
-from notifications.preferences import NotificationEvent
+from notifications.preferences.domain import NotificationEvent
 
 
 class MyPreferencesIn(BaseModel):

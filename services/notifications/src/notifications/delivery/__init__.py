@@ -1,0 +1,2 @@
+"""Delivery: the e-mail and SMS senders, their SMTP and SMS provider adapters, and
+their pacing (rate limits, retry backoff)."""

@@ -1,0 +1,96 @@
+"""Delivery's rules, free of I/O: how a failure is sorted (permanent or transient), which
+server and sender a message goes out through, and the composed e-mail."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Refused for good (an SMTP 5xx, a provider's 4xx): sending again cannot help."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Away or asking to try later (4xx, timeouts, refused connections): retried."""
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    use_tls: bool
+    username: str | None = None
+    # Decrypted only in the sender, only for the connection; never in a repr or a log.
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class SendingProfile:
+    """How one message is sent: the server (None: the installation's), from, logo, footer."""
+
+    from_address: str
+    footer: str
+    logo_url: str | None = None
+    server: SmtpServer | None = None
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    file_name: str
+    media_type: str
+    content: bytes = field(repr=False)
+
+
+def compose_email(
+    *,
+    message_id: str,
+    from_address: str,
+    to: Sequence[str],
+    subject: str,
+    body_html: str,
+    body_text: str,
+    footer: str,
+    logo_url: str | None = None,
+    attachments: Sequence[MailAttachment] = (),
+) -> EmailMessage:
+    """A multipart/alternative e-mail (text, then HTML), each part with the footer; the
+    HTML with the logo on top; attachments make it multipart/mixed."""
+    email = EmailMessage()
+    email["From"] = from_address
+    email["To"] = ", ".join(to)
+    email["Subject"] = subject
+    domain = from_address.rpartition("@")[2] or "aftersales.local"
+    # The same for every attempt at one message (not make_msgid's time and randomness):
+    # a copy sent twice in the duplicate window (README) is recognizable as one, and
+    # receivers that de-duplicate on Message-ID show it once.
+    email["Message-ID"] = f"<{message_id}@{domain}>"
+    # Lets support find the message (and its trace) from a received e-mail.
+    email["X-Aftersales-Message-ID"] = message_id
+    email.set_content(f"{body_text}\n\n--\n{footer}\n")
+    logo = (
+        f'<p><img src="{html.escape(logo_url, quote=True)}" alt="" style="max-height:60px"></p>\n'
+        if logo_url
+        else ""
+    )
+    email.add_alternative(
+        "<!DOCTYPE html>\n<html><body>\n"
+        f"{logo}"
+        f"{body_html}\n"
+        '<hr><p style="color:#666;font-size:12px">'
+        f"{html.escape(footer).replace(chr(10), '<br>')}</p>\n"
+        "</body></html>\n",
+        subtype="html",
+    )
+    for part in attachments:
+        maintype, _, subtype = part.media_type.partition("/")
+        email.add_attachment(
+            part.content, maintype=maintype, subtype=subtype, filename=part.file_name
+        )
+    return email

@@ -1,0 +1,91 @@
+"""The senders' message entrypoints: the e-mail and SMS deliveries the API process
+queued; each parses the envelope and calls a use case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.notifications import DeliverEmail, DeliverSms
+from aftersales_contracts.topology import (
+    NOTIFICATIONS_EMAIL_DELIVERIES,
+    NOTIFICATIONS_SMS_DELIVERIES,
+)
+from aftersales_kit.clock import Clock
+from aftersales_kit.inbox import Consumer
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_kit.uow import UnitOfWork
+from notifications.delivery import handlers
+from notifications.delivery.handlers import InboxMark
+from notifications.delivery.pacing import TokenBucket
+from notifications.delivery.sms import SmsProvider
+from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
+from notifications.settings import Settings
+
+
+def _delivery(runtime: ServiceRuntime) -> int:
+    """Which delivery of the current message this is (1 the first): a quorum queue counts
+    redeliveries in the ``x-delivery-count`` header."""
+    incoming = runtime.broker.context.get_local("message")
+    headers = getattr(incoming, "headers", None) or {}
+    try:
+        return int(headers.get("x-delivery-count", 0)) + 1
+    except (TypeError, ValueError):
+        return 1
+
+
+def _mark(consumer: Consumer, envelope: Envelope[Any]) -> InboxMark:
+    return InboxMark(envelope.message_id, consumer.name, envelope.type)
+
+
+def sender_consumers(
+    runtime: ServiceRuntime,
+    clock: Clock,
+    transport: EmailTransport,
+    settings: Settings,
+    limits: SmtpRateLimits | None = None,
+) -> list[Consumer]:
+    """What the e-mail sender process consumes: the deliveries the API process queued."""
+    limits = limits or SmtpRateLimits(settings.smtp_rate_per_second, settings.smtp_rate_burst)
+    deliveries = Consumer(NOTIFICATIONS_EMAIL_DELIVERIES, runtime.uow)
+
+    async def on_deliver_email(uow: UnitOfWork, envelope: Envelope[DeliverEmail]) -> None:
+        await handlers.deliver_email(
+            envelope.payload,
+            uow,
+            transport,
+            settings,
+            now=clock.now(),
+            limits=limits,
+            delivery=_delivery(runtime),
+            mark=_mark(deliveries, envelope),
+        )
+
+    deliveries.on(DeliverEmail, on_deliver_email)
+    return [deliveries]
+
+
+def sms_sender_consumers(
+    runtime: ServiceRuntime,
+    clock: Clock,
+    provider: SmsProvider,
+    limiter: TokenBucket,
+    settings: Settings,
+) -> list[Consumer]:
+    """What the SMS sender process consumes: the SMS deliveries the API process queued."""
+    deliveries = Consumer(NOTIFICATIONS_SMS_DELIVERIES, runtime.uow)
+
+    async def on_deliver_sms(uow: UnitOfWork, envelope: Envelope[DeliverSms]) -> None:
+        await handlers.deliver_sms(
+            envelope.payload,
+            uow,
+            provider,
+            limiter,
+            settings,
+            now=clock.now(),
+            delivery=_delivery(runtime),
+            mark=_mark(deliveries, envelope),
+        )
+
+    deliveries.on(DeliverSms, on_deliver_sms)
+    return [deliveries]

@@ -1,0 +1,1 @@
+"""Org units' own sending settings (SMTP server, from address, logo, footer)."""

@@ -1,0 +1,143 @@
+"""Sending's use cases: a send request becomes a message (rendered, its channel decided
+or why it is blocked, queued for its sender), each in one unit of work with its events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from aftersales_contracts.notifications import SendMessage
+from aftersales_kit.problems import NotFound, Problem, Unprocessable
+from aftersales_kit.telemetry import current_trace_id
+from aftersales_kit.uow import UnitOfWork
+from notifications import visibility
+from notifications.org_settings import handlers as org_settings
+from notifications.sending import customers, messages, outcomes, rendering
+from notifications.sending.domain import (
+    AwaitingRecipient,
+    Failed,
+    Outcome,
+    decide,
+    new_message,
+    outcome_values,
+    requested_addressee,
+)
+from notifications.sending.rendering import Rendered
+from notifications.sending.schemas import MessageOut
+from notifications.settings import Settings
+from notifications.templates import handlers as templates
+from notifications.templates.handlers import NewFile
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A send request made ready: its template applied and its parts rendered, with the
+    files to store; or, as a command, why it cannot be sent (``failure``)."""
+
+    rendered: Rendered = field(default_factory=Rendered)
+    template_id: uuid.UUID | None = None
+    language: str | None = None
+    files: list[NewFile] = field(default_factory=list)
+    failure: Failed | None = None
+
+
+async def draft(cmd: SendMessage, uow: UnitOfWork, settings: Settings, *, strict: bool) -> Draft:
+    """Apply the template, decode the attachments, render the report and every part.
+
+    What is wrong is refused when ``strict`` (HTTP: a problem naming the field, nothing
+    stored), else the message fails (a command has no one to answer)."""
+    try:
+        prepared = await templates.prepare_send(cmd, uow, settings)
+    except Problem as error:
+        if strict:
+            raise
+        return Draft(failure=Failed(str(error)))
+    try:
+        rendered = rendering.render_content(prepared.content, prepared.values)
+    except rendering.MissingValues as error:
+        if strict:
+            raise Unprocessable(
+                str(error), field=f"values.{error.names[0]}", placeholders=error.names
+            ) from error
+        return Draft(
+            template_id=prepared.template_id,
+            language=prepared.language,
+            failure=Failed(str(error)),
+        )
+    return Draft(rendered, prepared.template_id, prepared.language, prepared.files)
+
+
+async def decide_outcome(
+    cmd: SendMessage, uow: UnitOfWork, rendered: Rendered, settings: Settings, *, sms_ready: bool
+) -> Outcome:
+    """Whom and how: a known customer's own addresses and permissions (addresses in the
+    request are not used then, so a requester cannot bypass them), a customer not known
+    yet waits; else the request's addresses. An org unit's missing settings block."""
+    if cmd.recipient.customer_id is not None:
+        addressee = await customers.addressee(uow, cmd.recipient.customer_id)
+        if addressee is None:
+            return AwaitingRecipient()
+    else:
+        addressee = requested_addressee(cmd)
+    decision = decide(cmd.channel, addressee, rendered, sms_ready=sms_ready)
+    return await org_settings.check_decision(uow, cmd.org_unit_id, decision, settings)
+
+
+async def request_message(
+    cmd: SendMessage,
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    requested_by: str | None = None,
+    reject_invalid: bool = False,
+    sms_ready: bool = False,
+    settings: Settings | None = None,
+) -> tuple[MessageOut, bool]:
+    """Store, decide and queue one message; returns it and whether it is new.
+
+    A repeated ``(requester, idempotency_key)`` returns the first message untouched.
+    An invalid request (a placeholder without a value, a bad template reference or
+    attachment) fails the message, or, with ``reject_invalid`` (HTTP), is refused before
+    anything is stored.
+    """
+    existing = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
+    if existing is not None:
+        return MessageOut.from_row(existing), False
+    settings = settings or Settings.model_construct()
+    ready = await draft(cmd, uow, settings, strict=reject_invalid)
+    outcome: Outcome = (
+        ready.failure
+        if ready.failure is not None
+        else await decide_outcome(cmd, uow, ready.rendered, settings, sms_ready=sms_ready)
+    )
+    row = new_message(
+        cmd,
+        message_id=uuid.uuid4(),
+        now=now,
+        requested_by=requested_by,
+        rendered=ready.rendered,
+        template_id=ready.template_id,
+        language=ready.language,
+    ) | outcome_values(outcome, trace_id=current_trace_id())
+    if not await messages.insert_new(uow, row):
+        # The same key won a race with us in another transaction: its message stands.
+        first = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
+        assert first is not None
+        return MessageOut.from_row(first), False
+    await templates.store_files(uow, row["id"], ready.files, now=now)
+    outcomes.emit(uow, row, outcome)
+    await uow.commit()
+    return MessageOut.from_row(row), True
+
+
+async def get_message(
+    uow: UnitOfWork, message_id: uuid.UUID, visible: visibility.Visible = None
+) -> MessageOut:
+    """One message; 404 when it is not there or the caller may not see it."""
+    row = await messages.load(uow, message_id)
+    not_found = f"no message with id {message_id}"
+    if row is None:
+        raise NotFound(not_found)
+    visibility.require_seen(visible, row["org_unit_id"], not_found)
+    return MessageOut.from_row(row)

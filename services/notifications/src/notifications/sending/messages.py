@@ -1,0 +1,68 @@
+"""The message rows: read (optionally locked), store a new one, change one."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from aftersales_kit.uow import UnitOfWork
+from notifications.sending.domain import MessageStatus
+from notifications.tables import message
+
+
+async def load(
+    uow: UnitOfWork, message_id: uuid.UUID, *, lock: bool = False
+) -> dict[str, Any] | None:
+    query = select(message).where(message.c.id == message_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await uow.session.execute(query)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def find_by_key(uow: UnitOfWork, requester: str, key: str) -> dict[str, Any] | None:
+    query = select(message).where(
+        message.c.requester == requester, message.c.idempotency_key == key
+    )
+    row = (await uow.session.execute(query)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def insert_new(uow: UnitOfWork, row: Mapping[str, Any]) -> bool:
+    """Store a new message; False when its idempotency key is taken (by a request that
+    won a race with this one in another transaction)."""
+    inserted = await uow.session.scalar(
+        insert(message)
+        .values(dict(row))
+        .on_conflict_do_nothing(constraint="uq_message_requester_key")
+        .returning(message.c.id)
+    )
+    return inserted is not None
+
+
+async def change(uow: UnitOfWork, message_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+    await uow.session.execute(update(message).where(message.c.id == message_id).values(**values))
+
+
+async def awaiting_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The messages that wait for this customer to become known, oldest first, locked."""
+    rows = (
+        (
+            await uow.session.execute(
+                select(message)
+                .where(
+                    message.c.customer_id == customer_id,
+                    message.c.status == MessageStatus.AWAITING_RECIPIENT,
+                )
+                .order_by(message.c.created_at)
+                .with_for_update()
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return [dict(r) for r in rows]

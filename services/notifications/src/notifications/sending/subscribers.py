@@ -1,0 +1,54 @@
+"""The API process's message entrypoints: catalog's customers and org units, and the
+send requests; each parses the envelope and calls a use case."""
+
+from __future__ import annotations
+
+from aftersales_contracts.catalog import CustomerChanged, CustomerRegistered, OrgUnitChanged
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.notifications import SendMessage
+from aftersales_contracts.topology import NOTIFICATIONS_CATALOG_EVENTS, NOTIFICATIONS_SEND_REQUESTS
+from aftersales_kit.clock import Clock
+from aftersales_kit.inbox import Consumer
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_kit.uow import UnitOfWork
+from notifications import visibility
+from notifications.sending import customers, handlers
+from notifications.settings import Settings
+
+
+def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> list[Consumer]:
+    """What the API process consumes: the customer register, the org units and the send
+    requests."""
+
+    async def on_customer_registered(
+        uow: UnitOfWork, envelope: Envelope[CustomerRegistered]
+    ) -> None:
+        await customers.project_customer(
+            envelope.payload, uow, now=clock.now(), sms_ready=settings.sms_configured
+        )
+
+    async def on_customer_changed(uow: UnitOfWork, envelope: Envelope[CustomerChanged]) -> None:
+        # A change carries the same snapshot as the registration: the same upsert-if-newer.
+        await customers.project_customer(
+            envelope.payload, uow, now=clock.now(), sms_ready=settings.sms_configured
+        )
+
+    async def on_org_unit_changed(uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]) -> None:
+        await visibility.project_org_unit(envelope.payload, uow, now=clock.now())
+
+    async def on_send_message(uow: UnitOfWork, envelope: Envelope[SendMessage]) -> None:
+        await handlers.request_message(
+            envelope.payload,
+            uow,
+            now=clock.now(),
+            sms_ready=settings.sms_configured,
+            settings=settings,
+        )
+
+    catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)
+    catalog_events.on(CustomerRegistered, on_customer_registered)
+    catalog_events.on(CustomerChanged, on_customer_changed)
+    catalog_events.on(OrgUnitChanged, on_org_unit_changed)
+    send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow)
+    send_requests.on(SendMessage, on_send_message)
+    return [catalog_events, send_requests]

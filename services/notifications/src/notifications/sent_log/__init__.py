@@ -1,0 +1,1 @@
+"""The sent log: what was sent about one business object, newest first."""

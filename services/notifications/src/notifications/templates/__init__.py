@@ -1,0 +1,1 @@
+"""Templates, a send request's attachments and reports (PDF)."""
