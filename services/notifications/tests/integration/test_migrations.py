@@ -1,0 +1,70 @@
+"""Notifications' migrations over a database that already holds messages, and back down."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from aftersales_kit.migrations import downgrade, upgrade
+
+from ..conftest import MIGRATIONS
+
+
+def _sql(url: str, statement: str, params: dict[str, Any]) -> list[Any]:
+    async def run() -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                result = await connection.execute(text(statement), params)
+                return list(result.mappings()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+_MESSAGE = (
+    "INSERT INTO message (id, requester, requester_reference, idempotency_key,"
+    " channel_choice, requested_emails, recipients, status, created_at, updated_at,"
+    " sms_text, sms_encoding, sms_segments)"
+    " VALUES (:id, 'tests', 'ref', :key, 'sms', '{}', '{}', 'sent', now(), now(),"
+    " 'x', :encoding, 1)"
+)
+
+
+def _encodings(url: str) -> dict[uuid.UUID, str | None]:
+    rows = _sql(url, "SELECT id, sms_encoding FROM message", {})
+    return {r["id"]: r["sms_encoding"] for r in rows}
+
+
+def test_0006_spells_stored_sms_encodings_as_the_shared_module_does(
+    service_database: Callable[[str, Path | None], str],
+) -> None:
+    url = service_database("notifications_migrations", None)
+    upgrade(url, MIGRATIONS, "0005")
+    gsm, ucs, none = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for message_id, encoding in ((gsm, "gsm7"), (ucs, "ucs2"), (none, None)):
+        _sql(url, _MESSAGE, {"id": message_id, "key": str(message_id), "encoding": encoding})
+
+    upgrade(url, MIGRATIONS)
+    assert _encodings(url) == {gsm: "gsm-7", ucs: "ucs-2", none: None}
+    # And back: the old spelling for the code before it.
+    downgrade(url, MIGRATIONS, "0005")
+    assert _encodings(url) == {gsm: "gsm7", ucs: "ucs2", none: None}
+
+
+def test_every_revision_goes_down_and_up_again(
+    service_database: Callable[[str, Path | None], str],
+) -> None:
+    url = service_database("notifications_round_trip", None)
+    upgrade(url, MIGRATIONS)
+    downgrade(url, MIGRATIONS)
+    tables = _sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'", {})
+    assert [t["tablename"] for t in tables] == ["alembic_version"]
+    upgrade(url, MIGRATIONS)
