@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from aftersales_contracts.catalog import CommunicationMethod
 from aftersales_contracts.notifications import SendMessage
+from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import customer_registered
 from aftersales_testing.waiting import eventually
@@ -232,10 +234,6 @@ async def _received(fake: FakeSmsServer, number: str) -> list[Any]:
 async def _events_for(
     runtime: ServiceRuntime, routing_key: str, requester_reference: str
 ) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from aftersales_kit.messaging_tables import outbox_message
-
     async with runtime.sessionmaker() as session:
         bodies = (
             await session.scalars(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from aftersales_contracts.catalog import OrgUnitChanged
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import email_address, unique
-from aftersales_testing.waiting import eventually
+from aftersales_testing.waiting import consumed, eventually
 from notifications import tables
 
 from ..conftest import outbox_payloads
@@ -74,18 +74,24 @@ async def test_a_newer_org_unit_snapshot_wins_and_an_older_one_is_ignored(
         "time_zone": "UTC",
         "parent_id": None,
     }
-    await publish(runtime, OrgUnitChanged(**base, version=2, code="NEW"))
-    await publish(runtime, OrgUnitChanged(**base, version=1, code="OLD"))
-    await publish(runtime, OrgUnitChanged(**base, version=3, code=f"NEWEST-{unique()}"))
 
     async def code() -> str | None:
         async with runtime.sessionmaker() as session:
-            found = await session.scalar(
+            found: str | None = await session.scalar(
                 select(tables.org_unit.c.code).where(tables.org_unit.c.id == unit)
             )
-        return found if found and found.startswith("NEWEST") else None
+        return found
 
-    await eventually(code)
+    newer = await publish(runtime, OrgUnitChanged(**base, version=2, code="NEW"))
+    await consumed(runtime.sessionmaker, newer.message_id)
+    # Version 1 arrives after version 2 was applied: once it is consumed, 2 still stands.
+    older = await publish(runtime, OrgUnitChanged(**base, version=1, code="OLD"))
+    await consumed(runtime.sessionmaker, older.message_id)
+    assert await code() == "NEW"
+
+    newest = f"NEWEST-{unique()}"
+    await publish(runtime, OrgUnitChanged(**base, version=3, code=newest))
+    await eventually(code, lambda found: found == newest, what="version 3 projected")
 
 
 async def test_admin_only_routes_refuse_non_admins_and_a_missing_roles_header(
