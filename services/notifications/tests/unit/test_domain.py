@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 
 from aftersales_contracts.catalog import CommunicationMethod as M
-from aftersales_contracts.notifications import BlockReason, Channel, ChannelChoice, InlineContent
+from aftersales_contracts.notifications import (
+    BlockReason,
+    Channel,
+    ChannelChoice,
+    InlineContent,
+    SendMessage,
+)
 from notifications.delivery.domain import compose_email
-from notifications.sending.domain import Addressee, Blocked, SendEmail, decide
+from notifications.sending.domain import (
+    Addressee,
+    AwaitingRecipient,
+    Blocked,
+    Failed,
+    MessageStatus,
+    SendEmail,
+    decide,
+    new_message,
+    outcome_values,
+)
 from notifications.sending.rendering import MissingValues, Rendered, html_to_text, render_content
 
 EMAIL = Rendered(subject="Hi", body_html="<p>Hello</p>", body_text="Hello")
@@ -152,3 +171,70 @@ def test_an_html_body_is_left_as_written() -> None:
         InlineContent(email_subject="S", email_body="<p>Hi {{ name }}</p>"), {"name": "<b>"}
     )
     assert rendered.body_html == "<p>Hi &lt;b&gt;</p>"
+
+
+def test_each_outcome_sets_the_message_columns_it_decides() -> None:
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    assert outcome_values(SendEmail(to=("a@example.com",)), trace_id=trace) == {
+        "status": MessageStatus.QUEUED,
+        "channel": Channel.EMAIL,
+        "recipients": ["a@example.com"],
+    }
+    blocked = Blocked(BlockReason.NOTHING_TO_SEND, "no body", Channel.EMAIL)
+    assert outcome_values(blocked, trace_id=trace) == {
+        "status": MessageStatus.BLOCKED,
+        "channel": Channel.EMAIL,
+        "reason": "nothing_to_send",
+        "detail": "no body",
+        "trace_id": trace,
+    }
+    # A failure keeps the channel the message had (none for a bad request).
+    assert outcome_values(Failed("SMTP 550", Channel.EMAIL), trace_id=trace) == {
+        "status": MessageStatus.FAILED,
+        "reason": "SMTP 550",
+        "trace_id": trace,
+    }
+    assert outcome_values(AwaitingRecipient(), trace_id=trace) == {
+        "status": MessageStatus.AWAITING_RECIPIENT
+    }
+
+
+def test_a_new_message_says_who_asked_and_what_its_sms_costs() -> None:
+    command = SendMessage.model_validate(
+        {
+            "idempotency_key": "k",
+            "requester": "scheduling",
+            "requester_reference": "r",
+            "recipient": {"mobiles": ["+46701234567"]},
+            "requested_by": "planner1",
+            "business_object": {"kind": "scheduling.callout", "id": "c-1", "version": 4},
+        }
+    )
+    rendered = Rendered(sms_text="Привет")
+    row = new_message(
+        command,
+        message_id=uuid.uuid4(),
+        now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+        requested_by=None,
+        rendered=rendered,
+        template_id=None,
+        language="sv",
+    )
+    assert row["requested_by"] == "planner1"  # the command's user, when HTTP named none
+    assert (row["business_object_kind"], row["business_object_version"]) == (
+        "scheduling.callout",
+        4,
+    )
+    assert (row["sms_encoding"], row["sms_segments"]) == ("ucs-2", 1)
+    assert row["requested_mobiles"] == ["+46701234567"]
+    gateway_user = new_message(
+        command,
+        message_id=uuid.uuid4(),
+        now=datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
+        requested_by="dispatcher",
+        rendered=Rendered(),
+        template_id=None,
+        language=None,
+    )
+    assert gateway_user["requested_by"] == "dispatcher"
+    assert gateway_user["sms_encoding"] is None

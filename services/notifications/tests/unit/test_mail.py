@@ -33,14 +33,16 @@ async def test_each_smtp_server_has_its_own_bucket() -> None:
     own = SmtpServer(host="MAIL.org.example", port=587, use_tls=False)
     # The installation's server: its burst of two, then one a second.
     for _ in range(3):
-        await limits.acquire(None, SETTINGS)
+        await limits.of(None, SETTINGS).acquire()
     assert slept == [pytest.approx(1.0)]
     # An org unit's server is not slowed by the installation's traffic ...
-    await limits.acquire(own, SETTINGS)
-    await limits.acquire(own, SETTINGS)
+    await limits.of(own, SETTINGS).acquire()
+    await limits.of(own, SETTINGS).acquire()
     assert len(slept) == 1
     # ... and its host is compared without case: the same server, the same bucket.
-    await limits.acquire(SmtpServer(host="mail.ORG.example", port=587, use_tls=False), SETTINGS)
+    await limits.of(
+        SmtpServer(host="mail.ORG.example", port=587, use_tls=False), SETTINGS
+    ).acquire()
     assert len(slept) == 2
     # The same host on another port is another server.
     assert limits.bucket("mail.org.example", 465) is not limits.bucket("mail.org.example", 587)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pydantic import ValidationError
 
@@ -136,6 +138,29 @@ async def test_token_bucket_spends_the_burst_then_paces() -> None:
     assert len(slept) == 1
     with pytest.raises(ValueError, match="positive rate"):
         TokenBucket(rate=0, burst=1)
+
+
+async def test_try_acquire_takes_a_token_only_when_one_is_there_and_none_is_awaited() -> None:
+    now = [0.0]
+    released = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        await released.wait()
+        now[0] += seconds
+
+    bucket = TokenBucket(rate=1.0, burst=1, monotonic=lambda: now[0], sleep=sleep)
+    assert bucket.try_acquire()
+    # None left: the sender must wait for one (letting its database work go first).
+    assert not bucket.try_acquire()
+    waiter = asyncio.create_task(bucket.acquire())
+    await asyncio.sleep(0)
+    now[0] += 5  # tokens are back, but the one waiting is served first
+    assert not bucket.try_acquire()
+    released.set()
+    await waiter
+    assert not bucket.try_acquire()  # the waiter took the one there was
+    now[0] += 1
+    assert bucket.try_acquire()
 
 
 @pytest.mark.parametrize("name", ["TwelveChars1", "", "Service-Co", "12345"])

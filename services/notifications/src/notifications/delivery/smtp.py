@@ -119,7 +119,3 @@ class SmtpRateLimits:
         if server is None:
             return self.bucket(settings.smtp_host, settings.smtp_port)
         return self.bucket(server.host, server.port)
-
-    async def acquire(self, server: SmtpServer | None, settings: Settings) -> None:
-        """Wait for a token of ``server`` (None: the installation's)."""
-        await self.of(server, settings).acquire()
