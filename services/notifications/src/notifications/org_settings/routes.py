@@ -5,15 +5,14 @@ or a deletion needs it back in ``If-Match``."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep, settings_of
+from aftersales_kit.http import ClockDep, UnitOfWorkDep
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from notifications.dependencies import SettingsDep
 from notifications.org_settings import handlers
 from notifications.org_settings.schemas import SendingSettingsIn, SendingSettingsOut
-from notifications.settings import Settings
 from notifications.visibility import (
     VisibleDep,
     may_see,
@@ -21,8 +20,6 @@ from notifications.visibility import (
     require_own_org_unit,
     require_seen,
 )
-
-SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 
 # Admins only (as at the gateway), and only for the caller's own org units.
 sending_settings = APIRouter(

@@ -6,17 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Header, Response, status
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep, settings_of
+from aftersales_kit.http import ClockDep, UnitOfWorkDep
 from aftersales_kit.identity import USER_HEADER, CallerDep
 from aftersales_kit.problems import Conflict, Unprocessable
+from notifications.dependencies import SettingsDep
 from notifications.sending import handlers
 from notifications.sending.schemas import MessageOut, SendMessageIn
-from notifications.settings import Settings
 from notifications.visibility import VisibleDep, may_see, require_own_org_unit
-
-SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 
 messages = APIRouter(prefix="/messages", tags=["messages"])
 
