@@ -1,4 +1,4 @@
-"""A local fake SMS provider speaking the generic JSON API of ``notifications.sms``.
+"""A local fake SMS provider speaking the generic JSON API of ``notifications.delivery.sms``.
 
 For developers (``notifications-fake-sms --port 8070 --dir var/sms``: every SMS becomes a
 JSON file) and for tests (``with FakeSmsServer() as fake: ...``, a real HTTP server on a

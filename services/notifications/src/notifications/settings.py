@@ -35,13 +35,13 @@ class Settings(ServiceSettings):
     smtp_retry_delay_seconds: float = 5.0
     smtp_retry_max_delay_seconds: float = 120.0
     # A token bucket per SMTP server in each e-mail sender process: at most ``rate``
-    # messages a second on average, ``burst`` at once (``mail.SmtpRateLimits``).
+    # messages a second on average, ``burst`` at once (``delivery.smtp.SmtpRateLimits``).
     smtp_rate_per_second: float = 20.0
     smtp_rate_burst: int = 20
     from_address: str = "service@aftersales.local"
     email_footer: str = "This is an automated message from Aftersales. Please do not reply."
 
-    # SMS through a provider's HTTP API (``notifications.sms``). Without a provider URL
+    # SMS through a provider's HTTP API (``notifications.delivery.sms``). Without a provider URL
     # SMS is not set up: a message whose channel comes out as SMS is blocked with
     # ``sms_setup_missing``. ``make run`` points it at the local fake provider.
     # (One provider and sender name for the whole installation for now; per org unit
@@ -63,7 +63,7 @@ class Settings(ServiceSettings):
     sms_rate_burst: int = 10
 
     # Templates, org units' sending settings, attachments, reports (``templates``,
-    # ``org_settings``, ``reports``). A Fernet key (``Fernet.generate_key()``) that
+    # ``org_settings``, ``templates.reports``). A Fernet key (``Fernet.generate_key()``) that
     # encrypts org units' SMTP passwords at rest; without one no password can be stored.
     secrets_key: SecretStr | None = None
     # With it, a message naming an org unit that has no sending settings is blocked
