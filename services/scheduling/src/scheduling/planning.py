@@ -319,7 +319,7 @@ class Planner:
                     "serial_item_ids": missing,
                 },
             )
-            workflows |= dict(created.tuples())
+            workflows |= dict(created.tuples().all())
             raced = [i for i in missing if i not in workflows]
             if raced:  # created meanwhile by another transaction: may have callouts
                 found = await self._workflows(uow, type_id, raced)
@@ -435,7 +435,7 @@ class Planner:
                 _w.service_type_id == type_id, _w.serial_item_id == uuids(item_ids)
             )
         )
-        return dict(rows.tuples())
+        return dict(rows.tuples().all())
 
     async def zones(self, uow: UnitOfWork, codes: set[str | None]) -> dict[str | None, ZoneInfo]:
         """Each org unit's time zone from the projection; the service's zone otherwise."""
