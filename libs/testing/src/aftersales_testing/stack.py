@@ -246,6 +246,15 @@ class Stack:
         for service in SERVICES:
             self._spawn(service.name, [_bin(service.command)], environment(self.config, service))
 
+    def restart(self, name: str) -> None:
+        """Start a service process again once it has ended (killed, crashed, stopped), as a
+        supervisor would; the fault suite uses it after each SIGKILL."""
+        service = next(s for s in SERVICES if s.name == name)
+        process = self.processes.get(name)
+        if process is not None and process.poll() is None:
+            raise RuntimeError(f"{name} is still running (pid {process.pid})")
+        self._spawn(service.name, [_bin(service.command)], environment(self.config, service))
+
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         pending = {s.name: f"http://127.0.0.1:{self.config.port(s)}/readyz" for s in SERVICES}
