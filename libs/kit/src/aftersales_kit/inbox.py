@@ -11,24 +11,43 @@ handler call in one transaction, each acked after that commit. Where a message c
 transaction and a handful of statements, that is the difference between tens and
 hundreds of messages a second. A batch that fails is applied again one message at a
 time, so a poison message fails (and is redelivered, then dead-lettered) alone.
+
+Three kinds of failure, three ways (``aftersales_kit.transient`` tells them apart):
+
+- the infrastructure's (the database away, a connection reset, the pool empty): the
+  delivery is kept, every consumer of the process waits at the runtime's database gate
+  (readiness false) and the message is retried in process with backoff. No delivery of
+  its limit is spent; after ``max_hold_seconds`` (below the broker's consumer timeout)
+  it goes to the back of its queue as a new message.
+- the message's form (not JSON, no or an unknown type, an invalid envelope, a newer
+  schema version): no retry can help, so it is published to the dead-letter queue at
+  once with the reason (``dead_letters.publish_dead_letter``), then acked. Logged once,
+  at ERROR, without a traceback.
+- the handler's (anything else): nacked; the broker redelivers up to the queue's
+  delivery limit, then dead-letters it (reason ``delivery_limit``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from aio_pika.abc import AbstractIncomingMessage
 from faststream.exceptions import RejectMessage
 from pydantic import ValidationError
 
 from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.topology import QueueSpec
-from aftersales_kit.metrics import MESSAGE_SECONDS, MESSAGES
+from aftersales_kit.dead_letters import Reason
+from aftersales_kit.metrics import DEAD_LETTERED, MESSAGE_SECONDS, MESSAGES, TRANSIENT_RETRIES
+from aftersales_kit.transient import Backoff, DatabaseGate, transient_cause
 from aftersales_kit.uow import MessageContext, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,6 +56,35 @@ M = TypeVar("M", bound=Message)
 Handler = Callable[[UnitOfWork, Envelope[M]], Awaitable[None]]
 BatchHandler = Callable[[UnitOfWork, list[Envelope[M]]], Awaitable[None]]
 UnitOfWorkFactory = Callable[[MessageContext], UnitOfWork]
+# Publishes a delivery to its dead-letter queue with a reason and a short error text,
+# confirmed (``dead_letters.publish_dead_letter`` bound to a broker and a queue).
+DeadLetterPublisher = Callable[[AbstractIncomingMessage, Reason, str], Awaitable[None]]
+# Puts a delivery back at the end of its queue as a new message (``dead_letters.requeue``).
+Requeuer = Callable[[AbstractIncomingMessage], Awaitable[None]]
+
+T = TypeVar("T")
+
+
+class Unprocessable(Exception):
+    """A message no number of retries can apply: dead-lettered at once, with why."""
+
+    def __init__(self, reason: Reason, error: str) -> None:
+        super().__init__(f"{reason.value}: {error}")
+        self.reason = reason
+        self.error = error
+
+
+class HeldTooLong(Exception):
+    """A delivery waited out an outage for ``max_hold_seconds``: it must go back to the
+    broker before the broker's consumer timeout closes the channel."""
+
+
+def _envelope_error(error: ValidationError) -> str:
+    """The validation errors in one short line: where and what, no input echoed."""
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()[:5]
+    ]
+    return "; ".join(parts)
 
 
 class _Route(Generic[M]):
@@ -78,9 +126,21 @@ class Consumer:
         *,
         batch_size: int = 32,
         batch_wait_seconds: float = 0.02,
+        backoff: Backoff | None = None,
+        max_hold_seconds: float = 20 * 60.0,
     ) -> None:
         self.queue = queue
         self._uow_factory = uow_factory
+        # Transient failures: retried after a backoff, the delivery held for at most
+        # this long (RabbitMQ closes a channel whose delivery stays unacknowledged past
+        # its consumer timeout, 30 minutes by default).
+        self.backoff = backoff or Backoff()
+        self.max_hold_seconds = max_hold_seconds
+        # Attached by the runtime (``attach``); a consumer used alone waits at no gate,
+        # and rejects what it cannot parse (the broker dead-letters it as "rejected").
+        self._gate: DatabaseGate | None = None
+        self._dead_letter: DeadLetterPublisher | None = None
+        self._requeue: Requeuer | None = None
         self._routes: dict[str, _Route[Any]] = {}
         # Batching (``on_batch``): at most this many messages per transaction, gathered
         # for at most this long after the first; more than the prefetch never comes.
@@ -109,42 +169,175 @@ class Consumer:
     def name(self) -> str:
         return self.queue.name
 
-    async def __call__(self, body: dict[str, Any]) -> None:
+    @property
+    def message_types(self) -> frozenset[str]:
+        return frozenset(self._routes)
+
+    def attach(
+        self,
+        *,
+        gate: DatabaseGate | None = None,
+        dead_letter: DeadLetterPublisher | None = None,
+        requeue: Requeuer | None = None,
+    ) -> None:
+        """Wire the consumer into a runtime: the database gate its consumers share, and
+        how to publish a dead letter or a requeued delivery on its broker."""
+        self._gate = gate
+        self._dead_letter = dead_letter
+        self._requeue = requeue
+
+    async def receive(self, message: AbstractIncomingMessage) -> None:
+        """The runtime's entry: one delivery, its body as the broker holds it.
+
+        Returning acks the delivery; raising nacks it (the broker redelivers it, up to
+        the delivery limit)."""
         started = time.perf_counter()
-        message_type = str(body.get("type"))
+        message_type = "unknown"
+        try:
+            try:
+                body = _parse(message.body)
+                message_type = self._known_type(body)
+                outcome = await self._handle(body)
+            except Unprocessable as unprocessable:
+                if self._dead_letter is None:
+                    raise
+                await self._dead_letter(message, unprocessable.reason, unprocessable.error)
+                outcome = "dead_lettered"
+                self._log_dead_lettered(unprocessable, message.message_id)
+            except HeldTooLong:
+                if self._requeue is None:
+                    raise
+                await self._requeue(message)
+                log.warning(
+                    "delivery held through an outage for too long; requeued",
+                    extra={"queue": self.name, "message_id": message.message_id},
+                )
+                outcome = "requeued"
+        except BaseException as error:
+            self._count(message_type, _failure_outcome(error), started)
+            if isinstance(error, Unprocessable):
+                self._log_dead_lettered(error, message.message_id)
+                raise RejectMessage() from error
+            raise
+        self._count(message_type, outcome, started)
+
+    async def __call__(self, body: dict[str, Any]) -> None:
+        """One delivery, its body already decoded (FastStream's in-memory broker, tests).
+
+        What cannot be applied is rejected: the broker dead-letters it ("rejected")."""
+        started = time.perf_counter()
+        message_type = self._known_type(body)
         try:
             outcome = await self._handle(body)
-        except RejectMessage:
-            outcome = "rejected"
+        except Unprocessable as unprocessable:
+            self._count(message_type, "rejected", started)
+            self._log_dead_lettered(unprocessable, body.get("message_id"))
+            raise RejectMessage() from unprocessable
+        except BaseException as error:
+            self._count(message_type, _failure_outcome(error), started)
             raise
-        except BaseException:
-            outcome = "failed"
-            raise
-        finally:
-            known = message_type if message_type in self._routes else "unknown"
-            MESSAGES.labels(self.queue.name, known, outcome).inc()
-            MESSAGE_SECONDS.labels(self.queue.name).observe(time.perf_counter() - started)
+        self._count(message_type, outcome, started)
 
-    async def _handle(self, body: dict[str, Any]) -> str:
+    def _known_type(self, body: Any) -> str:
+        message_type = body.get("type") if isinstance(body, dict) else None
+        # A bounded label: only the types this consumer handles, else "unknown".
+        return message_type if message_type in self._routes else "unknown"
+
+    def _count(self, message_type: str, outcome: str, started: float) -> None:
+        MESSAGES.labels(self.queue.name, message_type, outcome).inc()
+        MESSAGE_SECONDS.labels(self.queue.name).observe(time.perf_counter() - started)
+
+    def _log_dead_lettered(self, unprocessable: Unprocessable, message_id: Any) -> None:
+        DEAD_LETTERED.labels(self.queue.name, unprocessable.reason.value).inc()
+        # Once, at ERROR, without a traceback: the reason says it all, and the message
+        # itself waits in the dead-letter queue (aftersales-dlq show).
+        log.error(
+            "message dead-lettered at once: %s",
+            unprocessable.reason.value,
+            extra={
+                "queue": self.name,
+                "message_id": str(message_id) if message_id is not None else None,
+                "reason": unprocessable.reason.value,
+                "error": unprocessable.error,
+            },
+        )
+
+    async def _handle(self, body: Any) -> str:
         """Apply one message; returns the outcome for the metrics."""
-        route = self._routes.get(str(body.get("type")))
+        route, envelope = self._envelope(body)
+        if route.batch_handler is not None:
+            return await self._in_batch(route, envelope)
+        return await self._with_retries(lambda: self._apply_one(route, envelope))
+
+    def _envelope(self, body: Any) -> tuple[_Route[Any], Envelope[Any]]:
+        """The route and the validated envelope of a body, or ``Unprocessable``."""
+        if not isinstance(body, dict):
+            raise Unprocessable(Reason.INVALID_ENVELOPE, "the body is not a JSON object")
+        message_type = body.get("type")
+        if message_type is None:
+            raise Unprocessable(Reason.UNKNOWN_TYPE, "the envelope has no type")
+        route = self._routes.get(str(message_type))
         if route is None:
-            # The queue is bound only to types we handle; anything else is a newer
-            # producer's addition and is ignored rather than dead-lettered.
-            log.warning("ignoring message of unknown type", extra={"type": body.get("type")})
-            return "ignored"
+            # The queue is bound only to the types its consumer handles: anything else
+            # was published to it by mistake, and acking it would lose it unseen.
+            raise Unprocessable(
+                Reason.UNKNOWN_TYPE, f"no handler for type {str(message_type)[:100]!r}"
+            )
         try:
             envelope = Envelope[route.message_cls].model_validate(body)  # type: ignore[name-defined]
         except ValidationError as error:
-            # No number of retries makes a malformed message valid: dead-letter it now.
-            log.error("rejecting malformed message", extra={"errors": error.errors()})
-            raise RejectMessage() from error
+            # No number of retries makes a malformed message valid.
+            raise Unprocessable(Reason.INVALID_ENVELOPE, _envelope_error(error)) from error
         if envelope.schema_version > route.message_cls.VERSION:
-            log.error("rejecting message of unknown schema version")
-            raise RejectMessage()
-        if route.batch_handler is not None:
-            return await self._in_batch(route, envelope)
-        return await self._apply_one(route, envelope)
+            raise Unprocessable(
+                Reason.UNSUPPORTED_SCHEMA_VERSION,
+                f"schema version {envelope.schema_version} of {route.message_cls.TYPE};"
+                f" this consumer reads up to {route.message_cls.VERSION}",
+            )
+        return route, envelope
+
+    async def _with_retries(self, apply: Callable[[], Awaitable[T]]) -> T:
+        """``apply()``, waited out and retried while it fails for a transient reason.
+
+        The delivery stays with us meanwhile (not nacked: a nack is redelivered at once
+        and spends the delivery limit in a second or two). A failure of the database
+        closes the runtime's gate, which every consumer waits at; a probe opens it."""
+        held_since = time.monotonic()
+        attempt = 0
+        while True:
+            await self._wait_at_gate(held_since)
+            try:
+                return await apply()
+            except Exception as error:
+                cause = transient_cause(error)
+                if cause is None:
+                    raise
+                attempt += 1
+                TRANSIENT_RETRIES.labels(self.name, cause.dependency.value).inc()
+                if self._gate is not None and cause.closes_database_gate:
+                    self._gate.close(cause)
+                delay = self.backoff.delay(attempt)
+                if time.monotonic() + delay - held_since > self.max_hold_seconds:
+                    raise HeldTooLong() from error
+                log.info(
+                    "transient failure; retrying",
+                    extra={
+                        "queue": self.name,
+                        "attempt": attempt,
+                        "error": cause.detail,
+                        "delay": round(delay, 3),
+                    },
+                )
+                await asyncio.sleep(delay)
+
+    async def _wait_at_gate(self, held_since: float) -> None:
+        if self._gate is None or self._gate.is_open:
+            return
+        remaining = self.max_hold_seconds - (time.monotonic() - held_since)
+        try:
+            await asyncio.wait_for(self._gate.wait_open(), max(remaining, 0.0))
+        except TimeoutError as error:
+            raise HeldTooLong() from error
 
     async def _apply_one(self, route: _Route[Any], envelope: Envelope[Any]) -> str:
         context = MessageContext(
@@ -204,7 +397,11 @@ class Consumer:
 
     async def _apply_batch(self, batch: list[_Waiting]) -> None:
         try:
-            outcomes = await self._apply_together(batch)
+            outcomes = await self._with_retries(lambda: self._apply_together(batch))
+        except HeldTooLong as error:
+            for waiting in batch:
+                waiting.settle(error=error)
+            return
         except Exception:
             log.warning(
                 "batch failed; applying its messages one at a time",
@@ -213,7 +410,9 @@ class Consumer:
             )
             for waiting in batch:
                 try:
-                    outcome = await self._apply_one(waiting.route, waiting.envelope)
+                    outcome = await self._with_retries(
+                        functools.partial(self._apply_one, waiting.route, waiting.envelope)
+                    )
                 except Exception as error:
                     waiting.settle(error=error)
                 else:
@@ -247,3 +446,16 @@ class Consumer:
                     await handler(uow, groups[handler])
             await uow.commit()
         return outcomes
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Unprocessable(Reason.UNPARSEABLE, f"not JSON: {error}"[:200]) from error
+
+
+def _failure_outcome(error: BaseException) -> str:
+    if isinstance(error, RejectMessage | Unprocessable):
+        return "rejected"
+    return "failed"

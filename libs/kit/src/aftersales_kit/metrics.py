@@ -35,8 +35,12 @@ HTTP_SECONDS = Histogram(
 MESSAGES = Counter(
     "aftersales_messages",
     "Messages a consumer took off its queue, by outcome: handled, duplicate (already in"
-    " the inbox), ignored (a type it does not handle), rejected (malformed: dead-lettered"
-    " at once) or failed (raised: redelivered up to the delivery limit).",
+    " the inbox), dead_lettered (unparseable, unknown type, invalid envelope or"
+    " unsupported schema version: published to the dead-letter queue at once; the reason"
+    " is in aftersales_messages_dead_lettered), rejected (the same, where no dead-letter"
+    " publisher was attached), requeued (held past the consumer timeout during an outage:"
+    " published to the back of its queue) or failed (raised: redelivered up to the"
+    " delivery limit).",
     ["queue", "type", "outcome"],
     registry=REGISTRY,
 )
@@ -44,6 +48,26 @@ MESSAGE_SECONDS = Histogram(
     "aftersales_message_handling_seconds",
     "Time from taking a message to committing its effect.",
     ["queue"],
+    registry=REGISTRY,
+)
+DEAD_LETTERED = Counter(
+    "aftersales_messages_dead_lettered",
+    "Messages a consumer sent to the dead-letter queue at once, by reason (unparseable,"
+    " unknown type, invalid envelope, unsupported schema version).",
+    ["queue", "reason"],
+    registry=REGISTRY,
+)
+TRANSIENT_RETRIES = Counter(
+    "aftersales_message_transient_retries",
+    "Handler runs that failed for a transient infrastructure reason (the database or the"
+    " broker away) and were retried in process after a backoff, spending no delivery.",
+    ["queue", "dependency"],
+    registry=REGISTRY,
+)
+DATABASE_GATE_CLOSURES = Counter(
+    "aftersales_database_gate_closures",
+    "Times the consumers of a process paused because the database was unreachable.",
+    ["service"],
     registry=REGISTRY,
 )
 OUTBOX_PUBLISHED = Counter(

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream.rabbit import Channel
+from faststream.rabbit.annotations import RabbitMessage
+from faststream.rabbit.message import RabbitMessage as RabbitStreamMessage
 from sqlalchemy import text
 
 from aftersales_contracts.topology import ALL_QUEUES, QueueSpec
+from aftersales_kit import dead_letters
 from aftersales_kit.broker import create_broker, declare_topology, exchange, rabbit_queue
 from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.inbox import Consumer
@@ -23,11 +27,15 @@ from aftersales_kit.metrics import LOOP_RESTARTS
 from aftersales_kit.outbox import OutboxRelay
 from aftersales_kit.settings import ServiceSettings
 from aftersales_kit.telemetry import instrument_engine, setup_tracing
+from aftersales_kit.transient import DatabaseGate
 from aftersales_kit.uow import MessageContext, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 BackgroundLoop = Callable[[], Awaitable[None]]
+
+# How long a readiness check or a gate probe waits for the database.
+_PROBE_SECONDS = 2.0
 
 
 class ServiceRuntime:
@@ -66,21 +74,64 @@ class ServiceRuntime:
         )
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._subscribers: list[Any] = []
+        # Shared by every consumer of the process: closed by a transient database
+        # failure, opened again by a successful probe (aftersales_kit.transient).
+        self.database_gate = DatabaseGate(self._probe_database, service=settings.service_name)
 
     def uow(self, context: MessageContext | None = None) -> UnitOfWork:
         return UnitOfWork(self.sessionmaker, context=context, outbox_signal=self.relay.signal)
 
     def add_consumer(self, consumer: Consumer) -> None:
         prefix = self.settings.broker_prefix
+        spec = consumer.queue
+        unhandled = set(spec.routing_keys) - consumer.message_types
+        if unhandled:
+            # Such messages would be dead-lettered as "unknown type" on arrival.
+            log.warning(
+                "queue bound to types its consumer does not handle",
+                extra={"queue": spec.name, "types": sorted(unhandled)},
+            )
+        consumer.attach(
+            gate=self.database_gate,
+            dead_letter=functools.partial(self._dead_letter, spec),
+            requeue=functools.partial(self._requeue, spec),
+        )
         subscriber = self.broker.subscriber(
-            rabbit_queue(consumer.queue, prefix),
-            exchange(consumer.queue.exchange, prefix),
+            rabbit_queue(spec, prefix),
+            exchange(spec.exchange, prefix),
             channel=Channel(prefetch_count=self.settings.prefetch_count),
             title=consumer.name,
+            # The body as it came: the consumer parses it, so a body that is not JSON
+            # is dead-lettered as unparseable instead of failing in the framework (and
+            # being redelivered up to the limit, a traceback each time).
+            decoder=_raw_body,
         )
-        subscriber(consumer.__call__)
+
+        async def receive(body: bytes, message: RabbitMessage) -> None:
+            await consumer.receive(message.raw_message)
+
+        subscriber(receive)
         self._consumers.append(consumer)
         self._subscribers.append(subscriber)
+
+    async def _dead_letter(
+        self, spec: QueueSpec, message: Any, reason: dead_letters.Reason, error: str
+    ) -> None:
+        await dead_letters.publish_dead_letter(
+            self.broker, spec, message, reason, error, self.settings.broker_prefix
+        )
+
+    async def _requeue(self, spec: QueueSpec, message: Any) -> None:
+        await dead_letters.requeue(self.broker, spec, message, self.settings.broker_prefix)
+
+    async def _probe_database(self) -> None:
+        async def select_one() -> None:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        # The connect as well as the query: a database that does not answer must not
+        # hold a probe (or /readyz) for the driver's connect timeout.
+        await asyncio.wait_for(select_one(), _PROBE_SECONDS)
 
     def add_loop(self, name: str, loop: BackgroundLoop) -> None:
         self._loops[name] = loop
@@ -94,6 +145,9 @@ class ServiceRuntime:
             self._tasks[name] = asyncio.create_task(self._supervise(name, loop), name=name)
 
     async def stop(self) -> None:
+        # Deliveries waiting out an outage go back to the broker now rather than hold
+        # the broker's graceful stop.
+        await self.database_gate.stop()
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():
@@ -123,11 +177,13 @@ class ServiceRuntime:
     async def readiness(self) -> dict[str, bool]:
         checks: dict[str, bool] = {}
         try:
-            async with self.engine.connect() as connection:
-                await asyncio.wait_for(connection.execute(text("SELECT 1")), 2.0)
+            await self._probe_database()
             checks["database"] = True
         except Exception:
             checks["database"] = False
+        # What the consumers met: false from a transient database failure in a handler
+        # until a probe succeeds (their deliveries wait meanwhile).
+        checks["database_reachable"] = self.database_gate.is_open
         if self.messaging:
             try:
                 checks["broker"] = bool(await self.broker.ping(timeout=2.0))
@@ -155,3 +211,7 @@ def _consuming(subscriber: Any) -> bool:
         return not queue.channel.is_closed
     except Exception:  # aio-pika raises when the channel is gone
         return False
+
+
+async def _raw_body(message: RabbitStreamMessage) -> bytes:
+    return message.body

@@ -9,6 +9,7 @@ from typing import Any
 
 import aio_pika
 import pytest
+from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy import func, select
 
 from aftersales_contracts.envelope import Envelope, Message
@@ -43,9 +44,9 @@ class CountingConsumer(Consumer):
         self.finished = 0
         self.raised = 0
 
-    async def __call__(self, body: dict[str, Any]) -> None:
+    async def receive(self, message: AbstractIncomingMessage) -> None:
         try:
-            await super().__call__(body)
+            await super().receive(message)
         except BaseException:
             self.raised += 1
             raise
@@ -175,28 +176,99 @@ async def test_a_poison_message_is_dead_lettered_and_does_not_block_the_queue(
     assert await queue_depth(channel, broker_prefix + POISON.name) == 0
 
 
-async def test_a_malformed_message_is_dead_lettered_at_once(
+def _bodies(good: Envelope[Happened]) -> dict[str, tuple[bytes, str]]:
+    """Deliveries no retry can apply, each with the reason it must be dead-lettered for."""
+    body = good.to_json_dict()
+    no_version = {k: v for k, v in body.items() if k != "schema_version"}
+    return {
+        "not json": (b"{not json", "unparseable"),
+        "not utf-8": (b"\xff\xfe\x00", "unparseable"),
+        "a json list": (b"[1, 2]", "invalid envelope"),
+        "no type": (
+            json.dumps({k: v for k, v in body.items() if k != "type"}).encode(),
+            "unknown type",
+        ),
+        "an unknown type": (json.dumps(body | {"type": "kit_test.other"}).encode(), "unknown type"),
+        "a malformed envelope": (
+            json.dumps(no_version | {"payload": {"note": 42}}).encode(),
+            "invalid envelope",
+        ),
+        "a newer schema version": (
+            json.dumps(body | {"schema_version": 99}).encode(),
+            "unsupported schema version",
+        ),
+    }
+
+
+async def publish_bytes(
+    amqp: aio_pika.abc.AbstractConnection, prefix: str, body: bytes, message_id: str
+) -> None:
+    channel = await amqp.channel(publisher_confirms=True, on_return_raises=True)
+    async with channel:
+        exchange = await channel.get_exchange(prefix + EVENTS_EXCHANGE, ensure=False)
+        await exchange.publish(
+            aio_pika.Message(
+                body,
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=message_id,
+                headers={"x-producer": "outside"},
+            ),
+            routing_key=Happened.TYPE,
+            mandatory=True,
+        )
+
+
+async def test_what_no_retry_can_apply_is_dead_lettered_at_once_with_its_reason(
     make_runtime: RuntimeFactory, amqp: aio_pika.abc.AbstractConnection, broker_prefix: str
 ) -> None:
     runtime, consumer = await start_consuming(make_runtime, MALFORMED)
     good = Envelope.wrap(Happened(note=f"after-bad-{uuid.uuid4().hex}"))
-    bad = good.to_json_dict() | {"message_id": str(uuid.uuid4()), "payload": {"note": 42}}
-    del bad["schema_version"]
-    await publish_raw(amqp, broker_prefix, bad, bad["message_id"])
+    bad = {n: (body, reason, str(uuid.uuid4())) for n, (body, reason) in _bodies(good).items()}
+    for body, _, message_id in bad.values():
+        await publish_bytes(amqp, broker_prefix, body, message_id)
     await publish_raw(amqp, broker_prefix, good.to_json_dict(), str(good.message_id))
 
     await eventually(lambda: effects(runtime, good.payload.note), lambda n: n == 1, what="good")
     channel = await amqp.channel()
     dlq = broker_prefix + MALFORMED.dead_letter_name
-    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
-    # Rejected on its first delivery: no retries spent on what can never validate.
-    assert consumer.raised == 1
-    dead = await (await channel.get_queue(dlq)).get(timeout=10)
-    assert dead is not None
-    assert dead.message_id == bad["message_id"]
-    death = dead.headers["x-death"][0]  # type: ignore[index]
-    assert death["reason"] == "rejected"  # type: ignore[index,call-overload]
-    await dead.ack()
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == len(bad), what="dead")
+    # Each on its first delivery, published to the dead-letter queue and acked: no
+    # retries spent on what can never be applied, nothing raised (no traceback logged).
+    assert (consumer.raised, consumer.finished) == (0, len(bad) + 1)
+    queue = await channel.get_queue(dlq)
+    seen: dict[str, tuple[bytes, str, str]] = {}
+    for _ in bad:
+        dead = await queue.get(timeout=10)
+        assert dead is not None
+        assert dead.headers["x-aftersales-queue"] == MALFORMED.name
+        assert dead.headers["x-producer"] == "outside"  # the original headers kept
+        assert "x-death" not in dead.headers  # not the broker's "failed N times"
+        assert dead.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+        seen[str(dead.message_id)] = (
+            dead.body,
+            str(dead.headers["x-aftersales-reason"]),
+            str(dead.headers["x-aftersales-error"]),
+        )
+        await dead.ack()
+    for name, (body, reason, message_id) in bad.items():
+        assert seen[message_id][:2] == (body, reason), name
+        assert seen[message_id][2], name  # a short text saying what is wrong
+    expected = {
+        "unparseable": 2.0,
+        "unknown type": 2.0,
+        "invalid envelope": 2.0,
+        "unsupported schema version": 1.0,
+    }
+    dead_lettered = {
+        reason: REGISTRY.get_sample_value(
+            "aftersales_messages_dead_lettered_total", {"queue": MALFORMED.name, "reason": reason}
+        )
+        for reason in expected
+    }
+    assert dead_lettered == expected
+    await runtime.stop()
+    assert await queue_depth(channel, broker_prefix + MALFORMED.name) == 0
 
 
 async def _value(n: int) -> int:
