@@ -13,6 +13,7 @@ from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
+from notifications.delivery import routes as delivery
 from notifications.org_settings import routes as org_settings
 from notifications.preferences import routes as preferences
 from notifications.sending import routes as sending
@@ -33,6 +34,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
         title="Aftersales notifications",
         routers=[
             *sending.routers,
+            *delivery.routers,
             *sent_log.routers,
             *preferences.routers,
             *templates.routers,

@@ -15,7 +15,7 @@ from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
 from notifications.delivery.smtp import EmailTransport, SmtpTransport
 from notifications.delivery.subscribers import sender_consumers
-from notifications.settings import Settings
+from notifications.settings import SenderPoolTooSmall, Settings
 
 
 def build_app(
@@ -24,8 +24,12 @@ def build_app(
     transport: EmailTransport | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
-    # Its own name in traces and logs, so a delivery is told apart from the API's work.
-    settings = settings.model_copy(update={"service_name": f"{settings.service_name}-sender"})
+    # Its own name in traces and logs (a delivery told apart from the API's work), its
+    # prefetch and its pool; a pool too small for the prefetch stops it here.
+    try:
+        settings = settings.for_sender("sender")
+    except SenderPoolTooSmall as error:
+        raise SystemExit(str(error)) from error
     runtime = ServiceRuntime(settings)
     clock = clock or SystemClock()
     for consumer in sender_consumers(

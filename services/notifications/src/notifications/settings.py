@@ -1,5 +1,7 @@
 """Notifications settings, read from ``NOTIFICATIONS_*`` environment variables."""
 
+from __future__ import annotations
+
 import re
 
 from pydantic import SecretStr, field_validator
@@ -18,6 +20,20 @@ class Settings(ServiceSettings):
     sender_http_port: int = 8005
     # So is the SMS sender (``notifications-sms-sender``).
     sms_sender_http_port: int = 8006
+
+    # The sender processes (e-mail and SMS): deliveries in flight at once (the channel's
+    # prefetch) and their database pool. A delivery holds a connection while it talks to
+    # the server, so the pool must have one for each plus SENDER_SPARE_CONNECTIONS (the
+    # attempt record, the outbox relay, readiness): a sender refuses to start otherwise
+    # (``check_sender_pool``). NOTIFICATIONS_PREFETCH_COUNT / DATABASE_POOL_SIZE are the
+    # API process's.
+    sender_prefetch_count: int = 16
+    sender_database_pool_size: int = 20
+    # How long a sender keeps retrying to record an outcome it knows (the server took the
+    # message, or refused it) while the database is unreachable, before it gives up and
+    # the message becomes unconfirmed at its redelivery. Below the broker's 30 min
+    # consumer timeout: the delivery stays unacked meanwhile.
+    delivery_outcome_retry_seconds: float = 600.0
 
     # Defaults point at the local SMTP sink (``python -m aftersales_testing.smtp_sink``).
     smtp_host: str = "127.0.0.1"
@@ -91,3 +107,40 @@ class Settings(ServiceSettings):
     @property
     def sms_configured(self) -> bool:
         return bool(self.sms_provider_url)
+
+    def for_sender(self, role: str) -> Settings:
+        """These settings for a sender process (``sender``, ``sms-sender``): its own name
+        in traces and logs, its prefetch and pool; refused when they disagree."""
+        check_sender_pool(self.sender_prefetch_count, self.sender_database_pool_size)
+        return self.model_copy(
+            update={
+                "service_name": f"{self.service_name}-{role}",
+                "prefetch_count": self.sender_prefetch_count,
+                "database_pool_size": self.sender_database_pool_size,
+            }
+        )
+
+
+# Connections a sender needs besides one per delivery in flight: the attempt record
+# (written apart from the delivery's transaction), the outbox relay, readiness.
+SENDER_SPARE_CONNECTIONS = 2
+
+
+class SenderPoolTooSmall(ValueError):
+    pass
+
+
+def check_sender_pool(prefetch: int, pool_size: int) -> None:
+    """A sender's deliveries in flight each hold a connection while they talk to the
+    server: a pool without one for each (and the spares) makes deliveries wait for a
+    connection until the pool's timeout, and readiness with them."""
+    if prefetch < 1:
+        raise SenderPoolTooSmall("NOTIFICATIONS_SENDER_PREFETCH_COUNT must be at least 1")
+    needed = prefetch + SENDER_SPARE_CONNECTIONS
+    if pool_size < needed:
+        raise SenderPoolTooSmall(
+            f"NOTIFICATIONS_SENDER_DATABASE_POOL_SIZE is {pool_size}: a sender with "
+            f"NOTIFICATIONS_SENDER_PREFETCH_COUNT={prefetch} needs at least {needed} "
+            f"(one connection per delivery in flight and {SENDER_SPARE_CONNECTIONS} spare); "
+            "raise the pool or lower the prefetch"
+        )

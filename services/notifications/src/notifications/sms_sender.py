@@ -19,7 +19,7 @@ from aftersales_kit.runtime import ServiceRuntime
 from notifications.delivery.pacing import TokenBucket
 from notifications.delivery.sms import HttpSmsProvider, SmsProvider
 from notifications.delivery.subscribers import sms_sender_consumers
-from notifications.settings import Settings
+from notifications.settings import SenderPoolTooSmall, Settings
 
 
 def build_app(
@@ -33,7 +33,10 @@ def build_app(
             "NOTIFICATIONS_SMS_PROVIDER_URL is not set: without a provider the SMS sender has "
             "nothing to send to (the API process blocks SMS as sms_setup_missing)."
         )
-    settings = settings.model_copy(update={"service_name": f"{settings.service_name}-sms-sender"})
+    try:
+        settings = settings.for_sender("sms-sender")
+    except SenderPoolTooSmall as error:
+        raise SystemExit(str(error)) from error
     runtime = ServiceRuntime(settings)
     http_provider: HttpSmsProvider | None = None
     if provider is None:

@@ -103,12 +103,39 @@ message = Table(
         text("created_at DESC"),
         text("id DESC"),
     ),
+    # Messages by status, newest first (``GET /messages?status=unconfirmed``; 0007).
+    Index("ix_message_status", "status", text("created_at DESC"), text("id DESC")),
     # Messages waiting for their customer to become known; small, so partial.
     Index(
         "ix_message_awaiting_customer",
         "customer_id",
         postgresql_where=text("status = 'awaiting_recipient'"),
     ),
+)
+
+# Each hand-over of a message to SMTP or the SMS provider, recorded and committed before
+# it happens (``notifications.delivery.attempts``, migration 0007): an attempt with no
+# outcome that a later delivery finds means "maybe sent". No foreign key to ``message``:
+# it is written on a second connection while the delivery holds the message row, and
+# the key's check would wait for that lock.
+delivery_attempt = Table(
+    "delivery_attempt",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("message_id", UUID(as_uuid=True), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("recipients", ARRAY(String(320)), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    # None while it runs (or when its sender died in it); then ``AttemptOutcome``.
+    Column("outcome", String(20), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    # An operator's choice for an unconfirmed attempt: ``resend`` or ``confirmed_sent``.
+    Column("resolved_by", String(200), nullable=True),
+    Column("resolution", String(20), nullable=True),
+    UniqueConstraint("message_id", "number", name="uq_delivery_attempt_message_id"),
+    Index("ix_delivery_attempt_open", "message_id", postgresql_where=text("outcome IS NULL")),
 )
 
 # Reusable templates (``notifications.templates``): "e-mail with template", booking

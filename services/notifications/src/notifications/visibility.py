@@ -64,6 +64,19 @@ def require_admin(caller: CallerDep) -> Caller:
 
 AdminDep = Annotated[Caller, Depends(require_admin)]
 
+OPERATOR = "operator"
+
+
+def require_operator(caller: CallerDep) -> Caller:
+    """403 unless the caller is an admin or an operator (who runs the daily work): for
+    the choices that may send a message again or tell a requester it was sent."""
+    if not (caller.has_role(ADMIN) or caller.has_role(OPERATOR)):
+        raise Forbidden("only an admin or an operator may do this", field=ROLES_HEADER)
+    return caller
+
+
+OperatorDep = Annotated[Caller, Depends(require_operator)]
+
 
 async def project_org_unit(event: OrgUnitChanged, uow: UnitOfWork, *, now: datetime) -> None:
     """Keep the org unit projection: a snapshot replaces an older one, never a newer one."""

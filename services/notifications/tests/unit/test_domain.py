@@ -142,8 +142,11 @@ def test_composed_email_has_text_and_html_with_the_footer() -> None:
         body_html="<p>Hello</p>",
         body_text="Hello",
         footer="Footer & more",
+        date=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
     )
     assert email["To"] == "a@example.com, b@example.com"
+    # RFC 5322 requires an origination date.
+    assert email["Date"] == "Tue, 01 Dec 2026 09:30:00 +0000"
     assert email["X-Aftersales-Message-ID"] == "m-1"
     # Stable across attempts, so a duplicate is recognizable as the same message.
     assert email["Message-ID"] == "<m-1@aftersales.local>"
@@ -155,6 +158,21 @@ def test_composed_email_has_text_and_html_with_the_footer() -> None:
     assert text.get_content().startswith("Hello\n\n--\nFooter & more")
     assert "<p>Hello</p>" in html.get_content()
     assert "Footer &amp; more" in html.get_content()
+
+
+
+def test_an_email_date_needs_its_time_zone() -> None:
+    with pytest.raises(ValueError, match="time zone"):
+        compose_email(
+            message_id="m-1",
+            from_address="service@aftersales.local",
+            to=["a@example.com"],
+            subject="Hi",
+            body_html="<p>Hello</p>",
+            body_text="Hello",
+            footer="",
+            date=datetime(2026, 12, 1, 9, 30),  # noqa: DTZ001 - the naive date refused
+        )
 
 
 def test_a_plain_text_body_keeps_its_paragraphs_and_line_breaks_in_html() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from aftersales_contracts import placeholders
@@ -165,6 +167,7 @@ def test_an_email_carries_logo_footer_and_attachments() -> None:
         footer="My Company\nMain Street 1",
         logo_url="https://example.com/logo.png?a=1&b=2",
         attachments=[delivery.MailAttachment("AO462.pdf", "application/pdf", b"%PDF-1.4 x")],
+        date=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
     )
     assert email.get_content_type() == "multipart/mixed"
     html = email.get_body(("html",))

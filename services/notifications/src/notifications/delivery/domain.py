@@ -3,10 +3,15 @@ server and sender a message goes out through, and the composed e-mail."""
 
 from __future__ import annotations
 
+import enum
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
+
+from notifications.sending.domain import MessageStatus
 
 
 class DeliveryError(Exception):
@@ -19,6 +24,53 @@ class PermanentDeliveryError(DeliveryError):
 
 class TransientDeliveryError(DeliveryError):
     """Away or asking to try later (4xx, timeouts, refused connections): retried."""
+
+
+class UncertainDeliveryError(DeliveryError):
+    """The message was handed over and no answer came (the connection dropped or timed
+    out after the data was sent, RFC 1047): it may have been accepted. Sending again
+    could send twice, so the message becomes unconfirmed instead."""
+
+
+class AttemptOutcome(enum.StrEnum):
+    """How a delivery attempt ended (``delivery_attempt.outcome``; None while it runs)."""
+
+    SENT = "sent"
+    # Refused or not reached before anything was handed over: safe to try again.
+    NOT_SENT = "not_sent"
+    FAILED = "failed"
+    # It may have gone out: the message is unconfirmed until an operator decides.
+    UNCONFIRMED = "unconfirmed"
+
+
+class Resolution(enum.StrEnum):
+    """An operator's choice for an unconfirmed message."""
+
+    RESEND = "resend"
+    CONFIRMED_SENT = "confirmed_sent"
+
+
+class NotUnconfirmed(Exception):
+    """Only an unconfirmed message is resent or confirmed by an operator."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the message is {status}, not unconfirmed")
+        self.status = status
+
+
+def check_unconfirmed(status: str) -> None:
+    """An operator resolves only what is unconfirmed: a queued, sent or failed message
+    has an outcome (or will get one) without them."""
+    if status != MessageStatus.UNCONFIRMED:
+        raise NotUnconfirmed(status)
+
+
+def uncertain_reason(number: int, started_at: datetime, detail: str | None = None) -> str:
+    """What an unconfirmed message says: which attempt, and that it may have gone out."""
+    said = f"attempt {number} at {started_at.isoformat()} ended without a known outcome"
+    if detail:
+        said += f" ({detail})"
+    return f"{said}: it may have been sent; resend or confirm it"
 
 
 @dataclass(frozen=True)
@@ -59,13 +111,18 @@ def compose_email(
     footer: str,
     logo_url: str | None = None,
     attachments: Sequence[MailAttachment] = (),
+    date: datetime,
 ) -> EmailMessage:
     """A multipart/alternative e-mail (text, then HTML), each part with the footer; the
-    HTML with the logo on top; attachments make it multipart/mixed."""
+    HTML with the logo on top; attachments make it multipart/mixed. ``date``: when it
+    is handed over (the ``Date:`` header, which RFC 5322 requires; aware)."""
+    if date.tzinfo is None:
+        raise ValueError("an e-mail's date needs its time zone")
     email = EmailMessage()
     email["From"] = from_address
     email["To"] = ", ".join(to)
     email["Subject"] = subject
+    email["Date"] = format_datetime(date)
     domain = from_address.rpartition("@")[2] or "aftersales.local"
     # The same for every attempt at one message (not make_msgid's time and randomness):
     # a copy sent twice in the duplicate window (README) is recognizable as one, and

@@ -1,4 +1,5 @@
-"""Delivery's use cases: send one queued e-mail or SMS and record the result.
+"""Delivery's use cases: send one queued e-mail or SMS and record the result; and an
+operator's choice for a message whose delivery may have gone out (resend, confirm sent).
 
 A delivery locks its message row (a second copy of the command waits, then finds it
 sent and skips it) and holds it while it sends. It never holds it while it waits: for
@@ -6,30 +7,56 @@ its rate limiter's token or for its retry backoff it ends the transaction first 
 row lock, the inbox mark and the database connection go back), so other senders and
 other copies of the command go on meanwhile; after a token wait it takes the inbox mark
 and the row again and checks the message is still queued.
+
+Never sending twice: before the message is handed to SMTP or the SMS provider, the
+attempt is recorded and committed (``delivery.attempts``), and it ends with the message's
+outcome, in one transaction. A delivery that holds the row and finds an attempt with no
+outcome knows its delivery is gone after it may have handed the message over: the
+message becomes ``unconfirmed`` and is not sent again until an operator says so. When
+the outcome is known but the database is away (the commit failed after the server took
+the message), the sender keeps what it knows and retries the write while the database
+comes back, holding no connection in between.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
+
 from aftersales_contracts.notifications import Channel, DeliverEmail, DeliverSms
+from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.uow import UnitOfWork
+from notifications import visibility
+from notifications.delivery import attempts
+from notifications.delivery.attempts import Attempt
 from notifications.delivery.domain import (
+    AttemptOutcome,
+    NotUnconfirmed,
     PermanentDeliveryError,
+    Resolution,
     TransientDeliveryError,
+    UncertainDeliveryError,
+    check_unconfirmed,
     compose_email,
+    uncertain_reason,
 )
 from notifications.delivery.pacing import TokenBucket, sms_retry_delay, smtp_retry_delay
 from notifications.delivery.sms import SmsProvider
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
 from notifications.org_settings import handlers as org_settings
+from notifications.sending import handlers as sending
 from notifications.sending import messages, outcomes
-from notifications.sending.domain import Blocked, Failed, MessageStatus
+from notifications.sending.domain import Blocked, Failed, MessageStatus, SendEmail, SendSms
+from notifications.sending.schemas import MessageOut
 from notifications.settings import Settings
 from notifications.templates import handlers as templates
 
@@ -48,6 +75,20 @@ class InboxMark:
     message_type: str
 
 
+def database_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached (a dropped or refused
+    connection, a pool or network timeout, a server shutting down), as opposed to a
+    statement that is wrong whatever the database's state."""
+    if isinstance(error, OSError | TimeoutError | sa_exc.TimeoutError):
+        return True
+    if isinstance(
+        error,
+        sa_exc.IntegrityError | sa_exc.DataError | sa_exc.ProgrammingError,
+    ):
+        return False
+    return isinstance(error, sa_exc.DBAPIError)
+
+
 async def _take_again(uow: UnitOfWork, mark: InboxMark | None) -> bool:
     """After the transaction was let go: take the inbox mark again; False when another
     copy of the command took it meanwhile (that one does the work)."""
@@ -56,22 +97,37 @@ async def _take_again(uow: UnitOfWork, mark: InboxMark | None) -> bool:
     return await uow.claim(mark.message_id, mark.consumer, mark.message_type)
 
 
+async def _let_go(uow: UnitOfWork) -> None:
+    # A connection the database dropped may fail even to roll back; it is discarded.
+    with contextlib.suppress(Exception):
+        await uow.rollback()
+
+
 async def _back_off(uow: UnitOfWork, seconds: float) -> None:
     """Pause before the command goes back to the broker, holding nothing of the database.
 
     The broker redelivers a nacked message at once; without a pause a short outage would
     use up the delivery limit in milliseconds. Nothing was written: a rollback lets the
     row lock, the inbox mark and the connection go."""
-    await uow.rollback()
+    await _let_go(uow)
     await asyncio.sleep(seconds)
 
 
-async def _wait_for_token(uow: UnitOfWork, bucket: TokenBucket, mark: InboxMark | None) -> bool:
-    """Wait for a token holding nothing of the database (the row lock, the inbox mark,
-    a connection), then take the mark again; False when another copy of the command
-    took the mark meanwhile."""
+async def _wait_for_tokens(
+    uow: UnitOfWork, bucket: TokenBucket, count: int, mark: InboxMark | None
+) -> bool | None:
+    """Take ``count`` tokens. None: none was missing (nothing was let go). Otherwise
+    wait for them holding nothing of the database (the row lock, the inbox mark, a
+    connection), then take the mark again: True, or False when another copy of the
+    command took it meanwhile."""
+    taken = 0
+    while taken < count and bucket.try_acquire():
+        taken += 1
+    if taken == count:
+        return None
     await uow.rollback()
-    await bucket.acquire()
+    for _ in range(count - taken):
+        await bucket.acquire()
     return await _take_again(uow, mark)
 
 
@@ -88,6 +144,112 @@ async def _queued(uow: UnitOfWork, message_id: uuid.UUID) -> dict[str, Any] | No
     return row
 
 
+async def _deliverable(
+    uow: UnitOfWork, message_id: uuid.UUID, *, now: datetime
+) -> dict[str, Any] | None:
+    """The message, locked, when it may be handed over now; None when it is not queued,
+    or when an earlier attempt ended without an outcome: that one may have gone out, so
+    the message becomes unconfirmed (committed) instead of being sent again."""
+    row = await _queued(uow, message_id)
+    if row is None:
+        return None
+    gone = await attempts.unfinished(uow, row["id"])
+    if gone is None:
+        return row
+    detail = "its delivery ended before its outcome was recorded"
+    await attempts.end(uow, gone.id, AttemptOutcome.UNCONFIRMED, detail=detail, now=now)
+    await outcomes.record_unconfirmed(
+        uow, row, uncertain_reason(gone.number, gone.started_at, detail), now=now
+    )
+    await uow.commit()
+    log.warning(
+        "an earlier delivery attempt may have sent this message; it is unconfirmed",
+        extra={"id": str(row["id"]), "attempt": gone.number},
+    )
+    return None
+
+
+async def _retrying(
+    uow: UnitOfWork, settings: Settings, what: str, step: Callable[[], Awaitable[None]]
+) -> None:
+    """Run ``step`` until it succeeds while the database is unreachable, for at most
+    ``delivery_outcome_retry_seconds``, holding no connection between tries."""
+    deadline = time.monotonic() + settings.delivery_outcome_retry_seconds
+    pause = 0.1
+    while True:
+        try:
+            await step()
+            return
+        except Exception as error:
+            if not database_unreachable(error) or time.monotonic() >= deadline:
+                raise
+            log.warning(
+                "database unreachable while recording a delivery's %s; retrying",
+                what,
+                extra={"error": f"{type(error).__name__}: {error}"},
+            )
+        await _let_go(uow)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 5.0)
+
+
+Write = Callable[[Mapping[str, Any]], Awaitable[None]]
+
+
+async def _finish(
+    uow: UnitOfWork,
+    row: Mapping[str, Any],
+    attempt: Attempt,
+    mark: InboxMark | None,
+    settings: Settings,
+    write: Write,
+) -> None:
+    """Record the known outcome of a hand-over (``write``: the message and its attempt)
+    and commit. When the database went away meanwhile, take the row again once it is
+    back and write it then: what the server answered is known only here. Another
+    delivery may have found the attempt unfinished meanwhile and made the message
+    unconfirmed: the known outcome replaces that."""
+    tries = 0
+
+    async def step() -> None:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            await write(row)
+            await uow.commit()
+            return
+        # Whether or not the mark is ours again, the outcome is ours to record.
+        await _take_again(uow, mark)
+        current = await messages.load(uow, attempt.message_id, lock=True)
+        mine = await attempts.get(uow, attempt.id)
+        if (
+            current is None
+            or mine is None
+            or current["status"] not in (MessageStatus.QUEUED, MessageStatus.UNCONFIRMED)
+            or mine.outcome not in (None, AttemptOutcome.UNCONFIRMED)
+        ):
+            # Recorded after all (the failed commit had gone through), or an operator
+            # confirmed it: nothing left to write.
+            await uow.commit()
+            return
+        await write(current)
+        await uow.commit()
+
+    await _retrying(uow, settings, "outcome", step)
+
+
+async def _not_sent(
+    uow: UnitOfWork, attempt: Attempt, detail: str, settings: Settings, *, now: datetime
+) -> None:
+    """The attempt handed nothing over: say so (apart from the delivery's transaction,
+    which goes back to the broker with its inbox mark), so the next one sends."""
+
+    async def step() -> None:
+        await attempts.end_apart(uow, attempt, AttemptOutcome.NOT_SENT, detail=detail, now=now)
+
+    await _retrying(uow, settings, "failed attempt", step)
+
+
 async def deliver_email(
     cmd: DeliverEmail,
     uow: UnitOfWork,
@@ -101,8 +263,9 @@ async def deliver_email(
 ) -> None:
     """Send one queued e-mail. A transient failure waits (exponential backoff on
     ``delivery``, the broker's delivery count) and raises, so the broker redelivers; a
-    permanent one fails the message at once. ``limits`` paces each SMTP server."""
-    row = await _queued(uow, cmd.message_id)
+    permanent one fails the message at once; an uncertain one (no answer after the data
+    was sent) makes it unconfirmed. ``limits`` paces each SMTP server."""
+    row = await _deliverable(uow, cmd.message_id, now=now)
     if row is None:
         return
     try:
@@ -120,13 +283,15 @@ async def deliver_email(
         await uow.commit()
         return
     bucket = limits.of(profile.server, settings) if limits is not None else None
-    if bucket is not None and not bucket.try_acquire():
-        if not await _wait_for_token(uow, bucket, mark):
+    if bucket is not None:
+        waited = await _wait_for_tokens(uow, bucket, 1, mark)
+        if waited is False:
             return
-        # The row was let go while waiting: another copy of the command may have sent it.
-        row = await _queued(uow, cmd.message_id)
-        if row is None:
-            return
+        if waited:
+            # The row was let go while waiting: another copy of the command may have sent it.
+            row = await _deliverable(uow, cmd.message_id, now=now)
+            if row is None:
+                return
     email = compose_email(
         message_id=str(row["id"]),
         from_address=profile.from_address,
@@ -137,22 +302,55 @@ async def deliver_email(
         footer=profile.footer,
         logo_url=profile.logo_url,
         attachments=await templates.email_attachments(uow, row["id"]),
+        date=now,
     )
+    attempt = await attempts.begin(uow, row["id"], Channel.EMAIL, row["recipients"], now=now)
     try:
         accepted = await transport.send(email, row["recipients"], server=profile.server)
+    except UncertainDeliveryError as error:
+        log.warning(
+            "e-mail handed over without an answer; unconfirmed",
+            extra={"id": str(row["id"]), "error": str(error)},
+        )
+        await _finish(
+            uow, row, attempt, mark, settings, _unconfirmed(uow, attempt, str(error), now)
+        )
+        return
     except TransientDeliveryError as error:
         log.warning(
             "e-mail delivery failed; will be retried",
             extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
+        await _not_sent(uow, attempt, str(error), settings, now=now)
         await _back_off(uow, smtp_retry_delay(delivery, settings))
         raise
     except PermanentDeliveryError as error:
-        await outcomes.record(uow, row, Failed(str(error), Channel.EMAIL), now=now)
-        await uow.commit()
+        failed = Failed(str(error), Channel.EMAIL)
+        await _finish(uow, row, attempt, mark, settings, _failed(uow, attempt, failed, now))
         return
-    await outcomes.record_sent(uow, row, Channel.EMAIL, accepted, now=now)
-    await uow.commit()
+
+    async def sent(current: Mapping[str, Any]) -> None:
+        await attempts.end(uow, attempt.id, AttemptOutcome.SENT, now=now)
+        await outcomes.record_sent(uow, current, Channel.EMAIL, accepted, now=now)
+
+    await _finish(uow, row, attempt, mark, settings, sent)
+
+
+def _unconfirmed(uow: UnitOfWork, attempt: Attempt, detail: str, now: datetime) -> Write:
+    async def write(current: Mapping[str, Any]) -> None:
+        await attempts.end(uow, attempt.id, AttemptOutcome.UNCONFIRMED, detail=detail, now=now)
+        reason = uncertain_reason(attempt.number, attempt.started_at, detail)
+        await outcomes.record_unconfirmed(uow, current, reason, now=now)
+
+    return write
+
+
+def _failed(uow: UnitOfWork, attempt: Attempt, failed: Failed, now: datetime) -> Write:
+    async def write(current: Mapping[str, Any]) -> None:
+        await attempts.end(uow, attempt.id, AttemptOutcome.FAILED, detail=failed.reason, now=now)
+        await outcomes.record(uow, current, failed, now=now)
+
+    return write
 
 
 async def deliver_sms(
@@ -169,17 +367,21 @@ async def deliver_sms(
     """Send one queued SMS to each of its numbers. A transient failure waits (exponential
     backoff on ``delivery``, the broker's delivery count) and raises, so the broker
     redelivers; a permanent one fails the message at once."""
-    row = await _queued(uow, cmd.message_id)
+    row = await _deliverable(uow, cmd.message_id, now=now)
     if row is None:
         return
+    # Every number's token before the attempt begins: the row is never let go (and the
+    # attempt never left unfinished to another copy) between two numbers.
+    waited = await _wait_for_tokens(uow, limiter, len(row["recipients"]), mark)
+    if waited is False:
+        return
+    if waited:
+        row = await _deliverable(uow, cmd.message_id, now=now)
+        if row is None:
+            return
+    attempt = await attempts.begin(uow, row["id"], Channel.SMS, row["recipients"], now=now)
     provider_ids: list[str] = []
     for number in row["recipients"]:
-        if not limiter.try_acquire():
-            if not await _wait_for_token(uow, limiter, mark):
-                return
-            row = await _queued(uow, cmd.message_id)
-            if row is None:
-                return
         try:
             provider_ids.append(
                 await provider.send(
@@ -196,13 +398,106 @@ async def deliver_sms(
                 "SMS delivery failed; will be retried",
                 extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
             )
+            detail = f"{len(provider_ids)} of {len(row['recipients'])} numbers taken: {error}"
+            await _not_sent(uow, attempt, detail, settings, now=now)
             await _back_off(uow, sms_retry_delay(delivery, settings))
             raise
         except PermanentDeliveryError as error:
-            await outcomes.record(uow, row, Failed(f"{number}: {error}", Channel.SMS), now=now)
-            await uow.commit()
+            failed = Failed(f"{number}: {error}", Channel.SMS)
+            await _finish(uow, row, attempt, mark, settings, _failed(uow, attempt, failed, now))
             return
+
+    async def sent(current: Mapping[str, Any]) -> None:
+        await attempts.end(uow, attempt.id, AttemptOutcome.SENT, now=now)
+        await outcomes.record_sent(
+            uow,
+            current,
+            Channel.SMS,
+            list(row["recipients"]),
+            now=now,
+            provider_message_ids=provider_ids,
+        )
+
+    await _finish(uow, row, attempt, mark, settings, sent)
+
+
+# --- an operator's choice for an unconfirmed message --------------------------------
+
+
+class MessageNotFound(NotFound):
+    pass
+
+
+class MessageNotUnconfirmed(Conflict):
+    pass
+
+
+async def _unconfirmed_message(
+    uow: UnitOfWork, message_id: uuid.UUID, visible: visibility.Visible
+) -> dict[str, Any]:
+    """The message, locked; 404 when it is not there or not the caller's to see, 409
+    naming its status when it is not unconfirmed."""
+    not_found = f"no message {message_id}"
+    row = await messages.load(uow, message_id, lock=True)
+    if row is None:
+        raise MessageNotFound(not_found)
+    visibility.require_seen(visible, row["org_unit_id"], not_found)
+    try:
+        check_unconfirmed(row["status"])
+    except NotUnconfirmed as error:
+        raise MessageNotUnconfirmed(
+            str(error), field="status", message_status=error.status
+        ) from error
+    return row
+
+
+async def resend(
+    uow: UnitOfWork,
+    message_id: uuid.UUID,
+    *,
+    by: str | None,
+    now: datetime,
+    visible: visibility.Visible = None,
+) -> MessageOut:
+    """An operator's explicit choice: send an unconfirmed message again (it is queued
+    and its sender delivers it; the requester hears the outcome of that)."""
+    row = await _unconfirmed_message(uow, message_id, visible)
+    last = await attempts.latest(uow, row["id"])
+    if last is not None:
+        await attempts.resolve(uow, last.id, Resolution.RESEND, by=by)
+    values = {"status": MessageStatus.QUEUED, "reason": None, "updated_at": now}
+    await messages.change(uow, row["id"], values)
+    to = tuple(row["recipients"])
+    outcomes.emit(uow, row, SendSms(to=to) if row["channel"] == Channel.SMS else SendEmail(to=to))
+    await uow.commit()
+    log.warning("unconfirmed message resent by an operator", extra={"id": str(row["id"]), "by": by})
+    return await sending.get_message(uow, row["id"])
+
+
+async def confirm_sent(
+    uow: UnitOfWork,
+    message_id: uuid.UUID,
+    *,
+    by: str | None,
+    now: datetime,
+    visible: visibility.Visible = None,
+) -> MessageOut:
+    """An operator's word that an unconfirmed message did go out: it is sent (as of its
+    last attempt) and the requester is told (MessageSent); nothing is sent."""
+    row = await _unconfirmed_message(uow, message_id, visible)
+    last = await attempts.latest(uow, row["id"])
+    sent_to = list(last.recipients) if last is not None else list(row["recipients"])
+    if last is not None:
+        await attempts.end(uow, last.id, AttemptOutcome.SENT, detail=f"confirmed by {by}", now=now)
+        await attempts.resolve(uow, last.id, Resolution.CONFIRMED_SENT, by=by)
     await outcomes.record_sent(
-        uow, row, Channel.SMS, row["recipients"], now=now, provider_message_ids=provider_ids
+        uow,
+        row,
+        Channel(row["channel"]),
+        sent_to,
+        now=now,
+        sent_at=last.started_at if last is not None else now,
     )
     await uow.commit()
+    log.info("unconfirmed message confirmed sent", extra={"id": str(row["id"]), "by": by})
+    return await sending.get_message(uow, row["id"])

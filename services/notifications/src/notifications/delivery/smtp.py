@@ -1,5 +1,6 @@
-"""E-mail over SMTP, with every failure sorted into permanent (the message fails) or
-transient (the broker redelivers it later)."""
+"""E-mail over SMTP, with every failure sorted into permanent (the message fails),
+transient (the broker redelivers it later) or uncertain (the data was sent and no answer
+came: it may have been accepted, so it is not sent again on its own)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosmtplib
 
@@ -16,6 +17,7 @@ from notifications.delivery.domain import (
     PermanentDeliveryError,
     SmtpServer,
     TransientDeliveryError,
+    UncertainDeliveryError,
 )
 from notifications.delivery.pacing import TokenBucket
 from notifications.settings import Settings
@@ -32,6 +34,17 @@ class EmailTransport(Protocol):
 
 def _describe(error: aiosmtplib.SMTPResponseException) -> str:
     return f"SMTP {error.code}: {error.message}"
+
+
+class _Client(aiosmtplib.SMTP):
+    """aiosmtplib's client, remembering whether the DATA step began: a connection lost
+    or timed out from then on may have lost only the server's ``250`` (RFC 1047)."""
+
+    data_began = False
+
+    async def data(self, message: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        self.data_began = True
+        return await super().data(message, *args, **kwargs)
 
 
 class SmtpTransport:
@@ -52,18 +65,21 @@ class SmtpTransport:
             )
         # The envelope sender is the e-mail's From (an org unit may have its own).
         sender = parseaddr(str(email["From"]))[1] or s.from_address
+        client = _Client(
+            hostname=server.host,
+            port=server.port,
+            username=server.username,
+            password=server.password,
+            use_tls=server.use_tls,
+            timeout=s.smtp_timeout_seconds,
+        )
+        accepted: list[str] | None = None
         try:
-            errors, _ = await aiosmtplib.send(
-                email,
-                sender=sender,
-                recipients=list(recipients),
-                hostname=server.host,
-                port=server.port,
-                username=server.username,
-                password=server.password,
-                use_tls=server.use_tls,
-                timeout=s.smtp_timeout_seconds,
-            )
+            async with client:
+                errors, _ = await client.send_message(
+                    email, sender=sender, recipients=list(recipients)
+                )
+                accepted = [r for r in recipients if r not in errors]
         except aiosmtplib.SMTPRecipientsRefused as error:
             # Every recipient refused: permanent only when every refusal is.
             codes = [r.code for r in error.recipients]
@@ -76,13 +92,22 @@ class SmtpTransport:
             # retry, and let the delivery limit park it in the dead-letter queue for a redrive.
             raise TransientDeliveryError(_describe(error)) from error
         except aiosmtplib.SMTPResponseException as error:
+            # The server answered, so it did not take the message (whatever the step).
             if 500 <= error.code < 600:
                 raise PermanentDeliveryError(_describe(error)) from error
             raise TransientDeliveryError(_describe(error)) from error
         except (aiosmtplib.SMTPException, OSError) as error:
-            # Connection refused, dropped, timed out: the server may be back soon.
-            raise TransientDeliveryError(f"{type(error).__name__}: {error}") from error
-        return [r for r in recipients if r not in errors]
+            if accepted is not None:  # taken; only the goodbye went wrong
+                return accepted
+            said = f"{type(error).__name__}: {error}"
+            if client.data_began:
+                # The message may be on the server although its reply never came.
+                raise UncertainDeliveryError(
+                    f"no answer after the data was sent ({said})"
+                ) from error
+            # Connection refused, dropped, timed out before the data: the server may be back soon.
+            raise TransientDeliveryError(said) from error
+        return accepted
 
 
 class SmtpRateLimits:

@@ -21,6 +21,10 @@ class MessageStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
+    # A delivery attempt ended without a known outcome (its sender died after handing the
+    # message over, or the connection dropped after the data was sent): it may have gone
+    # out. Never sent again on its own; an operator resends it or confirms it was sent.
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True)

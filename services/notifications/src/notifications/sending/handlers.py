@@ -12,6 +12,7 @@ from aftersales_kit.problems import NotFound, Problem, Unprocessable
 from aftersales_kit.telemetry import current_trace_id
 from aftersales_kit.uow import UnitOfWork
 from notifications import visibility
+from notifications.delivery import attempts
 from notifications.org_settings import handlers as org_settings
 from notifications.sending import customers, messages, outcomes, rendering
 from notifications.sending.domain import (
@@ -140,4 +141,4 @@ async def get_message(
     if row is None:
         raise NotFound(not_found)
     visibility.require_seen(visible, row["org_unit_id"], not_found)
-    return MessageOut.from_row(row)
+    return MessageOut.from_row(row, await attempts.of_message(uow, row["id"]))

@@ -94,15 +94,36 @@ async def record_sent(
     *,
     now: datetime,
     provider_message_ids: list[str] | None = None,
+    sent_at: datetime | None = None,
 ) -> None:
-    """The channel accepted the message for ``sent_to`` (not committed)."""
+    """The channel accepted the message for ``sent_to`` (not committed). ``sent_at``:
+    when, if not ``now`` (an operator confirming an earlier attempt)."""
     values: dict[str, Any] = {
         "status": MessageStatus.SENT,
-        "sent_at": now,
+        "sent_at": sent_at or now,
         "sent_to": sent_to,
         "updated_at": now,
+        # An unconfirmed message's "may have been sent" no longer applies.
+        "reason": None,
     }
     if provider_message_ids is not None:
         values["provider_message_ids"] = provider_message_ids
     await messages.change(uow, row["id"], values)
     uow.publish(MessageSent(**result_fields(row), channel=channel, sent_to=sent_to))
+
+
+async def record_unconfirmed(
+    uow: UnitOfWork, row: Mapping[str, Any], reason: str, *, now: datetime
+) -> None:
+    """The message may have gone out: unconfirmed until an operator decides (not
+    committed). The requester hears nothing yet: it is told the outcome once resolved."""
+    await messages.change(
+        uow,
+        row["id"],
+        {
+            "status": MessageStatus.UNCONFIRMED,
+            "reason": reason,
+            "trace_id": current_trace_id(),
+            "updated_at": now,
+        },
+    )

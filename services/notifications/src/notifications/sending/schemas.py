@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,22 @@ class SendMessageIn(SendMessage):
     about unknown fields, since over HTTP a typo is a caller's mistake to report."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AttemptOut(BaseModel):
+    """One hand-over of the message to SMTP or the SMS provider. ``outcome`` null: under
+    way (or its sender died in it, which the next delivery turns into ``unconfirmed``)."""
+
+    number: int
+    channel: Channel
+    recipients: list[str]
+    started_at: datetime
+    outcome: str | None
+    detail: str | None
+    ended_at: datetime | None
+    # An operator's choice for an unconfirmed attempt: ``resend`` or ``confirmed_sent``.
+    resolution: str | None
+    resolved_by: str | None
 
 
 class MessageOut(BaseModel):
@@ -51,9 +67,14 @@ class MessageOut(BaseModel):
     sent_at: datetime | None
     # Whose sending settings apply; also who may see the message (``visibility``).
     org_unit_id: uuid.UUID | None = None
+    # Every attempt at handing it over, first first (``GET /messages/{id}``; empty in
+    # the answer to ``POST /messages``).
+    attempts: list[AttemptOut] = []
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> MessageOut:
+    def from_row(
+        cls, row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]] = ()
+    ) -> MessageOut:
         business_object = (
             BusinessObject(
                 kind=row["business_object_kind"],
@@ -63,5 +84,13 @@ class MessageOut(BaseModel):
             if row["business_object_kind"] is not None
             else None
         )
-        fields = {name: row[name] for name in cls.model_fields if name != "business_object"}
-        return cls(business_object=business_object, **fields)
+        fields = {
+            name: row[name]
+            for name in cls.model_fields
+            if name not in ("business_object", "attempts")
+        }
+        return cls(
+            business_object=business_object,
+            attempts=[AttemptOut.model_validate(a) for a in attempts],
+            **fields,
+        )

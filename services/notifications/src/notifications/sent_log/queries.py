@@ -53,10 +53,14 @@ def _entry(row: Any, latest: int | None) -> SentLogEntry:
         ),
         requester=row.requester,
         requester_reference=row.requester_reference,
-        business_object=BusinessObject(
-            kind=row.business_object_kind,
-            id=row.business_object_id,
-            version=row.business_object_version,
+        business_object=(
+            BusinessObject(
+                kind=row.business_object_kind,
+                id=row.business_object_id,
+                version=row.business_object_version,
+            )
+            if row.business_object_kind is not None
+            else None
         ),
         requested_at=row.created_at,
         sent_at=row.sent_at,
@@ -68,8 +72,8 @@ def _entry(row: Any, latest: int | None) -> SentLogEntry:
 async def sent_log(
     uow: UnitOfWork,
     *,
-    kind: str,
-    object_id: str,
+    kind: str | None,
+    object_id: str | None,
     current_version: int | None = None,
     channel: Channel | None = None,
     state: MessageStatus | None = None,
@@ -79,13 +83,26 @@ async def sent_log(
     limit: int = 50,
     visible: frozenset[uuid.UUID] | None = None,
 ) -> SentLogPage:
-    """One page of the object's log, newest first (by request time, then id)."""
+    """One page of the object's log, newest first (by request time, then id). Without
+    an object (``kind`` and ``object_id`` None) every message in ``state``: the list an
+    operator works through (``state`` unconfirmed, say)."""
     if since is not None and until is not None and since >= until:
         raise Unprocessable("until must be later than since", field="query.until")
-    of_object = [
-        message.c.business_object_kind == kind,
-        message.c.business_object_id == object_id,
-    ]
+    if (kind is None) != (object_id is None):
+        missing = "business_object_id" if object_id is None else "business_object_kind"
+        raise Unprocessable(
+            "business_object_kind and business_object_id go together", field=f"query.{missing}"
+        )
+    if kind is None and state is None:
+        raise Unprocessable(
+            "name a business object (business_object_kind and business_object_id) or a status",
+            field="query.status",
+        )
+    of_object = (
+        [message.c.business_object_kind == kind, message.c.business_object_id == object_id]
+        if kind is not None
+        else []
+    )
     filters: list[ColumnElement[bool]] = list(of_object)
     if visible is not None:
         # Only what the caller may see (``notifications.visibility``): its org units' messages
@@ -116,11 +133,14 @@ async def sent_log(
         )
     ).all()
     # Over all of the object's messages, not only this page or these filters: a newer
-    # send request flags the older entries wherever they are listed.
-    newest_sent_for = await uow.session.scalar(
-        select(func.max(message.c.business_object_version)).where(*of_object)
-    )
-    latest = latest_version(current_version, newest_sent_for)
+    # send request flags the older entries wherever they are listed. (A list by status
+    # spans many objects: nothing to compare.)
+    latest = None
+    if of_object:
+        newest_sent_for = await uow.session.scalar(
+            select(func.max(message.c.business_object_version)).where(*of_object)
+        )
+        latest = latest_version(current_version, newest_sent_for)
     page, next_cursor = page_of(rows, limit, lambda r: (r.created_at, r.id), ORDER)
     return SentLogPage(
         items=[_entry(r, latest) for r in page], next_cursor=next_cursor, latest_version=latest

@@ -31,7 +31,9 @@ class SentLogEntry(BaseModel):
     sent_by: SentBy
     requester: str
     requester_reference: str
-    business_object: BusinessObject
+    # None only in a list by status (``GET /messages?status=``) for a message sent for
+    # no business object.
+    business_object: BusinessObject | None
     requested_at: datetime
     sent_at: datetime | None
     # For failed or blocked entries: why.
@@ -45,5 +47,5 @@ class SentLogPage(Page[SentLogEntry]):
     """A page of the log (``next_cursor``: the next, older page; null on the last)."""
 
     # The newest version of the object known: the caller's ``current_version`` or the
-    # newest a send request carried, whichever is higher.
+    # newest a send request carried, whichever is higher (null in a list by status).
     latest_version: int | None

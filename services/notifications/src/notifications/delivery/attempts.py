@@ -1,0 +1,190 @@
+"""Delivery attempts: each hand-over of a message to SMTP or the SMS provider is recorded,
+and committed, before it happens (table ``delivery_attempt``).
+
+The attempt is written on a connection of its own, in its own short transaction, while
+the delivery's transaction (the consumer's inbox mark, the message row's lock) stays
+open: committing that one would commit the inbox mark too, and a redelivery after a
+crash would then be skipped instead of finding the attempt. The delivery resolves its
+attempt in its own transaction, together with the message's outcome. So a delivery that
+holds the message row and finds an attempt without an outcome knows that attempt's
+delivery is gone (its transaction rolled back, its process died) and that the message
+may have been handed over: "maybe sent".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from aftersales_contracts.notifications import Channel
+from aftersales_kit.uow import UnitOfWork
+from notifications.delivery.domain import AttemptOutcome, Resolution
+from notifications.tables import delivery_attempt
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: uuid.UUID
+    message_id: uuid.UUID
+    number: int
+    channel: Channel
+    recipients: tuple[str, ...]
+    started_at: datetime
+    outcome: AttemptOutcome | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Attempt:
+        return cls(
+            id=row.id,
+            message_id=row.message_id,
+            number=row.number,
+            channel=Channel(row.channel),
+            recipients=tuple(row.recipients),
+            started_at=row.started_at,
+            outcome=AttemptOutcome(row.outcome) if row.outcome is not None else None,
+        )
+
+
+def _own_session(uow: UnitOfWork) -> AsyncSession:
+    """A session on the unit of work's engine, apart from its transaction."""
+    bind = uow.session.bind
+    if not isinstance(bind, AsyncEngine):  # pragma: no cover - the runtime binds an engine
+        raise TypeError("delivery attempts need a unit of work bound to an engine")
+    return AsyncSession(bind, expire_on_commit=False)
+
+
+async def begin(
+    uow: UnitOfWork,
+    message_id: uuid.UUID,
+    channel: Channel,
+    recipients: Sequence[str],
+    *,
+    now: datetime,
+) -> Attempt:
+    """Record that the message is about to be handed over, committed at once (on a
+    connection of its own: the delivery's transaction stays as it is)."""
+    async with _own_session(uow) as session, session.begin():
+        number = await session.scalar(
+            select(func.coalesce(func.max(delivery_attempt.c.number), 0) + 1).where(
+                delivery_attempt.c.message_id == message_id
+            )
+        )
+        attempt = Attempt(
+            id=uuid.uuid4(),
+            message_id=message_id,
+            number=int(number or 1),
+            channel=channel,
+            recipients=tuple(recipients),
+            started_at=now,
+        )
+        await session.execute(
+            delivery_attempt.insert().values(
+                id=attempt.id,
+                message_id=message_id,
+                number=attempt.number,
+                channel=channel.value,
+                recipients=list(recipients),
+                started_at=now,
+            )
+        )
+    return attempt
+
+
+async def end_apart(
+    uow: UnitOfWork, attempt: Attempt, outcome: AttemptOutcome, *, detail: str | None, now: datetime
+) -> None:
+    """End an attempt on a connection of its own, committed at once: for an attempt that
+    handed nothing over, whose delivery goes back to the broker (its own transaction
+    must not commit: that would commit its inbox mark)."""
+    async with _own_session(uow) as session, session.begin():
+        await session.execute(_ending(attempt.id, outcome, detail, now))
+
+
+async def end(
+    uow: UnitOfWork,
+    attempt_id: uuid.UUID,
+    outcome: AttemptOutcome,
+    *,
+    detail: str | None = None,
+    now: datetime,
+) -> None:
+    """End an attempt in the unit of work, with the message's outcome (not committed)."""
+    await uow.session.execute(_ending(attempt_id, outcome, detail, now))
+
+
+def _ending(
+    attempt_id: uuid.UUID, outcome: AttemptOutcome, detail: str | None, now: datetime
+) -> Any:
+    return (
+        update(delivery_attempt)
+        .where(delivery_attempt.c.id == attempt_id)
+        .values(outcome=outcome.value, detail=detail, ended_at=now)
+    )
+
+
+async def unfinished(uow: UnitOfWork, message_id: uuid.UUID) -> Attempt | None:
+    """The message's attempt without an outcome, if any. Read while holding the message
+    row: its delivery is gone, and it may have handed the message over."""
+    row = (
+        await uow.session.execute(
+            select(delivery_attempt)
+            .where(
+                delivery_attempt.c.message_id == message_id, delivery_attempt.c.outcome.is_(None)
+            )
+            .order_by(delivery_attempt.c.number.desc())
+            .limit(1)
+        )
+    ).first()
+    return Attempt.from_row(row) if row is not None else None
+
+
+async def get(uow: UnitOfWork, attempt_id: uuid.UUID) -> Attempt | None:
+    row = (
+        await uow.session.execute(
+            select(delivery_attempt).where(delivery_attempt.c.id == attempt_id)
+        )
+    ).first()
+    return Attempt.from_row(row) if row is not None else None
+
+
+async def latest(uow: UnitOfWork, message_id: uuid.UUID) -> Attempt | None:
+    """The message's last attempt (for an unconfirmed message: the one that may have
+    been sent)."""
+    row = (
+        await uow.session.execute(
+            select(delivery_attempt)
+            .where(delivery_attempt.c.message_id == message_id)
+            .order_by(delivery_attempt.c.number.desc())
+            .limit(1)
+        )
+    ).first()
+    return Attempt.from_row(row) if row is not None else None
+
+
+async def of_message(uow: UnitOfWork, message_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every attempt at one message, first first (for ``GET /messages/{id}``)."""
+    rows = (
+        await uow.session.execute(
+            select(delivery_attempt)
+            .where(delivery_attempt.c.message_id == message_id)
+            .order_by(delivery_attempt.c.number)
+        )
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+async def resolve(
+    uow: UnitOfWork, attempt_id: uuid.UUID, resolution: Resolution, *, by: str | None
+) -> None:
+    """Record an operator's choice on an unconfirmed attempt (not committed)."""
+    await uow.session.execute(
+        update(delivery_attempt)
+        .where(delivery_attempt.c.id == attempt_id)
+        .values(resolution=resolution.value, resolved_by=by)
+    )
