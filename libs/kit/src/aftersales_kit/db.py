@@ -30,8 +30,24 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
+# A database host that drops packets (rather than refusing) would otherwise hold a
+# request for asyncpg's default of 60 s before it can be answered 503.
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+def create_engine(
+    url: str, pool_size: int = 5, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS
+) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        # A failed statement's text goes into logs (its exception's message): the values
+        # bound to it are customers' data, never logged. (The driver's own message may
+        # still quote one; problem_handlers.describe leaves the driver's text out.)
+        hide_parameters=True,
+        connect_args={"timeout": connect_timeout},
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

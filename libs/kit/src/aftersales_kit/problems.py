@@ -11,6 +11,9 @@ from typing import Any
 
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
+# What a 503 tells a client to wait before it tries again (RFC 9110 §10.2.3): long
+# enough for a database or broker restart, short enough that a caller is not idle.
+RETRY_AFTER_SECONDS = 5
 
 
 class Problem(Exception):
@@ -102,7 +105,16 @@ class PreconditionRequired(Problem):
 
 
 class ServiceUnavailable(Problem):
-    """A dependency (database, broker, upstream) cannot be reached right now."""
+    """A dependency (database, broker, upstream) cannot be reached right now.
+
+    Always answered with ``Retry-After`` (``RETRY_AFTER_SECONDS`` unless the raiser
+    gives its own): a 503 is a promise that trying again later can succeed."""
 
     status = 503
     title = "Service unavailable"
+
+    def __init__(
+        self, detail: str, *, retry_after: int = RETRY_AFTER_SECONDS, **kwargs: Any
+    ) -> None:
+        super().__init__(detail, **kwargs)
+        self.headers.setdefault("Retry-After", str(retry_after))
