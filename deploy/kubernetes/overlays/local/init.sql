@@ -1,0 +1,6 @@
+-- One database per service; no service reads another's.
+CREATE DATABASE aftersales_catalog;
+CREATE DATABASE aftersales_servicetypes;
+CREATE DATABASE aftersales_scheduling;
+CREATE DATABASE aftersales_notifications;
+CREATE DATABASE aftersales_gateway;
