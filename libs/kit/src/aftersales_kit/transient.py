@@ -166,13 +166,14 @@ class DatabaseGate:
     def __init__(self, probe: Probe, backoff: Backoff | None = None, *, service: str = "") -> None:
         self._probe = probe
         self._service = service
-        self._backoff = backoff or Backoff()
+        self.backoff = backoff or Backoff()
         self._open = asyncio.Event()
         self._open.set()
         self._stopped = False
         self._prober: asyncio.Task[None] | None = None
         self._closed_at: float | None = None
         self.closures = 0
+        self.failed_probes = 0
         self.last_cause: Transient | None = None
 
     @property
@@ -215,7 +216,8 @@ class DatabaseGate:
             except Exception as error:
                 attempt += 1
                 log.debug("database probe failed", extra={"error": _describe(error)})
-                await asyncio.sleep(self._backoff.delay(attempt))
+                self.failed_probes += 1
+                await asyncio.sleep(self.backoff.delay(attempt))
                 continue
             closed_for = time.monotonic() - (self._closed_at or time.monotonic())
             log.warning(
