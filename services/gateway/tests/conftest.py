@@ -48,10 +48,13 @@ def echo_app() -> FastAPI:
             await asyncio.sleep(5)
         if "/status/" in path:
             code = int(path.rsplit("/", 1)[1])
+            # The headers that go with these statuses, as a kit service answers them.
+            extra = {503: {"Retry-After": "7"}, 405: {"Allow": "GET, POST"}}.get(code, {})
             return Response(
                 '{"title":"upstream says no"}',
                 status_code=code,
                 media_type="application/problem+json",
+                headers=extra,
             )
         body = {
             "method": request.method,

@@ -39,8 +39,9 @@ RETURNED_RESPONSE_HEADERS = (
     "content-disposition",  # an export's file name
     "etag",
     "location",
-    "retry-after",
+    "retry-after",  # a 503 (the service's database or broker away), a 429
     "link",  # the next page of a list
+    "allow",  # a 405 names the methods the resource has (RFC 9110 §15.5.6)
 )
 # A Link header's targets that are paths on the upstream (``</callouts?cursor=x>``).
 _LINK_TARGET = re.compile(r"<(/[^>]*)>")
@@ -49,7 +50,8 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class UpstreamUnavailable(ServiceUnavailable):
-    """The service could not be reached (down, or the gateway's pool is exhausted)."""
+    """The service could not be reached (down, or the gateway's pool is exhausted);
+    answered with the kit's ``Retry-After``, like a service's own 503."""
 
 
 class UpstreamTimeout(Problem):

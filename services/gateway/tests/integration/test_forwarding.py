@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from aftersales_kit.problems import RETRY_AFTER_SECONDS
 from aftersales_testing.waiting import eventually
 from gateway import handlers
 from gateway.main import build_app
@@ -217,6 +218,17 @@ async def test_an_unknown_method_is_405(client: httpx.AsyncClient, token_for: To
         "OPTIONS", "/api/products", headers=_bearer(await token_for("admin"))
     )
     assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+    assert "GET" in response.headers["allow"]
+
+
+async def test_an_upstream_405_keeps_its_allow_header(
+    client: httpx.AsyncClient, token_for: TokenFactory
+) -> None:
+    token = await token_for("admin")
+    response = await client.get("/api/products/status/405", headers=_bearer(token))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
 
 
 async def test_upstream_down_is_503_naming_the_service(
@@ -228,6 +240,7 @@ async def test_upstream_down_is_503_naming_the_service(
         response = await client.get("/api/callouts", headers=_bearer(token))
         assert response.status_code == 503, response.text
         assert response.headers["content-type"] == PROBLEM
+        assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
         assert response.json()["service"] == "scheduling"
         assert "scheduling" in response.json()["detail"]
         # The other services are unaffected.
