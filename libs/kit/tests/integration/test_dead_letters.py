@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import aio_pika
 import pytest
 
 from aftersales_contracts.envelope import Envelope
-from aftersales_contracts.topology import EVENTS_EXCHANGE, QueueSpec
+from aftersales_contracts.topology import ALL_QUEUES, EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit import dead_letters, dlq_cli
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
@@ -16,9 +17,10 @@ from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
 from ..support import handler_effect, queue_depth
-from .test_inbox import CountingConsumer, Happened, effects, publish_raw
+from .test_inbox import CountingConsumer, Happened, effects, publish_bytes, publish_raw
 
 REDRIVE = QueueSpec("kit-test.redrive", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
+UNPARSEABLE = QueueSpec("kit-test.redrive-unparseable", EVENTS_EXCHANGE, (Happened.TYPE,))
 
 # The notes a "bug" makes the handler fail on; removing one is the fix being deployed.
 BROKEN: set[str] = set()
@@ -56,7 +58,19 @@ async def test_a_dead_letter_is_shown_then_redriven_once_the_cause_is_mended(
     [letter] = await dead_letters.peek(infra.amqp_url, REDRIVE, broker_prefix)
     assert letter.message_id == str(envelope.message_id)
     assert (letter.reason, letter.message_type) == ("delivery_limit", Happened.TYPE)
+    assert (letter.deaths, letter.redrives) == (1, 0)
+    assert letter.queue == broker_prefix + REDRIVE.name
     assert await queue_depth(channel, dlq) == 1  # looking leaves it there
+
+    # Re-driven before the fix: it dies again, and shows both deaths and the re-drive.
+    assert await dead_letters.redrive(infra.amqp_url, REDRIVE, broker_prefix) == 1
+    await eventually(
+        lambda: dead_letters.peek(infra.amqp_url, REDRIVE, broker_prefix),
+        lambda letters: len(letters) == 1 and letters[0].deaths == 2,
+        what="a second death",
+    )
+    [letter] = await dead_letters.peek(infra.amqp_url, REDRIVE, broker_prefix)
+    assert (letter.reason, letter.deaths, letter.redrives) == ("delivery_limit", 2, 1)
 
     BROKEN.discard(note)
     assert await dead_letters.redrive(infra.amqp_url, REDRIVE, broker_prefix) == 1
@@ -64,6 +78,74 @@ async def test_a_dead_letter_is_shown_then_redriven_once_the_cause_is_mended(
     assert await queue_depth(channel, dlq) == 0
     assert await dead_letters.redrive(infra.amqp_url, REDRIVE, broker_prefix) == 0
     await runtime.stop()
+
+
+async def test_a_consumers_dead_letter_keeps_its_reason_and_history_through_a_redrive(
+    make_runtime: RuntimeFactory,
+    amqp: aio_pika.abc.AbstractConnection,
+    broker_prefix: str,
+    infra: Infrastructure,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runtime = make_runtime(UNPARSEABLE)
+    consumer = CountingConsumer(UNPARSEABLE, runtime)
+    consumer.on(Happened, record_unless_broken)
+    runtime.add_consumer(consumer)
+    await runtime.start()
+    message_id = str(uuid.uuid4())
+    await publish_bytes(amqp, broker_prefix, b"{truncated", message_id)
+    channel = await amqp.channel()
+    dlq = broker_prefix + UNPARSEABLE.dead_letter_name
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+
+    args = dlq_cli.parse_args(
+        ["--amqp-url", infra.amqp_url, "--prefix", broker_prefix, "show", UNPARSEABLE.name]
+    )
+    assert await dlq_cli.run(args, (*ALL_QUEUES, UNPARSEABLE)) == 0
+    header, line = capsys.readouterr().out.splitlines()
+    assert header.startswith("message_id\ttype\treason\tdeaths")
+    fields = line.split("\t")
+    assert fields[0] == message_id
+    assert fields[2:6] == ["unparseable", "died 1x", "redriven 0x", UNPARSEABLE.name]
+    assert fields[6].startswith("not JSON")
+    assert fields[7] == "{truncated"
+
+    # Re-driven as it is (an operator's mistake): the consumer dead-letters it again;
+    # the first death is kept in the history and counted.
+    assert await dead_letters.redrive(infra.amqp_url, UNPARSEABLE, broker_prefix) == 1
+    await eventually(
+        lambda: dead_letters.peek(infra.amqp_url, UNPARSEABLE, broker_prefix),
+        lambda letters: len(letters) == 1 and letters[0].deaths == 2,
+        what="a second death",
+    )
+    [letter] = await dead_letters.peek(infra.amqp_url, UNPARSEABLE, broker_prefix)
+    assert (letter.reason, letter.deaths, letter.redrives) == ("unparseable", 2, 1)
+    dead = await (await channel.get_queue(dlq)).get(timeout=10)
+    assert dead is not None
+    history: Any = dead.headers["x-aftersales-history"]
+    assert [entry["reason"] for entry in history] == ["unparseable"]
+    assert dead.headers["x-aftersales-redrives"] == 1
+    await dead.ack()
+    assert consumer.raised == 0  # never nacked: each time dead-lettered at once
+    await runtime.stop()
+
+
+def test_a_redrive_keeps_the_brokers_history_and_drops_the_delivery_count() -> None:
+    death = {"queue": "q", "reason": "delivery_limit", "count": 1}
+    headers = {"x-death": [death], "x-delivery-count": 5, "traceparent": "00-ab-cd-01"}
+    assert dead_letters.redriven_headers(headers) == {
+        "x-death": [death],
+        "traceparent": "00-ab-cd-01",
+        "x-aftersales-redrives": 1,
+    }
+    again = dead_letters.redriven_headers(
+        {"x-aftersales-redrives": 1, "x-aftersales-reason": "unknown type", "x-death": [death]}
+    )
+    assert again == {
+        "x-death": [death],
+        "x-aftersales-history": [{"reason": "unknown type"}],
+        "x-aftersales-redrives": 2,
+    }
 
 
 def test_the_command_line_names_an_unknown_queue(capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,3 +168,4 @@ async def test_the_command_line_lists_depths(
     assert await dlq_cli.run(args) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "notifications.email-deliveries.dlq\t0" in lines
+    assert lines[-1].startswith("total\t")
