@@ -68,3 +68,24 @@ def test_every_revision_goes_down_and_up_again(
     tables = _sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'", {})
     assert [t["tablename"] for t in tables] == ["alembic_version"]
     upgrade(url, MIGRATIONS)
+
+
+def test_0007_forgets_unconfirmed_on_the_way_down(
+    service_database: Callable[[str, Path | None], str],
+) -> None:
+    url = service_database("notifications_migrations_0007", None)
+    upgrade(url, MIGRATIONS)
+    unsure = uuid.uuid4()
+    _sql(url, _MESSAGE, {"id": unsure, "key": str(unsure), "encoding": None})
+    _sql(url, "UPDATE message SET status = 'unconfirmed' WHERE id = :id", {"id": unsure})
+    _sql(
+        url,
+        "INSERT INTO delivery_attempt (id, message_id, number, channel, recipients, started_at)"
+        " VALUES (:id, :message, 1, 'sms', '{}', now())",
+        {"id": uuid.uuid4(), "message": unsure},
+    )
+    downgrade(url, MIGRATIONS, "0006")
+    # The code before knows no unconfirmed: the message waits to be sent again.
+    assert _sql(url, "SELECT status FROM message", {}) == [{"status": "queued"}]
+    upgrade(url, MIGRATIONS)
+    assert _sql(url, "SELECT count(*) AS n FROM delivery_attempt", {}) == [{"n": 0}]

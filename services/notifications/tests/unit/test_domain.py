@@ -160,7 +160,6 @@ def test_composed_email_has_text_and_html_with_the_footer() -> None:
     assert "Footer &amp; more" in html.get_content()
 
 
-
 def test_an_email_date_needs_its_time_zone() -> None:
     with pytest.raises(ValueError, match="time zone"):
         compose_email(

@@ -7,7 +7,7 @@ import pytest
 from notifications.delivery.domain import SmtpServer
 from notifications.delivery.pacing import smtp_retry_delay
 from notifications.delivery.smtp import SmtpRateLimits
-from notifications.settings import Settings
+from notifications.settings import SenderPoolTooSmall, Settings, check_sender_pool
 
 SETTINGS = Settings.model_construct(
     smtp_host="smtp.local",
@@ -60,3 +60,21 @@ def test_bad_rate_limits_are_refused_when_built() -> None:
 def test_smtp_retries_back_off_exponentially_up_to_the_cap() -> None:
     delays = [smtp_retry_delay(n, SETTINGS) for n in range(1, 7)]
     assert delays == [5, 10, 20, 40, 60, 60]
+
+
+def test_a_sender_pool_smaller_than_its_deliveries_in_flight_is_refused() -> None:
+    check_sender_pool(16, 18)  # one connection per delivery in flight and two spare
+    with pytest.raises(SenderPoolTooSmall, match="at least 18"):
+        check_sender_pool(16, 17)
+    with pytest.raises(SenderPoolTooSmall, match="at least 1"):
+        check_sender_pool(0, 10)
+    settings = Settings.model_construct(
+        service_name="notifications", sender_prefetch_count=8, sender_database_pool_size=10
+    )
+    sender = settings.for_sender("sender")
+    assert (sender.prefetch_count, sender.database_pool_size) == (8, 10)
+    assert sender.service_name == "notifications-sender"
+    with pytest.raises(SenderPoolTooSmall):
+        Settings.model_construct(sender_prefetch_count=32, sender_database_pool_size=15).for_sender(
+            "sender"
+        )

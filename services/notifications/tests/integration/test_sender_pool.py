@@ -1,0 +1,89 @@
+"""A sender's deliveries in flight and its database pool agree: with every delivery
+holding a connection while it talks to a (slow) SMTP server, readiness still gets one
+at once and says the database is there."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.waiting import eventually
+from notifications import sender
+from notifications.delivery.domain import SmtpServer
+from notifications.delivery.smtp import SmtpTransport
+from notifications.settings import Settings
+
+from .helpers import send_body, status_of
+
+
+class _Slow(SmtpTransport):
+    """Holds every send until ``go`` is set, counting those in flight."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.go = asyncio.Event()
+        self.in_flight = 0
+
+    async def send(
+        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+    ) -> list[str]:
+        self.in_flight += 1
+        await self.go.wait()
+        return await super().send(email, recipients, server)
+
+
+async def test_readiness_answers_at_once_while_every_delivery_in_flight_holds_a_connection(
+    settings: Settings, client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    prefetch = settings.sender_prefetch_count
+    transport = _Slow(settings)
+    app = sender.build_app(settings, transport=transport)
+    async with app.router.lifespan_context(app):
+        # A backlog: more than the sender takes at once.
+        ids = [
+            (await client.post("/messages", json=send_body())).json()["id"]
+            for _ in range(prefetch * 2)
+        ]
+        await eventually(
+            lambda: _in_flight(transport), lambda n: n == prefetch, what="every slot busy"
+        )
+        held: int = app.state.runtime.engine.pool.checkedout()
+        assert held >= prefetch  # each delivery in flight holds its connection
+        latencies = []
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://sender"
+        ) as probe:
+            for _ in range(20):
+                started = time.perf_counter()
+                ready = await probe.get("/readyz")
+                latencies.append(time.perf_counter() - started)
+                assert ready.status_code == 200, ready.text
+        # Reported, not asserted (timing belongs in benchmarks): run with -s to see it.
+        latencies.sort()
+        print(
+            f"\n/readyz with {held} connections held by {prefetch} deliveries in flight: "
+            f"median {latencies[10] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"
+        )
+        transport.go.set()
+        for message_id in ids:
+            await status_of(client, message_id, "sent")
+
+
+async def _in_flight(transport: _Slow) -> int:
+    return transport.in_flight
+
+
+def test_a_sender_whose_pool_is_smaller_than_its_prefetch_does_not_start(
+    settings: Settings,
+) -> None:
+    too_small = settings.model_copy(
+        update={"sender_prefetch_count": 32, "sender_database_pool_size": 15}
+    )
+    with pytest.raises(SystemExit, match="SENDER_DATABASE_POOL_SIZE is 15"):
+        sender.build_app(too_small)
