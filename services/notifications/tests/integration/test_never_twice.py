@@ -23,7 +23,7 @@ from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import email_address
 from aftersales_testing.smtp_sink import SmtpSink
 from aftersales_testing.waiting import eventually
-from notifications import sender, sms_sender
+from notifications import deliveries_cli, sender, sms_sender
 from notifications.delivery.domain import SmtpServer, UncertainDeliveryError
 from notifications.delivery.sms import HttpSmsProvider
 from notifications.delivery.smtp import SmtpTransport
@@ -332,3 +332,25 @@ async def test_an_sms_attempt_is_recorded_and_an_unfinished_one_is_not_sent_agai
         await provider.aclose()
     assert len(fake_sms.state.received(number)) == 1
     assert sent["provider_message_ids"] == [fake_sms.state.received(number)[0].id]
+
+
+async def test_the_operators_cli_lists_and_resolves_unconfirmed_messages(
+    runtime: ServiceRuntime,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    sink: SmtpSink,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    message_id, to = await _unconfirmed_after_a_death(settings, client, sink)
+    url = ["--database-url", settings.database_url]
+
+    assert await deliveries_cli.run(deliveries_cli.parse_args([*url, "unconfirmed"])) == 0
+    listed = capsys.readouterr().out
+    assert f"{message_id}  email  {to}" in listed
+
+    confirm = deliveries_cli.parse_args([*url, "confirm-sent", message_id, "--by", "ops"])
+    assert await deliveries_cli.run(confirm) == 0
+    assert capsys.readouterr().out.strip() == f"{message_id}  sent"
+    assert await deliveries_cli.run(confirm) == 1  # no longer unconfirmed
+    assert "not unconfirmed" in capsys.readouterr().err
+    assert len(await outbox_payloads(runtime, "notifications.message.sent", message_id)) == 1
