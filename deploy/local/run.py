@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -28,11 +29,32 @@ def _docker_engine() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
 
 
-def ensure_infrastructure(config: StackConfig) -> None:
+def compose_env() -> dict[str, str]:
+    """The passwords docker compose starts PostgreSQL and RabbitMQ with (``.env``)."""
+    path = ROOT / ".env"
+    if not path.exists():
+        sys.exit("docker compose needs passwords: cp .env.example .env and fill it in.")
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not name.lstrip().startswith("#"):
+            values[name.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def ensure_infrastructure(config: StackConfig) -> StackConfig:
+    """The config to run on: as given when PostgreSQL and RabbitMQ answer, else on the
+    ones docker compose starts, with the passwords from ``.env``."""
     problem = check_infrastructure(config)
     if problem is None:
-        return
+        return config
     if _docker_engine():
+        env = compose_env()
+        config = dataclasses.replace(
+            config,
+            postgres_url=f"postgresql://postgres:{env['POSTGRES_PASSWORD']}@127.0.0.1:5432/postgres",
+            amqp_url=f"amqp://{env['RABBITMQ_USER']}:{env['RABBITMQ_PASSWORD']}@127.0.0.1:5672/",
+        )
         print("Starting PostgreSQL and RabbitMQ with docker compose ...")
         subprocess.run(
             ["docker", "compose", "up", "-d", "postgres", "rabbitmq"], cwd=ROOT, check=True
@@ -42,7 +64,7 @@ def ensure_infrastructure(config: StackConfig) -> None:
             if time.monotonic() > deadline:
                 sys.exit("PostgreSQL or RabbitMQ did not come up within 90 s.")
             time.sleep(1)
-        return
+        return config
     sys.exit(problem)
 
 
@@ -52,7 +74,7 @@ def main() -> None:
         amqp_url=os.environ.get("AFTERSALES_AMQP_URL", StackConfig.amqp_url),
         mail_dir=ROOT / "var" / "mail",
     )
-    ensure_infrastructure(config)
+    config = ensure_infrastructure(config)
     print("Creating and migrating databases ...")
     prepare_databases(config)
     gateway = next(s for s in SERVICES if s.name == "gateway")
