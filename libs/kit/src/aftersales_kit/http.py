@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -13,12 +14,18 @@ from fastapi.responses import JSONResponse
 from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.metrics import instrument_http
 from aftersales_kit.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
-from aftersales_kit.problem_handlers import install_problem_handlers
+from aftersales_kit.problem_handlers import (
+    describe,
+    install_problem_handlers,
+    unreachable_dependency,
+)
 from aftersales_kit.problems import REQUEST_ID_HEADER
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.settings import ServiceSettings
 from aftersales_kit.telemetry import instrument_app
 from aftersales_kit.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -79,8 +86,23 @@ def get_runtime(request: Request) -> ServiceRuntime:
 
 
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    async with get_runtime(request).uow() as uow:
+    uow = get_runtime(request).uow()
+    await uow.__aenter__()
+    try:
         yield uow
+    except BaseException as error:
+        await uow.__aexit__(type(error), error, error.__traceback__)
+        raise
+    try:
+        await uow.__aexit__(None, None, None)
+    except Exception as error:
+        # FastAPI closes this dependency after the answer is sent; all that is left is
+        # the rollback of what a read-only route left open. A database that went away
+        # meanwhile took that transaction with it; raised here, the error would only
+        # make the server log a traceback and drop the client's keep-alive connection.
+        if unreachable_dependency(error) is None:
+            raise
+        log.info("database lost after the answer was sent (%s)", describe(error))
 
 
 def get_clock(request: Request) -> Clock:

@@ -58,6 +58,13 @@ def _router(hold: Hold, dead_amqp_url: str) -> APIRouter:
         await uow.session.execute(text("SELECT :v"), {"v": SECRET})
         return {"rows": 0}
 
+    @router.get("/held-then-answer")
+    async def held_then_answer(uow: UnitOfWorkDep) -> dict[str, int]:
+        await uow.session.execute(text("SELECT 1"))
+        hold.reached.set()
+        await hold.release.wait()
+        return {"rows": 1}  # read only: the transaction is left to the unit of work
+
     @router.get("/bad-value")
     async def bad_value(uow: UnitOfWorkDep) -> None:
         # A bug, not an outage: the driver refuses the value, and its message quotes it.
@@ -199,6 +206,29 @@ async def test_a_database_lost_between_two_statements_is_503(
     response = await request
     _assert_unavailable(response, "database")
     _assert_logged_once_as_warning(caplog, "database")
+
+    database_proxy.restore()
+    assert (await client.get("/rows")).status_code == 200
+
+
+async def test_a_database_lost_once_the_answer_is_ready_leaves_the_answer_alone(
+    client: httpx.AsyncClient,
+    database_proxy: TcpProxy,
+    hold: Hold,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The unit of work rolls back what a route left open after the answer is sent;
+    that rollback failing must not escape (the server would log a traceback and drop
+    the client's connection): the database took the transaction with it anyway."""
+    caplog.set_level(logging.WARNING)
+    request = asyncio.create_task(client.get("/held-then-answer"))
+    await asyncio.wait_for(hold.reached.wait(), 30)
+    database_proxy.cut()
+    hold.release.set()
+    response = await request
+    assert response.status_code == 200, response.text
+    assert response.json() == {"rows": 1}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
     database_proxy.restore()
     assert (await client.get("/rows")).status_code == 200
