@@ -18,7 +18,9 @@ demo:
 	$(UV) run --frozen python deploy/local/demo.py
 
 # One pytest run per test tree: each tree is a package named `tests` with its own conftest.
-TEST_TREES := libs/schedule/tests libs/contracts/tests libs/kit/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e
+# tests-e2e/faults runs on its own: it starts a private RabbitMQ node and PostgreSQL cluster
+# and kills them (a few minutes); `pytest tests-e2e` leaves it out.
+TEST_TREES := libs/schedule/tests libs/contracts/tests libs/kit/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e tests-e2e/faults
 
 test: install
 	@tally=$$(mktemp); export AFTERSALES_TEST_TALLY=$$tally; \
@@ -82,3 +84,4 @@ bench: install
 	$(UV) run --frozen python bench/notifications_send.py
 	$(UV) run --frozen python bench/scheduling_callouts.py
 	$(UV) run --frozen python bench/scheduling_item_events.py
+	$(UV) run --frozen python bench/faults.py

@@ -41,8 +41,9 @@ POSTGRES_HOW_TO = (
 )
 
 # Spare ports: below the ephemeral range, clear of 5432/5672/8000-8070/18000-18070 and of
-# RabbitMQ's default distribution port 25672 (the shared node's).
-PORT_RANGE = range(21000, 24000)
+# RabbitMQ's default distribution port 25672 (the shared node's), and of the fault stack's
+# services (21000-21070, fault_suite).
+PORT_RANGE = range(26000, 30000)
 
 
 class MissingBinary(RuntimeError):

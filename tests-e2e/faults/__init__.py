@@ -1,0 +1,1 @@
+"""The fault suite: a pytest tree of its own (see conftest.py)."""
