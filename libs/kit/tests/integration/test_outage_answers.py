@@ -20,7 +20,9 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from aftersales_kit.db import create_engine
 from aftersales_kit.http import UnitOfWorkDep, create_app
+from aftersales_kit.problem_handlers import Dependency, unreachable_dependency
 from aftersales_kit.problems import PROBLEM_JSON, RETRY_AFTER_SECONDS, ServiceUnavailable
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.settings import ServiceSettings
@@ -257,6 +259,30 @@ async def test_a_connection_terminated_by_the_server_is_503(
     _assert_unavailable(await request, "database")
     _assert_logged_once_as_warning(caplog, "database")
     assert (await client.get("/rows")).status_code == 200
+
+
+async def test_a_database_that_never_answers_is_an_outage_after_the_connect_timeout() -> None:
+    """A host that takes the connection and says nothing (a dropped route, a hung
+    server): the engine gives up after its connect timeout, and that is an outage."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x", connect_timeout=0.5)
+    try:
+        with pytest.raises(TimeoutError) as raised:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        assert unreachable_dependency(raised.value) is Dependency.DATABASE
+    finally:
+        await engine.dispose()
+        for writer in held:
+            writer.transport.abort()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_an_unreachable_broker_is_503_naming_the_broker(
