@@ -31,10 +31,11 @@ def test_each_message_is_counted_once_in_the_column_it_belongs_to() -> None:
         row("sent"),
     )
     rows = {"sent": sent, "twice": twice, "failed": failed, "queued": queued, "gone": sent_no_mail}
+    rows["parked"] = row("sending")  # a state a delivery may park in: not an outcome
     deliveries = {sent.id: [100 * MS], twice.id: [200 * MS, 900 * MS]}
     result = tally(
         "HTTP",
-        ["sent", "twice", "failed", "queued", "gone", "no-row"],
+        ["sent", "twice", "failed", "queued", "gone", "no-row", "parked"],
         rows,
         deliveries,
         reported={"sent": True, "twice": True},
@@ -42,9 +43,10 @@ def test_each_message_is_counted_once_in_the_column_it_belongs_to() -> None:
         window_ms=50,
     )
 
-    assert (result.accepted, result.delivered, result.failed) == (6, 2, 1)
-    assert sorted(result.lost) == ["gone", "no-row", "queued"]
-    assert result.stuck == ["queued"]
+    assert (result.accepted, result.delivered, result.failed) == (7, 2, 1)
+    assert sorted(result.lost) == ["gone", "no-row", "parked", "queued"]
+    assert result.stuck == ["queued", "parked"]
+    assert result.lost_as == {"queued": 1, "sent": 1, "no message row": 1, "sending": 1}
     assert result.duplicated == ["twice"]
     assert result.duplicated_outside_window == ["twice"]  # no fault near its first copy
     assert result.unreported == ["failed"]  # failed, and the requester was never told

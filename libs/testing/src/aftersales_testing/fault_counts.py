@@ -34,7 +34,6 @@ from pathlib import Path
 
 TERMINAL_MESSAGE = frozenset({"sent", "failed", "blocked"})
 FAILED_MESSAGE = frozenset({"failed", "blocked"})
-WAITING_MESSAGE = frozenset({"awaiting_recipient", "queued"})
 # Callouts a dispatch has still to send, or whose result has still to come back.
 WAITING_CALLOUT = frozenset({"approved", "awaiting_approval"})
 
@@ -104,6 +103,7 @@ class Tally:
     duplicated: list[str] = field(default_factory=list)
     duplicated_outside_window: list[str] = field(default_factory=list)
     unreported: list[str] = field(default_factory=list)  # the requester was never told
+    lost_as: Counter[str] = field(default_factory=Counter)  # a lost message's last status
 
 
 @dataclass
@@ -173,7 +173,9 @@ def tally(
         result.accepted += 1
         row = rows.get(key)
         copies = sorted(deliveries.get(row.id, [])) if row is not None else []
-        if row is not None and row.status in WAITING_MESSAGE:
+        # Anything short of an outcome once the run has settled is stuck: queued, or a
+        # state a delivery parks in (e.g. an attempt that may have reached the server).
+        if row is not None and row.status not in TERMINAL_MESSAGE:
             result.stuck.append(key)
         if copies:
             result.delivered += 1
@@ -185,6 +187,7 @@ def tally(
             result.failed += 1
         else:
             result.lost.append(key)
+            result.lost_as[row.status if row is not None else "no message row"] += 1
         if (copies or (row is not None and row.status in FAILED_MESSAGE)) and not reported.get(
             key, False
         ):
@@ -235,6 +238,11 @@ def table(
         f" p50 {window.p50_ms:.1f} ms, p99 {window.p99_ms:.1f} ms, max {window.max_ms:.1f} ms;"
         f" {window.over_a_fault} e-mails' commit waited out a fault"
         f" (longest {window.over_a_fault_max_ms:.0f} ms), sent once all the same"
+    )
+    text.extend(
+        f"{t.contract}: lost as " + ", ".join(f"{status} {n}" for status, n in t.lost_as.items())
+        for t in tallies
+        if t.lost_as
     )
     if dead_letters:
         text.append(
