@@ -40,14 +40,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
-from faststream.exceptions import RejectMessage
+from faststream.exceptions import NackMessage, RejectMessage
 from pydantic import ValidationError
 
 from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.topology import QueueSpec
 from aftersales_kit.dead_letters import Reason
 from aftersales_kit.metrics import DEAD_LETTERED, MESSAGE_SECONDS, MESSAGES, TRANSIENT_RETRIES
-from aftersales_kit.transient import Backoff, DatabaseGate, transient_cause
+from aftersales_kit.transient import Backoff, DatabaseGate, GateStopped, transient_cause
 from aftersales_kit.uow import MessageContext, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,11 @@ class Consumer:
                 await self._dead_letter(message, unprocessable.reason, unprocessable.error)
                 outcome = "dead_lettered"
                 self._log_dead_lettered(unprocessable, message.message_id)
+            except GateStopped as stopped:
+                # The runtime stops while the delivery waits out an outage: back to the
+                # broker, quietly (not a failure of the message, no traceback).
+                self._count(message_type, "returned", started)
+                raise NackMessage(requeue=True) from stopped
             except HeldTooLong:
                 if self._requeue is None:
                     raise
@@ -213,6 +218,8 @@ class Consumer:
                     extra={"queue": self.name, "message_id": message.message_id},
                 )
                 outcome = "requeued"
+        except NackMessage:
+            raise
         except BaseException as error:
             self._count(message_type, _failure_outcome(error), started)
             if isinstance(error, Unprocessable):
@@ -398,7 +405,7 @@ class Consumer:
     async def _apply_batch(self, batch: list[_Waiting]) -> None:
         try:
             outcomes = await self._with_retries(lambda: self._apply_together(batch))
-        except HeldTooLong as error:
+        except (HeldTooLong, GateStopped) as error:
             for waiting in batch:
                 waiting.settle(error=error)
             return

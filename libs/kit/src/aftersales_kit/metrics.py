@@ -39,7 +39,8 @@ MESSAGES = Counter(
     " unsupported schema version: published to the dead-letter queue at once; the reason"
     " is in aftersales_messages_dead_lettered), rejected (the same, where no dead-letter"
     " publisher was attached), requeued (held past the consumer timeout during an outage:"
-    " published to the back of its queue) or failed (raised: redelivered up to the"
+    " published to the back of its queue), returned (the process stopped while it waited"
+    " out an outage: nacked back to the broker) or failed (raised: redelivered up to the"
     " delivery limit).",
     ["queue", "type", "outcome"],
     registry=REGISTRY,

@@ -199,3 +199,45 @@ async def test_what_the_driver_raises_in_an_outage_is_classified_transient(
     finally:
         database_proxy.restore()
         await engine.dispose()
+
+
+STOPPED = QueueSpec("kit-test.outage-stopped", EVENTS_EXCHANGE, (Happened.TYPE,))
+
+
+async def test_a_process_stopped_during_an_outage_hands_its_deliveries_back(
+    settings: ServiceSettings,
+    database_proxy: TcpProxy,
+    proxied_runtimes: list[ServiceRuntime],
+    declared_queues: set[QueueSpec],
+    amqp: aio_pika.abc.AbstractConnection,
+    broker_prefix: str,
+) -> None:
+    declared_queues.add(STOPPED)
+    envelope = Envelope.wrap(Happened(note=f"stopped-{uuid.uuid4().hex}"))
+
+    async def start() -> tuple[ServiceRuntime, CountingConsumer]:
+        runtime = _runtime(settings, database_proxy, STOPPED)
+        proxied_runtimes.append(runtime)
+        consumer = CountingConsumer(STOPPED, runtime)
+        consumer.on(Happened, record)
+        runtime.add_consumer(consumer)
+        await runtime.start()
+        return runtime, consumer
+
+    runtime, consumer = await start()
+    database_proxy.cut()
+    await publish_raw(amqp, broker_prefix, envelope.to_json_dict(), str(envelope.message_id))
+    await eventually(
+        runtime.readiness, lambda c: not c["database_reachable"], what="the gate to close"
+    )
+    await runtime.stop()  # the delivery waits at the gate: it goes back, not dead
+    assert consumer.raised == 1
+    channel = await amqp.channel()
+    assert await queue_depth(channel, broker_prefix + STOPPED.name) == 1
+    assert await queue_depth(channel, broker_prefix + STOPPED.dead_letter_name) == 0
+
+    database_proxy.restore()
+    runtime, consumer = await start()
+    await eventually(lambda: effects(runtime, envelope.payload.note), lambda n: n == 1)
+    assert consumer.raised == 0
+    await runtime.stop()
