@@ -14,15 +14,12 @@ from fastapi.responses import JSONResponse
 from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.metrics import instrument_http
 from aftersales_kit.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
-from aftersales_kit.problem_handlers import (
-    describe,
-    install_problem_handlers,
-    unreachable_dependency,
-)
+from aftersales_kit.problem_handlers import install_problem_handlers
 from aftersales_kit.problems import REQUEST_ID_HEADER
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.settings import ServiceSettings
 from aftersales_kit.telemetry import instrument_app
+from aftersales_kit.transient import describe, transient_cause
 from aftersales_kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -100,7 +97,7 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         # the rollback of what a read-only route left open. A database that went away
         # meanwhile took that transaction with it; raised here, the error would only
         # make the server log a traceback and drop the client's keep-alive connection.
-        if unreachable_dependency(error) is None:
+        if transient_cause(error) is None:
             raise
         log.info("database lost after the answer was sent (%s)", describe(error))
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
+from aftersales_kit.transient import Dependency, transient_cause
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +134,23 @@ class OutboxRelay:
     async def _run(self) -> None:
         backoff = 0.1
         last_purge = datetime.min.replace(tzinfo=UTC)
+        outage: Dependency | None = None
         while True:
             try:
                 published, failed = await self.relay_once()
-            except Exception:
-                log.exception("outbox relay failed")
+            except Exception as error:
                 published, failed = 0, 1
+                cause = transient_cause(error)
+                if cause is None:
+                    log.exception("outbox relay failed")
+                elif outage is not cause.dependency:
+                    # Once per outage, without a traceback: the rows wait, nothing is lost.
+                    outage = cause.dependency
+                    log.warning("outbox relay waits: %s unreachable (%s)", outage, cause.detail)
+            else:
+                if outage is not None:
+                    log.warning("outbox relay resumes: %s reachable again", outage)
+                    outage = None
             OUTBOX_PUBLISHED.labels(self._service).inc(published)
             OUTBOX_FAILURES.labels(self._service).inc(failed)
             self.healthy = failed == 0

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from enum import StrEnum
-from types import TracebackType
 from typing import Any
 
 import aiormq.exceptions
@@ -30,6 +28,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aftersales_kit.problems import PROBLEM_JSON, REQUEST_ID_HEADER, RETRY_AFTER_SECONDS, Problem
+from aftersales_kit.transient import Dependency, describe, transient_cause
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +43,6 @@ _TITLES = {
 }
 
 
-class Dependency(StrEnum):
-    DATABASE = "database"
-    BROKER = "broker"
-
-
-# SQLSTATEs that say the server is away rather than that the statement is wrong: class
-# 08 (connection exception), 57P01-57P03 (shut down by an administrator or a crash, or
-# still starting up) and 53300 (too many connections).
-_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
-# Where an OSError (refused, reset, timed out, no such host) was raised says which
-# dependency it came from: the pool hands asyncpg's connect errors on unwrapped.
-_MODULES = {
-    Dependency.DATABASE: ("sqlalchemy", "asyncpg"),
-    Dependency.BROKER: ("aio_pika", "aiormq", "pamqp", "faststream"),
-}
 # The exception families that may mean an outage; the handler for them tells an outage
 # (503) from a bug (500). Handled in the app's exception middleware, so they never
 # reach the server, which would log each a second time with its raw message.
@@ -70,106 +54,6 @@ _INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
     aiormq.exceptions.AMQPError,
     aiormq.exceptions.ChannelInvalidStateError,
 )
-
-
-def unreachable_dependency(exc: BaseException) -> Dependency | None:
-    """The dependency ``exc`` says cannot be reached right now, or None when it is some
-    other failure (a bug, a constraint, bad data), which trying again will not mend."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if (found := _unreachable(current)) is not None:
-            return found
-        current = _wrapped(current)
-    return None
-
-
-def _unreachable(exc: BaseException) -> Dependency | None:
-    if isinstance(exc, sqlalchemy.exc.TimeoutError | sqlalchemy.exc.DisconnectionError):
-        # No connection from the pool in time: to a caller, the same as a database away.
-        return Dependency.DATABASE
-    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
-        return Dependency.DATABASE
-    # asyncpg's errors and the SQLAlchemy adapter's (which copies asyncpg's SQLSTATE).
-    sqlstate = getattr(exc, "sqlstate", None) if _is_driver(exc) else None
-    if isinstance(sqlstate, str) and sqlstate.startswith(_UNREACHABLE_SQLSTATES):
-        return Dependency.DATABASE
-    if isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc):
-        # asyncpg's "cannot perform operation: connection is closed" (SQLAlchemy's test).
-        return Dependency.DATABASE
-    if isinstance(
-        exc, aiormq.exceptions.AMQPConnectionError | aiormq.exceptions.ChannelInvalidStateError
-    ):
-        return Dependency.BROKER
-    if isinstance(exc, OSError):
-        return _raised_in(exc.__traceback__)
-    return None
-
-
-def _wrapped(exc: BaseException) -> BaseException | None:
-    """The exception ``exc`` stands for: SQLAlchemy keeps the driver's in ``orig`` (whose
-    cause is asyncpg's own); otherwise an explicit ``raise ... from``."""
-    orig = getattr(exc, "orig", None)
-    if isinstance(exc, sqlalchemy.exc.StatementError) and isinstance(orig, BaseException):
-        return orig
-    return exc.__cause__
-
-
-def _is_driver(exc: BaseException) -> bool:
-    """asyncpg's own errors, or the SQLAlchemy asyncpg adapter's DB-API errors."""
-    return type(exc).__module__.startswith(("asyncpg", "sqlalchemy.dialects"))
-
-
-def _raised_in(tb: TracebackType | None) -> Dependency | None:
-    """The dependency whose library the deepest known frame of ``tb`` belongs to."""
-    found: Dependency | None = None
-    while tb is not None:
-        module = str(tb.tb_frame.f_globals.get("__name__", ""))
-        for dependency, prefixes in _MODULES.items():
-            if module.startswith(prefixes):
-                found = dependency
-        tb = tb.tb_next
-    return found
-
-
-def describe(exc: BaseException) -> str:
-    """``exc`` for a log line: its type, and its message only where that carries no data.
-
-    Of a database error only the names: the driver's error, its SQLSTATE and
-    constraint, and the failed statement's text (SQL, never its values). The driver's
-    messages are left out because they quote values (PostgreSQL's ``Key (email)=(...)
-    already exists``, asyncpg's ``invalid input for query argument $1: '...'``)."""
-    if isinstance(exc, sqlalchemy.exc.StatementError):
-        parts = [type(exc).__name__]
-        driver = exc.orig
-        if isinstance(driver, BaseException):
-            if type(driver).__module__.startswith("sqlalchemy") and driver.__cause__:
-                driver = driver.__cause__  # the adapter's error -> asyncpg's own
-            parts.append(_driver_names(driver))
-        if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
-            parts.append("connection invalidated")
-        if exc.statement:
-            parts.append(f"sql={_line(exc.statement, 300)!r}")
-        return ": ".join(parts)
-    if _is_driver(exc):
-        return _driver_names(exc)
-    text = _line(str(exc), 300)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _driver_names(exc: BaseException) -> str:
-    names = [type(exc).__name__]
-    for attribute in ("sqlstate", "constraint_name", "table_name", "column_name"):
-        value = getattr(exc, attribute, None)
-        if isinstance(value, str) and value:
-            names.append(f"{attribute}={value}")
-    return " ".join(names)
-
-
-def _line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def sanitized_traceback(exc: BaseException) -> str:
@@ -251,7 +135,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         return response
 
     async def _infrastructure(request: Request, exc: Exception) -> JSONResponse:
-        dependency = unreachable_dependency(exc)
+        cause = transient_cause(exc)
+        dependency = None if cause is None else cause.dependency
         if dependency is None:
             return _unexpected_error(request, exc)
         return _unavailable(request, exc, dependency)
@@ -263,7 +148,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Whatever no handler above took (raised in a middleware, or of no family there);
         # Starlette hands it on to the server after this answer.
-        dependency = unreachable_dependency(exc)
+        cause = transient_cause(exc)
+        dependency = None if cause is None else cause.dependency
         if dependency is not None:
             return _unavailable(request, exc, dependency)
         return _unexpected_error(request, exc)

@@ -7,7 +7,9 @@ once) and dead-letters a good message. So the consumer asks ``transient_cause`` 
 a transient failure is waited out (``Backoff``, ``DatabaseGate``); anything else is the
 message's own and goes the way of the delivery limit.
 
-One function decides, for every consumer: the rules live here and nowhere else.
+One function decides, for every consumer and every route (a 503 with Retry-After at the
+HTTP edge): the rules live here and nowhere else, with ``describe``, which names an error
+for a log line without quoting the data a failed statement carried.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from types import TracebackType
 
 import aiormq.exceptions
 import asyncpg.exceptions
@@ -33,95 +36,151 @@ log = logging.getLogger(__name__)
 class Dependency(StrEnum):
     DATABASE = "database"
     BROKER = "broker"
-    # A bare OSError: a connection refused, reset or timed out, with no library naming
-    # the peer. In a consumer that is almost always the database (its only connection
-    # besides the broker's); the gate's probe tells which.
-    CONNECTION = "connection"
 
 
 @dataclass(frozen=True)
 class Transient:
-    """Why a failure is the infrastructure's: which dependency, and a short text."""
+    """Why a failure is the infrastructure's: which dependency, and a short text that
+    names the error without quoting data (``describe``)."""
 
     dependency: Dependency
     detail: str
 
     @property
     def closes_database_gate(self) -> bool:
-        return self.dependency in (Dependency.DATABASE, Dependency.CONNECTION)
+        return self.dependency is Dependency.DATABASE
 
 
-# SQLSTATEs that mean "the server is away or refusing for now", not "this statement is
-# wrong": connection exceptions (class 08), shutdown / starting up (57P01-57P03), and
-# out of connections (53300).
-_TRANSIENT_SQLSTATE_PREFIXES = ("08",)
-_TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-
-
-def _sqlstate_is_transient(state: object) -> bool:
-    if not isinstance(state, str):
-        return False
-    return state in _TRANSIENT_SQLSTATES or state.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(error).__name__}: {first}"[:200]
-
-
-def _database_driver_error(error: BaseException) -> bool:
-    """asyncpg's own errors (raised bare, or found under SQLAlchemy's wrapper)."""
-    if isinstance(error, asyncpg.exceptions.PostgresError):
-        return _sqlstate_is_transient(getattr(error, "sqlstate", None))
-    # "connection was closed in the middle of operation", "connection is closed".
-    return isinstance(error, asyncpg.exceptions.ConnectionDoesNotExistError | OSError)
+# SQLSTATEs that say the server is away rather than that the statement is wrong: class
+# 08 (connection exception), 57P01-57P03 (shut down by an administrator or a crash, or
+# still starting up) and 53300 (too many connections).
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# Where an OSError (refused, reset, timed out, no such host) was raised says which
+# dependency it came from: the pool hands asyncpg's connect errors on unwrapped, and a
+# service's own socket (SMTP, an SMS provider's HTTP API) is none of ours to wait out.
+_MODULES = {
+    Dependency.DATABASE: ("sqlalchemy", "asyncpg"),
+    Dependency.BROKER: ("aio_pika", "aiormq", "pamqp", "faststream"),
+}
 
 
 def transient_cause(error: BaseException) -> Transient | None:
-    """Why ``error`` is a transient infrastructure failure, or None when it is not.
+    """Why ``error`` says a dependency cannot be reached right now, or None when it is
+    some other failure (a bug, a constraint, bad data) that trying again will not mend.
 
-    Only the wrappers the libraries put around an infrastructure error are looked
-    through (SQLAlchemy's ``DBAPIError.orig`` and its adapter's cause): a service's own
-    exception that wraps an OSError (an SMTP failure turned into a delivery error) is
-    the service's business and keeps its meaning.
+    The one classification for consumers (wait, do not spend the delivery limit) and
+    for routes (503 with Retry-After). It follows the wrappers the libraries put around
+    an infrastructure error (SQLAlchemy's ``orig``, the adapter's cause) and explicit
+    ``raise ... from``; an OSError counts only when it was raised inside the database's
+    or the broker's library, so a service's SMTP socket error keeps its own meaning.
     """
     if isinstance(error, BaseExceptionGroup):
         causes = [transient_cause(e) for e in error.exceptions]
         if causes and all(causes):
             return causes[0]
         return None
-    if isinstance(error, sa_exc.DBAPIError):
-        if error.connection_invalidated:
-            return Transient(Dependency.DATABASE, _describe(error.orig or error))
-        orig = error.orig
-        # The asyncpg adapter raises its own DB-API error "from" asyncpg's; both carry
-        # the SQLSTATE.
-        for candidate in (orig, getattr(orig, "__cause__", None)):
-            if candidate is None:
-                continue
-            if _sqlstate_is_transient(getattr(candidate, "sqlstate", None)):
-                return Transient(Dependency.DATABASE, _describe(candidate))
-            if _database_driver_error(candidate):
-                return Transient(Dependency.DATABASE, _describe(candidate))
-        return None
-    if isinstance(error, sa_exc.TimeoutError | sa_exc.DisconnectionError):
-        # The pool had no connection to give within its timeout, or one it gave was dead.
-        return Transient(Dependency.DATABASE, _describe(error))
-    if isinstance(error, asyncpg.exceptions.PostgresError | asyncpg.exceptions.InterfaceError):
-        if _database_driver_error(error):
-            return Transient(Dependency.DATABASE, _describe(error))
-        return None
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if (dependency := _unreachable(current)) is not None:
+            return Transient(dependency, describe(current))
+        current = _wrapped(current)
+    return None
+
+
+def _unreachable(exc: BaseException) -> Dependency | None:
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        # No connection from the pool in time: to a caller, the same as a database away.
+        return Dependency.DATABASE
+    if isinstance(exc, sa_exc.DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc.orig, OSError)
+    ):
+        # A socket error SQLAlchemy wrapped came from the database's connection.
+        return Dependency.DATABASE
+    # asyncpg's errors and the SQLAlchemy adapter's (which copies asyncpg's SQLSTATE).
+    sqlstate = getattr(exc, "sqlstate", None) if _is_driver(exc) else None
+    if isinstance(sqlstate, str) and sqlstate.startswith(_UNREACHABLE_SQLSTATES):
+        return Dependency.DATABASE
+    if isinstance(exc, asyncpg.exceptions.ConnectionDoesNotExistError):
+        return Dependency.DATABASE  # "connection was closed in the middle of operation"
+    if isinstance(exc, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(exc):
+        return Dependency.DATABASE  # "cannot perform operation: connection is closed"
     if isinstance(
-        error,
+        exc,
         aiormq.exceptions.AMQPConnectionError
         | aiormq.exceptions.ChannelInvalidStateError
         | aiormq.exceptions.ConnectionClosed,
     ):
-        return Transient(Dependency.BROKER, _describe(error))
-    if isinstance(error, OSError):  # refused, reset, aborted, timed out (TimeoutError)
-        return Transient(Dependency.CONNECTION, _describe(error))
+        return Dependency.BROKER
+    if isinstance(exc, OSError):
+        return _raised_in(exc.__traceback__)
     return None
+
+
+def _wrapped(exc: BaseException) -> BaseException | None:
+    """The exception ``exc`` stands for: SQLAlchemy keeps the driver's in ``orig`` (whose
+    cause is asyncpg's own); otherwise an explicit ``raise ... from``."""
+    orig = getattr(exc, "orig", None)
+    if isinstance(exc, sa_exc.StatementError) and isinstance(orig, BaseException):
+        return orig
+    return exc.__cause__
+
+
+def _is_driver(exc: BaseException) -> bool:
+    """asyncpg's own errors, or the SQLAlchemy asyncpg adapter's DB-API errors."""
+    return type(exc).__module__.startswith(("asyncpg", "sqlalchemy.dialects"))
+
+
+def _raised_in(tb: TracebackType | None) -> Dependency | None:
+    """The dependency whose library the deepest known frame of ``tb`` belongs to."""
+    found: Dependency | None = None
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        for dependency, prefixes in _MODULES.items():
+            if module.startswith(prefixes):
+                found = dependency
+        tb = tb.tb_next
+    return found
+
+
+def describe(exc: BaseException) -> str:
+    """``exc`` for a log line: its type, and its message only where that carries no data.
+
+    Of a database error only the names: the driver's error, its SQLSTATE and
+    constraint, and the failed statement's text (SQL, never its values). The driver's
+    messages are left out because they quote values (PostgreSQL's ``Key (email)=(...)
+    already exists``, asyncpg's ``invalid input for query argument $1: '...'``)."""
+    if isinstance(exc, sa_exc.StatementError):
+        parts = [type(exc).__name__]
+        driver = exc.orig
+        if isinstance(driver, BaseException):
+            if type(driver).__module__.startswith("sqlalchemy") and driver.__cause__:
+                driver = driver.__cause__  # the adapter's error -> asyncpg's own
+            parts.append(_driver_names(driver))
+        if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+            parts.append("connection invalidated")
+        if exc.statement:
+            parts.append(f"sql={_line(exc.statement, 300)!r}")
+        return ": ".join(parts)
+    if _is_driver(exc):
+        return _driver_names(exc)
+    text = _line(str(exc), 300)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _driver_names(exc: BaseException) -> str:
+    names = [type(exc).__name__]
+    for attribute in ("sqlstate", "constraint_name", "table_name", "column_name"):
+        value = getattr(exc, attribute, None)
+        if isinstance(value, str) and value:
+            names.append(f"{attribute}={value}")
+    return " ".join(names)
+
+
+def _line(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 class Backoff:
@@ -215,7 +274,7 @@ class DatabaseGate:
                 await self._probe()
             except Exception as error:
                 attempt += 1
-                log.debug("database probe failed", extra={"error": _describe(error)})
+                log.debug("database probe failed", extra={"error": describe(error)})
                 self.failed_probes += 1
                 await asyncio.sleep(self.backoff.delay(attempt))
                 continue

@@ -22,15 +22,21 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from aftersales_kit.db import create_engine
 from aftersales_kit.http import UnitOfWorkDep, create_app
-from aftersales_kit.problem_handlers import Dependency, unreachable_dependency
 from aftersales_kit.problems import PROBLEM_JSON, RETRY_AFTER_SECONDS, ServiceUnavailable
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.settings import ServiceSettings
+from aftersales_kit.transient import Dependency, transient_cause
+from aftersales_testing.tcp_proxy import TcpProxy
 
-from ..support import TcpProxy, handler_effect
+from ..support import handler_effect
 
 # A value a request binds into a statement: customers' data, never to be logged.
 SECRET = "secret-value-4711"
+
+
+def _dependency(error: BaseException) -> Dependency | None:
+    cause = transient_cause(error)
+    return None if cause is None else cause.dependency
 
 
 @dataclass
@@ -276,7 +282,7 @@ async def test_a_database_that_never_answers_is_an_outage_after_the_connect_time
         with pytest.raises(TimeoutError) as raised:
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        assert unreachable_dependency(raised.value) is Dependency.DATABASE
+        assert _dependency(raised.value) is Dependency.DATABASE
     finally:
         await engine.dispose()
         for writer in held:

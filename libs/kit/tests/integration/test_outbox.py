@@ -15,10 +15,10 @@ from aftersales_contracts.topology import EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.tcp_proxy import TcpProxy
 from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
-from ..support import TcpProxy
 
 
 class Ticked(Message):

@@ -9,10 +9,10 @@ from aftersales_contracts.topology import EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
+from aftersales_testing.tcp_proxy import TcpProxy
 from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
-from ..support import TcpProxy
 
 
 class Pinged(Message):

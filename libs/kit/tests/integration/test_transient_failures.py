@@ -19,9 +19,10 @@ from aftersales_kit.metrics import REGISTRY
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.settings import ServiceSettings
 from aftersales_kit.transient import Backoff, transient_cause
+from aftersales_testing.tcp_proxy import TcpProxy
 from aftersales_testing.waiting import eventually
 
-from ..support import TcpProxy, queue_depth
+from ..support import queue_depth
 from .test_inbox import BatchRecorder, CountingConsumer, Happened, effects, publish_raw, record
 
 OUTAGE = QueueSpec("kit-test.outage", EVENTS_EXCHANGE, (Happened.TYPE,))

@@ -7,10 +7,15 @@ import pytest
 import sqlalchemy.exc
 from aiormq.exceptions import AMQPConnectionError, ChannelInvalidStateError
 
-from aftersales_kit.problem_handlers import Dependency, describe, unreachable_dependency
 from aftersales_kit.problems import RETRY_AFTER_SECONDS, ServiceUnavailable
+from aftersales_kit.transient import Dependency, describe, transient_cause
 
 SECRET = "secret@example.com"
+
+
+def _dependency(error: BaseException) -> Dependency | None:
+    cause = transient_cause(error)
+    return None if cause is None else cause.dependency
 
 
 def _pg(cls: type[asyncpg.PostgresError], **fields: str) -> asyncpg.PostgresError:
@@ -54,7 +59,7 @@ def _wrapped(driver: BaseException, *, invalidated: bool = False) -> sqlalchemy.
     ids=lambda e: type(e).__name__,
 )
 def test_database_outages(error: BaseException) -> None:
-    assert unreachable_dependency(error) is Dependency.DATABASE
+    assert _dependency(error) is Dependency.DATABASE
 
 
 @pytest.mark.parametrize(
@@ -63,7 +68,7 @@ def test_database_outages(error: BaseException) -> None:
     ids=lambda e: type(e).__name__,
 )
 def test_broker_outages(error: BaseException) -> None:
-    assert unreachable_dependency(error) is Dependency.BROKER
+    assert _dependency(error) is Dependency.BROKER
 
 
 @pytest.mark.parametrize(
@@ -78,14 +83,14 @@ def test_broker_outages(error: BaseException) -> None:
     ids=lambda e: type(e).__name__,
 )
 def test_failures_that_retrying_will_not_mend_are_no_outage(error: BaseException) -> None:
-    assert unreachable_dependency(error) is None
+    assert _dependency(error) is None
 
 
 def test_an_oserror_counts_by_the_library_that_raised_it() -> None:
     # Raised here, in no dependency's code: a bug (a file, a socket of the service's own).
     with pytest.raises(ConnectionRefusedError) as raised:
         raise ConnectionRefusedError(111, "Connect call failed")
-    assert unreachable_dependency(raised.value) is None
+    assert _dependency(raised.value) is None
 
 
 def test_an_outage_behind_an_explicit_cause_is_still_one() -> None:
@@ -93,7 +98,7 @@ def test_an_outage_behind_an_explicit_cause_is_still_one() -> None:
         raise ValueError("could not load the customer") from _pg(
             asyncpg.CannotConnectNowError, message="starting up"
         )
-    assert unreachable_dependency(raised.value) is Dependency.DATABASE
+    assert _dependency(raised.value) is Dependency.DATABASE
 
 
 def test_a_statements_failure_is_described_by_names_never_by_values() -> None:

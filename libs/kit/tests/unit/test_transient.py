@@ -3,6 +3,10 @@ instances as the libraries raise them."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
+import aio_pika
 import asyncpg
 import pytest
 import sqlalchemy.exc
@@ -30,13 +34,43 @@ def _wrapped(driver: Exception, *, invalidated: bool = False) -> sqlalchemy.exc.
     return wrapped
 
 
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens once it is closed
+
+
+def _refused_by_postgresql() -> Exception:
+    """What asyncpg raises connecting to a port where no PostgreSQL listens."""
+
+    async def connect() -> None:
+        await asyncpg.connect(host="127.0.0.1", port=_closed_port(), timeout=5)
+
+    try:
+        asyncio.run(connect())
+    except Exception as error:
+        return error
+    raise AssertionError("a closed port answered")
+
+
+def _refused_by_rabbitmq() -> Exception:
+    """What aio-pika raises connecting to a port where no broker listens."""
+
+    async def connect() -> None:
+        await aio_pika.connect(f"amqp://guest:guest@127.0.0.1:{_closed_port()}/", timeout=5)
+
+    try:
+        asyncio.run(connect())
+    except Exception as error:
+        return error
+    raise AssertionError("a closed port answered")
+
+
 @pytest.mark.parametrize(
     ("error", "dependency"),
     [
-        (ConnectionRefusedError(111, "Connect call failed"), Dependency.CONNECTION),
-        (ConnectionResetError(104, "Connection reset by peer"), Dependency.CONNECTION),
-        (TimeoutError(), Dependency.CONNECTION),
-        (OSError("Multiple exceptions: [Errno 111] Connect call failed"), Dependency.CONNECTION),
+        (_refused_by_postgresql(), Dependency.DATABASE),
+        (_refused_by_rabbitmq(), Dependency.BROKER),
         (sqlalchemy.exc.TimeoutError("QueuePool limit reached"), Dependency.DATABASE),
         (sqlalchemy.exc.DisconnectionError("stale"), Dependency.DATABASE),
         (_wrapped(RuntimeError("connection was closed"), invalidated=True), Dependency.DATABASE),
@@ -48,7 +82,10 @@ def _wrapped(driver: Exception, *, invalidated: bool = False) -> sqlalchemy.exc.
         (_pg(asyncpg.CrashShutdownError, "crash"), Dependency.DATABASE),
         (AMQPConnectionError("gone"), Dependency.BROKER),
         (ChannelInvalidStateError("closed"), Dependency.BROKER),
-        (ExceptionGroup("both", [ConnectionResetError(), TimeoutError()]), Dependency.CONNECTION),
+        (
+            ExceptionGroup("both", [_refused_by_postgresql(), _wrapped(TimeoutError())]),
+            Dependency.DATABASE,
+        ),
     ],
 )
 def test_an_outage_is_transient(error: BaseException, dependency: Dependency) -> None:
@@ -86,7 +123,10 @@ def _service_error_from_os_error() -> DeliveryFailed:
         asyncpg.InterfaceError("another operation is in progress"),
         # The service's business: its own error keeps its meaning (and its retries).
         _service_error_from_os_error(),
-        ExceptionGroup("mixed", [ConnectionResetError(), ValueError("bug")]),
+        ExceptionGroup("mixed", [_refused_by_postgresql(), ValueError("bug")]),
+        # A socket error of the service's own (SMTP, a provider's API), raised bare.
+        ConnectionRefusedError(111, "Connect call failed"),
+        TimeoutError(),
     ],
 )
 def test_a_content_failure_is_not_transient(error: BaseException) -> None:

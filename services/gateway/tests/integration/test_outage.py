@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from aftersales_kit.problems import RETRY_AFTER_SECONDS
+from aftersales_testing.tcp_proxy import TcpProxy
 from gateway.settings import Settings
 
 from ..conftest import ClientFactory, TokenFactory, UserFactory
-from ..support import TcpProxy
 
 PROBLEM = "application/problem+json"
 

@@ -1,8 +1,5 @@
-"""A TCP proxy that a test cuts: a database outage without touching the shared server.
-
-The same idea as the kit's test helper (libs/kit/tests/support.py); tests never import
-another package's tests, hence this copy.
-"""
+"""A TCP proxy a test cuts: a database or broker outage without touching the shared
+servers (never stop those in a test)."""
 
 from __future__ import annotations
 
@@ -12,7 +9,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 class TcpProxy:
-    """Forwards TCP connections to a target; ``cut`` drops them all and refuses new ones."""
+    """Forwards TCP connections to a target; ``cut`` drops them all and refuses new ones.
+
+    It stands in for a database or broker outage without touching the PostgreSQL and
+    RabbitMQ that every other test (and every other run) shares.
+    """
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self._target = (target_host, target_port)
@@ -20,12 +21,15 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._transports: set[asyncio.WriteTransport] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.accepted = 0
+        self.refused = 0
         self.port = 0
 
     @classmethod
-    def to(cls, url: str) -> TcpProxy:
+    def to(cls, url: str, default_port: int = 5432) -> TcpProxy:
+        """A proxy in front of the server ``url`` names."""
         target = urlsplit(url)
-        return cls(target.hostname or "127.0.0.1", target.port or 5432)
+        return cls(target.hostname or "127.0.0.1", target.port or default_port)
 
     def url(self, url: str) -> str:
         """``url`` with its host and port replaced by this proxy's."""
@@ -50,7 +54,7 @@ class TcpProxy:
                 await task
 
     def cut(self) -> None:
-        """Abort every forwarded connection and refuse new ones until ``restore``."""
+        """Abort every forwarded connection at once and refuse new ones until ``restore``."""
         self._open = False
         for transport in list(self._transports):
             transport.abort()
@@ -61,13 +65,16 @@ class TcpProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self._open:
-            writer.transport.abort()  # to the client: a server that is down
+            # Accept and drop at once: to the client this is a broker that is down.
+            self.refused += 1
+            writer.transport.abort()
             return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self._target)
         except OSError:
             writer.transport.abort()
             return
+        self.accepted += 1
         self._transports.update((writer.transport, up_writer.transport))
         pumps = [
             asyncio.create_task(self._pump(reader, up_writer)),
