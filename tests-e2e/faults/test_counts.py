@@ -96,3 +96,29 @@ def test_mail_is_matched_by_message_id_and_timed_by_the_sinks_file_name(tmp_path
         )
 
     assert read_mail(tmp_path) == {first: [100, 200], second: [300]}
+
+
+def test_an_unconfirmed_message_waits_for_an_operator_and_needs_a_sender_killed_in_it() -> None:
+    explained = MessageRow(uuid.uuid4(), "unconfirmed", None, 1_000 * MS)
+    unexplained = MessageRow(uuid.uuid4(), "unconfirmed", None, 1_000 * MS)
+    kill = FaultMark("SIGKILL notifications-sender", 1_050 * MS, 1_050 * MS)
+
+    def counted(message: MessageRow, kills: list[FaultMark]) -> tuple[list[str], list[str]]:
+        result = tally(
+            "HTTP",
+            ["k"],
+            {"k": message},
+            {},
+            reported={},
+            faults=kills,
+            window_ms=30,
+            sender_kills=kills,
+        )
+        # Neither lost nor stuck nor unreported: the operator's to resolve.
+        assert (result.lost, result.stuck, result.unreported) == ([], [], [])
+        return result.unconfirmed, result.unconfirmed_unexplained
+
+    assert counted(explained, [kill]) == (["k"], [])
+    assert counted(unexplained, []) == (["k"], ["k"])
+    early = FaultMark("SIGKILL notifications-sender", 900 * MS, 900 * MS)
+    assert counted(unexplained, [early]) == (["k"], ["k"])  # killed before it started

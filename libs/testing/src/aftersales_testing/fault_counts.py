@@ -14,6 +14,10 @@ receives, and the commit time of each message's last change
 - **lost**: accepted and neither delivered nor failed (must be 0);
 - **stuck**: the row or callout still in a waiting state once the run has settled (must
   be 0; a stuck message is lost too unless it was delivered);
+- **unconfirmed**: left for an operator (notifications' ``unconfirmed``: a sender died after
+  handing the message to the server and before recording its answer, so it may have gone
+  out); neither lost nor stuck, but each must be explained by a sender killed while its
+  attempt ran (an unexplained one breaks the guarantee);
 - **duplicated**: delivered more than once; **outside the window** when no fault struck
   between its first copy's acceptance and the end of the measured duplicate window
   (the SMTP server's accept → the sender's commit) after it (must be 0).
@@ -33,6 +37,10 @@ from datetime import datetime
 from pathlib import Path
 
 TERMINAL_MESSAGE = frozenset({"sent", "failed", "blocked"})
+UNCONFIRMED = "unconfirmed"
+# How long after an attempt started its sender's death can have left it unconfirmed (an
+# SMTP exchange is bounded by the sender's timeouts, far below this).
+ATTEMPT_SPAN_NS = 120 * 10**9
 FAILED_MESSAGE = frozenset({"failed", "blocked"})
 # Callouts a dispatch has still to send, or whose result has still to come back.
 WAITING_CALLOUT = frozenset({"approved", "awaiting_approval"})
@@ -76,6 +84,8 @@ class MessageRow:
     id: uuid.UUID
     status: str
     committed_ns: int | None  # when the row's last change committed
+    # When the attempt without an outcome started (an unconfirmed message's), if any.
+    open_attempt_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,8 @@ class Tally:
     duplicated: list[str] = field(default_factory=list)
     duplicated_outside_window: list[str] = field(default_factory=list)
     unreported: list[str] = field(default_factory=list)  # the requester was never told
+    unconfirmed: list[str] = field(default_factory=list)  # waiting for an operator
+    unconfirmed_unexplained: list[str] = field(default_factory=list)  # no sender died in it
     lost_as: Counter[str] = field(default_factory=Counter)  # a lost message's last status
 
 
@@ -163,16 +175,32 @@ def tally(
     reported: Mapping[str, bool],
     faults: Iterable[FaultMark],
     window_ms: float,
+    sender_kills: Iterable[FaultMark] = (),
 ) -> Tally:
     """Count one contract. ``accepted`` are the requester's keys that were accepted;
     ``rows`` maps a key to its message row (absent: none was ever stored);
     ``reported`` maps a key to whether the requester learnt the outcome."""
     faults = list(faults)
+    kills = list(sender_kills)
     result = Tally(contract)
     for key in accepted:
         result.accepted += 1
         row = rows.get(key)
         copies = sorted(deliveries.get(row.id, [])) if row is not None else []
+        if row is not None and row.status == UNCONFIRMED:
+            # The operator's to resolve, by design: not lost, not stuck, not yet reported.
+            result.unconfirmed.append(key)
+            started = row.open_attempt_ns
+            if started is None or not any(
+                k.overlaps(started, started + ATTEMPT_SPAN_NS) for k in kills
+            ):
+                result.unconfirmed_unexplained.append(key)
+            if copies:
+                result.delivered += 1
+                if len(copies) > 1:
+                    result.duplicated.append(key)
+                    result.duplicated_outside_window.append(key)
+            continue
         # Anything short of an outcome once the run has settled is stuck: queued, or a
         # state a delivery parks in (e.g. an attempt that may have reached the server).
         if row is not None and row.status not in TERMINAL_MESSAGE:
@@ -209,6 +237,7 @@ def table(
         "duplicated",
         "dup. outside window",
         "unreported",
+        "unconfirmed",
     )
     lines = [header]
     lines.extend(
@@ -222,6 +251,7 @@ def table(
             str(len(t.duplicated)),
             str(len(t.duplicated_outside_window)),
             str(len(t.unreported)),
+            str(len(t.unconfirmed)),
         )
         for t in tallies
     )

@@ -72,6 +72,11 @@ class FaultPlan:
     kill: tuple[str, ...] = tuple(s.name for s in SERVICES)
 
 
+# The kills that may leave a message unconfirmed: a sender that dies between handing a
+# message to the server and recording the answer.
+SENDER_KILLS = frozenset({"SIGKILL notifications-sender", "SIGKILL notifications-sms-sender"})
+
+
 @dataclass
 class Fault:
     name: str
@@ -104,6 +109,7 @@ class FaultReport:
                 ("lost", t.lost),
                 ("stuck", t.stuck),
                 ("duplicated outside the window", t.duplicated_outside_window),
+                ("unconfirmed with no sender killed during its attempt", t.unconfirmed_unexplained),
             ):
                 if keys:
                     found.append(f"{t.contract}: {len(keys)} {label} (e.g. {', '.join(keys[:3])})")
@@ -595,14 +601,22 @@ async def _evidence(stack: Stack, tag: str) -> _Evidence:
     notifications = await connect("notifications")
     try:
         rows = await notifications.fetch(
-            "SELECT requester, idempotency_key, id, status,"
-            " pg_xact_commit_timestamp(xmin) AS committed FROM message"
+            "SELECT requester, idempotency_key, m.id, status,"
+            " pg_xact_commit_timestamp(m.xmin) AS committed,"
+            " (SELECT max(a.started_at) FROM delivery_attempt a"
+            "   WHERE a.message_id = m.id AND a.outcome IS NULL) AS open_attempt"
+            " FROM message m"
         )
     finally:
         await notifications.close()
     messages, by_id = {}, {}
     for r in rows:
-        row = MessageRow(r["id"], r["status"], fault_counts.commit_ns(r["committed"]))
+        row = MessageRow(
+            r["id"],
+            r["status"],
+            fault_counts.commit_ns(r["committed"]),
+            fault_counts.commit_ns(r["open_attempt"]),
+        )
         messages[(r["requester"], r["idempotency_key"])] = row
         by_id[r["id"]] = row
     scheduling = await connect("scheduling")
@@ -630,6 +644,7 @@ def _count(
     faults: list[Fault],
 ) -> tuple[list[Tally], Window]:
     marks = [f.mark() for f in faults]
+    kills = [f.mark() for f in faults if f.name in SENDER_KILLS]
     window = fault_counts.duplicate_window(evidence.by_id.values(), evidence.mail, marks)
     deliveries = evidence.mail | {k: evidence.mail.get(k, []) + v for k, v in evidence.sms.items()}
     tallies = []
@@ -650,6 +665,7 @@ def _count(
                 reported=reported,
                 faults=marks,
                 window_ms=window.max_ms,
+                sender_kills=kills,
             )
         )
     callout_rows: dict[str, MessageRow] = {}
@@ -667,6 +683,7 @@ def _count(
         reported={s: s in evidence.callouts and s not in waiting for s in work.items},
         faults=marks,
         window_ms=window.max_ms,
+        sender_kills=kills,
     )
     callouts.stuck = sorted(set(callouts.stuck) | (waiting & set(work.items)))
     tallies.append(callouts)
