@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from aftersales_kit.clock import Clock, SystemClock
+from aftersales_kit.input_guard import InputGuard, skip_prefixes
 from aftersales_kit.metrics import instrument_http
 from aftersales_kit.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from aftersales_kit.problem_handlers import install_problem_handlers
@@ -24,6 +26,8 @@ from aftersales_kit.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
 
 def create_app(
     runtime: ServiceRuntime,
@@ -32,7 +36,11 @@ def create_app(
     routers: list[APIRouter] = [],  # noqa: B006 - read only
     version: str = "0.1.0",
     clock: Clock | None = None,
+    unchecked_paths: tuple[str, ...] = (),
 ) -> FastAPI:
+    """The service's app. ``unchecked_paths``: path prefixes the input guard lets through
+    unread (the gateway's proxied routes: the service behind checks them)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -46,12 +54,21 @@ def create_app(
     # "Now" for every route (ClockDep): tests hand in a FixedClock.
     app.state.clock = clock or SystemClock()
     install_problem_handlers(app)
+    # Inside the request-id middleware, so its answers carry the request id too.
+    app.add_middleware(
+        InputGuard,
+        max_json_bytes=runtime.settings.max_json_body_bytes,
+        skip=skip_prefixes(unchecked_paths),
+    )
 
     @app.middleware("http")
     async def request_id(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        rid = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        given = request.headers.get(REQUEST_ID_HEADER)
+        # A client's id is kept only when it is a plausible id: it goes into every log
+        # line and onto the services behind.
+        rid = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         request.state.request_id = rid
         response = await call_next(request)
         response.headers[REQUEST_ID_HEADER] = rid

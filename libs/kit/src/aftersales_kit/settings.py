@@ -23,6 +23,9 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     log_level: str = "INFO"
     log_json: bool = True
+    # The largest JSON request body a route takes (413 beyond, before it is read whole);
+    # uploads that are not JSON (imports) have their own limits.
+    max_json_body_bytes: int = 32 * 1024 * 1024
     outbox_poll_seconds: float = 0.5
     outbox_batch_size: int = 100
     # Shared with the OpenTelemetry SDK, so it keeps the standard name.

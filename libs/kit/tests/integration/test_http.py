@@ -114,3 +114,23 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
 def _samples(text: str) -> dict[str, float]:
     lines = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
     return {name: float(value) for name, value in lines}
+
+
+async def test_every_app_refuses_control_characters_and_huge_numbers_naming_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    nul = await client.get("/items", params={"limit": "1", "filter": "a\x00b"})
+    assert nul.status_code == 422
+    assert nul.json()["field"] == "query.filter"
+    # The guard's answer carries the request id like any other.
+    assert nul.headers["x-request-id"]
+
+
+async def test_a_clients_request_id_is_kept_only_when_it_looks_like_one(
+    client: httpx.AsyncClient,
+) -> None:
+    kept = await client.get("/healthz", headers={"X-Request-ID": "abc-123.x"})
+    assert kept.headers["x-request-id"] == "abc-123.x"
+    replaced = await client.get("/healthz", headers={"X-Request-ID": "x" * 5000})
+    assert replaced.headers["x-request-id"] != "x" * 5000
+    assert len(replaced.headers["x-request-id"]) == 32

@@ -29,7 +29,10 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     settings = settings or Settings()
     # The gateway owns a database (users, tokens) but publishes and consumes nothing.
     runtime = ServiceRuntime(settings, messaging=False)
-    app = create_app(runtime, title="Aftersales", routers=routers, clock=clock)
+    # Forwarded requests stream through unread: the service behind checks its own input.
+    app = create_app(
+        runtime, title="Aftersales", routers=routers, clock=clock, unchecked_paths=("/api/",)
+    )
 
     # The kit's lifespan starts the runtime; the upstream client lives inside it, so it
     # is opened after and closed before the database.
