@@ -193,14 +193,14 @@ async def list_users(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Page[UserAdminOut]:
-    return await handlers.list_users(uow, active=active, cursor=cursor, limit=limit)
+    return await handlers.list_users(uow, acting=admin, active=active, cursor=cursor, limit=limit)
 
 
 @users.post("", status_code=status.HTTP_201_CREATED)
 async def create_user(
     body: UserIn, admin: AdminDep, uow: UnitOfWorkDep, clock: ClockDep, response: Response
 ) -> UserAdminOut:
-    out = await handlers.create_user(body, uow, now=clock.now())
+    out = await handlers.create_user(body, uow, acting=admin, now=clock.now())
     response.headers["Location"] = f"{users.prefix}/{out.id}"
     return _tagged(response, out)
 
@@ -209,7 +209,7 @@ async def create_user(
 async def get_user(
     user_id: uuid.UUID, admin: AdminDep, uow: UnitOfWorkDep, response: Response
 ) -> UserAdminOut:
-    return _tagged(response, await handlers.get_user(uow, user_id))
+    return _tagged(response, await handlers.get_user(uow, user_id, acting=admin))
 
 
 @users.patch("/{user_id}")
@@ -238,7 +238,7 @@ async def reset_password(
     if_match: IfMatchHeader = None,
 ) -> UserAdminOut:
     expected = expected_version(if_match, required=False)
-    out = await handlers.reset_password(user_id, body, expected, uow, now=clock.now())
+    out = await handlers.reset_password(user_id, body, expected, uow, acting=admin, now=clock.now())
     return _tagged(response, out)
 
 

@@ -218,6 +218,40 @@ def check_self_change(
         raise SelfChangeRefused("active", "you may not deactivate yourself")
 
 
+def in_scope(admin_units: Iterable[str], user_units: Iterable[str]) -> bool:
+    """Whether an admin administers a user: an unrestricted admin (no org units) every
+    user; an admin restricted to org units only users restricted to some of those same
+    units — never an unrestricted user, whose scope is wider than the admin's own. The
+    gateway does not know the org unit tree (catalog does), so "some of those" means the
+    same codes: a unit below one of the admin's is out of scope, failing closed."""
+    admin = set(admin_units)
+    if not admin:
+        return True
+    user = set(user_units)
+    return bool(user) and user <= admin
+
+
+class OutOfScope(ValueError):
+    """A restricted admin would give a user more than the admin's own org units."""
+
+    field = "org_units"
+
+
+def check_granted_scope(admin_units: Iterable[str], granted: Iterable[str]) -> None:
+    """Refuse a restricted admin granting org units beyond its own, or none (everything):
+    the escalation of a restricted admin lifting its own or another user's restriction."""
+    admin = set(admin_units)
+    if not admin:
+        return
+    units = set(granted)
+    if not units:
+        raise OutOfScope(
+            "an admin restricted to org units may not grant every org unit (an empty list)"
+        )
+    if outside := sorted(units - admin):
+        raise OutOfScope(f"org units outside your own may not be granted: {', '.join(outside)}")
+
+
 @dataclass(frozen=True)
 class Route:
     service: str

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_kit.keyset import after
 from aftersales_kit.pagination import Page, decode_cursor, page_of
-from aftersales_kit.problems import Conflict, NotFound, Problem, Unprocessable
+from aftersales_kit.problems import Conflict, Forbidden, NotFound, Problem, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from gateway import domain, tables
@@ -76,6 +76,13 @@ class UserNotFound(NotFound):
 class UsernameTaken(Conflict):
     def __init__(self, username: str) -> None:
         super().__init__(f"the username {username!r} is taken", field="username")
+
+
+class ScopeWidened(Forbidden):
+    """A restricted admin granting more than its own org units (``domain.check_granted_scope``)."""
+
+    def __init__(self, error: domain.OutOfScope) -> None:
+        super().__init__(str(error), field=error.field)
 
 
 class SelfChangeRefused(Conflict):
@@ -256,13 +263,35 @@ def _user_out(row: Any) -> UserAdminOut:
     return UserAdminOut.model_validate(dict(row))
 
 
+def _granted(acting: Principal, org_units: list[str]) -> list[str]:
+    try:
+        domain.check_granted_scope(acting.org_units, org_units)
+    except domain.OutOfScope as error:
+        raise ScopeWidened(error) from error
+    return org_units
+
+
+def _visible(acting: Principal, user: UserAdminOut) -> UserAdminOut:
+    """The user, when the acting admin administers it; else as if it did not exist (a
+    hidden user is 404, like a serial item of another org unit)."""
+    if not domain.in_scope(acting.org_units, user.org_units):
+        raise UserNotFound(user.id)
+    return user
+
+
 async def list_users(
-    uow: UnitOfWork, *, active: bool | None, cursor: str | None, limit: int
+    uow: UnitOfWork, *, acting: Principal, active: bool | None, cursor: str | None, limit: int
 ) -> Page[UserAdminOut]:
-    """One page in username order (keyset: no OFFSET, stable under inserts). Usernames
-    are unique, so the username alone is the key."""
+    """One page in username order (keyset: no OFFSET, stable under inserts) of the users
+    the acting admin administers. Usernames are unique, so the username alone is the key."""
     u = tables.user_account
     query = select(*_OUT_COLUMNS).order_by(u.c.username).limit(limit + 1)
+    if acting.org_units:
+        # domain.in_scope in SQL: restricted, and only to some of the admin's units.
+        query = query.where(
+            func.cardinality(u.c.org_units) > 0,
+            u.c.org_units.contained_by(list(acting.org_units)),
+        )
     if active is not None:
         query = query.where(u.c.active == active)
     if cursor is not None:
@@ -272,7 +301,7 @@ async def list_users(
     return Page[UserAdminOut](items=items, next_cursor=next_cursor)
 
 
-async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserAdminOut:
+async def get_user(uow: UnitOfWork, user_id: uuid.UUID, *, acting: Principal) -> UserAdminOut:
     row = (
         (
             await uow.session.execute(
@@ -284,14 +313,16 @@ async def get_user(uow: UnitOfWork, user_id: uuid.UUID) -> UserAdminOut:
     )
     if row is None:
         raise UserNotFound(user_id)
-    return _user_out(row)
+    return _visible(acting, _user_out(row))
 
 
-async def create_user(cmd: UserIn, uow: UnitOfWork, *, now: datetime) -> UserAdminOut:
+async def create_user(
+    cmd: UserIn, uow: UnitOfWork, *, acting: Principal, now: datetime
+) -> UserAdminOut:
     username = _checked(domain.check_username, cmd.username)
     _checked(domain.check_password, cmd.password, username)
     roles = _checked(domain.check_roles, cmd.roles)
-    org_units = _checked(domain.check_org_units, cmd.org_units)
+    org_units = _granted(acting, _checked(domain.check_org_units, cmd.org_units))
     display_name = username
     if cmd.display_name is not None:
         display_name = _checked(domain.check_display_name, cmd.display_name)
@@ -319,7 +350,9 @@ async def create_user(cmd: UserIn, uow: UnitOfWork, *, now: datetime) -> UserAdm
     return out
 
 
-async def _locked_user(uow: UnitOfWork, user_id: uuid.UUID, expected: int | None) -> UserAdminOut:
+async def _locked_user(
+    uow: UnitOfWork, user_id: uuid.UUID, expected: int | None, acting: Principal
+) -> UserAdminOut:
     row = (
         (
             await uow.session.execute(
@@ -331,7 +364,7 @@ async def _locked_user(uow: UnitOfWork, user_id: uuid.UUID, expected: int | None
     )
     if row is None:
         raise UserNotFound(user_id)
-    user = _user_out(row)
+    user = _visible(acting, _user_out(row))
     check_version(user.version, expected)
     return user
 
@@ -387,10 +420,12 @@ async def update_user(
     if "roles" in changes:
         values["roles"] = _checked(domain.check_roles, changes["roles"])
     if "org_units" in changes:
-        values["org_units"] = _checked(domain.check_org_units, changes["org_units"])
+        values["org_units"] = _granted(
+            acting, _checked(domain.check_org_units, changes["org_units"])
+        )
     if "active" in changes:
         values["active"] = changes["active"]
-    user = await _locked_user(uow, user_id, expected)
+    user = await _locked_user(uow, user_id, expected, acting)
     _refuse_self_change(
         acting, user, values.get("roles", user.roles), values.get("active", user.active)
     )
@@ -404,11 +439,17 @@ async def update_user(
 
 
 async def reset_password(
-    user_id: uuid.UUID, cmd: PasswordIn, expected: int | None, uow: UnitOfWork, *, now: datetime
+    user_id: uuid.UUID,
+    cmd: PasswordIn,
+    expected: int | None,
+    uow: UnitOfWork,
+    *,
+    acting: Principal,
+    now: datetime,
 ) -> UserAdminOut:
     """Set a new password and revoke every token the user holds: whoever had the old
     password, or a token got with it, is signed out."""
-    user = await _locked_user(uow, user_id, expected)
+    user = await _locked_user(uow, user_id, expected, acting)
     _checked(domain.check_password, cmd.password, user.username)
     password_hash = await asyncio.to_thread(hash_password, cmd.password)
     out = await _save_user(uow, user, {"password_hash": password_hash}, now=now)
@@ -421,7 +462,7 @@ async def deactivate_user(
     user_id: uuid.UUID, expected: int | None, uow: UnitOfWork, *, acting: Principal, now: datetime
 ) -> UserAdminOut:
     """Mark the user inactive (it can no longer sign in) and revoke its tokens."""
-    user = await _locked_user(uow, user_id, expected)
+    user = await _locked_user(uow, user_id, expected, acting)
     _refuse_self_change(acting, user, user.roles, False)
     if not user.active:
         return user  # already done: no new version

@@ -219,3 +219,23 @@ def test_a_blank_display_name_is_refused(blank: str) -> None:
     with pytest.raises(domain.InvalidUserField) as error:
         domain.check_display_name(blank)
     assert error.value.field == "display_name"
+
+
+def test_a_restricted_admin_administers_only_users_within_its_units() -> None:
+    from gateway.domain import in_scope
+
+    assert in_scope([], [])  # head office: everyone
+    assert in_scope([], ["A"])
+    assert in_scope(["A", "B"], ["A"])
+    assert not in_scope(["A"], [])  # an unrestricted user sees more than the admin
+    assert not in_scope(["A"], ["A", "C"])
+
+
+def test_a_restricted_admin_grants_only_its_own_units_and_never_all() -> None:
+    from gateway.domain import OutOfScope, check_granted_scope
+
+    check_granted_scope([], [])
+    check_granted_scope(["A", "B"], ["B"])
+    for granted in ([], ["C"], ["A", "C"]):
+        with pytest.raises(OutOfScope):
+            check_granted_scope(["A"], granted)
