@@ -127,6 +127,9 @@ delivery_attempt = Table(
     Column("channel", String(10), nullable=False),
     Column("recipients", ARRAY(String(320)), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
+    # ``AttemptPhase``: the code writes ``preparing`` when it begins; the default is for
+    # rows from before 0008 (and a sender of older code), which may have handed it over.
+    Column("phase", String(20), nullable=False, server_default="handing_over"),
     # None while it runs (or when its sender died in it); then ``AttemptOutcome``.
     Column("outcome", String(20), nullable=True),
     Column("detail", Text, nullable=True),

@@ -26,7 +26,7 @@ from aftersales_testing.waiting import eventually
 from notifications import deliveries_cli, sender, sms_sender
 from notifications.delivery.domain import SmtpServer, UncertainDeliveryError
 from notifications.delivery.sms import HttpSmsProvider
-from notifications.delivery.smtp import SmtpTransport
+from notifications.delivery.smtp import HandingOver, SmtpTransport
 from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
@@ -48,9 +48,14 @@ class DiesAfterTheServerTookIt(SmtpTransport):
         self.doomed: set[str] = set()
 
     async def send(
-        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+        self,
+        email: EmailMessage,
+        recipients: Sequence[str],
+        server: SmtpServer | None = None,
+        *,
+        handing_over: HandingOver | None = None,
     ) -> list[str]:
-        accepted = await super().send(email, recipients, server)
+        accepted = await super().send(email, recipients, server, handing_over=handing_over)
         if self.doomed.intersection(recipients):
             self.doomed.difference_update(recipients)
             raise RuntimeError("the sender died after the server took the message")
@@ -66,9 +71,14 @@ class DatabaseLostAfterTheServerTookIt(SmtpTransport):
         self.doomed: set[str] = set()
 
     async def send(
-        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+        self,
+        email: EmailMessage,
+        recipients: Sequence[str],
+        server: SmtpServer | None = None,
+        *,
+        handing_over: HandingOver | None = None,
     ) -> list[str]:
-        accepted = await super().send(email, recipients, server)
+        accepted = await super().send(email, recipients, server, handing_over=handing_over)
         if self.doomed.intersection(recipients):
             self.doomed.difference_update(recipients)
             await _drop_connections(self._settings)

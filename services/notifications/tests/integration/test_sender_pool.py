@@ -16,7 +16,7 @@ from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.waiting import eventually
 from notifications import sender
 from notifications.delivery.domain import SmtpServer
-from notifications.delivery.smtp import SmtpTransport
+from notifications.delivery.smtp import HandingOver, SmtpTransport
 from notifications.settings import Settings
 
 from .helpers import send_body, status_of
@@ -31,11 +31,16 @@ class _Slow(SmtpTransport):
         self.in_flight = 0
 
     async def send(
-        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+        self,
+        email: EmailMessage,
+        recipients: Sequence[str],
+        server: SmtpServer | None = None,
+        *,
+        handing_over: HandingOver | None = None,
     ) -> list[str]:
         self.in_flight += 1
         await self.go.wait()
-        return await super().send(email, recipients, server)
+        return await super().send(email, recipients, server, handing_over=handing_over)
 
 
 async def test_readiness_answers_at_once_while_every_delivery_in_flight_holds_a_connection(

@@ -1,5 +1,7 @@
 """Delivery attempts: each hand-over of a message to SMTP or the SMS provider is recorded,
-and committed, before it happens (table ``delivery_attempt``).
+and committed, before it happens (table ``delivery_attempt``), in two steps: ``begin``
+(phase ``preparing``: composing, connecting, the SMTP envelope) and ``hand_over`` (phase
+``handing_over``, just before the point of no return: SMTP DATA, the provider's request).
 
 The attempt is written on a connection of its own, in its own short transaction, while
 the delivery's transaction (the consumer's inbox mark, the message row's lock) stays
@@ -7,8 +9,15 @@ open: committing that one would commit the inbox mark too, and a redelivery afte
 crash would then be skipped instead of finding the attempt. The delivery resolves its
 attempt in its own transaction, together with the message's outcome. So a delivery that
 holds the message row and finds an attempt without an outcome knows that attempt's
-delivery is gone (its transaction rolled back, its process died) and that the message
-may have been handed over: "maybe sent".
+delivery is gone (its transaction rolled back, its process died): in phase ``preparing``
+it handed nothing over ("not sent": ``abandon`` it and send), in ``handing_over`` it may
+have ("maybe sent").
+
+Both steps past ``begin`` are compare-and-set on the attempt row, so a sender that lost
+its row lock without knowing (its database connection dropped mid-attempt) and a later
+delivery that abandons its attempt never both go on: either the hand-over is recorded
+first (the later delivery finds ``handing_over``: unconfirmed) or the abandonment is
+(the first sender finds its attempt ended and does not hand anything over).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from aftersales_contracts.notifications import Channel
 from aftersales_kit.uow import UnitOfWork
-from notifications.delivery.domain import AttemptOutcome, Resolution
+from notifications.delivery.domain import AttemptOutcome, AttemptPhase, Resolution
 from notifications.tables import delivery_attempt
 
 
@@ -36,6 +45,7 @@ class Attempt:
     channel: Channel
     recipients: tuple[str, ...]
     started_at: datetime
+    phase: AttemptPhase = AttemptPhase.PREPARING
     outcome: AttemptOutcome | None = None
 
     @classmethod
@@ -47,6 +57,7 @@ class Attempt:
             channel=Channel(row.channel),
             recipients=tuple(row.recipients),
             started_at=row.started_at,
+            phase=AttemptPhase(row.phase),
             outcome=AttemptOutcome(row.outcome) if row.outcome is not None else None,
         )
 
@@ -91,9 +102,50 @@ async def begin(
                 channel=channel.value,
                 recipients=list(recipients),
                 started_at=now,
+                phase=AttemptPhase.PREPARING.value,
             )
         )
     return attempt
+
+
+class AttemptTaken(Exception):
+    """The attempt was ended by another delivery (which found it unfinished while this
+    one's row lock was lost): this delivery must hand nothing over."""
+
+
+def _still_preparing(attempt_id: uuid.UUID) -> Any:
+    return update(delivery_attempt).where(
+        delivery_attempt.c.id == attempt_id,
+        delivery_attempt.c.outcome.is_(None),
+        delivery_attempt.c.phase == AttemptPhase.PREPARING.value,
+    )
+
+
+async def hand_over(uow: UnitOfWork, attempt: Attempt) -> None:
+    """Record, committed at once (on a connection of its own), that the message is about
+    to pass the point of no return; raise ``AttemptTaken`` when another delivery
+    abandoned the attempt meanwhile. A failure to commit leaves it ``preparing``: nothing
+    was handed over, and the next delivery sends."""
+    async with _own_session(uow) as session, session.begin():
+        result = await session.execute(
+            _still_preparing(attempt.id).values(phase=AttemptPhase.HANDING_OVER.value)
+        )
+    if getattr(result, "rowcount", 0) != 1:
+        raise AttemptTaken(f"attempt {attempt.number} of {attempt.message_id} was ended")
+
+
+async def abandon(uow: UnitOfWork, attempt: Attempt, *, now: datetime) -> bool:
+    """End, committed at once (on a connection of its own), an unfinished attempt whose
+    delivery is gone before it handed anything over: ``not_sent``. False when it had
+    recorded its hand-over after all (it may have been sent)."""
+    detail = "abandoned: its delivery ended before it handed anything over"
+    async with _own_session(uow) as session, session.begin():
+        result = await session.execute(
+            _still_preparing(attempt.id).values(
+                outcome=AttemptOutcome.NOT_SENT.value, detail=detail, ended_at=now
+            )
+        )
+    return getattr(result, "rowcount", 0) == 1
 
 
 async def end_apart(
@@ -129,8 +181,8 @@ def _ending(
 
 
 async def unfinished(uow: UnitOfWork, message_id: uuid.UUID) -> Attempt | None:
-    """The message's attempt without an outcome, if any. Read while holding the message
-    row: its delivery is gone, and it may have handed the message over."""
+    """The message's latest attempt without an outcome, if any. Read while holding the
+    message row: its delivery is gone (``phase`` says whether it handed anything over)."""
     row = (
         await uow.session.execute(
             select(delivery_attempt)

@@ -43,6 +43,17 @@ class AttemptOutcome(enum.StrEnum):
     UNCONFIRMED = "unconfirmed"
 
 
+class AttemptPhase(enum.StrEnum):
+    """How far an attempt got (``delivery_attempt.phase``), each step committed before it
+    is taken: what a later delivery concludes when the attempt's sender died in it."""
+
+    # Composing, connecting, greeting, the envelope (SMTP MAIL and RCPT): nothing of the
+    # message is on the server yet, so an attempt that died here was not sent.
+    PREPARING = "preparing"
+    # Past the point of no return (SMTP DATA, the provider's request): it may have gone out.
+    HANDING_OVER = "handing_over"
+
+
 class Resolution(enum.StrEnum):
     """An operator's choice for an unconfirmed message."""
 

@@ -8,11 +8,14 @@ row lock, the inbox mark and the database connection go back), so other senders 
 other copies of the command go on meanwhile; after a token wait it takes the inbox mark
 and the row again and checks the message is still queued.
 
-Never sending twice: before the message is handed to SMTP or the SMS provider, the
-attempt is recorded and committed (``delivery.attempts``), and it ends with the message's
+Never sending twice: the attempt is recorded and committed when it begins (``preparing``)
+and again just before the point of no return (``handing_over``: before SMTP DATA, before
+the SMS provider's request; ``delivery.attempts``), and it ends with the message's
 outcome, in one transaction. A delivery that holds the row and finds an attempt with no
-outcome knows its delivery is gone after it may have handed the message over: the
-message becomes ``unconfirmed`` and is not sent again until an operator says so. When
+outcome knows that attempt's delivery is gone: if it was still preparing, it handed
+nothing over, so it is ended ``not_sent`` and the message is sent; if it was handing
+over, it may have gone out: the message becomes ``unconfirmed`` and is not sent again
+until an operator says so. When
 the outcome is known but the database is away (the commit failed after the server took
 the message), the sender keeps what it knows and retries the write while the database
 comes back, holding no connection in between.
@@ -37,9 +40,10 @@ from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.uow import UnitOfWork
 from notifications import visibility
 from notifications.delivery import attempts
-from notifications.delivery.attempts import Attempt
+from notifications.delivery.attempts import Attempt, AttemptTaken
 from notifications.delivery.domain import (
     AttemptOutcome,
+    AttemptPhase,
     NotUnconfirmed,
     PermanentDeliveryError,
     Resolution,
@@ -148,14 +152,26 @@ async def _deliverable(
     uow: UnitOfWork, message_id: uuid.UUID, *, now: datetime
 ) -> dict[str, Any] | None:
     """The message, locked, when it may be handed over now; None when it is not queued,
-    or when an earlier attempt ended without an outcome: that one may have gone out, so
-    the message becomes unconfirmed (committed) instead of being sent again."""
+    or when an earlier attempt ended without an outcome after it began handing the
+    message over: that one may have gone out, so the message becomes unconfirmed
+    (committed) instead of being sent again. An earlier attempt that ended while still
+    preparing handed nothing over: it is ended ``not_sent`` and the message is sent."""
     row = await _queued(uow, message_id)
     if row is None:
         return None
-    gone = await attempts.unfinished(uow, row["id"])
-    if gone is None:
-        return row
+    while True:
+        gone = await attempts.unfinished(uow, row["id"])
+        if gone is None:
+            return row
+        if gone.phase is AttemptPhase.HANDING_OVER:
+            break
+        # False: it recorded its hand-over just now (its sender lives on without the
+        # row lock it lost); the next look finds it handing over.
+        if await attempts.abandon(uow, gone, now=now):
+            log.info(
+                "an earlier delivery attempt ended before it handed anything over; sending",
+                extra={"id": str(row["id"]), "attempt": gone.number},
+            )
     detail = "its delivery ended before its outcome was recorded"
     await attempts.end(uow, gone.id, AttemptOutcome.UNCONFIRMED, detail=detail, now=now)
     await outcomes.record_unconfirmed(
@@ -305,8 +321,17 @@ async def deliver_email(
         date=now,
     )
     attempt = await attempts.begin(uow, row["id"], Channel.EMAIL, row["recipients"], now=now)
+
+    async def handing_over() -> None:
+        await attempts.hand_over(uow, attempt)
+
     try:
-        accepted = await transport.send(email, row["recipients"], server=profile.server)
+        accepted = await transport.send(
+            email, row["recipients"], server=profile.server, handing_over=handing_over
+        )
+    except AttemptTaken:
+        await _taken(uow, row)
+        return
     except UncertainDeliveryError as error:
         log.warning(
             "e-mail handed over without an answer; unconfirmed",
@@ -334,6 +359,17 @@ async def deliver_email(
         await outcomes.record_sent(uow, current, Channel.EMAIL, accepted, now=now)
 
     await _finish(uow, row, attempt, mark, settings, sent)
+
+
+async def _taken(uow: UnitOfWork, row: Mapping[str, Any]) -> None:
+    """This delivery lost its row lock mid-attempt (its database connection dropped) and
+    another delivery ended the attempt and took the message over: it hands nothing over
+    and lets go (the other one sends)."""
+    log.warning(
+        "another delivery took the message over before the hand-over; nothing sent here",
+        extra={"id": str(row["id"])},
+    )
+    await _let_go(uow)
 
 
 def _unconfirmed(uow: UnitOfWork, attempt: Attempt, detail: str, now: datetime) -> Write:
@@ -380,6 +416,13 @@ async def deliver_sms(
         if row is None:
             return
     attempt = await attempts.begin(uow, row["id"], Channel.SMS, row["recipients"], now=now)
+    # Once, before the first number's request: from there on any number may have been
+    # taken (a retry or resend is kept from sending a number twice by ``reference``).
+    try:
+        await attempts.hand_over(uow, attempt)
+    except AttemptTaken:
+        await _taken(uow, row)
+        return
     provider_ids: list[str] = []
     for number in row["recipients"]:
         try:

@@ -9,9 +9,11 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
+from aiosmtplib.protocol import normalize_message_line_endings
 
 from notifications.delivery.domain import (
     PermanentDeliveryError,
@@ -22,13 +24,23 @@ from notifications.delivery.domain import (
 from notifications.delivery.pacing import TokenBucket
 from notifications.settings import Settings
 
+HandingOver = Callable[[], Awaitable[None]]
+
 
 class EmailTransport(Protocol):
     async def send(
-        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+        self,
+        email: EmailMessage,
+        recipients: Sequence[str],
+        server: SmtpServer | None = None,
+        *,
+        handing_over: HandingOver | None = None,
     ) -> list[str]:
         """Send (through ``server``, an org unit's own, or the installation's); return the
-        recipients the server accepted, or raise a DeliveryError."""
+        recipients the server accepted, or raise a DeliveryError. ``handing_over`` is
+        awaited just before the point of no return (the server accepted the envelope;
+        nothing of the message is on it yet); whatever it raises is raised unchanged and
+        nothing is handed over."""
         ...
 
 
@@ -36,23 +48,66 @@ def _describe(error: aiosmtplib.SMTPResponseException) -> str:
     return f"SMTP {error.code}: {error.message}"
 
 
-class _Client(aiosmtplib.SMTP):
-    """aiosmtplib's client, remembering whether the DATA step began: a connection lost
-    or timed out from then on may have lost only the server's ``250`` (RFC 1047)."""
+class _NotHandedOver(Exception):
+    """``handing_over`` failed: carries its error past the SMTP error handling."""
 
-    data_began = False
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
-    async def data(self, message: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        self.data_began = True
-        return await super().data(message, *args, **kwargs)
+
+async def _greet(client: aiosmtplib.SMTP) -> None:
+    """EHLO (HELO when refused) unless connecting did (STARTTLS, login), so the server's
+    extensions are known before the envelope."""
+    if not client.is_ehlo_or_helo_needed:
+        return
+    try:
+        await client.ehlo()
+    except aiosmtplib.SMTPHeloError:
+        await client.helo()
+
+
+def _flatten(
+    client: aiosmtplib.SMTP, email: EmailMessage, sender: str, recipients: Sequence[str]
+) -> tuple[bytes, list[str], str]:
+    """The message as DATA carries it, the MAIL options and the address encoding: as
+    aiosmtplib's ``send_message`` makes them (SMTPUTF8 when an address needs it,
+    8BITMIME and SIZE when the server offers them)."""
+    options: list[str] = []
+    utf8 = not (sender + "".join(recipients)).isascii()
+    if utf8:
+        if not client.supports_extension("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported(
+                "an address needs SMTPUTF8, which the server does not support"
+            )
+        options.append("SMTPUTF8")
+    cte_type = "7bit"
+    if client.supports_extension("8bitmime"):
+        options.append("BODY=8BITMIME")
+        cte_type = "8bit"
+    data = flatten_message(email, utf8=utf8, cte_type=cte_type)
+    if client.supports_extension("size"):
+        # RFC 1870: the octets DATA carries, CRLF pairs included.
+        options.insert(0, f"SIZE={len(normalize_message_line_endings(data))}")
+    return data, options, "utf-8" if utf8 else "ascii"
 
 
 class SmtpTransport:
+    """One SMTP transaction a step at a time (connect with TLS/STARTTLS and login, EHLO,
+    MAIL, RCPT for each recipient, then ``handing_over``, then DATA), so the point of no
+    return is known: a failure before DATA sent nothing; from DATA on, a lost answer may
+    hide an accepted message (RFC 1047)."""
+
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
     async def send(
-        self, email: EmailMessage, recipients: Sequence[str], server: SmtpServer | None = None
+        self,
+        email: EmailMessage,
+        recipients: Sequence[str],
+        server: SmtpServer | None = None,
+        *,
+        handing_over: HandingOver | None = None,
     ) -> list[str]:
         s = self._settings
         if server is None:
@@ -65,7 +120,7 @@ class SmtpTransport:
             )
         # The envelope sender is the e-mail's From (an org unit may have its own).
         sender = parseaddr(str(email["From"]))[1] or s.from_address
-        client = _Client(
+        client = aiosmtplib.SMTP(
             hostname=server.host,
             port=server.port,
             username=server.username,
@@ -74,12 +129,24 @@ class SmtpTransport:
             timeout=s.smtp_timeout_seconds,
         )
         accepted: list[str] | None = None
+        data_began = False
         try:
             async with client:
-                errors, _ = await client.send_message(
-                    email, sender=sender, recipients=list(recipients)
-                )
-                accepted = [r for r in recipients if r not in errors]
+                await _greet(client)
+                data, options, encoding = _flatten(client, email, sender, recipients)
+                await client.mail(sender, options=options, encoding=encoding)
+                refused = await _envelope(client, recipients, encoding)
+                if handing_over is not None:
+                    try:
+                        await handing_over()
+                    except Exception as error:
+                        raise _NotHandedOver(error) from error
+                data_began = True
+                await client.data(data)
+                accepted = [r for r in recipients if r not in refused]
+        except _NotHandedOver as failed:
+            # Not the server's doing: the envelope is dropped (QUIT), nothing was sent.
+            raise failed.error from None
         except aiosmtplib.SMTPRecipientsRefused as error:
             # Every recipient refused: permanent only when every refusal is.
             codes = [r.code for r in error.recipients]
@@ -100,7 +167,7 @@ class SmtpTransport:
             if accepted is not None:  # taken; only the goodbye went wrong
                 return accepted
             said = f"{type(error).__name__}: {error}"
-            if client.data_began:
+            if data_began:
                 # The message may be on the server although its reply never came.
                 raise UncertainDeliveryError(
                     f"no answer after the data was sent ({said})"
@@ -108,6 +175,20 @@ class SmtpTransport:
             # Connection refused, dropped, timed out before the data: the server may be back soon.
             raise TransientDeliveryError(said) from error
         return accepted
+
+
+async def _envelope(client: aiosmtplib.SMTP, recipients: Sequence[str], encoding: str) -> set[str]:
+    """RCPT for each recipient; the refused ones. Every one refused raises
+    ``SMTPRecipientsRefused`` (nothing to send)."""
+    refusals: list[aiosmtplib.SMTPRecipientRefused] = []
+    for recipient in recipients:
+        try:
+            await client.rcpt(recipient, encoding=encoding)
+        except aiosmtplib.SMTPRecipientRefused as refusal:
+            refusals.append(refusal)
+    if len(refusals) == len(recipients):
+        raise aiosmtplib.SMTPRecipientsRefused(refusals)
+    return {r.recipient for r in refusals}
 
 
 class SmtpRateLimits:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from aftersales_contracts.notifications import BusinessObject, Channel, ChannelChoice, SendMessage
 from aftersales_contracts.sms import SmsEncoding
+from notifications.delivery.domain import AttemptPhase
 from notifications.sending.domain import MessageStatus
 
 
@@ -23,12 +24,17 @@ class SendMessageIn(SendMessage):
 
 class AttemptOut(BaseModel):
     """One hand-over of the message to SMTP or the SMS provider. ``outcome`` null: under
-    way (or its sender died in it, which the next delivery turns into ``unconfirmed``)."""
+    way, or its sender died in it, which the next delivery turns into ``not_sent`` (and
+    sends) when its ``phase`` was ``preparing``, or into ``unconfirmed`` when it was
+    ``handing_over``."""
 
     number: int
     channel: Channel
     recipients: list[str]
     started_at: datetime
+    # ``preparing`` (nothing handed over yet) or ``handing_over`` (SMTP DATA, the SMS
+    # provider's request began: from here it may have gone out).
+    phase: AttemptPhase
     outcome: str | None
     detail: str | None
     ended_at: datetime | None
