@@ -178,12 +178,21 @@ def clock() -> FixedClock:
     return FixedClock(datetime.now(UTC))
 
 
+def random_address() -> str:
+    """A client address of its own for each test client: sign-in failures are counted per
+    address in the session's one database, and must not add up across tests."""
+    return f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+
+
 @contextlib.asynccontextmanager
-async def _client(settings: Settings, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(
+    settings: Settings, clock: FixedClock, address: str | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     app = build_app(settings, clock=clock)
+    transport = httpx.ASGITransport(app=app, client=(address or random_address(), 40000))
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+        httpx.AsyncClient(transport=transport, base_url="http://gw") as client,
     ):
         yield client
 

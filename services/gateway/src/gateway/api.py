@@ -25,6 +25,7 @@ from aftersales_kit.problems import Forbidden, NotFound, Unprocessable, Unsuppor
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
 from gateway import domain, handlers
 from gateway.handlers import Principal, Unauthorized
+from gateway.passwords import PasswordWork
 from gateway.proxy import Upstreams
 from gateway.schemas import (
     Credentials,
@@ -47,8 +48,14 @@ def get_upstreams(request: Request) -> Upstreams:
     return upstreams
 
 
+def get_passwords(request: Request) -> PasswordWork:
+    passwords: PasswordWork = request.app.state.passwords
+    return passwords
+
+
 SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]
+PasswordsDep = Annotated[PasswordWork, Depends(get_passwords)]
 
 
 async def current_principal(
@@ -114,18 +121,36 @@ async def _read_credentials(request: Request) -> Credentials:
             },
         }
     },
-    responses={401: {"description": "Wrong username or password"}},
+    responses={
+        401: {"description": "Wrong username or password"},
+        429: {"description": "Too many failed sign-ins for the username or the client address"},
+        503: {"description": "Too many sign-ins at once, or the gateway's database is away"},
+    },
 )
 async def issue_token(
     request: Request,
     response: Response,
-    uow: UnitOfWorkDep,
+    runtime: RuntimeDep,
+    passwords: PasswordsDep,
     clock: ClockDep,
     settings: SettingsDep,
 ) -> TokenOut:
     credentials = await _read_credentials(request)
-    ttl = settings.token_ttl_minutes
-    token = await handlers.issue_token(credentials, uow, now=clock.now(), ttl_minutes=ttl)
+    username_policy, address_policy = settings.signin_policies()
+    limits = handlers.SignInLimits(
+        username_policy=username_policy,
+        address_policy=address_policy,
+        ttl_minutes=settings.token_ttl_minutes,
+        max_live_tokens=settings.max_live_tokens_per_user,
+    )
+    address = domain.client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        settings.trusted_proxies,
+    )
+    token = await handlers.issue_token(
+        credentials, runtime.uow, passwords, address=address, limits=limits, now=clock.now()
+    )
     # RFC 6749 §5.1: a token response must not be cached.
     response.headers["Cache-Control"] = "no-store"
     return token
@@ -198,9 +223,14 @@ async def list_users(
 
 @users.post("", status_code=status.HTTP_201_CREATED)
 async def create_user(
-    body: UserIn, admin: AdminDep, uow: UnitOfWorkDep, clock: ClockDep, response: Response
+    body: UserIn,
+    admin: AdminDep,
+    uow: UnitOfWorkDep,
+    passwords: PasswordsDep,
+    clock: ClockDep,
+    response: Response,
 ) -> UserAdminOut:
-    out = await handlers.create_user(body, uow, acting=admin, now=clock.now())
+    out = await handlers.create_user(body, uow, passwords, acting=admin, now=clock.now())
     response.headers["Location"] = f"{users.prefix}/{out.id}"
     return _tagged(response, out)
 
@@ -233,12 +263,15 @@ async def reset_password(
     body: PasswordIn,
     admin: AdminDep,
     uow: UnitOfWorkDep,
+    passwords: PasswordsDep,
     clock: ClockDep,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> UserAdminOut:
     expected = expected_version(if_match, required=False)
-    out = await handlers.reset_password(user_id, body, expected, uow, acting=admin, now=clock.now())
+    out = await handlers.reset_password(
+        user_id, body, expected, uow, passwords, acting=admin, now=clock.now()
+    )
     return _tagged(response, out)
 
 

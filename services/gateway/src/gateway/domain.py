@@ -6,6 +6,7 @@ Pure and synchronous: no database, no HTTP.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -299,3 +300,145 @@ def token_expiry(now: datetime, ttl_minutes: int) -> datetime:
 
 def token_is_live(expires_at: datetime, revoked_at: datetime | None, now: datetime) -> bool:
     return revoked_at is None and now < expires_at
+
+
+# --- sign-in throttling ------------------------------------------------------------------
+#
+# Failed sign-ins are counted per key (a username, a client address); a key with too many
+# is refused for a while without its password being checked. The rules are here, pure;
+# the counts live in the gateway's database (handlers), so every replica sees the same.
+
+
+class ThrottleScope(StrEnum):
+    USERNAME = "username"
+    ADDRESS = "address"
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """When a key is locked out: at ``max_failures`` failures in a row (none forgotten)
+    for ``first_lockout``, doubling with each further failure up to ``max_lockout``. A
+    key's failures are forgotten once it has been quiet for ``window`` (no failure and no
+    lockout running)."""
+
+    max_failures: int
+    window: timedelta
+    first_lockout: timedelta
+    max_lockout: timedelta
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """A key's failed sign-ins: how many, the last one, and the lockout it earned."""
+
+    failures: int
+    last_failure_at: datetime
+    blocked_until: datetime | None = None
+
+
+def forget_at(record: FailureRecord, policy: ThrottlePolicy) -> datetime:
+    """When the record stops mattering: a window after its last failure or lockout."""
+    quiet_from = record.last_failure_at
+    if record.blocked_until is not None and record.blocked_until > quiet_from:
+        quiet_from = record.blocked_until
+    return quiet_from + policy.window
+
+
+def blocked_for(record: FailureRecord | None, now: datetime) -> timedelta | None:
+    """How long the key is still locked out, or ``None`` when it may try."""
+    if record is None or record.blocked_until is None or record.blocked_until <= now:
+        return None
+    return record.blocked_until - now
+
+
+def lockout(failures: int, policy: ThrottlePolicy) -> timedelta | None:
+    """The lockout the ``failures``-th failure in a row earns: none below the limit, then
+    ``first_lockout`` doubled per failure beyond it, capped."""
+    beyond = failures - policy.max_failures
+    if beyond < 0:
+        return None
+    # Doubling past the cap is pointless and 2**beyond would grow without bound.
+    seconds = policy.first_lockout.total_seconds() * 2 ** min(beyond, 40)
+    return min(timedelta(seconds=seconds), policy.max_lockout)
+
+
+def after_failure(
+    record: FailureRecord | None, now: datetime, policy: ThrottlePolicy
+) -> FailureRecord:
+    """The key's record once one more failure is counted at ``now``."""
+    failures = 1
+    if record is not None and now < forget_at(record, policy):
+        failures = record.failures + 1
+    locked = lockout(failures, policy)
+    return FailureRecord(
+        failures=failures,
+        last_failure_at=now,
+        blocked_until=None if locked is None else now + locked,
+    )
+
+
+def retry_after_seconds(wait: timedelta) -> int:
+    """Whole seconds for ``Retry-After``, rounded up (never 0: the key is still locked)."""
+    whole = int(wait.total_seconds())
+    return max(1, whole + (whole < wait.total_seconds()))
+
+
+def client_address(
+    peer: str | None,
+    forwarded_for: Iterable[str],
+    trusted_proxies: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> str:
+    """The address a sign-in is counted against.
+
+    The peer, unless it is a trusted proxy: then ``X-Forwarded-For`` is read from the
+    right (each proxy appends the address it was called from) and the first address that
+    is not a trusted proxy is the client's. Anything left of it was written by the client
+    and can say anything, so it is never read. A malformed entry stands for nobody: the
+    proxy that passed it on is counted instead. An IPv6 client is counted by its /64 (one
+    subscriber's network: a client has the whole of it to rotate through)."""
+    trusted = list(trusted_proxies)
+    current = _ip(peer)
+    if current is None:
+        return "unknown"
+    if _is_trusted(current, trusted):
+        entries = [e.strip() for header in forwarded_for for e in header.split(",")]
+        for entry in reversed([e for e in entries if e]):
+            hop = _ip(entry)
+            if hop is None:
+                break
+            current = hop
+            if not _is_trusted(hop, trusted):
+                break
+    return address_key(current)
+
+
+def address_key(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address, also as ``1.2.3.4:port`` or ``[2001:db8::1]:port``; ``None`` if not one."""
+    if not text:
+        return None
+    candidates = [text]
+    if text.startswith("["):
+        candidates.append(text[1:].split("]", 1)[0])
+    elif text.count(":") == 1:
+        candidates.append(text.split(":", 1)[0])
+    for candidate in candidates:
+        try:
+            return ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _is_trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> bool:
+    return any(address.version == net.version and address in net for net in trusted)

@@ -3,23 +3,31 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_kit.keyset import after
 from aftersales_kit.pagination import Page, decode_cursor, page_of
-from aftersales_kit.problems import Conflict, Forbidden, NotFound, Problem, Unprocessable
+from aftersales_kit.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    ServiceUnavailable,
+    Unprocessable,
+)
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from gateway import domain, tables
-from gateway.passwords import hash_password, needs_rehash, verify_password
+from gateway import passwords as passwords_module
+from gateway.passwords import PasswordWork, needs_rehash
 from gateway.schemas import (
     Credentials,
     PasswordIn,
@@ -114,49 +122,241 @@ class Principal:
         )
 
 
-async def issue_token(
-    cmd: Credentials, uow: UnitOfWork, *, now: datetime, ttl_minutes: int
-) -> TokenOut:
-    username = domain.normalize_username(cmd.username)
-    user = (
+class SignInThrottled(Problem):
+    """429: too many failed sign-ins for the username or the client address. One answer
+    whether or not the account exists, and the password is not checked."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, wait: timedelta) -> None:
+        seconds = domain.retry_after_seconds(wait)
+        super().__init__(
+            f"too many failed sign-ins; try again in {seconds} seconds",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+class PasswordWorkBusy(ServiceUnavailable):
+    """Every slot for password hashing stayed taken for the whole wait (a sign-in flood)."""
+
+    def __init__(self) -> None:
+        super().__init__("too many sign-ins or password changes at once; try again shortly")
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """What ``issue_token`` needs beyond the credentials (``Settings`` has the values)."""
+
+    username_policy: domain.ThrottlePolicy
+    address_policy: domain.ThrottlePolicy
+    ttl_minutes: int
+    max_live_tokens: int
+
+
+@contextlib.asynccontextmanager
+async def _password_slot(passwords: PasswordWork) -> AsyncIterator[None]:
+    try:
+        async with passwords.slot():
+            yield
+    except passwords_module.PasswordWorkBusy as error:
+        raise PasswordWorkBusy() from error
+
+
+async def _hash(passwords: PasswordWork, password: str) -> str:
+    async with _password_slot(passwords):
+        return await passwords.hash(password)
+
+
+_ThrottleKeys = tuple[tuple[domain.ThrottleScope, str], ...]
+
+
+async def _refuse_if_throttled(uow: UnitOfWork, keys: _ThrottleKeys, now: datetime) -> None:
+    """429 when any of the keys is locked out (the longest lockout is the one to wait)."""
+    records = await _throttle_records(uow, keys, lock=False)
+    waits = [w for r in records.values() if (w := domain.blocked_for(r, now)) is not None]
+    if waits:
+        raise SignInThrottled(max(waits))
+
+
+async def _throttle_records(
+    uow: UnitOfWork, keys: _ThrottleKeys, *, lock: bool
+) -> dict[tuple[str, str], domain.FailureRecord]:
+    t = tables.signin_throttle
+    query = select(t).where(or_(*(and_(t.c.scope == scope, t.c.key == key) for scope, key in keys)))
+    if lock:
+        # In key order, so that two replicas counting the same keys cannot deadlock.
+        query = query.order_by(t.c.scope, t.c.key).with_for_update()
+    rows = (await uow.session.execute(query)).mappings()
+    return {
+        (r["scope"], r["key"]): domain.FailureRecord(
+            failures=r["failures"],
+            last_failure_at=r["last_failure_at"],
+            blocked_until=r["blocked_until"],
+        )
+        for r in rows
+    }
+
+
+async def _count_failure(
+    uow: UnitOfWork,
+    keys: _ThrottleKeys,
+    policies: dict[domain.ThrottleScope, domain.ThrottlePolicy],
+    now: datetime,
+) -> None:
+    """One more failure for each key, counted under a row lock so that replicas signing
+    in the same username at once each count theirs."""
+    t = tables.signin_throttle
+    await uow.session.execute(delete(t).where(t.c.forget_at < now))
+    # A row to lock for a key seen the first time (no failures: the count starts below).
+    await uow.session.execute(
+        insert(t)
+        .values(
+            [
+                {
+                    "scope": scope,
+                    "key": key,
+                    "failures": 0,
+                    "last_failure_at": now,
+                    "forget_at": now,
+                }
+                for scope, key in keys
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["scope", "key"])
+    )
+    records = await _throttle_records(uow, keys, lock=True)
+    for scope, key in keys:
+        policy = policies[scope]
+        record = domain.after_failure(records.get((scope, key)), now, policy)
         await uow.session.execute(
-            select(
-                tables.user_account.c.id,
-                tables.user_account.c.password_hash,
-                tables.user_account.c.active,
-            ).where(tables.user_account.c.username == username)
+            update(t)
+            .where(t.c.scope == scope, t.c.key == key)
+            .values(
+                failures=record.failures,
+                last_failure_at=record.last_failure_at,
+                blocked_until=record.blocked_until,
+                forget_at=domain.forget_at(record, policy),
+            )
+        )
+
+
+async def issue_token(
+    cmd: Credentials,
+    uows: Callable[[], UnitOfWork],
+    passwords: PasswordWork,
+    *,
+    address: str,
+    limits: SignInLimits,
+    now: datetime,
+) -> TokenOut:
+    """Sign in: throttled per username and per client address, the password checked on
+    a bounded number of hashing slots, a token issued within the user's cap.
+
+    Each step is its own short transaction: no database connection is held while a
+    request waits for a slot or while Argon2 runs."""
+    username = domain.normalize_username(cmd.username)
+    keys: _ThrottleKeys = (
+        (domain.ThrottleScope.USERNAME, username),
+        (domain.ThrottleScope.ADDRESS, address),
+    )
+    # A locked-out key is refused before it waits for a slot or costs a hash.
+    async with uows() as uow:
+        await _refuse_if_throttled(uow, keys, now)
+    async with _password_slot(passwords):
+        async with uows() as uow:
+            # Again with the slot held: a lockout earned while this request waited counts.
+            await _refuse_if_throttled(uow, keys, now)
+            user = (
+                await uow.session.execute(
+                    select(
+                        tables.user_account.c.id,
+                        tables.user_account.c.password_hash,
+                        tables.user_account.c.active,
+                    ).where(tables.user_account.c.username == username)
+                )
+            ).first()
+        # An unknown username is verified against a dummy hash: the same cost and time.
+        ok = await passwords.verify(user.password_hash if user else None, cmd.password)
+    if user is None or not ok or not user.active:
+        async with uows() as uow:
+            await _count_failure(
+                uow,
+                keys,
+                {
+                    domain.ThrottleScope.USERNAME: limits.username_policy,
+                    domain.ThrottleScope.ADDRESS: limits.address_policy,
+                },
+                now,
+            )
+            await uow.commit()
+        raise InvalidCredentials()
+    new_hash = None
+    if needs_rehash(user.password_hash):
+        new_hash = await _hash(passwords, cmd.password)
+    async with uows() as uow:
+        token = await _issue_for(uow, user.id, user.password_hash, new_hash, limits, now)
+        # A success forgets the username's failures, never the address's: one account the
+        # client knows must not reset its count for guessing at others.
+        await uow.session.execute(
+            delete(tables.signin_throttle).where(
+                tables.signin_throttle.c.scope == domain.ThrottleScope.USERNAME,
+                tables.signin_throttle.c.key == username,
+            )
+        )
+        await uow.commit()
+    return TokenOut(access_token=token, expires_in=limits.ttl_minutes * 60)
+
+
+async def _issue_for(
+    uow: UnitOfWork,
+    user_id: uuid.UUID,
+    verified_hash: str,
+    new_hash: str | None,
+    limits: SignInLimits,
+    now: datetime,
+) -> str:
+    u, t = tables.user_account, tables.access_token
+    # Locked: concurrent sign-ins of one user issue one after the other, so the cap holds.
+    current = (
+        await uow.session.execute(
+            select(u.c.password_hash, u.c.active).where(u.c.id == user_id).with_for_update()
         )
     ).first()
-    # Argon2 is deliberately slow: off the event loop.
-    ok = await asyncio.to_thread(
-        verify_password, user.password_hash if user else None, cmd.password
-    )
-    if user is None or not ok or not user.active:
-        raise InvalidCredentials()
-    if needs_rehash(user.password_hash):
-        await uow.session.execute(
-            update(tables.user_account)
-            .where(tables.user_account.c.id == user.id)
-            .values(password_hash=await asyncio.to_thread(hash_password, cmd.password))
-        )
+    if current is None or not current.active or current.password_hash != verified_hash:
+        raise InvalidCredentials()  # deactivated or reset since the password was checked
+    if new_hash is not None:
+        await uow.session.execute(update(u).where(u.c.id == user_id).values(password_hash=new_hash))
     await uow.session.execute(
-        delete(tables.access_token).where(
-            tables.access_token.c.user_id == user.id,
-            tables.access_token.c.expires_at < now - TOKEN_RETENTION,
-        )
+        delete(t).where(t.c.user_id == user_id, t.c.expires_at < now - TOKEN_RETENTION)
     )
     token = domain.new_token()
+    token_id = uuid.uuid4()
     await uow.session.execute(
-        tables.access_token.insert().values(
-            id=uuid.uuid4(),
+        t.insert().values(
+            id=token_id,
             token_hash=domain.token_digest(token),
-            user_id=user.id,
+            user_id=user_id,
             created_at=now,
-            expires_at=domain.token_expiry(now, ttl_minutes),
+            expires_at=domain.token_expiry(now, limits.ttl_minutes),
         )
     )
-    await uow.commit()
-    return TokenOut(access_token=token, expires_in=ttl_minutes * 60)
+    # At most max_live_tokens live: the new one and the newest others; the rest revoked.
+    keep = (
+        select(t.c.id)
+        .where(
+            t.c.user_id == user_id,
+            t.c.id != token_id,
+            t.c.revoked_at.is_(None),
+            t.c.expires_at > now,
+        )
+        .order_by(t.c.created_at.desc(), t.c.id.desc())
+        .offset(limits.max_live_tokens - 1)
+    )
+    await uow.session.execute(
+        update(t).where(t.c.id.in_(keep.scalar_subquery())).values(revoked_at=now)
+    )
+    return token
 
 
 async def authenticate(token: str, uow: UnitOfWork, *, now: datetime) -> Principal:
@@ -212,6 +412,7 @@ async def upsert_user(
     display_name: str | None = None,
     active: bool = True,
     org_units: Iterable[str] = (),
+    passwords: PasswordWork | None = None,
 ) -> uuid.UUID:
     """Create the user, or reset its password, roles and name: idempotent. For
     ``seed-dev-user``: any non-blank name, any non-empty password (the API's
@@ -225,7 +426,7 @@ async def upsert_user(
     checked_org_units = _checked(domain.check_org_units, org_units)
     values: dict[str, Any] = {
         "display_name": display_name or name,
-        "password_hash": await asyncio.to_thread(hash_password, password),
+        "password_hash": await _hash(passwords or PasswordWork(), password),
         "roles": checked_roles,
         "org_units": checked_org_units,
         "active": active,
@@ -317,7 +518,7 @@ async def get_user(uow: UnitOfWork, user_id: uuid.UUID, *, acting: Principal) ->
 
 
 async def create_user(
-    cmd: UserIn, uow: UnitOfWork, *, acting: Principal, now: datetime
+    cmd: UserIn, uow: UnitOfWork, passwords: PasswordWork, *, acting: Principal, now: datetime
 ) -> UserAdminOut:
     username = _checked(domain.check_username, cmd.username)
     _checked(domain.check_password, cmd.password, username)
@@ -337,7 +538,7 @@ async def create_user(
         created_at=now,
         updated_at=now,
     )
-    password_hash = await asyncio.to_thread(hash_password, cmd.password)
+    password_hash = await _hash(passwords, cmd.password)
     inserted = await uow.session.scalar(
         insert(tables.user_account)
         .values(**out.model_dump(), password_hash=password_hash)
@@ -443,6 +644,7 @@ async def reset_password(
     cmd: PasswordIn,
     expected: int | None,
     uow: UnitOfWork,
+    passwords: PasswordWork,
     *,
     acting: Principal,
     now: datetime,
@@ -451,7 +653,7 @@ async def reset_password(
     password, or a token got with it, is signed out."""
     user = await _locked_user(uow, user_id, expected, acting)
     _checked(domain.check_password, cmd.password, user.username)
-    password_hash = await asyncio.to_thread(hash_password, cmd.password)
+    password_hash = await _hash(passwords, cmd.password)
     out = await _save_user(uow, user, {"password_hash": password_hash}, now=now)
     await _revoke_all_tokens(uow, user.id, now=now)
     await uow.commit()

@@ -19,6 +19,7 @@ from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
 from gateway import handlers
 from gateway.api import routers
+from gateway.passwords import PasswordWork
 from gateway.proxy import Upstreams, upstream_client
 from gateway.settings import Settings
 
@@ -32,6 +33,10 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     # Forwarded requests stream through unread: the service behind checks its own input.
     app = create_app(
         runtime, title="Aftersales", routers=routers, clock=clock, unchecked_paths=("/api/",)
+    )
+    # One bound on Argon2 work for the whole process (sign-ins and user administration).
+    app.state.passwords = PasswordWork(
+        settings.password_hash_concurrency, settings.password_hash_wait_seconds
     )
 
     # The kit's lifespan starts the runtime; the upstream client lives inside it, so it

@@ -1,6 +1,17 @@
-"""The gateway's tables: users and their access tokens."""
+"""The gateway's tables: users, their access tokens, and failed sign-ins."""
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, func
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from aftersales_kit.db import new_metadata
@@ -36,9 +47,25 @@ access_token = Table(
         UUID(as_uuid=True),
         ForeignKey("user_account.id", ondelete="CASCADE"),
         nullable=False,
-        index=True,
     ),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # A user's tokens newest first: the live-token cap reads them at every sign-in (0003).
+    Index("ix_access_token_user_id_created_at", "user_id", "created_at"),
+)
+
+# Failed sign-ins per key (domain.FailureRecord), shared by every gateway replica: a
+# username (normalized, known or not: an unknown one is throttled the same) or a client
+# address. A row is deleted by a successful sign-in (the username's) or once forget_at
+# has passed (swept at the next failure), so guessed usernames do not pile up.
+signin_throttle = Table(
+    "signin_throttle",
+    metadata,
+    Column("scope", String(20), primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("blocked_until", DateTime(timezone=True), nullable=True),
+    Column("forget_at", DateTime(timezone=True), nullable=False, index=True),
 )
