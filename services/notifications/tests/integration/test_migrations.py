@@ -89,3 +89,49 @@ def test_0007_forgets_unconfirmed_on_the_way_down(
     assert _sql(url, "SELECT status FROM message", {}) == [{"status": "queued"}]
     upgrade(url, MIGRATIONS)
     assert _sql(url, "SELECT count(*) AS n FROM delivery_attempt", {}) == [{"n": 0}]
+
+
+def _attempt(url: str, phase: str | None, outcome: str | None = None) -> uuid.UUID:
+    attempt = uuid.uuid4()
+    columns, values = "", ""
+    if phase is not None:
+        columns, values = ", phase", ", :phase"
+    _sql(
+        url,
+        "INSERT INTO delivery_attempt (id, message_id, number, channel, recipients,"
+        f" started_at, outcome{columns}) VALUES (:id, :message, 1, 'email', '{{}}', now(),"
+        f" :outcome{values})",
+        {"id": attempt, "message": uuid.uuid4(), "outcome": outcome, "phase": phase},
+    )
+    return attempt
+
+
+def _attempts(url: str) -> dict[uuid.UUID, tuple[str | None, str | None]]:
+    rows = _sql(url, "SELECT * FROM delivery_attempt", {})
+    return {r["id"]: (r.get("phase"), r["outcome"]) for r in rows}
+
+
+def test_0008_counts_older_attempts_as_handing_over_and_ends_preparing_ones_on_the_way_down(
+    service_database: Callable[[str, Path | None], str],
+) -> None:
+    url = service_database("notifications_migrations_0008", None)
+    upgrade(url, MIGRATIONS, "0007")
+    # Written before the phase existed (or by a sender of the older code): maybe sent.
+    older = _attempt(url, None)
+    upgrade(url, MIGRATIONS)
+    assert _attempts(url) == {older: ("handing_over", None)}
+
+    preparing = _attempt(url, "preparing")
+    handing_over = _attempt(url, "handing_over")
+    sent = _attempt(url, "preparing", "sent")
+    downgrade(url, MIGRATIONS, "0007")
+    # The code before takes every unfinished attempt for maybe sent: one still
+    # preparing is ended not_sent so that its message is sent, not held.
+    assert _attempts(url) == {
+        older: (None, None),
+        preparing: (None, "not_sent"),
+        handing_over: (None, None),
+        sent: (None, "sent"),
+    }
+    upgrade(url, MIGRATIONS)
+    assert _attempts(url)[handing_over] == ("handing_over", None)
