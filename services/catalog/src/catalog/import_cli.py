@@ -80,7 +80,13 @@ async def run(
                 def progress(done: int) -> None:
                     bar.update(done - bar.n)
 
-                return await imports.run_job(uow, job_id, read_file(path), on_progress=progress)
+                return await imports.run_job(
+                    uow,
+                    job_id,
+                    read_file(path),
+                    on_progress=progress,
+                    max_rows=settings.import_max_rows,
+                )
     finally:
         await engine.dispose()
 

@@ -115,15 +115,26 @@ async def upsert_customers(
         ).mappings()
     }
     contacts = await customer_cases.contacts_of(uow, [r["id"] for r in known.values()])
+    org_units = await _by_key(
+        uow, tables.org_unit, "code", {r.org_unit_code for _, r in rows if r.org_unit_code}
+    )
     writes = Writes(counts)
     for line, row in rows:
         current = known.get(row.customer_number)
         try:
-            fields = importing.customer_fields(row, current)
+            references: dict[str, Any] = {}
+            if "org_unit_code" in row.model_fields_set:
+                code = row.org_unit_code
+                references["org_unit_id"] = (
+                    None
+                    if not code
+                    else _resolve(org_units, code, "org_unit_code", "org unit")["id"]
+                )
+            fields = importing.customer_fields(row, current, references)
         except RowError as error:
             counts.fail(line, error.field, str(error))
             continue
-        record = writes.apply(current, fields.model_dump(mode="json"), {"active": True})
+        record = writes.apply(current, customer_cases.stored(fields), {"active": True})
         if record is None:
             continue
         known[row.customer_number] = record

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aftersales_contracts.catalog import SerialItemStatus
+from aftersales_kit.input_guard import json_refusal
 from catalog.schemas import CustomerFields, CustomerIn, SerialItemFields
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -99,6 +100,7 @@ CUSTOMER_COLUMNS = frozenset(
         "preferred_method",
         "language",
         "time_zone",
+        "org_unit_code",
     }
 )
 CUSTOMER_LIST_COLUMNS = frozenset({"emails", "mobiles", "allowed_methods"})
@@ -290,6 +292,8 @@ class CustomerRow(_Row):
     preferred_method: Any = None
     language: Any = None
     time_zone: Any = None
+    # The home org unit by its code (an empty CSV cell: unchanged; JSON null: none).
+    org_unit_code: str | None = Field(default=None, max_length=50)
 
 
 class SerialItemRow(_Row):
@@ -339,11 +343,23 @@ def check(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
         raise first_error(error) from error
 
 
+def check_row(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
+    """A record of the file checked as the API checks a request: first what no column can
+    hold (a NUL or another control character in a cell or key, a number outside 32 bits:
+    the kit's input guard's rule, which the API applies at its edge), then the model."""
+    refused = json_refusal(fields)
+    if refused is not None:
+        raise RowError(refused.detail, refused.field)
+    return check(model, fields)
+
+
 def customer_fields(
-    row: CustomerRow, current: dict[str, Any] | None
+    row: CustomerRow, current: dict[str, Any] | None, references: dict[str, Any] | None = None
 ) -> CustomerIn | CustomerFields:
-    """A new customer from the row, or the current one with the row's fields laid over it."""
-    given = row.model_dump(include=row.model_fields_set - {"customer_number"})
+    """A new customer from the row, or the current one with the row's fields laid over it
+    (``references``: the row's org unit code already resolved to ``org_unit_id``)."""
+    given = row.model_dump(include=row.model_fields_set - {"customer_number", "org_unit_code"})
+    given |= references or {}
     if current is None:
         return check(CustomerIn, given | {"customer_number": row.customer_number})
     return check(CustomerFields, {k: current[k] for k in CustomerFields.model_fields} | given)

@@ -5,6 +5,10 @@ and the line it has reached; a job cut off (a crash, a restart) resumes after th
 committed line. While a job runs, its runner holds a session advisory lock on the job:
 a lease that PostgreSQL frees when the runner's connection dies, so another replica can
 take the job over, and two replicas never run one job at once.
+
+Limits (``catalog.settings``): rows per job (the job stops, failed, past it), jobs
+waiting or running per requester and overall (429 for one more), and how long a
+finished job is kept. A caller restricted to org units sees only the jobs it requested.
 """
 
 from __future__ import annotations
@@ -12,21 +16,26 @@ from __future__ import annotations
 import asyncio
 import codecs
 import contextlib
+import dataclasses
 import enum
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, false, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aftersales_kit import keyset
+from aftersales_kit.clock import Clock
+from aftersales_kit.identity import Caller
 from aftersales_kit.pagination import Sort
-from aftersales_kit.problems import NotFound
+from aftersales_kit.problems import NotFound, Problem
+from aftersales_kit.transient import describe
 from aftersales_kit.uow import UnitOfWork
 from catalog import import_upserts, importing, tables
 from catalog.import_upserts import ConcurrentInsert, Counts
@@ -47,6 +56,10 @@ CHUNK_BYTES = 1 << 20
 # Every failed row is counted; the first this many are kept with their reasons.
 MAX_STORED_ERRORS = 10_000
 LEASE_NAMESPACE = 0x1A9047
+# The transaction lock under which a new job's room is counted (two uploads committing
+# at once are counted one after the other).
+ROOM_LOCK = (0x1A9048, 0)
+PURGE_BATCH = 100
 BATCH_ATTEMPTS = 3
 # The lists' fixed orders: jobs the latest first, a job's bad rows by line.
 JOB_ORDER = Sort("created_at", descending=True)
@@ -61,9 +74,25 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
 
 
+ACTIVE_STATES = (JobState.QUEUED.value, JobState.RUNNING.value)
+FINISHED_STATES = (JobState.COMPLETED.value, JobState.FAILED.value)
+
+
 class JobSource(enum.StrEnum):
     UPLOAD = "upload"
     CLI = "cli"
+
+
+class TooManyJobs(Problem):
+    """429: the requester, or everyone together, has as many jobs waiting or running as
+    allowed; ``Retry-After`` says when to try again."""
+
+    status = 429
+    title = "Too many requests"
+
+
+class TooManyRows(FileError):
+    """The file has more rows than one job may import."""
 
 
 UowFactory = Callable[[], UnitOfWork]
@@ -135,13 +164,23 @@ async def _store_chunk(uow: UnitOfWork, job_id: uuid.UUID, seq: int, data: bytes
     )
 
 
-async def get_job(uow: UnitOfWork, job_id: uuid.UUID) -> dict[str, Any]:
+def seen_by(caller: Caller | None) -> ColumnElement[bool]:
+    """The jobs ``caller`` sees: every job, or, for a caller restricted to org units, the
+    jobs it requested (a job's rows and bad rows belong to no single unit)."""
+    if caller is None or not caller.restricted:
+        return true()
+    if caller.username is None:
+        return false()
+    return tables.import_job.c.requested_by == caller.username
+
+
+async def get_job(
+    uow: UnitOfWork, job_id: uuid.UUID, caller: Caller | None = None
+) -> dict[str, Any]:
+    """The job; 404 for an unknown one and for one the caller may not see."""
+    t = tables.import_job
     row = (
-        (
-            await uow.session.execute(
-                select(tables.import_job).where(tables.import_job.c.id == job_id)
-            )
-        )
+        (await uow.session.execute(select(t).where(t.c.id == job_id, seen_by(caller))))
         .mappings()
         .first()
     )
@@ -150,11 +189,67 @@ async def get_job(uow: UnitOfWork, job_id: uuid.UUID) -> dict[str, Any]:
     return dict(row)
 
 
+async def _active_jobs(uow: UnitOfWork, requested_by: str | None) -> tuple[int, int]:
+    """(the requester's, everyone's) jobs waiting or running."""
+    t = tables.import_job
+    mine = t.c.requested_by.is_not_distinct_from(requested_by)
+    row = (
+        await uow.session.execute(
+            select(func.count(), func.count().filter(mine)).where(t.c.state.in_(ACTIVE_STATES))
+        )
+    ).one()
+    return int(row[1]), int(row[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class Room:
+    """How many jobs may wait or run at once, and the ``Retry-After`` of a 429."""
+
+    per_requester: int
+    overall: int
+    retry_after: int
+
+
+def _refuse_beyond(mine: int, everyone: int, room: Room) -> None:
+    headers = {"Retry-After": str(room.retry_after)}
+    if mine > room.per_requester:
+        raise TooManyJobs(
+            f"you have {room.per_requester} import jobs waiting or running, the most allowed;"
+            " try again when one has finished",
+            headers=headers,
+        )
+    if everyone > room.overall:
+        raise TooManyJobs(
+            f"{room.overall} import jobs are waiting or running, the most allowed;"
+            " try again when one has finished",
+            headers=headers,
+        )
+
+
+async def require_room(
+    uow: UnitOfWork, requested_by: str | None, room: Room, *, job_included: bool = False
+) -> None:
+    """429 unless one more job (or, ``job_included``, the job this transaction queued)
+    fits both limits. The final check is made under a transaction lock just before the
+    commit, so that two uploads finishing together are counted one after the other."""
+    if job_included:
+        await uow.session.execute(select(func.pg_advisory_xact_lock(*ROOM_LOCK)))
+    mine, everyone = await _active_jobs(uow, requested_by)
+    extra = 0 if job_included else 1
+    _refuse_beyond(mine + extra, everyone + extra, room)
+
+
 async def list_errors(
-    uow: UnitOfWork, job_id: uuid.UUID, *, cursor: str | None, limit: int
+    uow: UnitOfWork,
+    job_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+    caller: Caller | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the job's bad rows in line order (404 for an unknown job)."""
-    await get_job(uow, job_id)
+    """A page of the job's bad rows in line order (404 for an unknown job, or one the
+    caller may not see)."""
+    await get_job(uow, job_id, caller)
     t = tables.import_error
     query = select(t.c.line, t.c.field, t.c.message).where(t.c.job_id == job_id)
     return await keyset.page(uow.session, query, (t.c.line,), (int,), ERROR_ORDER, cursor, limit)
@@ -185,10 +280,12 @@ async def run_job(
     source: AsyncIterator[bytes],
     *,
     on_progress: Callable[[int], None] | None = None,
+    max_rows: int | None = None,
 ) -> dict[str, Any]:
     """Import the file ``source`` yields, a batch at a time; returns the finished job.
 
-    ``on_progress`` hears the bytes read so far (a progress bar).
+    ``on_progress`` hears the bytes read so far (a progress bar). Past ``max_rows`` rows
+    the rows before are committed and the job fails, saying so.
     """
     async with uow_factory() as uow:
         job = await get_job(uow, job_id)
@@ -197,7 +294,7 @@ async def run_job(
     parser = importing.RecordParser(kind, file_format)
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
     batch: list[Record] = []
-    bytes_read = 0
+    bytes_read = rows = 0
     try:
         async for piece in source:
             bytes_read += len(piece)
@@ -208,6 +305,14 @@ async def run_job(
                     f"the file is not UTF-8 text (byte {bytes_read - len(piece) + error.start})"
                 ) from error
             for record in parser.feed(text_):
+                rows += 1
+                if max_rows is not None and rows > max_rows:
+                    await _commit_batch(uow_factory, job_id, kind, batch, bytes_read)
+                    raise TooManyRows(
+                        f"the file has more than {max_rows} rows, the most one import may"
+                        f" hold; the rows before line {record.line} were imported, the rest"
+                        " were not: split the file"
+                    )
                 if record.line > done:
                     batch.append(record)
                 if len(batch) >= BATCH_ROWS:
@@ -216,7 +321,17 @@ async def run_job(
             if on_progress is not None:
                 on_progress(bytes_read)
         decoder.decode(b"", final=True)
-        batch.extend(r for r in parser.finish() if r.line > done)
+        for record in parser.finish():
+            rows += 1
+            if max_rows is not None and rows > max_rows:
+                await _commit_batch(uow_factory, job_id, kind, batch, bytes_read)
+                raise TooManyRows(
+                    f"the file has more than {max_rows} rows, the most one import may hold;"
+                    f" the rows before line {record.line} were imported, the rest were not:"
+                    " split the file"
+                )
+            if record.line > done:
+                batch.append(record)
         await _commit_batch(uow_factory, job_id, kind, batch, bytes_read, final=True)
     except (FileError, UnicodeDecodeError) as error:
         await _finish(uow_factory, job_id, JobState.FAILED, str(error))
@@ -257,7 +372,7 @@ async def _apply(uow: UnitOfWork, kind: ImportKind, records: Sequence[Record]) -
             counts.fail(record.line, record.field, record.error or "unreadable")
             continue
         try:
-            rows.append((record.line, importing.check(model, record.fields)))
+            rows.append((record.line, importing.check_row(model, record.fields)))
         except RowError as error:
             counts.fail(record.line, error.field, str(error))
     if kind is ImportKind.CUSTOMERS:
@@ -287,7 +402,12 @@ async def _record_progress(
         await uow.session.execute(
             insert(tables.import_error).on_conflict_do_nothing(),
             [
-                {"job_id": job_id, "line": line, "field": field_, "message": message[:2000]}
+                {
+                    "job_id": job_id,
+                    "line": line,
+                    "field": None if field_ is None else storable(field_)[:200],
+                    "message": storable(message)[:2000],
+                }
                 for line, field_, message in sorted(counts.errors)[:room]
             ],
         )
@@ -307,12 +427,21 @@ async def _record_progress(
     await uow.session.execute(update(t).where(t.c.id == job_id).values(values))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def storable(text: str) -> str:
+    """Text as a column can hold it: a control character the file held (a bad row's
+    field is named after the file's own key) written as its ``\\uXXXX`` escape."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 async def _finish(uow_factory: UowFactory, job_id: uuid.UUID, state: JobState, error: str) -> None:
     async with uow_factory() as uow:
         await uow.session.execute(
             update(tables.import_job)
             .where(tables.import_job.c.id == job_id)
-            .values(state=state.value, error=error, finished_at=func.now())
+            .values(state=state.value, error=storable(error)[:2000], finished_at=func.now())
         )
         await uow.session.execute(
             delete(tables.import_chunk).where(tables.import_chunk.c.job_id == job_id)
@@ -347,7 +476,9 @@ async def leased(engine: AsyncEngine, job_id: uuid.UUID) -> AsyncIterator[bool]:
             await connection.close()
 
 
-async def run_next_job(engine: AsyncEngine, uow_factory: UowFactory) -> bool:
+async def run_next_job(
+    engine: AsyncEngine, uow_factory: UowFactory, *, max_rows: int | None = None
+) -> bool:
     """Run one queued (or abandoned) job to its end; False when there was none to run."""
     t = tables.import_job
     async with uow_factory() as uow:
@@ -382,13 +513,27 @@ async def run_next_job(engine: AsyncEngine, uow_factory: UowFactory) -> bool:
                 return True
             await _start(uow_factory, job_id)
             try:
-                await run_job(uow_factory, job_id, stored_chunks(uow_factory, job_id))
+                await run_job(
+                    uow_factory, job_id, stored_chunks(uow_factory, job_id), max_rows=max_rows
+                )
             except Exception as error:
-                log.exception("import job failed", extra={"job": str(job_id)})
+                # The log names the error without the statement's values (a customer's
+                # data); the job, which any user may read, names only its kind.
+                log.error(
+                    "import job %s failed: %s",
+                    job_id,
+                    describe(error),
+                    exc_info=not isinstance(error, StatementError),
+                )
                 # When even this write fails (the database is away), the job stays
                 # running and is taken over once the lease is free again.
                 await _finish(
-                    uow_factory, job_id, JobState.FAILED, f"the import stopped: {error!r}"[:2000]
+                    uow_factory,
+                    job_id,
+                    JobState.FAILED,
+                    f"the import stopped on an unexpected error ({type(error).__name__});"
+                    " the rows up to lines_done were imported, the service's log has the"
+                    " cause",
                 )
             return True
     return False
@@ -408,15 +553,55 @@ async def _start(uow_factory: UowFactory, job_id: uuid.UUID) -> None:
 
 
 async def run_queued_jobs(
-    engine: AsyncEngine, uow_factory: UowFactory, wakeup: asyncio.Event, poll_seconds: float
+    engine: AsyncEngine,
+    uow_factory: UowFactory,
+    wakeup: asyncio.Event,
+    poll_seconds: float,
+    *,
+    max_rows: int | None = None,
 ) -> None:
     """The service's import worker: runs jobs as they are queued, on any replica."""
     while True:
-        if await run_next_job(engine, uow_factory):
+        if await run_next_job(engine, uow_factory, max_rows=max_rows):
             continue
         wakeup.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wakeup.wait(), poll_seconds)
+
+
+async def purge_finished_jobs(uow_factory: UowFactory, finished_before: datetime) -> int:
+    """Delete the jobs that finished before ``finished_before``, with their pieces and bad
+    rows (foreign keys cascade); a hundred at a time, so no transaction grows large.
+    Returns how many were deleted."""
+    t = tables.import_job
+    deleted = 0
+    while True:
+        async with uow_factory() as uow:
+            old = (
+                select(t.c.id)
+                .where(t.c.state.in_(FINISHED_STATES), t.c.finished_at < finished_before)
+                .limit(PURGE_BATCH)
+                .scalar_subquery()
+            )
+            ids = (
+                await uow.session.scalars(delete(t).where(t.c.id.in_(old)).returning(t.c.id))
+            ).all()
+            await uow.commit()
+        deleted += len(ids)
+        if len(ids) < PURGE_BATCH:
+            return deleted
+
+
+async def purge_old_jobs(
+    uow_factory: UowFactory, clock: Clock, keep: timedelta, interval_seconds: float
+) -> None:
+    """The retention loop: every ``interval_seconds``, delete the jobs finished longer
+    than ``keep`` ago (by ``clock``, so that tests move time instead of waiting)."""
+    while True:
+        deleted = await purge_finished_jobs(uow_factory, clock.now() - keep)
+        if deleted:
+            log.info("deleted %d finished import jobs older than %s", deleted, keep)
+        await asyncio.sleep(interval_seconds)
 
 
 async def list_jobs(
@@ -426,10 +611,11 @@ async def list_jobs(
     kind: ImportKind | None,
     cursor: str | None,
     limit: int,
+    caller: Caller | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of jobs, the latest first."""
+    """A page of the jobs the caller sees, the latest first."""
     t = tables.import_job
-    query = select(t)
+    query = select(t).where(seen_by(caller))
     if state is not None:
         query = query.where(t.c.state == state.value)
     if kind is not None:

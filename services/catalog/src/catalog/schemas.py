@@ -91,6 +91,9 @@ class CustomerFields(_In):
     language: str = Field(default="en", min_length=2, max_length=10)
     kind: CustomerKind = CustomerKind.COMPANY
     time_zone: str | None = Field(default=None, max_length=64)
+    # The customer's home org unit: a caller restricted to org units sees and changes only
+    # the customers of its units (``catalog.visibility``); none: unrestricted callers only.
+    org_unit_id: uuid.UUID | None = None
 
     _zone = field_validator("time_zone")(_time_zone)
 
@@ -125,6 +128,7 @@ class CustomerPatch(_In):
     language: str | None = None
     kind: str | None = None
     time_zone: str | None = None
+    org_unit_id: str | None = None
 
 
 class ContactIn(_In):
@@ -165,6 +169,7 @@ class CustomerOut(BaseModel):
     language: str
     kind: CustomerKind
     time_zone: str | None
+    org_unit_id: uuid.UUID | None = None
     active: bool
     contacts: list[ContactOut] = Field(default_factory=list)
     version: int

@@ -50,6 +50,8 @@ customer = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The customer's home org unit (migration 0006): who sees it (``catalog.visibility``).
+    Column("org_unit_id", UUID(as_uuid=True), ForeignKey("org_unit.id"), nullable=True, index=True),
 )
 
 customer_contact = Table(
@@ -168,7 +170,7 @@ import_job = Table(
     # "upload" jobs are run by the service's workers; "cli" jobs by the command that made them.
     Column("source", String(10), nullable=False),
     Column("file_name", String(255), nullable=True),
-    Column("requested_by", String(100), nullable=True),
+    Column("requested_by", String(100), nullable=True, index=True),
     Column("state", String(20), nullable=False, index=True),
     Column("size_bytes", BigInteger, nullable=True),
     Column("bytes_done", BigInteger, nullable=False, server_default="0"),
@@ -181,7 +183,7 @@ import_job = Table(
     Column("error", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("started_at", DateTime(timezone=True), nullable=True),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True, index=True),
 )
 
 # An uploaded file, kept in pieces until its job has run, so that any replica can run it.

@@ -71,8 +71,10 @@ def test_0003_links_old_free_text_org_units_and_keeps_the_rest(
     assert {r["status"] for r in rows} == {"active"}
     assert (linked["attributes"], linked["translations"]) == ({}, {})
     assert str(linked["startup_date"]) == "2026-01-01"
-    [customer] = _sql(url, ["SELECT kind, active, time_zone FROM customer"], {})
+    [customer] = _sql(url, ["SELECT kind, active, time_zone, org_unit_id FROM customer"], {})
     assert (customer["kind"], customer["active"], customer["time_zone"]) == ("company", True, None)
+    # 0006: an existing customer has no home org unit (unrestricted users see it).
+    assert customer["org_unit_id"] is None
 
 
 def test_every_revision_goes_down_and_up_again(

@@ -192,12 +192,11 @@ async def test_a_restricted_caller_places_items_only_in_its_units(
     assert (await client.get(url, headers=headers)).status_code == 404
 
 
-async def test_customers_products_and_org_units_are_not_restricted(
+async def test_products_and_org_units_are_not_restricted(
     client: httpx.AsyncClient, tree: dict[str, Any]
 ) -> None:
     headers = _only("NO-SUCH-UNIT")
     for path in (
-        f"/customers/{tree['owner']['id']}",
         f"/products/{tree['product']['id']}",
         f"/org-units/{tree['units']['south']['id']}",
     ):
@@ -205,12 +204,19 @@ async def test_customers_products_and_org_units_are_not_restricted(
         assert response.status_code == 200, (path, response.text)
 
 
-async def test_a_restricted_caller_may_not_bulk_import_serial_items(
-    client: httpx.AsyncClient,
+@pytest.mark.parametrize(
+    ("what", "body"),
+    [
+        ("serial-items", b"product_number,serial_number\nP-1,S-1\n"),
+        ("customers", b"customer_number,name\nC-1,Ada\n"),
+    ],
+)
+async def test_a_restricted_caller_may_not_bulk_import(
+    client: httpx.AsyncClient, what: str, body: bytes
 ) -> None:
     response = await client.post(
-        "/imports/serial-items",
-        content=b"product_number,serial_number\nP-1,S-1\n",
+        f"/imports/{what}",
+        content=body,
         headers=_only("OU-ANY") | {"Content-Type": "text/csv"},
     )
     assert response.status_code == 403, response.text

@@ -15,6 +15,7 @@ from catalog.importing import (
     SerialItemRow,
     UnsupportedFormat,
     check,
+    check_row,
     customer_fields,
     format_for,
     serial_item_fields,
@@ -149,10 +150,69 @@ def test_a_customer_row_changes_only_the_fields_it_names() -> None:
         "language": "sv",
         "kind": "person",
         "time_zone": None,
+        "org_unit_id": None,
     }
     row = check(CustomerRow, {"customer_number": "C1", "mobiles": ["+46 70 123 45 67"]})
     fields = customer_fields(row, current)
     assert fields.model_dump(mode="json") == current | {"mobiles": ["+46701234567"]}
+    # The home org unit comes as a code, resolved to its id by the caller.
+    unit = "6f1c8f3e-4d4a-4a57-9a5e-0d6f4d1b2c3a"
+    placed = customer_fields(
+        check(CustomerRow, {"customer_number": "C1", "org_unit_code": "NORTH"}),
+        current,
+        {"org_unit_id": unit},
+    )
+    assert str(placed.org_unit_id) == unit
+    assert placed.name == "Ada"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"customer_number": "C1", "name": "A\x00da"}, "name", "U+0000"),
+        ({"customer_number": "C1", "name": "Bell\x07"}, "name", "U+0007"),
+        (
+            {"customer_number": "C1", "emails": ["a@example.com", "b\x00@x.se"]},
+            "emails.1",
+            "U+0000",
+        ),
+        ({"customer_number": "C\x1b1"}, "customer_number", "U+001B"),
+        ({"customer_number": "C1", "name\x00": "Ada"}, "name\x00", "U+0000"),
+        ({"customer_number": "C1", "name": "\x85"}, "name", "U+0085"),
+        ({"customer_number": "C1", "language": 2**31}, "language", "between"),
+        ({"customer_number": "C1", "language": -(2**31) - 1}, "language", "between"),
+    ],
+)
+def test_a_cell_no_column_can_hold_is_a_bad_row_naming_its_field(
+    fields: dict[str, object], field: str, message: str
+) -> None:
+    with pytest.raises(RowError) as bad:
+        check_row(CustomerRow, fields)
+    assert bad.value.field == field
+    assert message in str(bad.value)
+
+
+def test_nested_cells_are_checked_and_text_stays_text() -> None:
+    with pytest.raises(RowError) as bad:
+        check_row(
+            SerialItemRow,
+            {
+                "product_number": "P1",
+                "serial_number": "S1",
+                "installation_address": {"street": "Main\x001", "city": "Lund"},
+            },
+        )
+    assert bad.value.field == "installation_address.street"
+    with pytest.raises(RowError) as bad:
+        check_row(
+            SerialItemRow,
+            {"product_number": "P1", "serial_number": "S1", "attributes": {"k\x7f": "v"}},
+        )
+    assert bad.value.field == "attributes.k\x7f"
+    # Tab, line feed and carriage return are text (a quoted CSV cell may hold them).
+    row = check_row(CustomerRow, {"customer_number": "C1", "name": "Ada\tLovelace\r\nLondon"})
+    assert row.name == "Ada\tLovelace\r\nLondon"
+    assert check_row(CustomerRow, {"customer_number": "C1", "language": 2**31 - 1})
 
 
 def test_a_serial_item_row_over_the_current_item() -> None:

@@ -1,5 +1,5 @@
 """Routes of ``/customers`` and their contacts (a contact change answers the customer's
-new version as its ETag)."""
+new version as its ETag), for the org units the caller may see."""
 
 from __future__ import annotations
 
@@ -22,18 +22,22 @@ from catalog.schemas import (
     CustomerOut,
     CustomerPatch,
 )
+from catalog.visibility import VisibleDep
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_customer(body: CustomerIn, uow: UnitOfWorkDep, response: Response) -> CustomerOut:
-    return tagged(response, await cases.register_customer(body, uow))
+async def create_customer(
+    body: CustomerIn, uow: UnitOfWorkDep, visible: VisibleDep, response: Response
+) -> CustomerOut:
+    return tagged(response, await cases.register_customer(body, uow, visible))
 
 
 @router.get("")
 async def list_customers(
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     active: bool | None = None,
     kind: CustomerKind | None = None,
     name: Annotated[str | None, Query(max_length=200)] = None,
@@ -49,15 +53,16 @@ async def list_customers(
         sort=sort,
         cursor=cursor,
         limit=limit,
+        visible=visible,
     )
     return Page[CustomerOut](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{customer_id}")
 async def get_customer(
-    customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
+    customer_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep, response: Response
 ) -> CustomerOut:
-    return tagged(response, await cases.get_customer(uow, customer_id))
+    return tagged(response, await cases.get_customer(uow, customer_id, visible))
 
 
 @router.put("/{customer_id}")
@@ -65,10 +70,14 @@ async def replace_customer(
     customer_id: uuid.UUID,
     body: CustomerFields,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> CustomerOut:
-    return tagged(response, await cases.update_customer(customer_id, body, required(if_match), uow))
+    return tagged(
+        response,
+        await cases.update_customer(customer_id, body, required(if_match), uow, visible),
+    )
 
 
 @router.patch("/{customer_id}")
@@ -76,22 +85,34 @@ async def patch_customer(
     customer_id: uuid.UUID,
     body: CustomerPatch,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> CustomerOut:
-    return tagged(response, await cases.update_customer(customer_id, body, required(if_match), uow))
+    return tagged(
+        response,
+        await cases.update_customer(customer_id, body, required(if_match), uow, visible),
+    )
 
 
 @router.post("/{customer_id}/deactivate")
 async def deactivate_customer(
-    customer_id: uuid.UUID, uow: UnitOfWorkDep, response: Response, if_match: IfMatchHeader = None
+    customer_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    visible: VisibleDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
 ) -> CustomerOut:
-    return tagged(response, await cases.deactivate_customer(customer_id, optional(if_match), uow))
+    return tagged(
+        response, await cases.deactivate_customer(customer_id, optional(if_match), uow, visible)
+    )
 
 
 @router.get("/{customer_id}/contacts")
-async def list_contacts(customer_id: uuid.UUID, uow: UnitOfWorkDep) -> list[ContactOut]:
-    return await cases.list_contacts(uow, customer_id)
+async def list_contacts(
+    customer_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep
+) -> list[ContactOut]:
+    return await cases.list_contacts(uow, customer_id, visible)
 
 
 @router.post("/{customer_id}/contacts", status_code=status.HTTP_201_CREATED)
@@ -99,19 +120,20 @@ async def add_contact(
     customer_id: uuid.UUID,
     body: ContactIn,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> ContactOut:
-    contact, version = await cases.add_contact(customer_id, body, optional(if_match), uow)
+    contact, version = await cases.add_contact(customer_id, body, optional(if_match), uow, visible)
     set_etag(response, version)
     return contact
 
 
 @router.get("/{customer_id}/contacts/{contact_id}")
 async def get_contact(
-    customer_id: uuid.UUID, contact_id: uuid.UUID, uow: UnitOfWorkDep
+    customer_id: uuid.UUID, contact_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep
 ) -> ContactOut:
-    return await cases.get_contact(uow, customer_id, contact_id)
+    return await cases.get_contact(uow, customer_id, contact_id, visible)
 
 
 @router.put("/{customer_id}/contacts/{contact_id}")
@@ -120,11 +142,12 @@ async def replace_contact(
     contact_id: uuid.UUID,
     body: ContactIn,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> ContactOut:
     contact, version = await cases.replace_contact(
-        customer_id, contact_id, body, optional(if_match), uow
+        customer_id, contact_id, body, optional(if_match), uow, visible
     )
     set_etag(response, version)
     return contact
@@ -135,7 +158,8 @@ async def remove_contact(
     customer_id: uuid.UUID,
     contact_id: uuid.UUID,
     uow: UnitOfWorkDep,
+    visible: VisibleDep,
     if_match: IfMatchHeader = None,
 ) -> Response:
-    version = await cases.remove_contact(customer_id, contact_id, optional(if_match), uow)
+    version = await cases.remove_contact(customer_id, contact_id, optional(if_match), uow, visible)
     return Response(status_code=204, headers={"ETag": etag(version)})

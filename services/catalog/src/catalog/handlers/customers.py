@@ -1,5 +1,7 @@
-"""Customers and their contacts: register, change, deactivate and list them. A contact is
-a part of its customer: every contact change is a new customer version."""
+"""Customers and their contacts: register, change, deactivate and list them, for the org
+units the caller may see (``catalog.visibility``: a customer's home org unit, as a serial
+item's). A contact is a part of its customer: every contact change is a new customer
+version, and a contact is seen by whoever sees its customer."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
-from catalog import domain, tables
-from catalog.handlers.rows import get_row, like_escape, locked, validate_merged
+from catalog import domain, tables, visibility
+from catalog.handlers.rows import get_row, like_escape, locked, referenced, validate_merged
 from catalog.schemas import (
     ContactIn,
     ContactOut,
@@ -28,6 +30,20 @@ from catalog.schemas import (
 
 SORTS: dict[str, type] = {"customer_number": str, "name": str, "created_at": datetime}
 FIELDS = tuple(CustomerFields.model_fields)
+
+
+def stored(fields: CustomerFields) -> dict[str, Any]:
+    """A customer's fields as its columns hold them: JSON values (enums as their text),
+    but the org unit as the UUID the column and the stored row compare with."""
+    return fields.model_dump(mode="json") | {"org_unit_id": fields.org_unit_id}
+
+
+async def _placeable(
+    uow: UnitOfWork, visible: visibility.Visible, org_unit_id: uuid.UUID | None
+) -> None:
+    """The home org unit exists (422) and the caller would still see the customer (403)."""
+    await referenced(uow, tables.org_unit, org_unit_id, "org unit", "org_unit_id")
+    visibility.require_placeable(visible, org_unit_id, "customers")
 
 
 async def contacts_of(
@@ -87,11 +103,17 @@ def publish_customer_change(
         )
 
 
-async def register_customer(cmd: CustomerIn, uow: UnitOfWork) -> CustomerOut:
+async def register_customer(
+    cmd: CustomerIn, uow: UnitOfWork, visible: visibility.Visible = None
+) -> CustomerOut:
+    await _placeable(uow, visible, cmd.org_unit_id)
     out = CustomerOut(id=uuid.uuid4(), version=1, active=True, **cmd.model_dump())
     inserted = await uow.session.scalar(
         insert(tables.customer)
-        .values(out.model_dump(mode="json", exclude={"contacts"}) | {"id": out.id})
+        .values(
+            out.model_dump(mode="json", exclude={"contacts"})
+            | {"id": out.id, "org_unit_id": out.org_unit_id}
+        )
         .on_conflict_do_nothing(index_elements=["customer_number"])
         .returning(tables.customer.c.id)
     )
@@ -104,8 +126,12 @@ async def register_customer(cmd: CustomerIn, uow: UnitOfWork) -> CustomerOut:
     return out
 
 
-async def get_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> CustomerOut:
-    return await _out(uow, await get_row(uow, "customer", customer_id))
+async def get_customer(
+    uow: UnitOfWork, customer_id: uuid.UUID, visible: visibility.Visible = None
+) -> CustomerOut:
+    row = await get_row(uow, "customer", customer_id)
+    visibility.require_seen(visible, row, "customer")
+    return await _out(uow, row)
 
 
 async def _bump(
@@ -121,8 +147,12 @@ async def _bump(
     return out
 
 
-async def _locked(uow: UnitOfWork, customer_id: uuid.UUID, expected: int | None) -> dict[str, Any]:
+async def _locked(
+    uow: UnitOfWork, customer_id: uuid.UUID, expected: int | None, visible: visibility.Visible
+) -> dict[str, Any]:
     row = await locked(uow, tables.customer, customer_id, "customer")
+    # Unseen before stale: a stale version must not tell that the customer exists.
+    visibility.require_seen(visible, row, "customer")
     check_version(row["version"], expected)
     return row
 
@@ -132,20 +162,25 @@ async def update_customer(
     changes: CustomerFields | CustomerPatch,
     expected: int | None,
     uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> CustomerOut:
-    row = await _locked(uow, customer_id, expected)
+    row = await _locked(uow, customer_id, expected, visible)
     if isinstance(changes, CustomerPatch):
         current = {k: row[k] for k in FIELDS}
         changes = validate_merged(CustomerFields, current | changes.model_dump(exclude_unset=True))
-    out = await _bump(uow, row, changes.model_dump(mode="json"))
+    await _placeable(uow, visible, changes.org_unit_id)
+    out = await _bump(uow, row, stored(changes))
     await uow.commit()
     return out
 
 
 async def deactivate_customer(
-    customer_id: uuid.UUID, expected: int | None, uow: UnitOfWork
+    customer_id: uuid.UUID,
+    expected: int | None,
+    uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> CustomerOut:
-    row = await _locked(uow, customer_id, expected)
+    row = await _locked(uow, customer_id, expected, visible)
     if not row["active"]:
         return await _out(uow, row)  # already done: no new version, no event
     out = await _bump(uow, row, {"active": False})
@@ -167,9 +202,12 @@ async def list_customers(
     sort: str,
     cursor: str | None,
     limit: int,
+    visible: visibility.Visible = None,
 ) -> tuple[list[CustomerOut], str | None]:
     t = tables.customer
     filters: list[ColumnElement[bool]] = []
+    if (seen := visibility.seen_filter(visible, t.c.org_unit_id)) is not None:
+        filters.append(seen)
     if active is not None:
         filters.append(t.c.active == active)
     if kind is not None:
@@ -186,22 +224,33 @@ async def list_customers(
 # --- contacts ------------------------------------------------------------------------
 
 
-async def list_contacts(uow: UnitOfWork, customer_id: uuid.UUID) -> list[ContactOut]:
-    return (await get_customer(uow, customer_id)).contacts
+async def list_contacts(
+    uow: UnitOfWork, customer_id: uuid.UUID, visible: visibility.Visible = None
+) -> list[ContactOut]:
+    return (await get_customer(uow, customer_id, visible)).contacts
 
 
-async def get_contact(uow: UnitOfWork, customer_id: uuid.UUID, contact_id: uuid.UUID) -> ContactOut:
-    for contact in await list_contacts(uow, customer_id):
+async def get_contact(
+    uow: UnitOfWork,
+    customer_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    visible: visibility.Visible = None,
+) -> ContactOut:
+    for contact in await list_contacts(uow, customer_id, visible):
         if contact.id == contact_id:
             return contact
     raise NotFound(f"customer {customer_id} has no contact with id {contact_id}")
 
 
 async def add_contact(
-    customer_id: uuid.UUID, cmd: ContactIn, expected: int | None, uow: UnitOfWork
+    customer_id: uuid.UUID,
+    cmd: ContactIn,
+    expected: int | None,
+    uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> tuple[ContactOut, int]:
     """The contact added and the customer's new version."""
-    row = await _locked(uow, customer_id, expected)
+    row = await _locked(uow, customer_id, expected, visible)
     contact = ContactOut(id=uuid.uuid4(), customer_id=customer_id, **cmd.model_dump(mode="json"))
     await uow.session.execute(insert(tables.customer_contact).values(contact.model_dump()))
     out = await _bump(uow, row, {}, contacts_changed=True)
@@ -215,8 +264,9 @@ async def replace_contact(
     cmd: ContactIn,
     expected: int | None,
     uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> tuple[ContactOut, int]:
-    row = await _locked(uow, customer_id, expected)
+    row = await _locked(uow, customer_id, expected, visible)
     t = tables.customer_contact
     contact = ContactOut(id=contact_id, customer_id=customer_id, **cmd.model_dump(mode="json"))
     changed = await uow.session.scalar(
@@ -233,9 +283,13 @@ async def replace_contact(
 
 
 async def remove_contact(
-    customer_id: uuid.UUID, contact_id: uuid.UUID, expected: int | None, uow: UnitOfWork
+    customer_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    expected: int | None,
+    uow: UnitOfWork,
+    visible: visibility.Visible = None,
 ) -> int:
-    row = await _locked(uow, customer_id, expected)
+    row = await _locked(uow, customer_id, expected, visible)
     t = tables.customer_contact
     removed = await uow.session.scalar(
         t.delete().where(t.c.id == contact_id, t.c.customer_id == customer_id).returning(t.c.id)

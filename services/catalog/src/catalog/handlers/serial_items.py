@@ -242,8 +242,8 @@ async def list_serial_items(
 ) -> tuple[list[SerialItemView], str | None]:
     t = tables.serial_item
     filters: list[ColumnElement[bool]] = []
-    if visible is not None:
-        filters.append(t.c.org_unit_id.in_(visible))
+    if (seen := visibility.seen_filter(visible, t.c.org_unit_id)) is not None:
+        filters.append(seen)
     for column, value in (
         (t.c.product_id, product_id),
         (t.c.owner_customer_id, owner_customer_id),
