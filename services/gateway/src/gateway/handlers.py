@@ -278,19 +278,20 @@ async def issue_token(
             ).first()
         # An unknown username is verified against a dummy hash: the same cost and time.
         ok = await passwords.verify(user.password_hash if user else None, cmd.password)
-    if user is None or not ok or not user.active:
-        async with uows() as uow:
-            await _count_failure(
-                uow,
-                keys,
-                {
-                    domain.ThrottleScope.USERNAME: limits.username_policy,
-                    domain.ThrottleScope.ADDRESS: limits.address_policy,
-                },
-                now,
-            )
-            await uow.commit()
-        raise InvalidCredentials()
+        if user is None or not ok or not user.active:
+            # Counted before the slot is let go: the next sign-in on it sees this failure.
+            async with uows() as uow:
+                await _count_failure(
+                    uow,
+                    keys,
+                    {
+                        domain.ThrottleScope.USERNAME: limits.username_policy,
+                        domain.ThrottleScope.ADDRESS: limits.address_policy,
+                    },
+                    now,
+                )
+                await uow.commit()
+            raise InvalidCredentials()
     new_hash = None
     if needs_rehash(user.password_hash):
         new_hash = await _hash(passwords, cmd.password)

@@ -81,6 +81,7 @@ class PasswordWork:
     def __init__(self, concurrency: int = 2, wait_seconds: float = 5.0) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._wait_seconds = wait_seconds
+        self.waiting = 0  # tasks waiting for a slot now
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[_Hold]:
@@ -90,11 +91,14 @@ class PasswordWork:
         if held is not None:
             yield held
             return
+        self.waiting += 1
         try:
             async with asyncio.timeout(self._wait_seconds):
                 await self._slots.acquire()
         except TimeoutError:
             raise PasswordWorkBusy() from None
+        finally:
+            self.waiting -= 1
         hold = _Hold(self._slots)
         token = _held.set(hold)
         try:
