@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import ValidationError
+from starlette.types import Message
 
 from aftersales_kit.http import (
     ClockDep,
@@ -21,7 +22,13 @@ from aftersales_kit.http import (
     settings_of,
 )
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
-from aftersales_kit.problems import Forbidden, NotFound, Unprocessable, UnsupportedMediaType
+from aftersales_kit.problems import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
 from gateway import domain, handlers
 from gateway.handlers import Principal, Unauthorized
@@ -82,7 +89,32 @@ _CREDENTIALS_SCHEMA = {
 }
 
 
-async def _read_credentials(request: Request) -> Credentials:
+async def _replayable(request: Request, limit: int) -> Request:
+    """The request with its body read, at most ``limit`` bytes (413 beyond, before the
+    rest is read): the kit's guard limits JSON bodies only, and a form would otherwise be
+    parsed whole, however large."""
+    refused = PayloadTooLarge(f"a sign-in body may have at most {limit} bytes", field="body")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refused
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise refused
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+    return Request(request.scope, replay)
+
+
+async def _read_credentials(request: Request, settings: Settings) -> Credentials:
     """The password grant from an OAuth2 form (RFC 6749 §4.3, as OAuth2PasswordRequestForm
     reads it) or from JSON. FastAPI binds a body to one media type only, hence by hand."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -93,7 +125,7 @@ async def _read_credentials(request: Request) -> Credentials:
         except ValueError as error:
             raise Unprocessable("the body is not valid JSON", field="body") from error
     elif media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form()
+        form = await (await _replayable(request, settings.max_json_body_bytes)).form()
         data = {k: v for k, v in form.items() if isinstance(v, str)}
         if data.get("grant_type", "password") != "password":
             raise Unprocessable("only the password grant is supported", field="grant_type")
@@ -135,7 +167,7 @@ async def issue_token(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> TokenOut:
-    credentials = await _read_credentials(request)
+    credentials = await _read_credentials(request, settings)
     username_policy, address_policy = settings.signin_policies()
     limits = handlers.SignInLimits(
         username_policy=username_policy,

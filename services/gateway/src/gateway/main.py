@@ -32,7 +32,12 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     runtime = ServiceRuntime(settings, messaging=False)
     # Forwarded requests stream through unread: the service behind checks its own input.
     app = create_app(
-        runtime, title="Aftersales", routers=routers, clock=clock, unchecked_paths=("/api/",)
+        runtime,
+        title="Aftersales",
+        routers=routers,
+        clock=clock,
+        unchecked_paths=("/api/",),
+        verify_identity=False,  # the public edge: it signs the identity, the services verify
     )
     # One bound on Argon2 work for the whole process (sign-ins and user administration).
     app.state.passwords = PasswordWork(

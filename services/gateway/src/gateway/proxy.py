@@ -7,6 +7,7 @@ a large export never sits in the gateway's memory.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from urllib.parse import quote
@@ -20,13 +21,16 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from aftersales_kit.identity import ORG_UNITS_HEADER, ROLES_HEADER, USER_HEADER, format_list
+from aftersales_kit.internal_auth import keyring_of
 from aftersales_kit.problems import REQUEST_ID_HEADER, BadRequest, Problem, ServiceUnavailable
+from aftersales_kit.signed_identity import IDENTITY_HEADER, Caller, sign
 from gateway.domain import Route
 from gateway.settings import Settings
 
 # Only these client headers go upstream: never Authorization (the services trust the
 # gateway, not the caller's token) and never a caller's own identity headers
-# (X-Aftersales-User, -Roles, -Org-Units): those the gateway sets from the user.
+# (X-Aftersales-User, -Roles, -Org-Units, -Identity): those the gateway sets from the user,
+# and signs (X-Aftersales-Identity), which is all a service with a secret believes.
 FORWARDED_REQUEST_HEADERS = (
     "content-type",
     "accept",
@@ -139,6 +143,18 @@ class Upstreams:
         headers[ROLES_HEADER] = format_list(roles)
         if org_units:
             headers[ORG_UNITS_HEADER] = format_list(org_units)
+        if (keyring := keyring_of(request)) is not None:
+            caller = Caller(
+                username=username,
+                roles=frozenset(roles),
+                org_units=frozenset(org_units) if org_units else None,
+            )
+            settings = request.app.state.runtime.settings
+            # Signed per request with a short life: a token seen on the internal network is
+            # worth a minute, and a role taken away counts from the next request.
+            headers[IDENTITY_HEADER] = sign(
+                caller, keyring, now=time.time(), ttl_seconds=settings.internal_identity_ttl_seconds
+            )
         content: AsyncIterator[bytes] | None = None
         if _has_body(request):
             # Streamed as it arrives. With the caller's Content-Length the upstream gets

@@ -21,8 +21,9 @@ class Settings(ServiceSettings):
     service_name: str = "gateway"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/aftersales_gateway"
     http_port: int = 8000
-    # The gateway's own JSON (sign-in, user administration) is small; a larger body is
-    # refused (413) before it is read. Forwarded bodies are the services' to limit.
+    # The gateway's own JSON (sign-in, user administration) and sign-in forms are small:
+    # a larger body is refused (413) before it is read. Forwarded bodies are the
+    # services' to limit.
     max_json_body_bytes: int = 64 * 1024
 
     # The internal services; they are reached only through the gateway's route table.
