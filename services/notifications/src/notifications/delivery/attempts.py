@@ -148,6 +148,20 @@ async def abandon(uow: UnitOfWork, attempt: Attempt, *, now: datetime) -> bool:
     return getattr(result, "rowcount", 0) == 1
 
 
+async def drop(uow: UnitOfWork, attempt: Attempt, *, detail: str, now: datetime) -> bool:
+    """End, committed at once (on a connection of its own), an unfinished attempt that
+    its own sender knows handed nothing over, whatever its phase (its hand-over was
+    committed but the sender never heard so, and stopped before DATA): ``not_sent``.
+    False when it had an outcome already."""
+    async with _own_session(uow) as session, session.begin():
+        result = await session.execute(
+            update(delivery_attempt)
+            .where(delivery_attempt.c.id == attempt.id, delivery_attempt.c.outcome.is_(None))
+            .values(outcome=AttemptOutcome.NOT_SENT.value, detail=detail, ended_at=now)
+        )
+    return getattr(result, "rowcount", 0) == 1
+
+
 async def end_apart(
     uow: UnitOfWork, attempt: Attempt, outcome: AttemptOutcome, *, detail: str | None, now: datetime
 ) -> None:

@@ -19,6 +19,15 @@ until an operator says so. When
 the outcome is known but the database is away (the commit failed after the server took
 the message), the sender keeps what it knows and retries the write while the database
 comes back, holding no connection in between.
+
+An unfinished attempt that this very process started is not a dead sender's: the kit's
+consumer runs a handler again in process when the database fails under it, and a
+redelivery may come back to the same process. What the process knows of its own
+attempts (``delivery.ledger``) decides then: a known answer (sent, refused) is recorded
+without sending again, an attempt it knows handed nothing over is ended ``not_sent``
+and the message is sent, one still running here is left to its delivery, and only an
+answer that is genuinely unknown (the connection dropped after DATA began) makes the
+message unconfirmed.
 """
 
 from __future__ import annotations
@@ -31,12 +40,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
 from aftersales_contracts.notifications import Channel, DeliverEmail, DeliverSms
 from aftersales_kit.problems import Conflict, NotFound
+from aftersales_kit.transient import Dependency, transient_cause
 from aftersales_kit.uow import UnitOfWork
 from notifications import visibility
 from notifications.delivery import attempts
@@ -47,12 +58,14 @@ from notifications.delivery.domain import (
     NotUnconfirmed,
     PermanentDeliveryError,
     Resolution,
+    SmtpServer,
     TransientDeliveryError,
     UncertainDeliveryError,
     check_unconfirmed,
     compose_email,
     uncertain_reason,
 )
+from notifications.delivery.ledger import AttemptLedger, Known
 from notifications.delivery.pacing import TokenBucket, sms_retry_delay, smtp_retry_delay
 from notifications.delivery.sms import SmsProvider
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
@@ -82,7 +95,11 @@ class InboxMark:
 def database_unreachable(error: BaseException) -> bool:
     """Whether ``error`` says the database could not be reached (a dropped or refused
     connection, a pool or network timeout, a server shutting down), as opposed to a
-    statement that is wrong whatever the database's state."""
+    statement that is wrong whatever the database's state (the kit's classifier too:
+    a server still starting up answers with an error of its own)."""
+    cause = transient_cause(error)
+    if cause is not None and cause.dependency is Dependency.DATABASE:
+        return True
     if isinstance(error, OSError | TimeoutError | sa_exc.TimeoutError):
         return True
     if isinstance(
@@ -149,13 +166,14 @@ async def _queued(uow: UnitOfWork, message_id: uuid.UUID) -> dict[str, Any] | No
 
 
 async def _deliverable(
-    uow: UnitOfWork, message_id: uuid.UUID, *, now: datetime
+    uow: UnitOfWork, message_id: uuid.UUID, ledger: AttemptLedger, *, now: datetime
 ) -> dict[str, Any] | None:
     """The message, locked, when it may be handed over now; None when it is not queued,
     or when an earlier attempt ended without an outcome after it began handing the
     message over: that one may have gone out, so the message becomes unconfirmed
     (committed) instead of being sent again. An earlier attempt that ended while still
-    preparing handed nothing over: it is ended ``not_sent`` and the message is sent."""
+    preparing handed nothing over: it is ended ``not_sent`` and the message is sent.
+    An earlier attempt of this process goes by what the process knows (``_own``)."""
     row = await _queued(uow, message_id)
     if row is None:
         return None
@@ -163,6 +181,11 @@ async def _deliverable(
         gone = await attempts.unfinished(uow, row["id"])
         if gone is None:
             return row
+        known = ledger.get(gone.id)
+        if known is not None:
+            if not await _own(uow, row, gone, known, ledger, now=now):
+                return None
+            continue
         if gone.phase is AttemptPhase.HANDING_OVER:
             break
         # False: it recorded its hand-over just now (its sender lives on without the
@@ -183,6 +206,49 @@ async def _deliverable(
         extra={"id": str(row["id"]), "attempt": gone.number},
     )
     return None
+
+
+async def _own(
+    uow: UnitOfWork,
+    row: Mapping[str, Any],
+    gone: Attempt,
+    known: Known,
+    ledger: AttemptLedger,
+    *,
+    now: datetime,
+) -> bool:
+    """An unfinished attempt this process started (its delivery failed to record the
+    outcome, or still runs): True when it is out of the way and the message may be sent;
+    False when this delivery is done with the message (the known outcome is recorded
+    and committed, or the attempt's own delivery is still at it here)."""
+    if known.running:
+        # Its delivery lives on in this process without the row lock it lost (its
+        # connection dropped): it records its own outcome; this one sends nothing.
+        log.info(
+            "an attempt of this process is still running; left to its delivery",
+            extra={"id": str(row["id"]), "attempt": gone.number},
+        )
+        await _let_go(uow)
+        return False
+    if known.outcome is AttemptOutcome.NOT_SENT:
+        # Handed nothing over (or was refused for now), whatever phase it got to record.
+        detail = known.detail or "its delivery ended before it handed anything over"
+        await attempts.drop(uow, gone, detail=detail, now=now)
+        ledger.forget(gone.id)
+        log.info(
+            "an earlier attempt of this process handed nothing over; sending",
+            extra={"id": str(row["id"]), "attempt": gone.number},
+        )
+        return True
+    # Its answer is known here (sent, refused for good, or genuinely unknown): record it.
+    await _write_known(uow, gone, known, now)(row)
+    await uow.commit()
+    ledger.forget(gone.id)
+    log.info(
+        "the outcome of an earlier attempt of this process recorded; nothing sent again",
+        extra={"id": str(row["id"]), "attempt": gone.number, "outcome": str(known.outcome)},
+    )
+    return False
 
 
 async def _retrying(
@@ -218,13 +284,19 @@ async def _finish(
     attempt: Attempt,
     mark: InboxMark | None,
     settings: Settings,
-    write: Write,
+    known: Known,
+    ledger: AttemptLedger,
+    *,
+    now: datetime,
 ) -> None:
-    """Record the known outcome of a hand-over (``write``: the message and its attempt)
-    and commit. When the database went away meanwhile, take the row again once it is
-    back and write it then: what the server answered is known only here. Another
-    delivery may have found the attempt unfinished meanwhile and made the message
-    unconfirmed: the known outcome replaces that."""
+    """Record the known outcome of a hand-over (the message and its attempt) and commit.
+    When the database went away meanwhile, take the row again once it is back and write
+    it then: what the server answered is known only here. Another delivery may have
+    found the attempt unfinished meanwhile and made the message unconfirmed: the known
+    outcome replaces that. Should the database stay away past the retries, the error
+    goes up with ``known`` kept in the ledger: the next delivery in this process (the
+    kit's retry) records it instead of doubting it."""
+    write = _write_known(uow, attempt, known, now)
     tries = 0
 
     async def step() -> None:
@@ -252,18 +324,77 @@ async def _finish(
         await uow.commit()
 
     await _retrying(uow, settings, "outcome", step)
+    ledger.forget(attempt.id)
 
 
 async def _not_sent(
-    uow: UnitOfWork, attempt: Attempt, detail: str, settings: Settings, *, now: datetime
+    uow: UnitOfWork,
+    attempt: Attempt,
+    detail: str,
+    settings: Settings,
+    ledger: AttemptLedger,
+    *,
+    now: datetime,
 ) -> None:
     """The attempt handed nothing over: say so (apart from the delivery's transaction,
     which goes back to the broker with its inbox mark), so the next one sends."""
+    ledger.ended(attempt.id, AttemptOutcome.NOT_SENT, detail=detail)
 
     async def step() -> None:
         await attempts.end_apart(uow, attempt, AttemptOutcome.NOT_SENT, detail=detail, now=now)
 
     await _retrying(uow, settings, "failed attempt", step)
+    ledger.forget(attempt.id)
+
+
+def _write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) -> Write:
+    """The rows that say what the sender knows of ``attempt``'s end (not committed)."""
+
+    async def write(current: Mapping[str, Any]) -> None:
+        outcome = known.outcome or AttemptOutcome.UNCONFIRMED
+        if outcome is AttemptOutcome.SENT:
+            await attempts.end(uow, attempt.id, AttemptOutcome.SENT, now=now)
+            await outcomes.record_sent(
+                uow,
+                current,
+                attempt.channel,
+                list(known.accepted),
+                now=now,
+                provider_message_ids=(
+                    list(known.provider_ids) if attempt.channel is Channel.SMS else None
+                ),
+            )
+        elif outcome is AttemptOutcome.FAILED:
+            failed = Failed(known.detail or "refused", attempt.channel)
+            await attempts.end(uow, attempt.id, outcome, detail=failed.reason, now=now)
+            await outcomes.record(uow, current, failed, now=now)
+        else:
+            detail = known.detail or "no answer after the hand-over"
+            await attempts.end(uow, attempt.id, AttemptOutcome.UNCONFIRMED, detail=detail, now=now)
+            reason = uncertain_reason(attempt.number, attempt.started_at, detail)
+            await outcomes.record_unconfirmed(uow, current, reason, now=now)
+
+    return write
+
+
+def _remembered(
+    uow: UnitOfWork, attempt: Attempt, ledger: AttemptLedger
+) -> Callable[[], Awaitable[None]]:
+    """The hand-over step (``attempts.hand_over``) with the ledger told how it went: a
+    hand-over that was not recorded (even one the database committed while its answer
+    was lost) hands nothing over, and this process knows it."""
+
+    async def handing_over() -> None:
+        try:
+            await attempts.hand_over(uow, attempt)
+        except BaseException:
+            ledger.ended(
+                attempt.id, AttemptOutcome.NOT_SENT, detail="its hand-over could not be recorded"
+            )
+            raise
+        ledger.handed_over(attempt.id)
+
+    return handing_over
 
 
 async def deliver_email(
@@ -276,12 +407,15 @@ async def deliver_email(
     limits: SmtpRateLimits | None = None,
     delivery: int = 1,
     mark: InboxMark | None = None,
+    ledger: AttemptLedger | None = None,
 ) -> None:
     """Send one queued e-mail. A transient failure waits (exponential backoff on
     ``delivery``, the broker's delivery count) and raises, so the broker redelivers; a
     permanent one fails the message at once; an uncertain one (no answer after the data
-    was sent) makes it unconfirmed. ``limits`` paces each SMTP server."""
-    row = await _deliverable(uow, cmd.message_id, now=now)
+    was sent) makes it unconfirmed. ``limits`` paces each SMTP server; ``ledger`` is
+    what the sender process knows of its own attempts (without one, nothing)."""
+    ledger = ledger if ledger is not None else AttemptLedger()
+    row = await _deliverable(uow, cmd.message_id, ledger, now=now)
     if row is None:
         return
     try:
@@ -305,7 +439,7 @@ async def deliver_email(
             return
         if waited:
             # The row was let go while waiting: another copy of the command may have sent it.
-            row = await _deliverable(uow, cmd.message_id, now=now)
+            row = await _deliverable(uow, cmd.message_id, ledger, now=now)
             if row is None:
                 return
     email = compose_email(
@@ -321,13 +455,44 @@ async def deliver_email(
         date=now,
     )
     attempt = await attempts.begin(uow, row["id"], Channel.EMAIL, row["recipients"], now=now)
+    ledger.started(attempt.id)
+    try:
+        await _email_attempt(
+            uow,
+            row,
+            attempt,
+            email,
+            transport,
+            profile.server,
+            settings,
+            ledger,
+            now=now,
+            delivery=delivery,
+            mark=mark,
+        )
+    finally:
+        # Whatever ended the delivery (an error, a cancellation), this process keeps
+        # what is certain of its attempt for a delivery that finds it unfinished.
+        ledger.settle(attempt.id)
 
-    async def handing_over() -> None:
-        await attempts.hand_over(uow, attempt)
 
+async def _email_attempt(
+    uow: UnitOfWork,
+    row: Mapping[str, Any],
+    attempt: Attempt,
+    email: EmailMessage,
+    transport: EmailTransport,
+    server: SmtpServer | None,
+    settings: Settings,
+    ledger: AttemptLedger,
+    *,
+    now: datetime,
+    delivery: int,
+    mark: InboxMark | None,
+) -> None:
     try:
         accepted = await transport.send(
-            email, row["recipients"], server=profile.server, handing_over=handing_over
+            email, row["recipients"], server=server, handing_over=_remembered(uow, attempt, ledger)
         )
     except AttemptTaken:
         await _taken(uow, row)
@@ -337,28 +502,23 @@ async def deliver_email(
             "e-mail handed over without an answer; unconfirmed",
             extra={"id": str(row["id"]), "error": str(error)},
         )
-        await _finish(
-            uow, row, attempt, mark, settings, _unconfirmed(uow, attempt, str(error), now)
-        )
+        known = ledger.ended(attempt.id, AttemptOutcome.UNCONFIRMED, detail=str(error))
+        await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
         return
     except TransientDeliveryError as error:
         log.warning(
             "e-mail delivery failed; will be retried",
             extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
-        await _not_sent(uow, attempt, str(error), settings, now=now)
+        await _not_sent(uow, attempt, str(error), settings, ledger, now=now)
         await _back_off(uow, smtp_retry_delay(delivery, settings))
         raise
     except PermanentDeliveryError as error:
-        failed = Failed(str(error), Channel.EMAIL)
-        await _finish(uow, row, attempt, mark, settings, _failed(uow, attempt, failed, now))
+        known = ledger.ended(attempt.id, AttemptOutcome.FAILED, detail=str(error))
+        await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
         return
-
-    async def sent(current: Mapping[str, Any]) -> None:
-        await attempts.end(uow, attempt.id, AttemptOutcome.SENT, now=now)
-        await outcomes.record_sent(uow, current, Channel.EMAIL, accepted, now=now)
-
-    await _finish(uow, row, attempt, mark, settings, sent)
+    known = ledger.ended(attempt.id, AttemptOutcome.SENT, accepted=accepted)
+    await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
 
 
 async def _taken(uow: UnitOfWork, row: Mapping[str, Any]) -> None:
@@ -372,23 +532,6 @@ async def _taken(uow: UnitOfWork, row: Mapping[str, Any]) -> None:
     await _let_go(uow)
 
 
-def _unconfirmed(uow: UnitOfWork, attempt: Attempt, detail: str, now: datetime) -> Write:
-    async def write(current: Mapping[str, Any]) -> None:
-        await attempts.end(uow, attempt.id, AttemptOutcome.UNCONFIRMED, detail=detail, now=now)
-        reason = uncertain_reason(attempt.number, attempt.started_at, detail)
-        await outcomes.record_unconfirmed(uow, current, reason, now=now)
-
-    return write
-
-
-def _failed(uow: UnitOfWork, attempt: Attempt, failed: Failed, now: datetime) -> Write:
-    async def write(current: Mapping[str, Any]) -> None:
-        await attempts.end(uow, attempt.id, AttemptOutcome.FAILED, detail=failed.reason, now=now)
-        await outcomes.record(uow, current, failed, now=now)
-
-    return write
-
-
 async def deliver_sms(
     cmd: DeliverSms,
     uow: UnitOfWork,
@@ -399,11 +542,13 @@ async def deliver_sms(
     now: datetime,
     delivery: int = 1,
     mark: InboxMark | None = None,
+    ledger: AttemptLedger | None = None,
 ) -> None:
     """Send one queued SMS to each of its numbers. A transient failure waits (exponential
     backoff on ``delivery``, the broker's delivery count) and raises, so the broker
-    redelivers; a permanent one fails the message at once."""
-    row = await _deliverable(uow, cmd.message_id, now=now)
+    redelivers; a permanent one fails the message at once. ``ledger``: as for e-mail."""
+    ledger = ledger if ledger is not None else AttemptLedger()
+    row = await _deliverable(uow, cmd.message_id, ledger, now=now)
     if row is None:
         return
     # Every number's token before the attempt begins: the row is never let go (and the
@@ -412,14 +557,35 @@ async def deliver_sms(
     if waited is False:
         return
     if waited:
-        row = await _deliverable(uow, cmd.message_id, now=now)
+        row = await _deliverable(uow, cmd.message_id, ledger, now=now)
         if row is None:
             return
     attempt = await attempts.begin(uow, row["id"], Channel.SMS, row["recipients"], now=now)
+    ledger.started(attempt.id)
+    try:
+        await _sms_attempt(
+            uow, row, attempt, provider, settings, ledger, now=now, delivery=delivery, mark=mark
+        )
+    finally:
+        ledger.settle(attempt.id)
+
+
+async def _sms_attempt(
+    uow: UnitOfWork,
+    row: Mapping[str, Any],
+    attempt: Attempt,
+    provider: SmsProvider,
+    settings: Settings,
+    ledger: AttemptLedger,
+    *,
+    now: datetime,
+    delivery: int,
+    mark: InboxMark | None,
+) -> None:
     # Once, before the first number's request: from there on any number may have been
     # taken (a retry or resend is kept from sending a number twice by ``reference``).
     try:
-        await attempts.hand_over(uow, attempt)
+        await _remembered(uow, attempt, ledger)()
     except AttemptTaken:
         await _taken(uow, row)
         return
@@ -442,26 +608,17 @@ async def deliver_sms(
                 extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
             )
             detail = f"{len(provider_ids)} of {len(row['recipients'])} numbers taken: {error}"
-            await _not_sent(uow, attempt, detail, settings, now=now)
+            await _not_sent(uow, attempt, detail, settings, ledger, now=now)
             await _back_off(uow, sms_retry_delay(delivery, settings))
             raise
         except PermanentDeliveryError as error:
-            failed = Failed(f"{number}: {error}", Channel.SMS)
-            await _finish(uow, row, attempt, mark, settings, _failed(uow, attempt, failed, now))
+            known = ledger.ended(attempt.id, AttemptOutcome.FAILED, detail=f"{number}: {error}")
+            await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
             return
-
-    async def sent(current: Mapping[str, Any]) -> None:
-        await attempts.end(uow, attempt.id, AttemptOutcome.SENT, now=now)
-        await outcomes.record_sent(
-            uow,
-            current,
-            Channel.SMS,
-            list(row["recipients"]),
-            now=now,
-            provider_message_ids=provider_ids,
-        )
-
-    await _finish(uow, row, attempt, mark, settings, sent)
+    known = ledger.ended(
+        attempt.id, AttemptOutcome.SENT, accepted=row["recipients"], provider_ids=provider_ids
+    )
+    await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
 
 
 # --- an operator's choice for an unconfirmed message --------------------------------

@@ -17,6 +17,7 @@ from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
 from notifications.delivery import handlers
 from notifications.delivery.handlers import InboxMark
+from notifications.delivery.ledger import AttemptLedger
 from notifications.delivery.pacing import TokenBucket
 from notifications.delivery.sms import SmsProvider
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
@@ -48,6 +49,9 @@ def sender_consumers(
     """What the e-mail sender process consumes: the deliveries the API process queued."""
     limits = limits or SmtpRateLimits(settings.smtp_rate_per_second, settings.smtp_rate_burst)
     deliveries = Consumer(NOTIFICATIONS_EMAIL_DELIVERIES, runtime.uow)
+    # What this process knows of the attempts it started: a delivery that finds one of
+    # them unfinished (the kit's retry after the database failed) records it, not doubts it.
+    ledger = AttemptLedger()
 
     async def on_deliver_email(uow: UnitOfWork, envelope: Envelope[DeliverEmail]) -> None:
         await handlers.deliver_email(
@@ -59,6 +63,7 @@ def sender_consumers(
             limits=limits,
             delivery=_delivery(runtime),
             mark=_mark(deliveries, envelope),
+            ledger=ledger,
         )
 
     deliveries.on(DeliverEmail, on_deliver_email)
@@ -74,6 +79,7 @@ def sms_sender_consumers(
 ) -> list[Consumer]:
     """What the SMS sender process consumes: the SMS deliveries the API process queued."""
     deliveries = Consumer(NOTIFICATIONS_SMS_DELIVERIES, runtime.uow)
+    ledger = AttemptLedger()
 
     async def on_deliver_sms(uow: UnitOfWork, envelope: Envelope[DeliverSms]) -> None:
         await handlers.deliver_sms(
@@ -85,6 +91,7 @@ def sms_sender_consumers(
             now=clock.now(),
             delivery=_delivery(runtime),
             mark=_mark(deliveries, envelope),
+            ledger=ledger,
         )
 
     deliveries.on(DeliverSms, on_deliver_sms)
