@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.input_guard import InputGuard, skip_prefixes
+from aftersales_kit.internal_auth import InternalAuth, keyring
 from aftersales_kit.metrics import instrument_http
 from aftersales_kit.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from aftersales_kit.problem_handlers import install_problem_handlers
@@ -37,9 +38,22 @@ def create_app(
     version: str = "0.1.0",
     clock: Clock | None = None,
     unchecked_paths: tuple[str, ...] = (),
+    verify_identity: bool = True,
+    api_clients: bool = False,
 ) -> FastAPI:
     """The service's app. ``unchecked_paths``: path prefixes the input guard lets through
-    unread (the gateway's proxied routes: the service behind checks them)."""
+    unread (the gateway's proxied routes: the service behind checks them).
+    ``verify_identity``: answer only requests with the gateway's signed identity
+    (``internal_auth``); off for the gateway alone, the public edge that signs it.
+    ``api_clients``: also take a registered outside system's API key (``internal_clients``).
+    Outside development without ``internal_secret`` this raises ``InternalSecretMissing``."""
+    # Checked before anything starts: a service that would believe any caller must not run.
+    ring = keyring(runtime.settings)
+    if ring is None:
+        log.warning(
+            "%s is not set: identity headers are believed as they come (development only)",
+            runtime.settings.env_name("internal_secret"),
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,6 +74,15 @@ def create_app(
         max_json_bytes=runtime.settings.max_json_body_bytes,
         skip=skip_prefixes(unchecked_paths),
     )
+    # The signer's keyring (the gateway's proxy signs with it); outside the input guard, so
+    # a caller without credentials gets 401 before its body is read.
+    app.state.internal_keyring = ring
+    if ring is not None and verify_identity:
+        app.add_middleware(
+            InternalAuth,
+            keyring=ring,
+            clients=runtime.settings.internal_clients if api_clients else None,
+        )
 
     @app.middleware("http")
     async def request_id(

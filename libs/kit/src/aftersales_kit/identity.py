@@ -1,17 +1,35 @@
 """Who is calling a service: the identity headers the gateway sets on every request it
 forwards, and a FastAPI dependency that reads them into a ``Caller``.
 
-Services trust these headers because only the gateway can reach them (docs/decisions.md):
-the gateway sets them from the authenticated user and never passes on a client's own copy.
+The gateway sets them from the authenticated user and never passes on a client's own
+copy; it also signs the same identity (``signed_identity``), and with an internal secret
+configured a service believes only that (``internal_auth`` verifies it and replaces these
+headers by what the token says). Without a secret (development only) they are taken as
+they come.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+from aftersales_kit.signed_identity import IDENTITY_HEADER, Caller
+
+__all__ = [
+    "IDENTITY_HEADER",
+    "IDENTITY_HEADERS",
+    "ORG_UNITS_HEADER",
+    "ROLES_HEADER",
+    "USER_HEADER",
+    "Caller",
+    "CallerDep",
+    "caller_from_headers",
+    "format_list",
+    "get_caller",
+    "parse_list",
+]
 
 USER_HEADER = "X-Aftersales-User"
 # The caller's roles, comma-separated ("admin,operator"): for a service to refine a
@@ -34,23 +52,6 @@ def parse_list(value: str) -> frozenset[str]:
     return frozenset(item.strip() for item in value.split(",") if item.strip())
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The user a request is made for, as the gateway vouches for it."""
-
-    username: str | None
-    roles: frozenset[str] = frozenset()
-    # None: not restricted. A set: only the org units with these codes (possibly none).
-    org_units: frozenset[str] | None = None
-
-    @property
-    def restricted(self) -> bool:
-        return self.org_units is not None
-
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
-
 def caller_from_headers(headers: Mapping[str, str]) -> Caller:
     """Read the identity headers (``headers`` looks names up case-insensitively, as
     Starlette's and httpx's header mappings do)."""
@@ -63,6 +64,11 @@ def caller_from_headers(headers: Mapping[str, str]) -> Caller:
 
 
 def get_caller(request: Request) -> Caller:
+    """The verified caller where ``internal_auth`` checked the request, else (verification
+    off, in development) the identity headers as they came."""
+    caller = getattr(request.state, "caller", None)
+    if isinstance(caller, Caller):
+        return caller
     return caller_from_headers(request.headers)
 
 

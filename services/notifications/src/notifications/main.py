@@ -41,6 +41,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
             *org_settings.routers,
         ],
         clock=clock,
+        api_clients=True,  # outside systems may call with a key (NOTIFICATIONS_INTERNAL_CLIENTS)
     )
 
 
