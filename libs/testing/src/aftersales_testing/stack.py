@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -139,11 +140,18 @@ def answers(url: str, default_port: int) -> bool:
         return False
 
 
+# One secret for every process this Python process starts (make run, the e2e stack, the
+# fault suite, a restart): the gateway signs with it and the services check it, so the
+# local system runs the signed path a deployment runs. Random: nothing to leak or reuse.
+INTERNAL_SECRET = secrets.token_urlsafe(32)
+
+
 def environment(config: StackConfig, service: ServiceProcess) -> dict[str, str]:
     p = service.env_prefix
     env = {
         f"{p}{service.port_setting}": str(config.port(service)),
         f"{p}LOG_JSON": "true" if config.json_logs else "false",
+        f"{p}INTERNAL_SECRET": INTERNAL_SECRET,
     }
     if service.database:
         env[f"{p}DATABASE_URL"] = database_url(
