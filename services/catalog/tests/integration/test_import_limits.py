@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 
 from aftersales_kit.clock import FixedClock
+from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.identity import ORG_UNITS_HEADER, USER_HEADER
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.apps import in_memory_client
@@ -314,12 +315,14 @@ async def test_uploads_at_once_are_counted_one_after_the_other(settings: Setting
 # --- retention -------------------------------------------------------------------------
 
 
+UowFactory = Callable[[], UnitOfWork]
+
+
 async def _old_job(
-    client: httpx.AsyncClient, state: imports.JobState, finished_at: datetime | None
+    uow_factory: UowFactory, state: imports.JobState, finished_at: datetime | None
 ) -> uuid.UUID:
     """A job as a past one left it: a bad row and, as an interrupted one would, a piece."""
-    runtime = runtime_of(client)
-    async with runtime.uow() as uow:
+    async with uow_factory() as uow:
         job_id = await imports.create_job(
             uow, ImportKind.CUSTOMERS, FileFormat.CSV, imports.JobSource.UPLOAD
         )
@@ -338,9 +341,8 @@ async def _old_job(
     return job_id
 
 
-async def _left(client: httpx.AsyncClient, ids: list[uuid.UUID]) -> dict[str, set[uuid.UUID]]:
-    runtime = runtime_of(client)
-    async with runtime.uow() as uow:
+async def _left(uow_factory: UowFactory, ids: list[uuid.UUID]) -> dict[str, set[uuid.UUID]]:
+    async with uow_factory() as uow:
         found: dict[str, set[uuid.UUID]] = {}
         for name, column in (
             ("jobs", tables.import_job.c.id),
@@ -360,23 +362,24 @@ async def test_finished_jobs_are_deleted_after_the_retention(settings: Settings)
     limits = {"import_retention_days": 30, "import_retention_interval_seconds": 0.05}
     app = build_app(settings.model_copy(update=limits), clock=clock)
     async with in_memory_client(app, "http://catalog") as client:
-        old = await _old_job(client, imports.JobState.COMPLETED, start - timedelta(days=31))
-        old_failed = await _old_job(client, imports.JobState.FAILED, start - timedelta(days=45))
-        recent = await _old_job(client, imports.JobState.COMPLETED, start - timedelta(days=29))
+        uow = runtime_of(client).uow
+        old = await _old_job(uow, imports.JobState.COMPLETED, start - timedelta(days=31))
+        old_failed = await _old_job(uow, imports.JobState.FAILED, start - timedelta(days=45))
+        recent = await _old_job(uow, imports.JobState.COMPLETED, start - timedelta(days=29))
         # A job still running is never old, however long ago it began.
-        running = await _old_job(client, imports.JobState.RUNNING, None)
+        running = await _old_job(uow, imports.JobState.RUNNING, None)
         async with imports.leased(runtime_of(client).engine, running):
             ids = [old, old_failed, recent, running]
 
             def purged(expected: set[uuid.UUID]) -> Callable[[], Awaitable[bool]]:
                 async def probe() -> bool:
-                    left = await _left(client, ids)
+                    left = await _left(uow, ids)
                     return left["jobs"] == expected and left["errors"] == expected
 
                 return probe
 
             await eventually(purged({recent, running}), what="the old jobs deleted")
-            assert (await _left(client, ids))["chunks"] == {recent, running}
+            assert (await _left(uow, ids))["chunks"] == {recent, running}
             assert (await client.get(f"/imports/{old}")).status_code == 404
             clock.advance(timedelta(days=2))
             await eventually(purged({running}), what="the next job deleted")
@@ -387,14 +390,25 @@ async def test_finished_jobs_are_deleted_after_the_retention(settings: Settings)
                 await uow.commit()
 
 
-async def test_purge_deletes_in_batches(client: httpx.AsyncClient) -> None:
-    """More finished jobs than one batch: all of them go, and only those."""
-    long_ago = datetime(1999, 1, 1, tzinfo=UTC)
-    ids = [
-        await _old_job(client, imports.JobState.COMPLETED, long_ago)
-        for _ in range(imports.PURGE_BATCH + 3)
-    ]
-    runtime = runtime_of(client)
-    deleted = await imports.purge_finished_jobs(runtime.uow, long_ago + timedelta(seconds=1))
-    assert deleted == len(ids)
-    assert (await _left(client, ids))["jobs"] == set()
+async def test_purge_deletes_in_batches(settings: Settings) -> None:
+    """More finished jobs than one batch: all of them go, and only those. (No app runs
+    here: its retention loop, on the real clock, would delete them too.)"""
+    engine = create_engine(settings.database_url, 2)
+    sessionmaker = create_sessionmaker(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessionmaker)
+
+    try:
+        long_ago = datetime(1999, 1, 1, tzinfo=UTC)
+        ids = [
+            await _old_job(uow, imports.JobState.COMPLETED, long_ago)
+            for _ in range(imports.PURGE_BATCH + 3)
+        ]
+        later = await _old_job(uow, imports.JobState.COMPLETED, long_ago + timedelta(days=1))
+        deleted = await imports.purge_finished_jobs(uow, long_ago + timedelta(seconds=1))
+        assert deleted == len(ids)
+        assert (await _left(uow, [*ids, later]))["jobs"] == {later}
+        assert await imports.purge_finished_jobs(uow, long_ago + timedelta(days=2)) == 1
+    finally:
+        await engine.dispose()
