@@ -155,6 +155,9 @@ async def _read_credentials(request: Request, settings: Settings) -> Credentials
     },
     responses={
         401: {"description": "Wrong username or password"},
+        413: {"description": "A body over 64 KiB, refused before the rest is read"},
+        415: {"description": "Neither a form nor JSON"},
+        422: {"description": "A missing field, invalid JSON or another grant type"},
         429: {"description": "Too many failed sign-ins for the username or the client address"},
         503: {"description": "Too many sign-ins at once, or the gateway's database is away"},
     },
