@@ -195,3 +195,12 @@ def test_docker_compose_accepts_the_file_with_an_env_file(tmp_path: Path) -> Non
         [*base, "--env-file", str(empty), "config", "-q"], capture_output=True, text=True
     )
     assert refused.returncode != 0
+
+
+@pytest.mark.parametrize("process", SERVICES, ids=lambda p: p.name)
+def test_every_process_gets_the_one_internal_secret(process: ServiceProcess) -> None:
+    # The gateway signs with it, the services and senders check it: one value for all, so
+    # a service never refuses the gateway's identity, and never runs without a secret.
+    env = COMPOSE["services"][process.name]["environment"]
+    secret = GENERATED_ENV["AFTERSALES_INTERNAL_SECRET"]
+    assert env[f"{process.env_prefix}INTERNAL_SECRET"] == secret
