@@ -229,6 +229,10 @@ def test_every_setting_a_manifest_sets_is_read_by_the_code(
 
 
 def _stand_in(name: str) -> str:
+    if name.endswith("INTERNAL_SECRET"):
+        return "an-internal-secret-of-at-least-32-characters"
+    if name.endswith("INTERNAL_CLIENTS"):
+        return '{"erp": "' + "0" * 64 + '"}'
     if name.endswith("DATABASE_URL"):
         return "postgresql+asyncpg://u:p@postgres:5432/db"
     if name.endswith("AMQP_URL"):
@@ -290,6 +294,20 @@ def test_the_local_secrets_script_creates_every_secret_the_overlay_needs(tmp_pat
                     created.add((name, literal.split("=", 1)[0]))
                     assert literal.split("=", 1)[1], f"{name}: empty {literal}"
     assert needed <= created, needed - created
+
+
+@pytest.mark.parametrize("process", PROCESSES, ids=lambda p: p.name)
+def test_every_process_gets_the_one_internal_secret(process: ServiceProcess) -> None:
+    # The gateway signs with it, every service and sender checks it (each refuses to start
+    # outside development without it): one Secret key for all, never a plain value.
+    for overlay in ("base", "local"):
+        env = _environment(_container(process, overlay), overlay)
+        assert env[f"{process.env_prefix}INTERNAL_SECRET"] == (
+            "secret",
+            "aftersales-internal",
+            "INTERNAL_SECRET",
+            False,
+        ), overlay
 
 
 # --- migrations ------------------------------------------------------------------------

@@ -41,6 +41,8 @@ secret aftersales-notifications \
   --from-literal=NOTIFICATIONS_DATABASE_URL="$(pg notifications)" \
   --from-literal=NOTIFICATIONS_AMQP_URL="$amqp" \
   --from-literal=NOTIFICATIONS_SECRETS_KEY="$(fernet_key)"
+# The gateway signs the identity it forwards with it; every process checks it.
+secret aftersales-internal --from-literal=INTERNAL_SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
 secret aftersales-gateway \
   --from-literal=GATEWAY_DATABASE_URL="$(pg gateway)" --from-literal=GATEWAY_DEV_PASSWORD="$(random)"
 echo "Secrets created in namespace $NAMESPACE."
