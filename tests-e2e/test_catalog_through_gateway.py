@@ -250,5 +250,15 @@ async def test_a_user_restricted_to_an_org_unit_sees_only_its_items(sign_in: Sig
     refused = await restricted.post("/api/serial-items", json=item("new", south))
     assert _problem(refused, 403)["field"] == "org_unit_id"
     await _create(restricted, "/api/serial-items", item("new", north_east))
-    # Customers are not per org unit.
-    expect(await restricted.get(f"/api/customers/{owner['id']}"))
+    # Customers are per org unit too: one without a unit is the unrestricted users'.
+    _problem(await restricted.get(f"/api/customers/{owner['id']}"), 404)
+    local = await _create(
+        admin,
+        "/api/customers",
+        {
+            "customer_number": unique("C-"),
+            "name": "Local customer",
+            "org_unit_id": north_east["id"],
+        },
+    )
+    expect(await restricted.get(f"/api/customers/{local['id']}"))

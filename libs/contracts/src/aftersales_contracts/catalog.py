@@ -97,6 +97,8 @@ class CustomerRegistered(Message):
     time_zone: str | None = None
     active: bool = True
     contacts: list[Contact] = Field(default_factory=list)
+    # Added 2026-11-30 (customers per org unit); None: no home org unit.
+    org_unit_id: uuid.UUID | None = None
 
 
 class CustomerChanged(CustomerRegistered):

@@ -104,6 +104,17 @@ class PreconditionRequired(Problem):
     title = "Precondition required"
 
 
+class TooManyRequests(Problem):
+    """A limit on how much a caller may do at once or per period; says when to retry."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
+        headers = {"Retry-After": str(retry_after)} | kwargs.pop("headers", {})
+        super().__init__(detail, headers=headers, **kwargs)
+
+
 class ServiceUnavailable(Problem):
     """A dependency (database, broker, upstream) cannot be reached right now.
 

@@ -34,7 +34,7 @@ from aftersales_kit import keyset
 from aftersales_kit.clock import Clock
 from aftersales_kit.identity import Caller
 from aftersales_kit.pagination import Sort
-from aftersales_kit.problems import NotFound, Problem
+from aftersales_kit.problems import NotFound, TooManyRequests
 from aftersales_kit.transient import describe
 from aftersales_kit.uow import UnitOfWork
 from catalog import import_upserts, importing, tables
@@ -83,12 +83,9 @@ class JobSource(enum.StrEnum):
     CLI = "cli"
 
 
-class TooManyJobs(Problem):
+class TooManyJobs(TooManyRequests):
     """429: the requester, or everyone together, has as many jobs waiting or running as
     allowed; ``Retry-After`` says when to try again."""
-
-    status = 429
-    title = "Too many requests"
 
 
 class TooManyRows(FileError):
@@ -211,18 +208,17 @@ class Room:
 
 
 def _refuse_beyond(mine: int, everyone: int, room: Room) -> None:
-    headers = {"Retry-After": str(room.retry_after)}
     if mine > room.per_requester:
         raise TooManyJobs(
             f"you have {room.per_requester} import jobs waiting or running, the most allowed;"
             " try again when one has finished",
-            headers=headers,
+            retry_after=room.retry_after,
         )
     if everyone > room.overall:
         raise TooManyJobs(
             f"{room.overall} import jobs are waiting or running, the most allowed;"
             " try again when one has finished",
-            headers=headers,
+            retry_after=room.retry_after,
         )
 
 

@@ -21,6 +21,7 @@ from aftersales_kit.problems import (
     NotFound,
     Problem,
     ServiceUnavailable,
+    TooManyRequests,
     Unprocessable,
 )
 from aftersales_kit.uow import UnitOfWork
@@ -122,18 +123,14 @@ class Principal:
         )
 
 
-class SignInThrottled(Problem):
+class SignInThrottled(TooManyRequests):
     """429: too many failed sign-ins for the username or the client address. One answer
     whether or not the account exists, and the password is not checked."""
-
-    status = 429
-    title = "Too many requests"
 
     def __init__(self, wait: timedelta) -> None:
         seconds = domain.retry_after_seconds(wait)
         super().__init__(
-            f"too many failed sign-ins; try again in {seconds} seconds",
-            headers={"Retry-After": str(seconds)},
+            f"too many failed sign-ins; try again in {seconds} seconds", retry_after=seconds
         )
 
 

@@ -82,6 +82,7 @@ def customer_snapshot(
         kind=out.kind,
         time_zone=out.time_zone,
         active=out.active,
+        org_unit_id=out.org_unit_id,
         contacts=[
             events.Contact(contact_id=c.id, **c.model_dump(exclude={"id", "customer_id"}))
             for c in out.contacts
