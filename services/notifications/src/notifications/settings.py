@@ -89,6 +89,18 @@ class Settings(ServiceSettings):
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachments_max_total_bytes: int = 20 * 1024 * 1024
     attachments_max_count: int = 10
+    # Send quotas (cost limits), checked by ``sending.quotas``. Per request: the addresses
+    # a request names itself, and the SMS segments it bills (numbers x segments of the
+    # rendered text); over them a request is refused (422 naming the field; a command
+    # fails). Per requester and channel per UTC day: messages queued and SMS segments;
+    # over them 429 with Retry-After up to the next UTC midnight (a command fails). The
+    # day's counts are in PostgreSQL (``send_quota``), shared by every replica.
+    max_emails_per_request: int = 50
+    max_mobiles_per_request: int = 10
+    max_sms_segments_per_request: int = 50
+    daily_emails_per_requester: int = 10_000
+    daily_sms_per_requester: int = 1_000
+    daily_sms_segments_per_requester: int = 5_000
     # The language of localized template words when neither the request nor the
     # customer gives one.
     default_language: str = "en"

@@ -5,6 +5,7 @@ attachments and notification preferences."""
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -224,4 +225,16 @@ notification_preference = Table(
     Column("channels_changed_at", DateTime(timezone=True), nullable=True),
     # "Who chose this event" (``events @> ARRAY[...]``) without a scan.
     Index("ix_notification_preference_events", "events", postgresql_using="gin"),
+)
+
+# Send quotas (``sending.quotas``): what each requester had queued per channel on one UTC
+# day. One upsert per accepted request; every replica counts in the same row.
+send_quota = Table(
+    "send_quota",
+    metadata,
+    Column("requester", String(100), primary_key=True),
+    Column("channel", String(10), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("messages", Integer, nullable=False),
+    Column("sms_segments", Integer, nullable=False),
 )

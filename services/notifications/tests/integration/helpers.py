@@ -4,14 +4,18 @@ a message through the outbox (customers and org units come from
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from aftersales_contracts.catalog import OrgUnitChanged
 from aftersales_contracts.envelope import Envelope, Message
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import email_address, unique
 from aftersales_testing.waiting import eventually
+from notifications import visibility
 
 
 def send_body(**overrides: Any) -> dict[str, Any]:
@@ -53,3 +57,17 @@ async def status_of(client: httpx.AsyncClient, message_id: str, wanted: str) -> 
     return await eventually(
         shown, lambda body: body.get("status") == wanted, what=f"message {message_id} {wanted}"
     )
+
+
+async def known_org_unit(runtime: ServiceRuntime) -> uuid.UUID:
+    """An org unit in notifications' projection, as catalog's OrgUnitChanged would leave
+    it (written through the projection's use case, without the broker): only such units
+    may have sending settings."""
+    unit_id = uuid.uuid4()
+    code = unique("OU-")
+    event = OrgUnitChanged(
+        org_unit_id=unit_id, version=1, code=code, name=code, time_zone="UTC", parent_id=None
+    )
+    async with runtime.uow() as uow:
+        await visibility.project_org_unit(event, uow, now=datetime.now(UTC))
+    return unit_id

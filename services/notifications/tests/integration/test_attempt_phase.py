@@ -75,7 +75,9 @@ async def test_a_sender_that_died_before_the_hand_over_is_resent_once_not_unconf
 ) -> None:
     to = email_address()
     with smtp_server() as (server, port):
-        body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
+        body = send_body(
+            recipient={"emails": [to]}, org_unit_id=str(await through(client, runtime, port))
+        )
         transport = DiesInTheAttempt(settings, where, to)
         async with _sender(settings, transport):
             message_id = (await client.post("/messages", json=body)).json()["id"]
@@ -98,7 +100,9 @@ async def test_a_sender_that_died_after_recording_the_hand_over_leaves_it_unconf
 ) -> None:
     to = email_address()
     with smtp_server() as (server, port):
-        body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
+        body = send_body(
+            recipient={"emails": [to]}, org_unit_id=str(await through(client, runtime, port))
+        )
         transport = DiesInTheAttempt(settings, "before_data", to)
         async with _sender(settings, transport):
             message_id = (await client.post("/messages", json=body)).json()["id"]

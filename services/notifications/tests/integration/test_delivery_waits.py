@@ -142,7 +142,9 @@ async def test_an_email_in_its_retry_backoff_leaves_the_message_to_another_sende
     server, port = flaky
     to = email_address()
     server.fail_next[to] = 1
-    body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
+    body = send_body(
+        recipient={"emails": [to]}, org_unit_id=str(await through(client, runtime, port))
+    )
     message_id = (await client.post("/messages", json=body)).json()["id"]
     command_id = await _delivery_command(runtime, "notifications.deliver_email", message_id)
 

@@ -282,7 +282,7 @@ async def _swallowing_smtp(received: list[bytes]) -> asyncio.Server:
 
 
 async def test_no_answer_after_the_data_makes_the_message_unconfirmed_at_once(
-    settings: Settings, client: httpx.AsyncClient, sender_app: FastAPI
+    settings: Settings, client: httpx.AsyncClient, sender_app: FastAPI, runtime: ServiceRuntime
 ) -> None:
     received: list[bytes] = []
     server = await _swallowing_smtp(received)
@@ -297,7 +297,7 @@ async def test_no_answer_after_the_data_makes_the_message_unconfirmed_at_once(
                 email, ["a@example.com"], server=SmtpServer("127.0.0.1", port, use_tls=False)
             )
 
-        body = send_body(org_unit_id=str(await through(client, port)))
+        body = send_body(org_unit_id=str(await through(client, runtime, port)))
         message_id = (await client.post("/messages", json=body)).json()["id"]
         shown = await status_of(client, message_id, "unconfirmed")
         assert "no answer after the data" in shown["reason"]

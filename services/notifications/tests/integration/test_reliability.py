@@ -40,7 +40,7 @@ from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
 from ..conftest import outbox_payloads
-from .helpers import send_body, status_of
+from .helpers import known_org_unit, send_body, status_of
 from .test_sms import mobile, sms_body
 
 
@@ -108,9 +108,9 @@ def silent_server() -> Iterator[int]:
         listener.close()
 
 
-async def through(client: httpx.AsyncClient, port: int) -> uuid.UUID:
+async def through(client: httpx.AsyncClient, runtime: ServiceRuntime, port: int) -> uuid.UUID:
     """An org unit whose own SMTP server is 127.0.0.1:``port``."""
-    org_unit = uuid.uuid4()
+    org_unit = await known_org_unit(runtime)
     response = await client.put(
         f"/sending-settings/{org_unit}", json={"smtp_host": "127.0.0.1", "smtp_port": port}
     )
@@ -148,7 +148,9 @@ async def test_a_flaky_smtp_server_is_retried_with_backoff_and_sends_once(
     server, port = flaky
     to = email_address()
     server.fail_next[to] = 3
-    body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
+    body = send_body(
+        recipient={"emails": [to]}, org_unit_id=str(await through(client, runtime, port))
+    )
     message_id = (await client.post("/messages", json=body)).json()["id"]
 
     shown = await status_of(client, message_id, "sent")
@@ -168,7 +170,9 @@ async def test_an_invalid_address_fails_at_once_with_the_reason(
     server, port = flaky
     to = email_address()
     server.invalid.add(to)
-    body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
+    body = send_body(
+        recipient={"emails": [to]}, org_unit_id=str(await through(client, runtime, port))
+    )
     message_id = (await client.post("/messages", json=body)).json()["id"]
 
     failed = await status_of(client, message_id, "failed")
@@ -211,7 +215,9 @@ async def test_an_email_dead_lettered_by_a_broken_server_is_sent_after_a_redrive
     # The org unit's server is down: nothing listens on its port.
     port = free_port()
     to = email_address()
-    body = send_body(recipient={"emails": [to]}, org_unit_id=str(await through(client, port)))
+    body = send_body(
+        recipient={"emails": [to]}, org_unit_id=str(await through(client, runtime, port))
+    )
     message_id = (await client.post("/messages", json=body)).json()["id"]
 
     # Retried with backoff up to the delivery limit, then parked; the message stays queued.

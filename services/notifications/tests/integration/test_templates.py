@@ -34,7 +34,7 @@ from notifications.org_settings.schemas import SendingSettingsIn
 from notifications.sending import handlers
 from notifications.settings import Settings
 
-from .helpers import send_body
+from .helpers import known_org_unit, send_body
 
 SECRETS_KEY = Fernet.generate_key().decode()
 PASSWORD = "s3cret-Pa55word-never-shown"
@@ -539,7 +539,7 @@ async def test_org_unit_settings_send_through_its_own_server_and_hide_the_passwo
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server, port = org_smtp
-    org_unit = uuid.uuid4()
+    org_unit = await known_org_unit(runtime)
     url = f"/sending-settings/{org_unit}"
     fields = {
         "smtp_host": "127.0.0.1",
@@ -616,7 +616,7 @@ def mail_to_nowhere(to: str, server: _AuthSink) -> bool:
 async def test_bad_sending_settings_are_refused_by_field(
     client: httpx.AsyncClient, runtime: ServiceRuntime, settings: Settings
 ) -> None:
-    url = f"/sending-settings/{uuid.uuid4()}"
+    url = f"/sending-settings/{await known_org_unit(runtime)}"
     problem(await client.put(url, json={"logo_url": "http://x.example.com/l.png"}), 422, "logo_url")
     problem(await client.put(url, json={"smtp_port": 25}), 422, "smtp_port")
     problem(await client.put(url, json={"from_address": "not-an-address"}), 422, "from_address")
@@ -633,7 +633,7 @@ async def test_bad_sending_settings_are_refused_by_field(
     async with runtime.uow() as uow:
         with pytest.raises(Unprocessable) as error:
             await org_settings.put_settings(
-                uuid.uuid4(),
+                await known_org_unit(runtime),
                 SendingSettingsIn.model_validate({"smtp_host": "h", "smtp_password": "pw"}),
                 None,
                 uow,
@@ -641,6 +641,23 @@ async def test_bad_sending_settings_are_refused_by_field(
                 now=_now(),
             )
     assert error.value.field == "smtp_password"
+
+
+async def test_sending_settings_only_for_org_units_that_exist(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    # An org unit catalog never announced (so not in the projection) has no settings:
+    # 404, and nothing is stored for it.
+    unknown = uuid.uuid4()
+    refused = await client.put(f"/sending-settings/{unknown}", json={"footer": "x"})
+    assert refused.status_code == 404, refused.text
+    assert str(unknown) in refused.json()["detail"]
+    assert (await client.get(f"/sending-settings/{unknown}")).status_code == 404
+    listed = {s["org_unit_id"] for s in (await client.get("/sending-settings")).json()}
+    assert str(unknown) not in listed
+    # Once catalog's OrgUnitChanged has been projected, the same request is accepted.
+    known = await known_org_unit(runtime)
+    assert (await client.put(f"/sending-settings/{known}", json={"footer": "x"})).status_code == 201
 
 
 async def test_an_org_unit_without_required_settings_is_blocked(

@@ -78,11 +78,21 @@ async def put_settings(
     now: datetime,
 ) -> tuple[SendingSettingsOut, bool]:
     """Create (no If-Match needed) or replace (If-Match required) an org unit's settings;
-    returns them and whether they are new. ``expected``: the version If-Match names."""
+    returns them and whether they are new; 404 for an org unit catalog does not have.
+    ``expected``: the version If-Match names."""
     if body.smtp_port is not None and body.smtp_host is None:
         raise Unprocessable("an SMTP port needs an SMTP host", field="smtp_port")
     if body.smtp_password is not None and body.clear_smtp_password:
         raise Unprocessable("give a new SMTP password or clear it, not both", field="smtp_password")
+    if (
+        await uow.session.scalar(
+            select(tables.org_unit.c.id).where(tables.org_unit.c.id == org_unit_id)
+        )
+        is None
+    ):
+        # Only catalog's org units (the projection of OrgUnitChanged) have settings: one
+        # just created in catalog is 404 until its event has arrived.
+        raise NotFound(f"no org unit {org_unit_id}")
     current = await _row(uow, org_unit_id, lock=True)
     if current is not None:
         if expected is None:

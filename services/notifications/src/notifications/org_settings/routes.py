@@ -53,7 +53,11 @@ async def get_sending_settings(
 
 
 @sending_settings.put(
-    "/{org_unit_id}", responses={201: {"description": "The org unit's first settings"}}
+    "/{org_unit_id}",
+    responses={
+        201: {"description": "The org unit's first settings"},
+        404: {"description": "No such org unit (catalog's org units, as projected here)"},
+    },
 )
 async def put_sending_settings(
     org_unit_id: uuid.UUID,
@@ -66,7 +70,8 @@ async def put_sending_settings(
     if_match: IfMatchHeader = None,
 ) -> SendingSettingsOut:
     """Create (201, no If-Match) or replace (200, If-Match) an org unit's settings; 403
-    naming org_unit_id for an org unit the caller may not see."""
+    naming org_unit_id for an org unit the caller may not see; 404 for an org unit that
+    does not exist."""
     require_own_org_unit(visible, org_unit_id, "change sending settings")
     out, created = await handlers.put_settings(
         org_unit_id,

@@ -8,17 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from aftersales_contracts.notifications import SendMessage
-from aftersales_kit.problems import NotFound, Problem, Unprocessable
+from aftersales_kit.problems import NotFound, Problem, TooManyRequests, Unprocessable
 from aftersales_kit.telemetry import current_trace_id
 from aftersales_kit.uow import UnitOfWork
 from notifications import visibility
 from notifications.delivery import attempts
 from notifications.org_settings import handlers as org_settings
-from notifications.sending import customers, messages, outcomes, rendering
+from notifications.sending import customers, messages, outcomes, quotas, rendering
 from notifications.sending.domain import (
     AwaitingRecipient,
     Failed,
     Outcome,
+    SendEmail,
+    SendSms,
     decide,
     new_message,
     outcome_values,
@@ -85,6 +87,33 @@ async def decide_outcome(
     return await org_settings.check_decision(uow, cmd.org_unit_id, decision, settings)
 
 
+def _refusal(over: quotas.OverQuota) -> Problem:
+    """A quota's refusal over HTTP: 422 for a request too big ever to pass, 429 with
+    Retry-After for a day's quota used up."""
+    if over.retry_after is None:
+        return Unprocessable(over.detail, field=over.field)
+    return TooManyRequests(over.detail, retry_after=over.retry_after, field=over.field)
+
+
+async def _over_quota(
+    cmd: SendMessage,
+    uow: UnitOfWork,
+    rendered: Rendered,
+    outcome: Outcome,
+    settings: Settings,
+    *,
+    now: datetime,
+) -> quotas.OverQuota | None:
+    """Only a message that will go out costs anything: a blocked or waiting one counts
+    nothing (one released later by its customer's snapshot is not counted either)."""
+    if not isinstance(outcome, SendEmail | SendSms):
+        return None
+    segments = quotas.sms_segments(outcome, rendered)
+    return quotas.request_cost(segments, settings) or await quotas.count(
+        uow, cmd.requester, outcome, segments, settings, now=now
+    )
+
+
 async def request_message(
     cmd: SendMessage,
     uow: UnitOfWork,
@@ -99,19 +128,31 @@ async def request_message(
 
     A repeated ``(requester, idempotency_key)`` returns the first message untouched.
     An invalid request (a placeholder without a value, a bad template reference or
-    attachment) fails the message, or, with ``reject_invalid`` (HTTP), is refused before
-    anything is stored.
+    attachment) or one over a send quota (``quotas``) fails the message, or, with
+    ``reject_invalid`` (HTTP), is refused before anything is stored (422, or 429 with
+    Retry-After for a day's quota).
     """
     existing = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
     if existing is not None:
         return MessageOut.from_row(existing), False
     settings = settings or Settings.model_construct()
+    too_big = quotas.request_size(cmd, settings)
+    if too_big is not None and reject_invalid:
+        raise _refusal(too_big)
     ready = await draft(cmd, uow, settings, strict=reject_invalid)
-    outcome: Outcome = (
-        ready.failure
-        if ready.failure is not None
-        else await decide_outcome(cmd, uow, ready.rendered, settings, sms_ready=sms_ready)
-    )
+    outcome: Outcome
+    if too_big is not None:
+        outcome = Failed(too_big.detail)
+    elif ready.failure is not None:
+        outcome = ready.failure
+    else:
+        outcome = await decide_outcome(cmd, uow, ready.rendered, settings, sms_ready=sms_ready)
+        over = await _over_quota(cmd, uow, ready.rendered, outcome, settings, now=now)
+        if over is not None:
+            if reject_invalid:
+                raise _refusal(over)
+            assert isinstance(outcome, SendEmail | SendSms)  # only those cost anything
+            outcome = Failed(over.detail, outcome.channel)
     row = new_message(
         cmd,
         message_id=uuid.uuid4(),

@@ -22,7 +22,13 @@ messages = APIRouter(prefix="/messages", tags=["messages"])
 @messages.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={200: {"description": "The key was used before: the first message, unchanged"}},
+    responses={
+        200: {"description": "The key was used before: the first message, unchanged"},
+        429: {
+            "description": "The requester's daily quota for the channel is used up; "
+            "Retry-After: seconds to the next UTC midnight"
+        },
+    },
 )
 async def send_message(
     body: SendMessageIn,
@@ -35,7 +41,9 @@ async def send_message(
     requested_by: Annotated[str | None, Header(max_length=200)] = None,
 ) -> MessageOut:
     """Accept a message for sending (202); a repeated idempotency key answers 200. A
-    caller restricted to some org units sends only for those (403 naming org_unit_id)."""
+    caller restricted to some org units sends only for those (403 naming org_unit_id).
+    Send quotas: too many addresses or SMS segments in one request 422 naming the field,
+    the requester's day used up 429 with Retry-After (``sending.quotas``)."""
     if caller.username is not None and len(caller.username) > 200:
         raise Unprocessable("at most 200 characters", field=USER_HEADER)
     require_own_org_unit(visible, body.org_unit_id, "send messages")
