@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -27,6 +27,7 @@ from notifications.sending.domain import (
     new_message,
     outcome_values,
 )
+from notifications.sending.quotas import seconds_to_midnight
 from notifications.sending.rendering import MissingValues, Rendered, html_to_text, render_content
 
 EMAIL = Rendered(subject="Hi", body_html="<p>Hello</p>", body_text="Hello")
@@ -255,3 +256,12 @@ def test_a_new_message_says_who_asked_and_what_its_sms_costs() -> None:
     )
     assert gateway_user["requested_by"] == "dispatcher"
     assert gateway_user["sms_encoding"] is None
+
+
+def test_retry_after_runs_to_the_next_utc_midnight() -> None:
+    assert seconds_to_midnight(datetime(2026, 11, 30, 23, 59, 30, tzinfo=UTC)) == 30
+    assert seconds_to_midnight(datetime(2026, 11, 30, 0, 0, tzinfo=UTC)) == 86_400
+    assert seconds_to_midnight(datetime(2026, 11, 30, 23, 59, 59, 999_000, tzinfo=UTC)) == 1
+    # A local time is taken at its UTC instant: 01:00 at +02:00 is 23:00 UTC.
+    local = datetime(2026, 12, 1, 1, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert seconds_to_midnight(local) == 3600

@@ -1,0 +1,168 @@
+"""Send quotas through the HTTP route and the send-request command (the real broker):
+addresses and SMS segments per request, messages and segments per requester, channel and
+UTC day, counted in PostgreSQL; with small limits so that they are reached quickly."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from aftersales_contracts.notifications import SendMessage
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.builders import email_address, unique
+from aftersales_testing.waiting import eventually
+from notifications.settings import Settings
+
+from ..conftest import outbox_payloads
+from .helpers import publish, send_body
+from .test_sending import message_by_key
+from .test_sms import mobile, sms_body
+
+# 161 GSM-7 characters: two segments.
+TWO_SEGMENTS = "x" * 161
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The session's settings with small quotas (``api``, ``client`` and ``runtime`` use
+    them in this module)."""
+    return settings.model_copy(
+        update={
+            "max_emails_per_request": 3,
+            "max_mobiles_per_request": 2,
+            "max_sms_segments_per_request": 3,
+            "daily_emails_per_requester": 2,
+            "daily_sms_per_requester": 5,
+            "daily_sms_segments_per_requester": 4,
+        }
+    )
+
+
+def refused(response: httpx.Response, status: int, field: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["field"] == field, body
+    return body
+
+
+async def failed_by_command(runtime: ServiceRuntime, body: dict[str, Any]) -> str:
+    """Send ``body`` as a command; the message fails and MessageFailed says why."""
+    await publish(runtime, SendMessage.model_validate(body), command=True)
+    rows = await eventually(lambda: message_by_key(runtime, body["idempotency_key"]))
+    assert rows[0]["status"] == "failed", rows[0]
+    failed = await outbox_payloads(runtime, "notifications.message.failed", rows[0]["id"])
+    assert failed[0]["requester_reference"] == body["requester_reference"]
+    reason: str = failed[0]["reason"]
+    assert reason == rows[0]["reason"]
+    return reason
+
+
+async def test_too_many_addresses_in_one_request_are_refused_naming_the_list(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    four = send_body(recipient={"emails": [email_address() for _ in range(4)]})
+    body = refused(await client.post("/messages", json=four), 422, "recipient.emails")
+    assert "at most 3" in body["detail"]
+    assert await message_by_key(runtime, four["idempotency_key"]) == []
+    three_mobiles = sms_body(recipient={"mobiles": [mobile() for _ in range(3)]})
+    refused(await client.post("/messages", json=three_mobiles), 422, "recipient.mobiles")
+    assert await message_by_key(runtime, three_mobiles["idempotency_key"]) == []
+    # At the limit: accepted.
+    three = send_body(
+        requester=unique("q-"), recipient={"emails": [email_address() for _ in range(3)]}
+    )
+    assert (await client.post("/messages", json=three)).status_code == 202
+
+    # A command over the limit fails and the requester hears why.
+    assert "4 e-mail addresses" in await failed_by_command(runtime, four | {"requester": "q"})
+
+
+async def test_sms_segments_per_request_count_every_number(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    requester = unique("q-")
+    # Two numbers x two segments = 4 > 3.
+    costly = sms_body(
+        requester=requester,
+        recipient={"mobiles": [mobile(), mobile()]},
+        content={"sms_text": TWO_SEGMENTS},
+    )
+    body = refused(await client.post("/messages", json=costly), 422, "recipient.mobiles")
+    assert "4 segments" in body["detail"]
+    assert await message_by_key(runtime, costly["idempotency_key"]) == []
+    # One number x two segments: accepted.
+    one = costly | {"idempotency_key": unique("key-"), "recipient": {"mobiles": [mobile()]}}
+    assert (await client.post("/messages", json=one)).status_code == 202
+
+    assert "4 segments" in await failed_by_command(
+        runtime, costly | {"requester": unique("q-"), "idempotency_key": unique("key-")}
+    )
+
+
+async def test_a_requesters_daily_email_quota_answers_429_until_midnight(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    requester = unique("q-")
+    first = send_body(requester=requester)
+    assert (await client.post("/messages", json=first)).status_code == 202
+    assert (await client.post("/messages", json=send_body(requester=requester))).status_code == 202
+    third = send_body(requester=requester)
+    response = await client.post("/messages", json=third)
+    body = refused(response, 429, "requester")
+    assert "at most 2 messages" in body["detail"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 86_400
+    assert await message_by_key(runtime, third["idempotency_key"]) == []
+    # A repeated key is no new message: answered, not counted, not refused.
+    assert (await client.post("/messages", json=first)).status_code == 200
+    # Another requester and another channel have their own counts.
+    assert (
+        await client.post("/messages", json=send_body(requester=unique("q-")))
+    ).status_code == 202
+    sms = sms_body(requester=requester, recipient={"mobiles": [mobile()]})
+    assert (await client.post("/messages", json=sms)).status_code == 202
+    # An e-mail that is blocked goes nowhere, so it costs nothing: stored, not refused.
+    blocked = send_body(requester=requester, channel="email", content={"sms_text": "x"})
+    shown = await client.post("/messages", json=blocked)
+    assert shown.status_code == 202, shown.text
+    assert shown.json()["status"] == "blocked"
+
+    # The command path counts in the same place: it fails, naming the quota.
+    reason = await failed_by_command(runtime, send_body(requester=requester))
+    assert "quota" in reason
+
+
+async def test_a_requesters_daily_sms_segments_are_counted(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    requester = unique("q-")
+
+    def two_segments() -> dict[str, Any]:
+        return sms_body(
+            requester=requester,
+            recipient={"mobiles": [mobile()]},
+            content={"sms_text": TWO_SEGMENTS},
+        )
+
+    assert (await client.post("/messages", json=two_segments())).status_code == 202
+    assert (await client.post("/messages", json=two_segments())).status_code == 202
+    # 2 of 5 messages, but 4 of 4 segments: the third is refused.
+    response = await client.post("/messages", json=two_segments())
+    body = refused(response, 429, "requester")
+    assert "4 SMS segments" in body["detail"]
+    assert "Retry-After" in response.headers
+
+
+async def test_concurrent_requests_share_one_count(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    # Each request has its own transaction and connection, as on separate replicas.
+    requester = unique("q-")
+    bodies = [send_body(requester=requester) for _ in range(8)]
+    answers = await asyncio.gather(*(client.post("/messages", json=b) for b in bodies))
+    assert sorted(a.status_code for a in answers) == [202, 202] + [429] * 6
+    stored = [await message_by_key(runtime, b["idempotency_key"]) for b in bodies]
+    assert sum(len(rows) for rows in stored) == 2
