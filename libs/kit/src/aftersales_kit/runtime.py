@@ -33,6 +33,16 @@ from aftersales_kit.uow import MessageContext, UnitOfWork
 log = logging.getLogger(__name__)
 
 BackgroundLoop = Callable[[], Awaitable[None]]
+# How long each part of a stopping process may take (the broker's own graceful stop waits
+# up to 10 s for handlers in flight).
+STOP_STEP_SECONDS = 12.0
+
+
+async def _finished(task: asyncio.Task[None]) -> None:
+    """Wait for a cancelled task to end; its cancellation is not this caller's."""
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.shield(task)
+
 
 # How long a readiness check or a gate probe waits for the database.
 _PROBE_SECONDS = 2.0
@@ -145,20 +155,32 @@ class ServiceRuntime:
             self._tasks[name] = asyncio.create_task(self._supervise(name, loop), name=name)
 
     async def stop(self) -> None:
+        """Stop every part, each within a bound: a process asked to stop must stop (an
+        orchestrator kills it after its grace period anyway, and a step stuck on a
+        dependency that is away — closing a broker connection that is reconnecting, a
+        handler retrying a write — must not hold the others). Unacknowledged deliveries
+        come again; the inbox makes that harmless."""
         # Deliveries waiting out an outage go back to the broker now rather than hold
         # the broker's graceful stop.
-        await self.database_gate.stop()
+        await self._bounded("database gate", self.database_gate.stop())
         for task in self._tasks.values():
             task.cancel()
-        for task in self._tasks.values():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for name, task in self._tasks.items():
+            await self._bounded(f"loop {name}", _finished(task))
         self._tasks.clear()
         if self.messaging:
-            await self.broker.stop()
+            await self._bounded("broker", self.broker.stop())
         for consumer in self._consumers:
-            await consumer.close()
-        await self.engine.dispose()
+            await self._bounded(f"consumer {consumer.name}", consumer.close())
+        await self._bounded("database engine", self.engine.dispose())
+
+    async def _bounded(self, what: str, step: Awaitable[None]) -> None:
+        try:
+            await asyncio.wait_for(step, STOP_STEP_SECONDS)
+        except TimeoutError:
+            log.warning("%s did not stop within %s s; going on", what, STOP_STEP_SECONDS)
+        except Exception as error:
+            log.warning("%s failed to stop cleanly (%s); going on", what, type(error).__name__)
 
     async def _supervise(self, name: str, loop: BackgroundLoop) -> None:
         # A background loop that dies is restarted: the relay and the dispatcher must
