@@ -14,6 +14,7 @@ import pytest
 from aftersales_testing.builders import unique
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.journey import expect, login
+from aftersales_testing.otlp_collector import OtlpCollector
 from aftersales_testing.smtp_sink import free_port
 from aftersales_testing.stack import (
     SERVICES,
@@ -26,8 +27,19 @@ from aftersales_testing.stack import (
 
 
 @pytest.fixture(scope="session")
+def collector() -> Iterator[OtlpCollector]:
+    """The OTLP receiver every process of the stack exports its spans to."""
+    with OtlpCollector() as collector:
+        yield collector
+
+
+@pytest.fixture(scope="session")
 def stack(
-    infra: Infrastructure, run_id: str, broker_prefix: str, tmp_path_factory: pytest.TempPathFactory
+    infra: Infrastructure,
+    run_id: str,
+    broker_prefix: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    collector: OtlpCollector,
 ) -> Iterator[Stack]:
     import os
     import subprocess
@@ -45,6 +57,10 @@ def stack(
         extra_env={
             "SCHEDULING_DISPATCH_INTERVAL_SECONDS": "0.2",
             "CATALOG_OUTBOX_POLL_SECONDS": "0.1",
+            # Every service's settings read it; spans leave in batches every 0.5 s
+            # instead of 5 s, so a test sees a trace soon after the request.
+            "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "500",
         },
     )
     prepare_databases(config)

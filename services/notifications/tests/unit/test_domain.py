@@ -237,7 +237,9 @@ def test_a_new_message_says_who_asked_and_what_its_sms_costs() -> None:
         rendered=rendered,
         template_id=None,
         language="sv",
+        trace_id="ab" * 16,
     )
+    assert row["trace_id"] == "ab" * 16  # the creating request's, before any outcome
     assert row["requested_by"] == "planner1"  # the command's user, when HTTP named none
     assert (row["business_object_kind"], row["business_object_version"]) == (
         "scheduling.callout",
@@ -253,6 +255,7 @@ def test_a_new_message_says_who_asked_and_what_its_sms_costs() -> None:
         rendered=Rendered(),
         template_id=None,
         language=None,
+        trace_id=None,
     )
     assert gateway_user["requested_by"] == "dispatcher"
     assert gateway_user["sms_encoding"] is None

@@ -175,8 +175,12 @@ def new_message(
     rendered: Rendered,
     template_id: uuid.UUID | None,
     language: str | None,
+    trace_id: str | None,
 ) -> dict[str, Any]:
-    """The row of a new message, before its outcome is known."""
+    """The row of a new message, before its outcome is known. ``trace_id``: the trace of
+    the request or command that created it, so that every message, sent or not, leads to
+    its trace; a block or failure later sets the trace of the work that decided it (the
+    same trace, unless an operator's resend started another)."""
     length = rendered.sms_length
     business_object = cmd.business_object
     return {
@@ -203,7 +207,7 @@ def new_message(
         "sms_segments": length.segments if length else None,
         "reason": None,
         "detail": None,
-        "trace_id": None,
+        "trace_id": trace_id,
         "sent_to": None,
         "provider_message_ids": None,
         "created_at": now,

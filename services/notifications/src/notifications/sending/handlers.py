@@ -153,6 +153,7 @@ async def request_message(
                 raise _refusal(over)
             assert isinstance(outcome, SendEmail | SendSms)  # only those cost anything
             outcome = Failed(over.detail, outcome.channel)
+    trace_id = current_trace_id()
     row = new_message(
         cmd,
         message_id=uuid.uuid4(),
@@ -161,7 +162,8 @@ async def request_message(
         rendered=ready.rendered,
         template_id=ready.template_id,
         language=ready.language,
-    ) | outcome_values(outcome, trace_id=current_trace_id())
+        trace_id=trace_id,
+    ) | outcome_values(outcome, trace_id=trace_id)
     if not await messages.insert_new(uow, row):
         # The same key won a race with us in another transaction: its message stands.
         first = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
