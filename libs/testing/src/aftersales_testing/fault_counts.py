@@ -16,8 +16,9 @@ receives, and the commit time of each message's last change
   be 0; a stuck message is lost too unless it was delivered);
 - **unconfirmed**: left for an operator (notifications' ``unconfirmed``: a sender died after
   handing the message to the server and before recording its answer, so it may have gone
-  out); neither lost nor stuck, but each must be explained by a sender killed while its
-  attempt ran (an unexplained one breaks the guarantee);
+  out); neither lost nor stuck, but each must be explained by a fault while its attempt
+  ran (a sender killed, the broker or the database down; an unexplained one breaks the
+  guarantee);
 - **duplicated**: delivered more than once; **outside the window** when no fault struck
   between its first copy's acceptance and the end of the measured duplicate window
   (the SMTP server's accept → the sender's commit) after it (must be 0).
