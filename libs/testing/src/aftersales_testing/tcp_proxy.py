@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -76,10 +78,7 @@ class TcpProxy:
             return
         self.accepted += 1
         self._transports.update((writer.transport, up_writer.transport))
-        pumps = [
-            asyncio.create_task(self._pump(reader, up_writer)),
-            asyncio.create_task(self._pump(up_reader, writer)),
-        ]
+        pumps = [asyncio.create_task(p) for p in self._pumps(reader, writer, up_reader, up_writer)]
         self._tasks.update(pumps)
         try:
             await asyncio.gather(*pumps, return_exceptions=True)
@@ -88,6 +87,16 @@ class TcpProxy:
             for w in (writer, up_writer):
                 self._transports.discard(w.transport)
                 w.transport.abort()
+
+    def _pumps(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        up_reader: asyncio.StreamReader,
+        up_writer: asyncio.StreamWriter,
+    ) -> list[Coroutine[Any, Any, None]]:
+        """Client to server, and back: a proxy that meddles with the traffic overrides this."""
+        return [self._pump(reader, up_writer), self._pump(up_reader, writer)]
 
     @staticmethod
     async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

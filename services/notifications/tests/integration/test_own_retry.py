@@ -7,9 +7,10 @@ message over and recording the answer (``test_attempt_phase``, ``test_never_twic
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,31 +47,15 @@ class LosesACommitsAnswer(TcpProxy):
         self.armed = False
         self.answers_dropped = 0
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self._open:
-            self.refused += 1
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self._target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.accepted += 1
-        self._transports.update((writer.transport, up_writer.transport))
+    def _pumps(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        up_reader: asyncio.StreamReader,
+        up_writer: asyncio.StreamWriter,
+    ) -> list[Coroutine[Any, Any, None]]:
         connection = _Connection()
-        pumps = [
-            asyncio.create_task(self._up(reader, up_writer, connection)),
-            asyncio.create_task(self._down(up_reader, writer, connection)),
-        ]
-        self._tasks.update(pumps)
-        try:
-            await asyncio.gather(*pumps, return_exceptions=True)
-        finally:
-            self._tasks.difference_update(pumps)
-            for w in (writer, up_writer):
-                self._transports.discard(w.transport)
-                w.transport.abort()
+        return [self._up(reader, up_writer, connection), self._down(up_reader, writer, connection)]
 
     async def _up(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection: _Connection
