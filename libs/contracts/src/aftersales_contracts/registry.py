@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aftersales_contracts import campaigns, catalog, notifications, servicetypes
+from aftersales_contracts import campaigns, catalog, fieldwork, notifications, servicetypes
 from aftersales_contracts.envelope import Message
 
 MESSAGES: dict[str, type[Message]] = {
@@ -22,6 +22,15 @@ MESSAGES: dict[str, type[Message]] = {
         servicetypes.ServiceTypeChanged,
         campaigns.CampaignCaseOpened,
         campaigns.CampaignCaseClosed,
+        fieldwork.ServiceOrderCreated,
+        fieldwork.ServiceOrderChanged,
+        fieldwork.ServiceOrderBooked,
+        fieldwork.ServiceOrderStageChanged,
+        fieldwork.ServiceOrderCompleted,
+        fieldwork.ServiceOrderCancelled,
+        fieldwork.TechnicianChanged,
+        fieldwork.VehicleChanged,
+        fieldwork.OpenServiceOrder,
         notifications.SendMessage,
         notifications.MessageSent,
         notifications.MessageFailed,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aftersales_contracts import campaigns, catalog, notifications, servicetypes
+from aftersales_contracts import campaigns, catalog, fieldwork, notifications, servicetypes
 
 EVENTS_EXCHANGE = "aftersales.events"
 COMMANDS_EXCHANGE = "aftersales.commands"
@@ -105,6 +105,61 @@ CATALOG_CAMPAIGN_EVENTS = QueueSpec(
     (campaigns.CampaignCaseOpened.TYPE, campaigns.CampaignCaseClosed.TYPE),
 )
 
+FIELDWORK_CATALOG_EVENTS = QueueSpec(
+    "fieldwork.catalog-events",
+    EVENTS_EXCHANGE,
+    (
+        # Customers with their contacts, serial items with their installation address, and
+        # the org unit tree: what an order shows and who may see it.
+        catalog.CustomerRegistered.TYPE,
+        catalog.CustomerChanged.TYPE,
+        catalog.SerialItemRegistered.TYPE,
+        catalog.SerialItemChanged.TYPE,
+        catalog.SerialItemOwnerChanged.TYPE,
+        catalog.OrgUnitChanged.TYPE,
+    ),
+)
+FIELDWORK_SERVICE_TYPE_EVENTS = QueueSpec(
+    "fieldwork.service-type-events",
+    EVENTS_EXCHANGE,
+    (servicetypes.ServiceTypeChanged.TYPE,),
+)
+FIELDWORK_COMMANDS = QueueSpec(
+    "fieldwork.commands",
+    COMMANDS_EXCHANGE,
+    (fieldwork.OpenServiceOrder.TYPE,),
+)
+FIELDWORK_NOTIFICATION_RESULTS = QueueSpec(
+    "fieldwork.notification-results",
+    EVENTS_EXCHANGE,
+    # The booking confirmations' sent log: whether each one went out.
+    (
+        notifications.MessageSent.TYPE,
+        notifications.MessageFailed.TYPE,
+        notifications.MessageBlocked.TYPE,
+    ),
+)
+SCHEDULING_FIELDWORK_EVENTS = QueueSpec(
+    "scheduling.fieldwork-events",
+    EVENTS_EXCHANGE,
+    # A callout's order: its number when opened, the callout completed with it.
+    (
+        fieldwork.ServiceOrderCreated.TYPE,
+        fieldwork.ServiceOrderCompleted.TYPE,
+        fieldwork.ServiceOrderCancelled.TYPE,
+    ),
+)
+NOTIFICATIONS_FIELDWORK_EVENTS = QueueSpec(
+    "notifications.fieldwork-events",
+    EVENTS_EXCHANGE,
+    # Users told of orders created, changed, assigned to them and booked (their choice).
+    (
+        fieldwork.ServiceOrderCreated.TYPE,
+        fieldwork.ServiceOrderChanged.TYPE,
+        fieldwork.ServiceOrderBooked.TYPE,
+    ),
+)
+
 ALL_QUEUES: tuple[QueueSpec, ...] = (
     SCHEDULING_CATALOG_EVENTS,
     SCHEDULING_SERVICE_TYPE_EVENTS,
@@ -115,4 +170,10 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
     NOTIFICATIONS_SMS_DELIVERIES,
     CATALOG_SERVICE_TYPE_EVENTS,
     CATALOG_CAMPAIGN_EVENTS,
+    FIELDWORK_CATALOG_EVENTS,
+    FIELDWORK_SERVICE_TYPE_EVENTS,
+    FIELDWORK_COMMANDS,
+    FIELDWORK_NOTIFICATION_RESULTS,
+    SCHEDULING_FIELDWORK_EVENTS,
+    NOTIFICATIONS_FIELDWORK_EVENTS,
 )

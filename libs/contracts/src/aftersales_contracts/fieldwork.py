@@ -1,0 +1,183 @@
+"""Field work's messages: service orders and what happens to them, technicians, vehicles,
+and the command that opens an order for a service callout.
+
+Every order event carries the order's whole snapshot (``ServiceOrderSnapshot``), so a
+consumer (scheduling, campaigns, notifications) keeps what it needs without calling
+back; ``version`` orders them (newest wins).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime, time
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aftersales_contracts.envelope import Message, MessageKind
+
+
+class Stage(enum.StrEnum):
+    """An order's stage (the Kanban's columns)."""
+
+    NEW = "new"
+    PLANNED = "planned"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TechnicianStatus(enum.StrEnum):
+    """Where the technician is with the order; None (absent) while nothing is planned."""
+
+    PLANNED = "planned"
+    EN_ROUTE = "en_route"
+    ON_SITE = "on_site"
+    WORKING = "working"
+    BREAK = "break"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Address(_Part):
+    """A place: a street address and, where known, its coordinates (WGS 84)."""
+
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class BookingSnapshot(_Part):
+    booking_id: uuid.UUID
+    technician_id: uuid.UUID
+    technician_username: str | None = None
+    starts_at: datetime
+    ends_at: datetime
+    # The local date and times in the order's org unit's time zone, as the planner booked.
+    local_date: date
+    local_start: time
+    local_end: time
+
+
+class ServiceOrderSnapshot(_Part):
+    """The order as it is after the change an event reports."""
+
+    order_id: uuid.UUID
+    version: int
+    number: str
+    case_id: uuid.UUID
+    kind_code: str | None = None
+    stage: Stage
+    status: TechnicianStatus | None = None
+    priority: Priority
+    customer_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    serial_item_id: uuid.UUID | None = None
+    # The serial items concerned (the service objects), the location's item included.
+    service_object_ids: list[uuid.UUID] = Field(default_factory=list)
+    service_type_id: uuid.UUID | None = None
+    technician_id: uuid.UUID | None = None
+    technician_username: str | None = None
+    vehicle_id: uuid.UUID | None = None
+    # The service callout this order was opened for, if any.
+    callout_id: uuid.UUID | None = None
+    bookings: list[BookingSnapshot] = Field(default_factory=list)
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class _OrderEvent(Message):
+    order: ServiceOrderSnapshot
+    # The user (or system) whose action caused the event.
+    changed_by: str | None = None
+
+
+class ServiceOrderCreated(_OrderEvent):
+    TYPE = "fieldwork.order.created"
+
+
+class ServiceOrderChanged(_OrderEvent):
+    """Anything on the order changed: fields, technician, vehicle, status."""
+
+    TYPE = "fieldwork.order.changed"
+
+    changed_fields: list[str] = Field(default_factory=list)
+    # The technician the order was newly assigned to by this change, if it was.
+    assigned_technician_id: uuid.UUID | None = None
+
+
+class ServiceOrderBooked(_OrderEvent):
+    """A booking was added, changed or removed; ``order.bookings`` holds those that stand."""
+
+    TYPE = "fieldwork.order.booked"
+
+
+class ServiceOrderStageChanged(_OrderEvent):
+    TYPE = "fieldwork.order.stage_changed"
+
+    previous_stage: Stage
+
+
+class ServiceOrderCompleted(_OrderEvent):
+    TYPE = "fieldwork.order.completed"
+
+    completed_at: datetime
+
+
+class ServiceOrderCancelled(_OrderEvent):
+    TYPE = "fieldwork.order.cancelled"
+
+    cancelled_at: datetime
+
+
+class TechnicianChanged(Message):
+    TYPE = "fieldwork.technician.changed"
+
+    technician_id: uuid.UUID
+    version: int
+    name: str
+    username: str | None
+    org_unit_id: uuid.UUID | None
+    active: bool
+
+
+class VehicleChanged(Message):
+    TYPE = "fieldwork.vehicle.changed"
+
+    vehicle_id: uuid.UUID
+    version: int
+    registration: str
+    name: str
+    org_unit_id: uuid.UUID | None
+    active: bool
+
+
+class OpenServiceOrder(Message):
+    """A command to field work: open an order for a service callout (its "create service
+    order" action). At most one order per callout: a repeat opens nothing new."""
+
+    TYPE = "fieldwork.open_service_order"
+    KIND = MessageKind.COMMAND
+
+    callout_id: uuid.UUID
+    customer_id: uuid.UUID
+    serial_item_id: uuid.UUID
+    service_type_id: uuid.UUID | None = None
+    service_type_name: str | None = None
+    org_unit_id: uuid.UUID | None = None
+    description: str | None = Field(default=None, max_length=4000)
+    requested_by: str | None = Field(default=None, max_length=200)

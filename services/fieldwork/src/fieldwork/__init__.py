@@ -1,0 +1,1 @@
+"""Aftersales field work: technicians, vehicles, service cases and orders, bookings."""

@@ -1,0 +1,297 @@
+"""Field work's tables: projections of catalog and servicetypes, the resources (technicians,
+vehicles, order kinds), service cases holding service orders, bookings, the order's
+history and the booking confirmations sent.
+
+The model covers both halves of field work (decision 67): a *service case* groups a
+customer's problem; each *service order* is one intervention (one trip) inside a case;
+an order created on its own gets a case of its own. Protocols hang off orders (issue 16).
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Sequence,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+from aftersales_kit.db import new_metadata
+
+metadata = new_metadata()
+
+# Readable numbers, unique per installation: SO-000123 and SC-000045.
+order_number_seq = Sequence("service_order_number_seq", metadata=metadata, start=1)
+case_number_seq = Sequence("service_case_number_seq", metadata=metadata, start=1)
+
+# --- projections (newest version wins; aftersales_kit.projections) -----------------------
+
+org_unit = Table(
+    "org_unit",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("code", String(50), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("parent_id", UUID(as_uuid=True), nullable=True, index=True),
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("customer_number", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("language", String(10), nullable=False, server_default="en"),
+    Column("emails", ARRAY(String(320)), nullable=False, server_default="{}"),
+    Column("mobiles", ARRAY(String(20)), nullable=False, server_default="{}"),
+    # catalog's Contact list as it came (contact_id, name, email, mobile, role, flags).
+    Column("contacts", JSONB, nullable=False, server_default="[]"),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="true"),
+)
+
+serial_item = Table(
+    "serial_item",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("serial_number", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("product_number", String(100), nullable=False),
+    Column("product_name", String(200), nullable=False),
+    Column("owner_customer_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True),
+    # catalog's InstallationAddress (street ... latitude, longitude), or null.
+    Column("installation_address", JSONB, nullable=True),
+    Column("status", String(20), nullable=False, server_default="active"),
+)
+
+service_type = Table(
+    "service_type",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+)
+
+# --- resources ---------------------------------------------------------------------------
+
+technician = Table(
+    "technician",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    # The gateway user the technician signs in with (normalized, lower case); a technician
+    # sees the orders assigned to them through it.
+    Column("username", String(100), nullable=True),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True, index=True),
+    # The home base the day's route starts from: Address fields with coordinates.
+    Column("home_base", JSONB, nullable=True),
+    # ISO weekday "1".."7" -> [{"start": "08:00", "end": "16:00"}, ...] in the org unit's
+    # local time; a missing weekday is a day off.
+    Column("working_hours", JSONB, nullable=False, server_default="{}"),
+    Column("email", String(320), nullable=True),
+    Column("mobile", String(20), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(
+        "uq_technician_username",
+        "username",
+        unique=True,
+        postgresql_where="username IS NOT NULL",
+    ),
+)
+
+vehicle = Table(
+    "vehicle",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("registration", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("registration", name="uq_vehicle_registration"),
+)
+
+# The admin-kept list of order kinds (repair, maintenance, installation, work order ...);
+# ``org_unit_id`` null: offered in every org unit.
+order_kind = Table(
+    "order_kind",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("code", String(50), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # One code per org unit, and once among the kinds for every org unit.
+    UniqueConstraint(
+        "code", "org_unit_id", name="uq_order_kind_code", postgresql_nulls_not_distinct=True
+    ),
+)
+
+# --- cases and orders --------------------------------------------------------------------
+
+# Seed 002's service case: a customer's problem; its orders are the field interventions.
+service_case = Table(
+    "service_case",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True, index=True),
+    # planned / in_progress / completed / cancelled / problem (issue 16 drives it).
+    Column("status", String(20), nullable=False, server_default="planned"),
+    Column("service_object_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_by", String(200), nullable=True),
+)
+
+service_order = Table(
+    "service_order",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("number", String(20), nullable=False, unique=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("service_case.id"), nullable=False),
+    Column("kind_id", UUID(as_uuid=True), ForeignKey("order_kind.id"), nullable=True),
+    Column("customer_id", UUID(as_uuid=True), nullable=True),
+    Column("contact_id", UUID(as_uuid=True), nullable=True),
+    # The intervention location: a serial item (its installation address copied into
+    # ``location`` when set and refreshed by catalog's events while the order is open), or a
+    # free address. ``location`` holds Address fields; the coordinates may be null.
+    Column("serial_item_id", UUID(as_uuid=True), nullable=True, index=True),
+    Column("location", JSONB, nullable=True),
+    Column("service_object_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    Column("priority", String(10), nullable=False, server_default="normal"),
+    Column("technician_id", UUID(as_uuid=True), ForeignKey("technician.id"), nullable=True),
+    Column("vehicle_id", UUID(as_uuid=True), ForeignKey("vehicle.id"), nullable=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("customer_order_number", String(100), nullable=True),
+    Column("facility_name", String(200), nullable=True),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True),
+    Column("service_type_id", UUID(as_uuid=True), nullable=True),
+    # The callout the order was opened for (scheduling's "create service order").
+    Column("callout_id", UUID(as_uuid=True), nullable=True),
+    Column("stage", String(20), nullable=False, server_default="new"),
+    # Technician status; null while nothing is planned.
+    Column("status", String(20), nullable=True),
+    # The start of the earliest standing booking: the board's and the lists' "booked time".
+    Column("booked_from", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("stage IN ('new', 'planned', 'completed', 'cancelled')", name="stage"),
+    CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name="priority"),
+    Index("uq_service_order_callout", "callout_id", unique=True),
+    # The board and the lists: by stage and org unit, newest first, keyset on (created_at, id).
+    Index("ix_service_order_stage", "stage", "org_unit_id", "created_at", "id"),
+    Index("ix_service_order_technician", "technician_id", "stage", "booked_from"),
+    Index("ix_service_order_customer", "customer_id", "created_at"),
+    Index("ix_service_order_created", "created_at", "id"),
+    Index("ix_service_order_case", "case_id"),
+)
+
+# A planned visit: one technician, one interval. ``state``: standing (counts for stage,
+# planning and overlaps), missed (the customer was absent), released (unplanned by a move
+# back to New, or removed). Only standing bookings block a technician's time.
+booking = Table(
+    "booking",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("service_order.id"), nullable=False),
+    Column("technician_id", UUID(as_uuid=True), ForeignKey("technician.id"), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    # As the planner booked it, in the order's org unit's time zone.
+    Column("local_date", Date, nullable=False),
+    Column("local_start", Time, nullable=False),
+    Column("local_end", Time, nullable=False),
+    Column("state", String(20), nullable=False, server_default="standing"),
+    # A planner booked over an overlap or outside working hours on purpose: what was
+    # overridden (["overlap", "working_hours"]) and by whom.
+    Column("overrides", ARRAY(String(20)), nullable=False, server_default="{}"),
+    Column("override_reason", String(500), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("ends_at > starts_at", name="interval"),
+    CheckConstraint("state IN ('standing', 'missed', 'released')", name="state"),
+    Index("ix_booking_order", "order_id"),
+    # Planning and overlap checks: a technician's standing bookings in time order.
+    Index(
+        "ix_booking_technician_time",
+        "technician_id",
+        "starts_at",
+        postgresql_where="state = 'standing'",
+    ),
+    Index("ix_booking_day", "local_date", "technician_id", postgresql_where="state = 'standing'"),
+)
+
+# Every change of an order, timestamped: created, changed, status, stage, booking,
+# absence, confirmation sent. Time accounting (travel, work, break) reads the status rows.
+order_history = Table(
+    "order_history",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("service_order.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by", String(200), nullable=True),
+    Column("kind", String(30), nullable=False),
+    Column("from_value", String(50), nullable=True),
+    Column("to_value", String(50), nullable=True),
+    Column("detail", JSONB, nullable=False, server_default="{}"),
+    Index("ix_order_history_order", "order_id", "id"),
+)
+
+# Booking confirmations (and other messages about an order) sent through notifications:
+# the order's sent log. ``bookings_fingerprint`` is what the standing bookings were when it
+# was sent; a different one now flags the entry (the booking changed after sending).
+order_message = Table(
+    "order_message",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("service_order.id"), nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("purpose", String(30), nullable=False, server_default="booking_confirmation"),
+    Column("channel", String(10), nullable=False),
+    Column("recipients", ARRAY(String(320)), nullable=False),
+    Column("bookings_fingerprint", String(64), nullable=False),
+    Column("order_version", Integer, nullable=False),
+    # requested, sent, failed, blocked: from notifications' results.
+    Column("state", String(20), nullable=False, server_default="requested"),
+    Column("detail", String(500), nullable=True),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_by", String(200), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("message_id", UUID(as_uuid=True), nullable=True),
+    Index("ix_order_message_order", "order_id", "requested_at"),
+)
