@@ -170,6 +170,7 @@ def settings(service_database: Callable[[str, Path | None], str], upstream: str)
         servicetypes_url=f"{upstream}/servicetypes",
         scheduling_url=f"{upstream}/scheduling",
         notifications_url=f"{upstream}/notifications",
+        fieldwork_url=f"{upstream}/fieldwork",
     )
 
 

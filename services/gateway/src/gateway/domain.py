@@ -39,6 +39,17 @@ ROUTES: Mapping[str, str] = {
     # Each user's own notification choices, and the admin's switches over anyone's.
     "my-notification-preferences": "notifications",
     "notification-preferences": "notifications",
+    # Field work: technicians, vehicles and order kinds (set up by admins), service orders
+    # and their cases, and the read views over them (board, planning, my day, map).
+    "technicians": "fieldwork",
+    "vehicles": "fieldwork",
+    "order-kinds": "fieldwork",
+    "service-orders": "fieldwork",
+    "service-cases": "fieldwork",
+    "board": "fieldwork",
+    "planning": "fieldwork",
+    "my-day": "fieldwork",
+    "map": "fieldwork",
 }
 
 # Resources only admins may read: left out of everyone else's blanket read grant.
@@ -85,7 +96,12 @@ USERS = "users"
 # product list, the service types or the message templates. viewer: reads everything
 # forwarded (import jobs too) and changes nothing but their own notification choices.
 # Only admins see or change users, sending settings and other users' notification
-# switches.
+# switches. Field work: operators (planners) create, change and plan service orders (their
+# bookings, actions and confirmations are under /service-orders) and cases; technicians,
+# vehicles and order kinds are set up by admins. technician: reads and acts on
+# service orders and reads their own day and map — field work itself narrows them to the
+# orders assigned to them (another order is 404) and to the status actions (403 for the
+# rest); they keep their own notification choices.
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     "admin": _grants((*ROUTES, USERS), Access.READ, Access.WRITE),
     "operator": _grants(READABLE, Access.READ)
@@ -98,11 +114,17 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
             "messages",
             "reports",
             "my-notification-preferences",
+            "service-orders",
+            "service-cases",
         ),
         Access.WRITE,
     ),
     "viewer": _grants(READABLE, Access.READ)
     | _grants(("my-notification-preferences",), Access.WRITE),
+    "technician": _grants(
+        ("service-orders", "my-notification-preferences"), Access.READ, Access.WRITE
+    )
+    | _grants(("my-day", "map"), Access.READ),
 }
 ROLES = frozenset(ROLE_PERMISSIONS)
 

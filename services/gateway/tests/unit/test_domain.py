@@ -50,6 +50,51 @@ def test_operator_runs_daily_work_but_not_setup() -> None:
         assert not domain.is_allowed(["operator"], resource, Access.WRITE)
 
 
+FIELDWORK = (
+    "technicians",
+    "vehicles",
+    "order-kinds",
+    "service-orders",
+    "service-cases",
+    "board",
+    "planning",
+    "my-day",
+    "map",
+)
+
+
+@pytest.mark.parametrize("resource", FIELDWORK)
+def test_field_work_resources_go_to_fieldwork(resource: str) -> None:
+    route = domain.resolve_route(f"/api/{resource}/x")
+    assert (route.service, route.path) == ("fieldwork", f"/{resource}/x")
+
+
+def test_planners_plan_orders_but_admins_set_up_field_work() -> None:
+    for resource in FIELDWORK:
+        assert domain.is_allowed(["operator"], resource, Access.READ)
+        assert domain.is_allowed(["viewer"], resource, Access.READ)
+    assert domain.is_allowed(["operator"], "service-orders", Access.WRITE)
+    assert domain.is_allowed(["operator"], "service-cases", Access.WRITE)
+    for resource in ("technicians", "vehicles", "order-kinds"):
+        assert not domain.is_allowed(["operator"], resource, Access.WRITE)
+        assert domain.is_allowed(["admin"], resource, Access.WRITE)
+
+
+def test_technicians_act_on_orders_and_read_their_day_and_map_only() -> None:
+    assert domain.is_allowed(["technician"], "service-orders", Access.READ)
+    assert domain.is_allowed(["technician"], "service-orders", Access.WRITE)
+    for resource in ("my-day", "map"):
+        assert domain.is_allowed(["technician"], resource, Access.READ)
+        assert not domain.is_allowed(["technician"], resource, Access.WRITE)
+    assert domain.is_allowed(["technician"], "my-notification-preferences", Access.WRITE)
+    others = set(domain.ROUTES) - {"service-orders", "my-day", "map", "my-notification-preferences"}
+    for resource in others:
+        for access in Access:
+            assert not domain.is_allowed(["technician"], resource, access), resource
+    assert not domain.is_allowed(["technician"], domain.USERS, Access.READ)
+    assert domain.check_roles(["technician"]) == ["technician"]
+
+
 def test_roles_add_up_and_unknown_roles_or_resources_grant_nothing() -> None:
     assert domain.is_allowed(["viewer", "admin"], "products", Access.WRITE)
     assert not domain.is_allowed([], "products", Access.READ)

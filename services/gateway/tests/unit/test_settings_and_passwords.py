@@ -29,6 +29,7 @@ def test_defaults_match_the_port_plan() -> None:
         "servicetypes": "http://127.0.0.1:8002",
         "scheduling": "http://127.0.0.1:8003",
         "notifications": "http://127.0.0.1:8004",
+        "fieldwork": "http://127.0.0.1:8007",
     }
     assert settings.database_url.endswith("/aftersales_gateway")
 
