@@ -1,10 +1,34 @@
-"""This feature's consumers: which queue feeds which use case."""
+"""The resources' consumers: catalog's customers, serial items and org units, and
+servicetypes' service types, into field work's projections."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from aftersales_contracts import catalog, servicetypes, topology
+from aftersales_kit.inbox import Consumer
 from aftersales_kit.runtime import ServiceRuntime
 from fieldwork.context import Context
+from fieldwork.resources import projections
 
 
 def register(runtime: ServiceRuntime, ctx: Context) -> None:
     """Attach this feature's consumers to ``runtime``."""
+    catalog_events = Consumer(topology.FIELDWORK_CATALOG_EVENTS, runtime.uow)
+    # Customers and items come in bulk after an import: a batch per transaction.
+    for customer_event in (catalog.CustomerRegistered, catalog.CustomerChanged):
+        catalog_events.on_batch(customer_event, partial(projections.on_customers, ctx))
+    for item_event in (
+        catalog.SerialItemRegistered,
+        catalog.SerialItemChanged,
+        catalog.SerialItemOwnerChanged,
+    ):
+        catalog_events.on_batch(item_event, partial(projections.on_serial_items, ctx))
+    catalog_events.on(catalog.OrgUnitChanged, partial(projections.on_org_unit_changed, ctx))
+    runtime.add_consumer(catalog_events)
+
+    type_events = Consumer(topology.FIELDWORK_SERVICE_TYPE_EVENTS, runtime.uow)
+    type_events.on(
+        servicetypes.ServiceTypeChanged, partial(projections.on_service_type_changed, ctx)
+    )
+    runtime.add_consumer(type_events)

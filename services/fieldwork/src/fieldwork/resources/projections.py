@@ -1,0 +1,123 @@
+"""Field work's copies of other services' data: customers (with their contacts), serial
+items (with their installation address), the org unit tree and service types, each
+replaced only by a newer snapshot (``aftersales_kit.projections``).
+
+A serial item's new installation address also moves the open orders (stage new or
+planned) located at that item: their ``location`` is the item's address again. Nothing
+else of the order changes (no version, no history, no event): the order's place is
+catalog's fact, not a change anyone made to the order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import update
+
+from aftersales_contracts.catalog import CustomerRegistered, OrgUnitChanged, SerialItemRegistered
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.fieldwork import Stage
+from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_kit.projections import newest, upsert_if_newer
+from aftersales_kit.uow import UnitOfWork
+from fieldwork import tables
+from fieldwork.context import Context
+from fieldwork.resources.domain import location_of
+
+OPEN_STAGES = (Stage.NEW.value, Stage.PLANNED.value)
+
+
+async def on_customers(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[CustomerRegistered]]
+) -> None:
+    """Customer snapshots (registered or changed: each is the whole customer), a batch in
+    one transaction: each upserted if newer."""
+    latest = newest((e.payload for e in envelopes), lambda c: c.customer_id)
+    for customer_id in sorted(latest):  # one row order everywhere: no deadlocks
+        c = latest[customer_id]
+        values = {
+            "id": customer_id,
+            "version": c.version,
+            "customer_number": c.customer_number,
+            "name": c.name,
+            "language": c.language,
+            "emails": [str(e) for e in c.emails],
+            "mobiles": c.mobiles,
+            "contacts": [contact.model_dump(mode="json") for contact in c.contacts],
+            "org_unit_id": c.org_unit_id,
+            "active": c.active,
+        }
+        await upsert_if_newer(uow.session, tables.customer, values)
+
+
+async def on_serial_items(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[SerialItemRegistered]]
+) -> None:
+    """Item snapshots (registered, changed, owner changed: each is the whole item), a
+    batch in one transaction: each upserted if newer; an item whose snapshot was newer
+    and has an installation address moves its open orders there."""
+    latest = newest((e.payload for e in envelopes), lambda i: i.serial_item_id)
+    for item_id in sorted(latest):
+        item = latest[item_id]
+        address = (
+            None
+            if item.installation_address is None
+            else item.installation_address.model_dump(mode="json")
+        )
+        values = {
+            "id": item_id,
+            "version": item.version,
+            "serial_number": item.serial_number,
+            "name": item.name,
+            "product_number": item.product_number,
+            "product_name": item.product_name,
+            "owner_customer_id": item.owner_customer_id,
+            "org_unit_id": item.org_unit_id,
+            "installation_address": address,
+            "status": item.status.value,
+        }
+        if await upsert_if_newer(uow.session, tables.serial_item, values) is None:
+            continue  # an older snapshot: it moves nothing
+        location = location_of(address)
+        if location is None:
+            # No address known: an order keeps the place it has (a planner may have typed one).
+            continue
+        order = tables.service_order.c
+        await uow.session.execute(
+            update(tables.service_order)
+            .where(
+                order.serial_item_id == item_id,
+                order.stage.in_(OPEN_STAGES),
+                order.location.is_distinct_from(location),
+            )
+            .values(location=location)
+        )
+
+
+async def on_org_unit_changed(
+    ctx: Context, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
+) -> None:
+    unit = envelope.payload
+    values = {
+        "id": unit.org_unit_id,
+        "version": unit.version,
+        "code": unit.code,
+        "name": unit.name,
+        "time_zone": unit.time_zone,
+        "parent_id": unit.parent_id,
+    }
+    await upsert_if_newer(uow.session, tables.org_unit, values)
+
+
+async def on_service_type_changed(
+    ctx: Context, uow: UnitOfWork, envelope: Envelope[ServiceTypeChanged]
+) -> None:
+    """A service type's name, as orders show it (a deleted type keeps its last name: the
+    orders that carried it out still show it)."""
+    service_type = envelope.payload
+    values = {
+        "id": service_type.service_type_id,
+        "version": service_type.version,
+        "name": service_type.display_name,
+    }
+    await upsert_if_newer(uow.session, tables.service_type, values)
