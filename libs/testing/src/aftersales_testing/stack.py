@@ -83,6 +83,14 @@ SERVICES: tuple[ServiceProcess, ...] = (
         database="notifications",
     ),
     ServiceProcess(
+        "fieldwork",
+        "fieldwork",
+        "FIELDWORK_",
+        8007,
+        database="fieldwork",
+        migrations_package="fieldwork",
+    ),
+    ServiceProcess(
         "gateway", "gateway", "GATEWAY_", 8000, database="gateway", migrations_package="gateway"
     ),
 )
@@ -91,6 +99,7 @@ GATEWAY_UPSTREAMS = {
     "SERVICETYPES_URL": "servicetypes",
     "SCHEDULING_URL": "scheduling",
     "NOTIFICATIONS_URL": "notifications",
+    "FIELDWORK_URL": "fieldwork",
 }
 
 
