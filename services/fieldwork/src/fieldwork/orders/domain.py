@@ -200,7 +200,9 @@ def time_spent(stamps: Iterable[StatusStamp], now: datetime) -> TimeSpent:
     order): each status lasts until the next stamp; the last one open until ``now``."""
     totals = dict.fromkeys(_COUNTED.values(), timedelta(0))
     ordered: Sequence[StatusStamp] = sorted(stamps, key=lambda s: s.at)
-    for current, following in zip(ordered, [*ordered[1:], None], strict=True):
+    # Each stamp paired with the next (the last with None: open until ``now``).
+    followers: list[StatusStamp | None] = [*ordered[1:], None] if ordered else []
+    for current, following in zip(ordered, followers, strict=True):
         bucket = _COUNTED.get(current.status) if current.status else None
         if bucket is None:
             continue
