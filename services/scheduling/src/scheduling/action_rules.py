@@ -22,6 +22,7 @@ PAST_TENSE = {
     Action.UPDATE_RECIPIENT: "sent to an updated recipient",
     Action.SYNCHRONIZE: "synchronized",
     Action.SHOW_ERROR: "shown an error for",
+    Action.CREATE_SERVICE_ORDER: "given a service order",
 }
 
 
@@ -132,6 +133,11 @@ def effect(
         if target is CalloutState.APPROVED and callout.state != CalloutState.APPROVED:
             values |= retry(now)
         return Effect(values)
+    if action is Action.CREATE_SERVICE_ORDER:
+        return Effect(
+            {"service_order_requested_at": now, "service_order_requested_by": actor},
+            detail="service order requested from field work",
+        )
     raise AssertionError(f"{action} is not a command")  # SHOW_ERROR is a query
 
 
@@ -210,3 +216,61 @@ def result_values(
     else:
         values |= {"error": result.error, "trace_id": result.trace_id, "error_at": result.error_at}
     return values
+
+
+# --- the callout's service order (field work) ----------------------------------------
+
+
+class OrderedCallout(Protocol):
+    """What "create service order" and field work's events read of a callout."""
+
+    @property
+    def service_order_requested_at(self) -> datetime | None: ...
+    @property
+    def service_order_number(self) -> str | None: ...
+    @property
+    def service_order_stage(self) -> str | None: ...
+    @property
+    def service_order_version(self) -> int | None: ...
+
+
+def service_order_refusal(callout: OrderedCallout) -> str | None:
+    """Why a callout may not ask for a(nother) service order, or None. A callout gets at
+    most one order, ever: field work keeps one order per callout, so after a cancelled
+    order a new visit is planned in field work itself, not from the callout."""
+    if callout.service_order_number is not None:
+        stage = callout.service_order_stage or "open"
+        return f"the callout has service order {callout.service_order_number} ({stage})"
+    if callout.service_order_requested_at is not None:
+        return (
+            "a service order was requested at "
+            f"{callout.service_order_requested_at.isoformat()} and is being opened"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class OrderNews:
+    """What field work's event says of a callout's order."""
+
+    order_id: uuid.UUID
+    number: str
+    stage: str
+    version: int
+
+
+def order_values(callout: OrderedCallout, news: OrderNews) -> dict[str, Any] | None:
+    """The order columns an event writes on its callout; None for an event older than
+    what the callout shows (events may arrive out of order; the order's version decides)."""
+    if callout.service_order_version is not None and news.version <= callout.service_order_version:
+        return None
+    return {
+        "service_order_id": news.order_id,
+        "service_order_number": news.number,
+        "service_order_stage": news.stage,
+        "service_order_version": news.version,
+    }
+
+
+def completed_by_order_detail(number: str) -> str:
+    return f"completed by service order {number}"

@@ -87,6 +87,18 @@ async def act_on_selection(
     return {"acted": outcome.acted, "skipped": skipped}
 
 
+async def complete_for_service_order(
+    ctx: Context, uow: UnitOfWork, callout_id: uuid.UUID, actor: str, number: str
+) -> bool:
+    """Field work completed the callout's service order: "mark as completed", exactly as
+    a user's (its on-completion message goes out), noted with the order's number. False
+    when the callout's state does not allow it (completed or cancelled by hand meanwhile):
+    nothing changes. The caller's unit of work commits."""
+    note = action_rules.completed_by_order_detail(number)
+    outcome = await _act(ctx, uow, Action.MARK_COMPLETED, [callout_id], actor, None, note=note)
+    return bool(outcome.acted)
+
+
 async def approve_matching(
     ctx: Context, uow: UnitOfWork, matching: queries.CalloutFilter, actor: str
 ) -> dict[str, Any]:
@@ -132,7 +144,10 @@ async def _act(
     actor: str,
     customer_version: int | None,
     visible: queries.Visible = None,
+    note: str | None = None,
 ) -> _Outcome:
+    """``note``: why the action was taken, when not by a user's hand (the history's
+    detail, before the effect's own)."""
     c = tables.callout
     now = ctx.clock.now()
     query = select(c).where(c.c.id.in_(ids))
@@ -153,14 +168,13 @@ async def _act(
         facts = await _facts(uow, action, row, customer_version)
         effect = action_rules.effect(action, row, target, actor, now, facts)
         after = effect.state_after(state)
+        detail = "; ".join(d for d in (note, effect.detail) if d) or None
         await uow.session.execute(
             update(c).where(c.c.id == row.id).values(updated_at=now, **effect.values)
         )
         await uow.session.execute(
             tables.callout_action.insert().values(
-                action_rules.history_entry(
-                    row.id, action.value, actor, now, state, after, effect.detail
-                )
+                action_rules.history_entry(row.id, action.value, actor, now, state, after, detail)
             )
         )
         if effect.send is not None:

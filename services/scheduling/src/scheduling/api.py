@@ -17,12 +17,13 @@ from aftersales_kit.http import (
     LimitQuery,
     RuntimeDep,
     UnitOfWorkDep,
+    problem_responses,
     settings_of,
 )
 from aftersales_kit.identity import USER_HEADER, CallerDep
 from aftersales_kit.pagination import Page
 from aftersales_kit.problems import BadRequest, Unprocessable
-from scheduling import actions, queries, sending_windows
+from scheduling import actions, queries, sending_windows, service_orders
 from scheduling.context import Context
 from scheduling.domain import Action, CalloutState
 from scheduling.schemas import (
@@ -65,6 +66,9 @@ def _actor(x_aftersales_user: Annotated[str | None, Header(max_length=100)] = No
 
 
 ActorDep = Annotated[str, Depends(_actor)]
+# The statuses of the routes that act for someone, and of actions a state may refuse.
+_NO_ACTOR = problem_responses(400, s400=f"no {USER_HEADER}: nobody to act for")
+_REFUSED = problem_responses(409, s409="the callout's state does not allow the action (the reason)")
 Language = Annotated[str | None, Query(alias="lang", max_length=35, pattern=r"^[A-Za-z-]+$")]
 
 
@@ -170,7 +174,19 @@ _MEDIA = {
 }
 
 
-@callouts.get("/export")
+@callouts.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file: CSV (format=csv) or XLSX (format=xlsx)",
+            "content": {
+                _MEDIA[ExportFormat.CSV].split(";")[0]: {"schema": {"type": "string"}},
+                _MEDIA[ExportFormat.XLSX]: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
 async def export_callouts(
     runtime: RuntimeDep,
     settings: SettingsDep,
@@ -213,7 +229,7 @@ async def get_sending_window(
     return _window_out(await sending_windows.sending_window(ctx, uow, org_unit_code, visible))
 
 
-@callouts.put("/sending-windows/{org_unit_code}")
+@callouts.put("/sending-windows/{org_unit_code}", responses=_NO_ACTOR)
 async def put_sending_window(
     org_unit_code: CodePath,
     body: SendingWindowIn,
@@ -247,7 +263,7 @@ async def put_sending_window(
     return _window_out(result)
 
 
-@callouts.delete("/sending-windows/{org_unit_code}")
+@callouts.delete("/sending-windows/{org_unit_code}", responses=_NO_ACTOR)
 async def delete_sending_window(
     org_unit_code: CodePath,
     uow: UnitOfWorkDep,
@@ -264,7 +280,7 @@ def _window_out(result: dict[str, Any]) -> SendingWindowOut:
     return SendingWindowOut.model_validate(result | {"weekdays": weekdays})
 
 
-@callouts.post("/approve-all")
+@callouts.post("/approve-all", responses=_NO_ACTOR)
 async def approve_all(
     uow: UnitOfWorkDep, ctx: ContextDep, actor: ActorDep, matching: FiltersDep
 ) -> ApproveAllResult:
@@ -295,7 +311,7 @@ _ACTIONS = {
 }
 
 
-@callouts.post("/actions/{action}")
+@callouts.post("/actions/{action}", responses=_NO_ACTOR | _REFUSED)
 async def act_on_selection(
     action: ActionName,
     selection: Selection,
@@ -311,7 +327,7 @@ async def act_on_selection(
     return SelectionResult.model_validate(result)
 
 
-@callouts.post("/serial-items/{serial_item_id}/recalculate")
+@callouts.post("/serial-items/{serial_item_id}/recalculate", responses=_NO_ACTOR)
 async def recalculate(
     serial_item_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -345,7 +361,10 @@ async def show_settings(
     return SettingsOut.model_validate(await queries.show_settings(uow, callout_id, visible))
 
 
-@callouts.get("/{callout_id}/error")
+@callouts.get(
+    "/{callout_id}/error",
+    responses=problem_responses(409, s409="the callout is in a state without an error"),
+)
 async def show_error(callout_id: uuid.UUID, uow: UnitOfWorkDep, visible: VisibleDep) -> ErrorOut:
     return ErrorOut.model_validate(await queries.show_error(uow, callout_id, visible))
 
@@ -357,7 +376,7 @@ async def history(
     return [ActionOut.model_validate(r) for r in await queries.history(uow, callout_id, visible)]
 
 
-@callouts.post("/{callout_id}/update-recipient")
+@callouts.post("/{callout_id}/update-recipient", responses=_NO_ACTOR | _REFUSED)
 async def update_recipient(
     callout_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -379,7 +398,30 @@ async def update_recipient(
     return CalloutOut.model_validate(result)
 
 
-@callouts.post("/{callout_id}/{action}")
+@callouts.post(
+    "/{callout_id}/create-service-order",
+    responses=_NO_ACTOR
+    | problem_responses(
+        409,
+        s409="the callout is completed or cancelled (`state`), or has a service order"
+        " requested or opened already (`service_order`)",
+    ),
+)
+async def create_service_order(
+    callout_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    actor: ActorDep,
+    visible: VisibleDep,
+) -> CalloutOut:
+    """Asks field work to open a service order prefilled from the callout (customer,
+    serial item, service type, org unit); the order's number shows on the callout once
+    field work has opened it, and completing that order completes the callout."""
+    result = await service_orders.request(ctx, uow, callout_id, actor, visible)
+    return CalloutOut.model_validate(result)
+
+
+@callouts.post("/{callout_id}/{action}", responses=_NO_ACTOR | _REFUSED)
 async def act_on_one(
     callout_id: uuid.UUID,
     action: ActionName,

@@ -176,6 +176,7 @@ class Action(enum.StrEnum):
     UPDATE_RECIPIENT = "update_recipient"
     SYNCHRONIZE = "synchronize"
     SHOW_ERROR = "show_error"
+    CREATE_SERVICE_ORDER = "create_service_order"
 
 
 class SelectionRule(enum.Enum):
@@ -226,6 +227,12 @@ TRANSITIONS: dict[Action, dict[CalloutState, CalloutState]] = {
     },
     # Not a transition: only a guard (an error exists to be shown in these states).
     Action.SHOW_ERROR: {s: s for s in ERROR_STATES},
+    # Not a transition either: asks field work to open a visit; the callout keeps its
+    # state until that order is completed. A completed or cancelled callout (a failed
+    # on-completion message included: the callout was completed) needs no visit.
+    Action.CREATE_SERVICE_ORDER: {
+        s: s for s in CalloutState if s not in (S.COMPLETED, S.CANCELLED, S.FAILED_AT_COMPLETION)
+    },
 }
 
 SELECTION_RULES: dict[Action, SelectionRule] = {
@@ -237,6 +244,8 @@ SELECTION_RULES: dict[Action, SelectionRule] = {
     Action.UPDATE_RECIPIENT: SelectionRule.ANY,
     Action.SYNCHRONIZE: SelectionRule.ANY,
     Action.SHOW_ERROR: SelectionRule.ANY,
+    # One callout at a time (no selection route offers it); ANY for completeness.
+    Action.CREATE_SERVICE_ORDER: SelectionRule.ANY,
 }
 
 

@@ -80,6 +80,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("state", "State", filter="state"),
     Column("completed_at", "Completed on", filter="completed_from,completed_to"),
     Column("org_unit", "Org. unit", filter="org_unit"),
+    Column("service_order_number", "Service order", sortable=False),
     Column("created_at", "Created on", hidden_by_default=True),
     Column("error", "Error", hidden_by_default=True, sortable=False),
     Column("trace_id", "Trace id", hidden_by_default=True, sortable=False),

@@ -47,6 +47,13 @@ class CalloutOut(BaseModel):
     error_at: datetime | None
     # "Update recipient" waits for this customer version before resending.
     resend_at_customer_version: int | None
+    # "Create service order": when it was asked for and by whom, then the order field work
+    # opened (number, stage: new, planned, completed or cancelled).
+    service_order_requested_at: datetime | None
+    service_order_requested_by: str | None
+    service_order_id: uuid.UUID | None
+    service_order_number: str | None
+    service_order_stage: str | None
     created_at: datetime
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from aftersales_contracts import catalog, notifications, servicetypes, topology
+from aftersales_contracts import catalog, fieldwork, notifications, servicetypes, topology
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.runtime import ServiceRuntime
-from scheduling import projections, results
+from scheduling import projections, results, service_orders
 from scheduling.context import Context
 
 
@@ -36,3 +36,14 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
     results_consumer.on(notifications.MessageFailed, partial(results.on_message_failed, ctx))
     results_consumer.on(notifications.MessageBlocked, partial(results.on_message_blocked, ctx))
     runtime.add_consumer(results_consumer)
+
+    # The orders field work opened for callouts ("create service order"), and how they end.
+    order_events = Consumer(topology.SCHEDULING_FIELDWORK_EVENTS, runtime.uow)
+    order_events.on(fieldwork.ServiceOrderCreated, partial(service_orders.on_order_created, ctx))
+    order_events.on(
+        fieldwork.ServiceOrderCompleted, partial(service_orders.on_order_completed, ctx)
+    )
+    order_events.on(
+        fieldwork.ServiceOrderCancelled, partial(service_orders.on_order_cancelled, ctx)
+    )
+    runtime.add_consumer(order_events)

@@ -151,6 +151,14 @@ callout = Table(
     Column("error_at", DateTime(timezone=True), nullable=True),
     # "Update recipient": resend once the customer projection reaches this version.
     Column("resend_at_customer_version", Integer, nullable=True),
+    # "Create service order": when and by whom field work was asked to open the visit, and
+    # the order field work opened (its events: number, stage, and their version).
+    Column("service_order_requested_at", DateTime(timezone=True), nullable=True),
+    Column("service_order_requested_by", String(100), nullable=True),
+    Column("service_order_id", UUID(as_uuid=True), nullable=True),
+    Column("service_order_number", String(40), nullable=True),
+    Column("service_order_stage", String(20), nullable=True),
+    Column("service_order_version", Integer, nullable=True),
     UniqueConstraint("workflow_id", "step_id", "occurrence", name="uq_callout_occurrence"),
     # The dispatcher's query: approved, not yet requested, due.
     Index(

@@ -181,3 +181,45 @@ def test_history_entries_name_the_move() -> None:
         "to_state": S.APPROVED,
         "detail": None,
     }
+
+
+@dataclass(frozen=True)
+class Ordered:
+    service_order_requested_at: datetime | None = None
+    service_order_number: str | None = None
+    service_order_stage: str | None = None
+    service_order_version: int | None = None
+
+
+def test_create_service_order_records_who_asked_and_keeps_the_state() -> None:
+    effect = _effect(Action.CREATE_SERVICE_ORDER, Callout(S.SENT))
+    assert effect.values == {"service_order_requested_at": NOW, "service_order_requested_by": "ada"}
+    assert effect.send is None
+    assert effect.state_after(S.SENT) is S.SENT
+
+
+def test_a_callout_gets_one_service_order() -> None:
+    assert action_rules.service_order_refusal(Ordered()) is None
+    waiting = action_rules.service_order_refusal(Ordered(service_order_requested_at=EARLIER))
+    assert waiting is not None
+    assert "being opened" in waiting
+    for stage in ("new", "planned", "completed", "cancelled"):
+        refusal = action_rules.service_order_refusal(Ordered(EARLIER, "SO-000007", stage, 1))
+        assert refusal == f"the callout has service order SO-000007 ({stage})"
+
+
+def test_order_events_apply_only_when_newer() -> None:
+    order_id = uuid.uuid4()
+    news = action_rules.OrderNews(order_id, "SO-000001", "new", 1)
+    assert action_rules.order_values(Ordered(EARLIER), news) == {
+        "service_order_id": order_id,
+        "service_order_number": "SO-000001",
+        "service_order_stage": "new",
+        "service_order_version": 1,
+    }
+    completed = Ordered(EARLIER, "SO-000001", "completed", 5)
+    assert action_rules.order_values(completed, news) is None
+    assert action_rules.order_values(completed, replace(news, version=5)) is None
+    later = action_rules.order_values(completed, replace(news, stage="cancelled", version=6))
+    assert later is not None
+    assert later["service_order_stage"] == "cancelled"

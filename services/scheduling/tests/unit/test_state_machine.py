@@ -68,6 +68,21 @@ EXPECTED: dict[Action, dict[CalloutState, CalloutState]] = {
             S.NOTHING_TO_SEND,
         )
     },
+    # A guard: a visit for anything not completed or cancelled; the state stays.
+    Action.CREATE_SERVICE_ORDER: {
+        s: s
+        for s in (
+            S.AWAITING_APPROVAL,
+            S.APPROVED,
+            S.SENT,
+            S.FAILED,
+            S.BLOCKED_BY_ALLOWED_METHODS,
+            S.SMS_SETUP_MISSING,
+            S.EMAIL_SETTINGS_MISSING,
+            S.PREFERRED_NOT_POSSIBLE,
+            S.NOTHING_TO_SEND,
+        )
+    },
 }
 
 
