@@ -3,4 +3,5 @@ CREATE DATABASE aftersales_catalog;
 CREATE DATABASE aftersales_servicetypes;
 CREATE DATABASE aftersales_scheduling;
 CREATE DATABASE aftersales_notifications;
+CREATE DATABASE aftersales_fieldwork;
 CREATE DATABASE aftersales_gateway;

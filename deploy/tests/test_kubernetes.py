@@ -409,7 +409,9 @@ def test_only_the_gateway_is_reachable_from_outside() -> None:
             assert "ipBlock" not in source, process.name
 
 
-@pytest.mark.parametrize("name", ["catalog", "servicetypes", "scheduling", "notifications"])
+@pytest.mark.parametrize(
+    "name", ["catalog", "servicetypes", "scheduling", "notifications", "fieldwork"]
+)
 def test_internal_services_admit_the_gateway_and_notifications_its_registered_clients(
     name: str,
 ) -> None:
@@ -451,7 +453,7 @@ def test_every_process_may_reach_what_it_uses(process: ServiceProcess) -> None:
         upstreams = {
             p.port
             for p in SERVICES
-            if p.name in {"catalog", "servicetypes", "scheduling", "notifications"}
+            if p.name in {"catalog", "servicetypes", "scheduling", "notifications", "fieldwork"}
         }
         assert upstreams <= ports
 
