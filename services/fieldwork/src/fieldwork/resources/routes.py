@@ -9,7 +9,7 @@ activate with ``If-Match``. ``GET /technicians/me`` is the caller's own technici
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -35,6 +35,14 @@ from fieldwork.visibility import ScopeDep
 technicians = APIRouter(prefix="/technicians", tags=["technicians"])
 vehicles = APIRouter(prefix="/vehicles", tags=["vehicles"])
 order_kinds = APIRouter(prefix="/order-kinds", tags=["order kinds"])
+
+# What a write may answer besides the statuses every route has (FastAPI adds these to the
+# OpenAPI document as they are).
+WRITE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "not an admin, or the org unit is out of the caller's sight"},
+    409: {"description": "the username, registration or code is taken (``field`` names it)"},
+}
+SWITCH_PROBLEMS: dict[int | str, dict[str, Any]] = {403: WRITE_PROBLEMS[403]}
 
 # A search in names (and a technician's username), case-insensitive.
 SearchQuery = Annotated[str | None, Query(min_length=1, max_length=200)]
@@ -64,7 +72,7 @@ async def get_my_technician(
 # --- technicians --------------------------------------------------------------------------
 
 
-@technicians.post("", status_code=status.HTTP_201_CREATED)
+@technicians.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_PROBLEMS)
 async def create_technician(
     body: TechnicianIn,
     uow: UnitOfWorkDep,
@@ -111,7 +119,7 @@ async def get_technician(
     return _tagged(response, await handlers.get(TECHNICIANS, uow, technician_id, scope))
 
 
-@technicians.patch("/{technician_id}")
+@technicians.patch("/{technician_id}", responses=WRITE_PROBLEMS)
 async def change_technician(
     technician_id: uuid.UUID,
     body: TechnicianPatch,
@@ -130,7 +138,7 @@ async def change_technician(
     return _tagged(response, out)
 
 
-@technicians.post("/{technician_id}/deactivate")
+@technicians.post("/{technician_id}/deactivate", responses=SWITCH_PROBLEMS)
 async def deactivate_technician(
     technician_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -147,7 +155,7 @@ async def deactivate_technician(
     return _tagged(response, out)
 
 
-@technicians.post("/{technician_id}/activate")
+@technicians.post("/{technician_id}/activate", responses=SWITCH_PROBLEMS)
 async def activate_technician(
     technician_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -167,7 +175,7 @@ async def activate_technician(
 # --- vehicles -----------------------------------------------------------------------------
 
 
-@vehicles.post("", status_code=status.HTTP_201_CREATED)
+@vehicles.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_PROBLEMS)
 async def create_vehicle(
     body: VehicleIn,
     uow: UnitOfWorkDep,
@@ -214,7 +222,7 @@ async def get_vehicle(
     return _tagged(response, await handlers.get(VEHICLES, uow, vehicle_id, scope))
 
 
-@vehicles.patch("/{vehicle_id}")
+@vehicles.patch("/{vehicle_id}", responses=WRITE_PROBLEMS)
 async def change_vehicle(
     vehicle_id: uuid.UUID,
     body: VehiclePatch,
@@ -233,7 +241,7 @@ async def change_vehicle(
     return _tagged(response, out)
 
 
-@vehicles.post("/{vehicle_id}/deactivate")
+@vehicles.post("/{vehicle_id}/deactivate", responses=SWITCH_PROBLEMS)
 async def deactivate_vehicle(
     vehicle_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -250,7 +258,7 @@ async def deactivate_vehicle(
     return _tagged(response, out)
 
 
-@vehicles.post("/{vehicle_id}/activate")
+@vehicles.post("/{vehicle_id}/activate", responses=SWITCH_PROBLEMS)
 async def activate_vehicle(
     vehicle_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -270,7 +278,7 @@ async def activate_vehicle(
 # --- order kinds --------------------------------------------------------------------------
 
 
-@order_kinds.post("", status_code=status.HTTP_201_CREATED)
+@order_kinds.post("", status_code=status.HTTP_201_CREATED, responses=WRITE_PROBLEMS)
 async def create_order_kind(
     body: OrderKindIn,
     uow: UnitOfWorkDep,
@@ -317,7 +325,7 @@ async def get_order_kind(
     return _tagged(response, await handlers.get(ORDER_KINDS, uow, order_kind_id, scope))
 
 
-@order_kinds.patch("/{order_kind_id}")
+@order_kinds.patch("/{order_kind_id}", responses=WRITE_PROBLEMS)
 async def change_order_kind(
     order_kind_id: uuid.UUID,
     body: OrderKindPatch,
@@ -336,7 +344,7 @@ async def change_order_kind(
     return _tagged(response, out)
 
 
-@order_kinds.post("/{order_kind_id}/deactivate")
+@order_kinds.post("/{order_kind_id}/deactivate", responses=SWITCH_PROBLEMS)
 async def deactivate_order_kind(
     order_kind_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -353,7 +361,7 @@ async def deactivate_order_kind(
     return _tagged(response, out)
 
 
-@order_kinds.post("/{order_kind_id}/activate")
+@order_kinds.post("/{order_kind_id}/activate", responses=SWITCH_PROBLEMS)
 async def activate_order_kind(
     order_kind_id: uuid.UUID,
     uow: UnitOfWorkDep,
