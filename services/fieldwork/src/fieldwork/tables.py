@@ -295,3 +295,20 @@ order_message = Table(
     Column("message_id", UUID(as_uuid=True), nullable=True),
     Index("ix_order_message_order", "order_id", "requested_at"),
 )
+
+# "Create service order" commands (scheduling's OpenServiceOrder) whose customer or serial
+# item has not reached field work's projections yet: kept, not dead-lettered, and opened
+# by the callouts package's retry loop once both have arrived.
+waiting_callout_order = Table(
+    "waiting_callout_order",
+    metadata,
+    Column("callout_id", UUID(as_uuid=True), primary_key=True),
+    # The command's payload, as received.
+    Column("command", JSONB, nullable=False),
+    # What it waits for ("customer <id>, serial item <id>").
+    Column("waiting_for", String(300), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("tried_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Index("ix_waiting_callout_order_tried", "tried_at"),
+)
