@@ -491,8 +491,8 @@ def technician_day(
         "bookings": [_planned_booking(b) for b in bookings],
         "gaps": [
             {
-                "starts_at": start,
-                "ends_at": end,
+                "starts_at": start.astimezone(UTC),
+                "ends_at": end.astimezone(UTC),
                 "local_start": start.astimezone(zone).time(),
                 "local_end": end.astimezone(zone).time(),
                 "minutes": int((end - start).total_seconds() // 60),
