@@ -11,9 +11,19 @@ from fastapi import APIRouter, Response, status
 from aftersales_kit.http import UnitOfWorkDep
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
 from fieldwork.dependencies import ContextDep
-from fieldwork.orders import handlers
-from fieldwork.orders.permissions import PlannerDep
-from fieldwork.orders.schemas import CaseView, HistoryOut, OrderChange, OrderDraft, OrderView
+from fieldwork.orders import actions, bookings, handlers
+from fieldwork.orders.domain import Action
+from fieldwork.orders.permissions import ActorDep, PlannerDep
+from fieldwork.orders.schemas import (
+    BookingChange,
+    BookingIn,
+    CaseView,
+    HistoryOut,
+    MoveIn,
+    OrderChange,
+    OrderDraft,
+    OrderView,
+)
 from fieldwork.visibility import ScopeDep
 
 # The statuses these routes answer besides the common ones (the kit documents those).
@@ -83,6 +93,145 @@ async def change_order(
         ctx,
         order_id,
         body,
+        expected_version=expected_version(if_match, required=True),
+        by=caller.username,
+        scope=scope,
+    )
+    return _tagged(response, view)
+
+
+@orders.post("/{order_id}/actions/{action}", responses=_WRITE)
+async def act_on_order(
+    order_id: uuid.UUID,
+    action: Action,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    caller: ActorDep,
+    scope: ScopeDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrderView:
+    """A status action (If-Match required): ``depart`` (planned → en route), ``arrive``
+    (→ on site), ``start_work`` (on site or en route → working), ``break``, ``resume``,
+    ``customer_absent`` (en route or on site: the visited booking is marked missed and
+    the order replanned: Planned while another booking stands, else New with its
+    technician kept), ``complete`` (→ done, stage Completed), ``cancel`` (→ cancelled,
+    its bookings released). Each is stamped in the history; an action that does not
+    apply is 409 naming the reason. A technician acts only on their own orders (another
+    is 404)."""
+    view = await actions.act_on_order(
+        uow,
+        ctx,
+        order_id,
+        action,
+        expected_version=expected_version(if_match, required=True),
+        by=caller.username,
+        scope=scope,
+    )
+    return _tagged(response, view)
+
+
+@orders.post("/{order_id}/move", responses=_WRITE)
+async def move_order(
+    order_id: uuid.UUID,
+    body: MoveIn,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    caller: PlannerDep,
+    scope: ScopeDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrderView:
+    """Move the order's Kanban card to ``stage`` (If-Match required): to ``completed``
+    runs Complete, to ``cancelled`` Cancel; to ``planned`` needs a technician and a
+    booking (the body's ``booking``, or one standing; 409 otherwise); to ``new`` releases
+    the standing bookings (409 while a visit is under way)."""
+    view = await actions.move_order(
+        uow,
+        ctx,
+        order_id,
+        body,
+        expected_version=expected_version(if_match, required=True),
+        by=caller.username,
+        scope=scope,
+    )
+    return _tagged(response, view)
+
+
+@orders.post("/{order_id}/bookings", status_code=status.HTTP_201_CREATED, responses=_WRITE)
+async def add_booking(
+    order_id: uuid.UUID,
+    body: BookingIn,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    caller: PlannerDep,
+    scope: ScopeDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrderView:
+    """Book a visit (If-Match of the order): ``technician_id`` (default the order's),
+    ``date``, ``start``, ``end`` in the order's org unit's local time. An overlap with
+    another standing booking of the technician, or a time outside their working hours, is
+    409 with ``conflicts`` [{kind: overlap, booking_id, order_id, order_number, starts_at,
+    ends_at} | {kind: working_hours, weekday, working_hours}], unless ``override:
+    {reason}`` books it anyway (recorded). Answers the order with ``confirmation_offer``."""
+    view = await bookings.add_booking(
+        uow,
+        ctx,
+        order_id,
+        body,
+        expected_version=expected_version(if_match, required=True),
+        by=caller.username,
+        scope=scope,
+    )
+    return _tagged(response, view)
+
+
+@orders.patch("/{order_id}/bookings/{booking_id}", responses=_WRITE)
+async def change_booking(
+    order_id: uuid.UUID,
+    booking_id: uuid.UUID,
+    body: BookingChange,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    caller: PlannerDep,
+    scope: ScopeDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrderView:
+    """Move a standing booking or hand it to another technician (If-Match of the order);
+    the same rules as a new booking. A missed or released booking is 409."""
+    view = await bookings.change_booking(
+        uow,
+        ctx,
+        order_id,
+        booking_id,
+        body,
+        expected_version=expected_version(if_match, required=True),
+        by=caller.username,
+        scope=scope,
+    )
+    return _tagged(response, view)
+
+
+@orders.delete("/{order_id}/bookings/{booking_id}", responses=_WRITE)
+async def remove_booking(
+    order_id: uuid.UUID,
+    booking_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    caller: PlannerDep,
+    scope: ScopeDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrderView:
+    """Remove a standing booking (If-Match of the order): kept as ``released``; with no
+    booking left the order goes back to New."""
+    view = await bookings.remove_booking(
+        uow,
+        ctx,
+        order_id,
+        booking_id,
         expected_version=expected_version(if_match, required=True),
         by=caller.username,
         scope=scope,
