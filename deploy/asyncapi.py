@@ -1,15 +1,21 @@
 """``make asyncapi``: the AsyncAPI document of every message, as FastStream generates it.
 
 Built from the contracts and the topology alone (no service is started): a publisher per
-message on its exchange, a subscriber per queue and message type it is bound to.
+message on its exchange, a subscriber per queue and message type it is bound to. An event
+is published by its owner; a command is sent to its owner (``notifications.send_message``
+by scheduling and field work, ``fieldwork.open_service_order`` by scheduling). Written
+with sorted keys: FastStream's own order varies from run to run, and a regenerated
+document should differ only where the messages did.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
 from faststream.rabbit import RabbitBroker
 from faststream.specification import AsyncAPI
 
@@ -26,7 +32,11 @@ def build() -> AsyncAPI:
         broker.publisher(
             exchange=exchange(target),
             routing_key=name,
-            title=f"{OWNER[name]} publishes {name}",
+            title=(
+                f"{name}: a command to {OWNER[name]}"
+                if cls.KIND is MessageKind.COMMAND
+                else f"{OWNER[name]} publishes {name}"
+            ),
             description=(cls.__doc__ or "").strip() + f" (schema version {cls.VERSION})",
             schema=Envelope[cls],  # type: ignore[valid-type]
         )
@@ -49,9 +59,11 @@ def build() -> AsyncAPI:
 def main() -> None:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/asyncapi")
     target.parent.mkdir(parents=True, exist_ok=True)
-    specification = build().to_specification()
-    target.with_suffix(".json").write_text(specification.to_json())
-    target.with_suffix(".yaml").write_text(specification.to_yaml())
+    document = json.loads(build().to_specification().to_json())
+    target.with_suffix(".json").write_text(json.dumps(document, sort_keys=True))
+    target.with_suffix(".yaml").write_text(
+        yaml.safe_dump(document, sort_keys=True, allow_unicode=True)
+    )
     print(f"wrote {target.with_suffix('.json')} and {target.with_suffix('.yaml')}")
 
 
