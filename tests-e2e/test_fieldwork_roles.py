@@ -15,7 +15,6 @@ import pytest
 from aftersales_testing import journey
 from aftersales_testing.journey import expect, poll
 
-
 pytestmark = pytest.mark.e2e
 
 SignIn = Callable[..., Awaitable[httpx.AsyncClient]]
