@@ -14,6 +14,7 @@ from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
 from notifications.delivery import routes as delivery
+from notifications.fieldwork_events import subscribers as fieldwork_events
 from notifications.org_settings import routes as org_settings
 from notifications.preferences import routes as preferences
 from notifications.sending import routes as sending
@@ -21,13 +22,17 @@ from notifications.sending.subscribers import api_consumers
 from notifications.sent_log import routes as sent_log
 from notifications.settings import Settings
 from notifications.templates import routes as templates
+from notifications.user_accounts import routes as user_accounts
 
 
 def build_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = clock or SystemClock()
     runtime = ServiceRuntime(settings)
-    for consumer in api_consumers(runtime, clock, settings):
+    for consumer in [
+        *api_consumers(runtime, clock, settings),
+        *fieldwork_events.consumers(runtime),
+    ]:
         runtime.add_consumer(consumer)
     return create_app(
         runtime,
@@ -39,6 +44,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
             *preferences.routers,
             *templates.routers,
             *org_settings.routers,
+            *user_accounts.routers,
         ],
         clock=clock,
         api_clients=True,  # outside systems may call with a key (NOTIFICATIONS_INTERNAL_CLIENTS)

@@ -238,3 +238,21 @@ send_quota = Table(
     Column("messages", Integer, nullable=False),
     Column("sms_segments", Integer, nullable=False),
 )
+
+# The gateway's user accounts as it pushes them (``user_accounts``): the addresses users are
+# told at (their own preferences may name others), and the roles and org units that say
+# which orders they may hear of. Newest ``version`` wins (the gateway's account version).
+user_account = Table(
+    "user_account",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("mobile", String(20), nullable=True),
+    Column("roles", ARRAY(String(50)), nullable=False),
+    # Org unit codes; empty: every org unit (as at the gateway).
+    Column("org_units", ARRAY(String(50)), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -30,7 +30,9 @@ def normalize_username(username: str) -> str:
 @dataclass(frozen=True)
 class Preferences:
     """One user's settings. ``email_enabled``/``sms_enabled`` are the one switch per
-    channel that both the user and an admin may turn; the events are the user's alone."""
+    channel that both the user and an admin may turn; the events are the user's alone.
+    ``account_email``/``account_mobile``: the addresses on the user's account at the
+    gateway, used where the user named none here."""
 
     username: str
     events: frozenset[NotificationEvent] = field(default_factory=frozenset)
@@ -39,6 +41,16 @@ class Preferences:
     email: str | None = None
     mobile: str | None = None
     version: int = 0
+    account_email: str | None = None
+    account_mobile: str | None = None
+
+    @property
+    def email_address(self) -> str | None:
+        return self.email or self.account_email
+
+    @property
+    def mobile_number(self) -> str | None:
+        return self.mobile or self.account_mobile
 
 
 class PreferencesInvalid(ValueError):
@@ -50,10 +62,10 @@ class PreferencesInvalid(ValueError):
 
 
 def check(preferences: Preferences) -> Preferences:
-    """A channel switched on needs somewhere to send to."""
-    if preferences.email_enabled and not preferences.email:
+    """A channel switched on needs somewhere to send to: here, or on the user's account."""
+    if preferences.email_enabled and not preferences.email_address:
         raise PreferencesInvalid("e-mail notifications need an e-mail address", "email")
-    if preferences.sms_enabled and not preferences.mobile:
+    if preferences.sms_enabled and not preferences.mobile_number:
         raise PreferencesInvalid("SMS notifications need a mobile number", "mobile")
     return preferences
 
@@ -65,11 +77,11 @@ def switch_channels(
     channel on for a user who gave no address for it is refused, naming the switch."""
     email = current.email_enabled if email_enabled is None else email_enabled
     sms = current.sms_enabled if sms_enabled is None else sms_enabled
-    if email and not current.email:
+    if email and not current.email_address:
         raise PreferencesInvalid(
             f"{current.username} has no e-mail address for notifications", "email_enabled"
         )
-    if sms and not current.mobile:
+    if sms and not current.mobile_number:
         raise PreferencesInvalid(
             f"{current.username} has no mobile number for notifications", "sms_enabled"
         )
@@ -81,6 +93,8 @@ def switch_channels(
         email=current.email,
         mobile=current.mobile,
         version=current.version,
+        account_email=current.account_email,
+        account_mobile=current.account_mobile,
     )
 
 
@@ -108,8 +122,8 @@ def who_to_notify(
     for p in preferences:
         if event not in p.events or (wanted is not None and p.username not in wanted):
             continue
-        if p.email_enabled and p.email:
-            result.append(Notify(p.username, Channel.EMAIL, p.email))
-        if p.sms_enabled and p.mobile:
-            result.append(Notify(p.username, Channel.SMS, p.mobile))
+        if p.email_enabled and p.email_address:
+            result.append(Notify(p.username, Channel.EMAIL, p.email_address))
+        if p.sms_enabled and p.mobile_number:
+            result.append(Notify(p.username, Channel.SMS, p.mobile_number))
     return sorted(result)

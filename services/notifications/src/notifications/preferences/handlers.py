@@ -4,6 +4,7 @@ channel switches."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +23,24 @@ from notifications.preferences.schemas import (
     MyPreferencesOut,
 )
 from notifications.tables import notification_preference as pref
+from notifications.tables import user_account
+
+# The addresses on a user's account at the gateway (``notifications.user_accounts``).
+Addresses = tuple[str | None, str | None]
 
 
-def _domain(row: Mapping[str, Any]) -> Preferences:
+async def _account_addresses(uow: UnitOfWork, username: str) -> Addresses:
+    row = (
+        await uow.session.execute(
+            select(user_account.c.email, user_account.c.mobile).where(
+                user_account.c.username == username
+            )
+        )
+    ).first()
+    return (row.email, row.mobile) if row is not None else (None, None)
+
+
+def _domain(row: Mapping[str, Any], account: Addresses = (None, None)) -> Preferences:
     return Preferences(
         username=row["username"],
         events=frozenset(NotificationEvent(e) for e in row["events"]),
@@ -33,6 +49,8 @@ def _domain(row: Mapping[str, Any]) -> Preferences:
         email=row["email"],
         mobile=row["mobile"],
         version=row["version"],
+        account_email=account[0],
+        account_mobile=account[1],
     )
 
 
@@ -52,13 +70,13 @@ def _mine(row: Mapping[str, Any]) -> MyPreferencesOut:
     )
 
 
-def _switches(row: Mapping[str, Any]) -> ChannelSwitchesOut:
+def _switches(row: Mapping[str, Any], account: Addresses) -> ChannelSwitchesOut:
     return ChannelSwitchesOut(
         username=row["username"],
         email_enabled=row["email_enabled"],
         sms_enabled=row["sms_enabled"],
-        has_email=row["email"] is not None,
-        has_mobile=row["mobile"] is not None,
+        has_email=(row["email"] or account[0]) is not None,
+        has_mobile=(row["mobile"] or account[1]) is not None,
         version=row["version"],
         channels_changed_by=row["channels_changed_by"],
         channels_changed_at=row["channels_changed_at"],
@@ -108,8 +126,11 @@ async def put_my_preferences(
         email=str(body.email) if body.email is not None else None,
         mobile=body.mobile,
     )
+    account_email, account_mobile = await _account_addresses(uow, username)
     try:
-        preferences.check(wanted)
+        preferences.check(
+            replace(wanted, account_email=account_email, account_mobile=account_mobile)
+        )
     except preferences.PreferencesInvalid as error:
         raise Unprocessable(str(error), field=error.field) from error
     values = {
@@ -160,10 +181,11 @@ async def put_my_preferences(
 
 
 async def get_channel_switches(uow: UnitOfWork, username: str) -> ChannelSwitchesOut:
-    row = await _row(uow, preferences.normalize_username(username))
+    username = preferences.normalize_username(username)
+    row = await _row(uow, username)
     if row is None:
         raise NotFound(f"no notification preferences for user {username!r}", field="username")
-    return _switches(row)
+    return _switches(row, await _account_addresses(uow, username))
 
 
 async def switch_channels(
@@ -181,9 +203,12 @@ async def switch_channels(
     if current is None:
         raise NotFound(f"no notification preferences for user {username!r}", field="username")
     check_version(current["version"], expected)
+    account = await _account_addresses(uow, username)
     try:
         switched = preferences.switch_channels(
-            _domain(current), email_enabled=body.email_enabled, sms_enabled=body.sms_enabled
+            _domain(current, account),
+            email_enabled=body.email_enabled,
+            sms_enabled=body.sms_enabled,
         )
     except preferences.PreferencesInvalid as error:
         raise Unprocessable(str(error), field=error.field) from error
@@ -207,16 +232,29 @@ async def switch_channels(
         .one()
     )
     await uow.commit()
-    return _switches(row)
+    return _switches(row, account)
 
 
 async def who_to_notify(
     uow: UnitOfWork, event: NotificationEvent, among: Collection[str] | None = None
 ) -> list[Notify]:
-    """The notifications ``event`` calls for, from the stored preferences (for field
-    work's events when they arrive); the rule itself is ``preferences.who_to_notify``."""
-    query = select(pref).where(pref.c.events.contains([event.value]))
+    """The notifications ``event`` calls for, from the stored preferences and the
+    addresses on the users' accounts (field work's events); the rule itself is
+    ``preferences.who_to_notify``."""
+    query = (
+        select(
+            pref,
+            user_account.c.email.label("account_email"),
+            user_account.c.mobile.label("account_mobile"),
+        )
+        .outerjoin(user_account, user_account.c.username == pref.c.username)
+        .where(pref.c.events.contains([event.value]))
+    )
     if among is not None:
         query = query.where(pref.c.username.in_([preferences.normalize_username(u) for u in among]))
     rows = (await uow.session.execute(query)).mappings().all()
-    return preferences.who_to_notify(event, [_domain(dict(r)) for r in rows], among=among)
+    return preferences.who_to_notify(
+        event,
+        [_domain(dict(r), (r["account_email"], r["account_mobile"])) for r in rows],
+        among=among,
+    )
