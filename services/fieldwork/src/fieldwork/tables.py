@@ -218,6 +218,11 @@ service_order = Table(
     Index("ix_service_order_customer", "customer_id", "created_at"),
     Index("ix_service_order_created", "created_at", "id"),
     Index("ix_service_order_case", "case_id"),
+    # Each board column's card order, any other filter (migration 0003).
+    Index("ix_service_order_board_new", "stage", "created_at", "id"),
+    Index("ix_service_order_board_planned", "stage", "booked_from", "id"),
+    Index("ix_service_order_board_completed", "stage", "completed_at", "id"),
+    Index("ix_service_order_board_cancelled", "stage", "cancelled_at", "id"),
 )
 
 # A planned visit: one technician, one interval. ``state``: standing (counts for stage,

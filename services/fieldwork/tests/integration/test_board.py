@@ -188,3 +188,39 @@ async def test_a_technician_sees_only_their_cards_and_a_restricted_caller_its_un
     assert [c["count"] for c in restricted["columns"]] == [4, 4, 2, 1]
     nobody = await board(client, "", headers=as_user("rita", "viewer", org_units=["no-such"]))
     assert [c["count"] for c in nobody["columns"]] == [0, 0, 0, 0]
+
+
+async def test_cards_without_a_column_time_come_last_and_page_on(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await seed_world(client)
+    tech = await add_technician(client, world.org_unit_id)
+    booked = []
+    for n in (2, 1):
+        order_id, number = await add_order(client, world)
+        await add_booking(client, order_id, tech, TUESDAY, f"{8 + n:02d}:00", f"{8 + n:02d}:30")
+        booked.insert(0, number)
+    # Planned and completed without their time (rows the write side would not leave, but
+    # the board must not lose them): last, by id.
+    unbooked = [await add_order(client, world, stage="planned", status="working") for _ in range(3)]
+    completed = [
+        await add_order(client, world, stage="completed", status="done", completed_at=NOW),
+        await add_order(client, world, stage="completed", status="done"),
+    ]
+    unit = f"org_unit_id={world.org_unit_id}"
+    for stage, expected in (
+        ("planned", booked + [n for _, n in sorted(unbooked)]),
+        ("completed", [n for _, n in completed]),
+    ):
+        seen: list[str] = []
+        cursor = ""
+        while True:
+            (col,) = (await board(client, f"{unit}&limit=1&column={stage}{cursor}"))["columns"]
+            assert col["count"] == len(expected)
+            seen += numbers(col)
+            if col["next_cursor"] is None:
+                break
+            cursor = f"&cursor={col['next_cursor']}"
+        assert seen == expected, stage
+        first = await board(client, f"{unit}&limit=10&column={stage}")
+        assert numbers(first["columns"][0]) == expected

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Column,
     Date,
     Select,
     case,
@@ -262,7 +263,10 @@ BOARD_STAGES = (Stage.NEW, Stage.PLANNED, Stage.COMPLETED, Stage.CANCELLED)
 
 @dataclass(frozen=True)
 class ColumnOrder:
-    key: ColumnElement[datetime]
+    """A column's card order: a time column (null ones after the others, by id), then the
+    id. Each has an index (stage, key, id) (migration 0003)."""
+
+    key: Column[Any]
     descending: bool
 
 
@@ -270,15 +274,64 @@ class ColumnOrder:
 # visit first), completed and cancelled ones most recently closed first.
 COLUMN_ORDERS: dict[Stage, ColumnOrder] = {
     Stage.NEW: ColumnOrder(o.created_at, True),
-    Stage.PLANNED: ColumnOrder(func.coalesce(o.booked_from, literal(_FAR_FUTURE)), False),
-    Stage.COMPLETED: ColumnOrder(func.coalesce(o.completed_at, o.updated_at), True),
-    Stage.CANCELLED: ColumnOrder(func.coalesce(o.cancelled_at, o.updated_at), True),
+    Stage.PLANNED: ColumnOrder(o.booked_from, False),
+    Stage.COMPLETED: ColumnOrder(o.completed_at, True),
+    Stage.CANCELLED: ColumnOrder(o.cancelled_at, True),
 }
 
 
 def _column_sort(stage: Stage) -> str:
     # A column's cursor names its column: another column's cursor is refused.
     return f"board.{stage.value}"
+
+
+def _column_parts(
+    stage: Stage, where: list[ColumnElement[bool]], limit: int, last: tuple[Any, ...] | None
+) -> list[Select[Any]]:
+    """A column's next ``limit + 1`` cards after ``last`` as (at most) two index range
+    scans: the cards with a key in key order, then those without one in id order. One
+    ``OR key IS NULL`` query instead could not start its scan at the cursor."""
+    order_of = COLUMN_ORDERS[stage]
+    key, descending = order_of.key, order_of.descending
+    in_column = [*where, o.stage == stage.value]
+    parts: list[Select[Any]] = []
+    if last is None or last[0] is not None:
+        keyed = [*in_column, key.is_not(None)]
+        if last is not None:
+            keyed.append(keyset.after([key, o.id], last, descending=descending))
+        parts.append(
+            card_query()
+            .add_columns(key.label("sort_key"))
+            .where(*keyed)
+            .order_by(*keyset.order([key, o.id], descending=descending))
+            .limit(limit + 1)
+        )
+    if key.nullable:
+        unkeyed = [*in_column, key.is_(None)]
+        if last is not None and last[0] is None:
+            unkeyed.append(keyset.after([o.id], last[1:], descending=descending))
+        parts.append(
+            card_query()
+            .add_columns(key.label("sort_key"))
+            .where(*unkeyed)
+            .order_by(*keyset.order([o.id], descending=descending))
+            .limit(limit + 1)
+        )
+    return parts
+
+
+def _in_column_order(stage: Stage, rows: list[Any]) -> list[Any]:
+    # UNION ALL keeps no order across its parts: each column is put in order again here.
+    descending = COLUMN_ORDERS[stage].descending
+    keyed = sorted(
+        (r for r in rows if r.sort_key is not None),
+        key=lambda r: (r.sort_key, r.id),
+        reverse=descending,
+    )
+    unkeyed = sorted(
+        (r for r in rows if r.sort_key is None), key=lambda r: r.id, reverse=descending
+    )
+    return keyed + unkeyed
 
 
 async def board(
@@ -296,6 +349,9 @@ async def board(
     if cursor is not None and column is None:
         raise Unprocessable("a cursor pages one column: name it in column", field="query.column")
     stages = [column] if column is not None else list(BOARD_STAGES)
+    last = None
+    if cursor is not None and column is not None:
+        last = decode_cursor(cursor, (datetime, uuid.UUID), _column_sort(column))
     where = conditions(criteria, scope, default_zone)
     counted = await uow.session.execute(
         select(o.stage, func.count())
@@ -304,34 +360,14 @@ async def board(
         .group_by(o.stage)
     )
     counts = {Stage(stage): n for stage, n in counted.all()}
-    parts = []
-    for stage in stages:
-        order_of = COLUMN_ORDERS[stage]
-        columns = [order_of.key, o.id]
-        part_where = [*where, o.stage == stage.value]
-        if cursor is not None:
-            last = decode_cursor(cursor, (datetime, uuid.UUID), _column_sort(stage))
-            part_where.append(keyset.after(columns, last, descending=order_of.descending))
-        parts.append(
-            card_query()
-            .add_columns(order_of.key.label("sort_key"))
-            .where(*part_where)
-            .order_by(*keyset.order(columns, descending=order_of.descending))
-            .limit(limit + 1)
-        )
+    parts = [part for stage in stages for part in _column_parts(stage, where, limit, last)]
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
     rows_by_stage: dict[Stage, list[Any]] = defaultdict(list)
     for row in (await uow.session.execute(statement)).all():
         rows_by_stage[Stage(row.stage)].append(row)
     answer = []
     for stage in stages:
-        order_of = COLUMN_ORDERS[stage]
-        # UNION ALL keeps no order across its parts: each column is sorted again here.
-        rows = sorted(
-            rows_by_stage[stage],
-            key=lambda r: (r.sort_key, r.id),
-            reverse=order_of.descending,
-        )
+        rows = _in_column_order(stage, rows_by_stage[stage])
         page, next_cursor = page_of(rows, limit, lambda r: (r.sort_key, r.id), _column_sort(stage))
         answer.append(
             {
