@@ -328,3 +328,31 @@ async def test_get_unknown_order_is_404(client: httpx.AsyncClient) -> None:
     assert answer.status_code == 404
     answer = await client.get(f"/service-cases/{uuid.uuid4()}")
     assert answer.status_code == 404
+
+
+async def test_a_restricted_planner_cannot_move_an_order_out_of_sight(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await seed_world(client)
+    other = await seed_world(client)
+    headers = as_user("olle", "operator", org_units=[world.org_unit_code])
+    order = await new_order(client, world, headers=headers)
+    url = f"/service-orders/{order['id']}"
+    away = {"org_unit_id": str(other.org_unit_id)}
+    answer = await client.patch(url, json=away, headers={**headers, **if_match(order)})
+    assert answer.status_code == 403
+    assert answer.json()["field"] == "org_unit_id"
+    # An unrestricted planner may; the order then leaves the restricted planner's sight.
+    moved = await client.patch(url, json=away, headers=if_match(order))
+    assert moved.status_code == 200, moved.text
+    assert (await client.get(url, headers=headers)).status_code == 404
+
+
+async def test_the_routes_are_in_the_openapi_document(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    paths = document["paths"]
+    assert "post" in paths["/service-orders"]
+    assert {"get", "patch"} <= set(paths["/service-orders/{order_id}"])
+    assert "post" in paths["/service-orders/{order_id}/actions/{action}"]
+    assert {"patch", "delete"} <= set(paths["/service-orders/{order_id}/bookings/{booking_id}"])
+    assert "get" in paths["/service-cases/{case_id}"]
