@@ -120,9 +120,16 @@ async def test_a_technician_sees_and_acts_on_their_own_orders_only(
         headers={"If-Match": departed.headers["etag"]},
     )
     assert changed.status_code == 403, changed.text
-    # ... and set-up, the board and planning are not theirs at all (the gateway: 403).
-    for path in ("/api/technicians", "/api/vehicles", "/api/order-kinds", "/api/board"):
-        assert (await tech_a.get(path)).status_code == 403, path
+    # ... they read their own technician record only, and the vehicles and kinds ...
+    own = expect(await tech_a.get("/api/technicians"))["items"]
+    assert [t["id"] for t in own] == [technicians[0]["id"]]
+    assert expect(await tech_a.get("/api/technicians/me"))["id"] == technicians[0]["id"]
+    expect(await tech_a.get("/api/vehicles"))
+    expect(await tech_a.get("/api/order-kinds"))
+    written = await tech_a.post("/api/vehicles", json={"registration": "ABC123", "name": "Van"})
+    assert written.status_code == 403
+    # ... and the board and planning are not theirs at all (the gateway: 403).
+    assert (await tech_a.get("/api/board")).status_code == 403
     assert (await tech_a.get("/api/planning/day")).status_code == 403
     assert (await tech_a.get("/api/callouts")).status_code == 403
 

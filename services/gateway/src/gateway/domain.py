@@ -124,7 +124,9 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     "technician": _grants(
         ("service-orders", "my-notification-preferences"), Access.READ, Access.WRITE
     )
-    | _grants(("my-day", "map"), Access.READ),
+    # Their own technician record (field work answers only theirs), and the vehicles and
+    # order kinds their orders name: read, for the technician's phone.
+    | _grants(("my-day", "map", "technicians", "vehicles", "order-kinds"), Access.READ),
 }
 ROLES = frozenset(ROLE_PERMISSIONS)
 

@@ -83,11 +83,12 @@ def test_planners_plan_orders_but_admins_set_up_field_work() -> None:
 def test_technicians_act_on_orders_and_read_their_day_and_map_only() -> None:
     assert domain.is_allowed(["technician"], "service-orders", Access.READ)
     assert domain.is_allowed(["technician"], "service-orders", Access.WRITE)
-    for resource in ("my-day", "map"):
+    readable = ("my-day", "map", "technicians", "vehicles", "order-kinds")
+    for resource in readable:
         assert domain.is_allowed(["technician"], resource, Access.READ)
         assert not domain.is_allowed(["technician"], resource, Access.WRITE)
     assert domain.is_allowed(["technician"], "my-notification-preferences", Access.WRITE)
-    others = set(domain.ROUTES) - {"service-orders", "my-day", "map", "my-notification-preferences"}
+    others = set(domain.ROUTES) - {"service-orders", "my-notification-preferences", *readable}
     for resource in others:
         for access in Access:
             assert not domain.is_allowed(["technician"], resource, access), resource
