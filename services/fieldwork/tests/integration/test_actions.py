@@ -4,7 +4,7 @@ stamps, customer absent, If-Match, technicians' and org units' sight, and the ev
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -229,6 +229,32 @@ async def test_cancel_releases_the_bookings_and_closes_the_order(
         headers=if_match(order),
     )
     assert answer.status_code == 409
+
+
+async def test_complete_releases_the_visits_still_ahead_and_keeps_the_one_begun(
+    client: httpx.AsyncClient, clock: FixedClock
+) -> None:
+    world = await seed_world(client)
+    technician_id = await add_technician(client, world)
+    order = await planned_order(client, world, technician_id)
+    answer = await client.post(
+        f"/service-orders/{order['id']}/bookings",
+        json={"date": "2026-12-03", "start": "09:00", "end": "10:00"},
+        headers=if_match(order),
+    )
+    assert answer.status_code == 201, answer.text
+    order = answer.json()
+    # 30 November, 10:30 in Stockholm: the first visit has begun, the second is ahead.
+    clock.set(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
+    order = await _act(client, order, "complete")
+    states = {b["local_date"]: b["state"] for b in order["bookings"]}
+    assert states == {"2026-11-30": "standing", "2026-12-03": "released"}
+    released = [
+        e
+        for e in await _history(client, order)
+        if e["kind"] == "booking" and e["detail"].get("why") == "completed"
+    ]
+    assert len(released) == 1
 
 
 async def test_if_match_is_required_and_checked(client: httpx.AsyncClient) -> None:

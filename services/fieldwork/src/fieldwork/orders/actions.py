@@ -5,6 +5,7 @@ through ``orders.domain``'s rules; a change that does not apply is a 409 with it
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -37,13 +38,15 @@ def _refused(error: domain.Refused, row: RowMapping) -> ActionRefused:
     )
 
 
-async def _standing_ids(uow: UnitOfWork, order_id: uuid.UUID) -> list[uuid.UUID]:
-    """The order's standing bookings, the one that starts first first."""
-    rows = await uow.session.scalars(
-        select(B.id)
-        .where(B.order_id == order_id, B.state == store.STANDING)
-        .order_by(B.starts_at, B.id)
-    )
+async def _standing_ids(
+    uow: UnitOfWork, order_id: uuid.UUID, *, starting_after: datetime | None = None
+) -> list[uuid.UUID]:
+    """The order's standing bookings (those starting after ``starting_after`` only, when
+    given), the one that starts first first."""
+    query = select(B.id).where(B.order_id == order_id, B.state == store.STANDING)
+    if starting_after is not None:
+        query = query.where(B.starts_at > starting_after)
+    rows = await uow.session.scalars(query.order_by(B.starts_at, B.id))
     return list(rows)
 
 
@@ -82,6 +85,10 @@ async def _apply(
         )
         happened.changed_fields = ["status", "bookings"]
     elif action is domain.Action.COMPLETE:
+        # The work is done: visits still ahead no longer hold the technician's time; the
+        # ones already begun stay, as what happened.
+        for booking_id in await _standing_ids(uow, row["id"], starting_after=now):
+            await release_booking(uow.session, booking_id, record, now=now, why="completed")
         values["completed_at"] = now
         happened.completed_at = now
     elif action is domain.Action.CANCEL:
@@ -121,7 +128,8 @@ async def act_on_order(
       that starts first) becomes ``missed``, recorded with its ``booking_id``; the order
       is Planned again while another standing booking remains, else New (no status, the
       technician kept) to be booked again.
-    - ``complete``: status Done, stage Completed, ``completed_at`` set; publishes
+    - ``complete``: status Done, stage Completed, ``completed_at`` set, the standing
+      bookings that start later released (those begun stay); publishes
       ``ServiceOrderCompleted`` and ``ServiceOrderStageChanged``.
     - ``cancel``: status and stage Cancelled, ``cancelled_at`` set, the standing bookings
       released; publishes ``ServiceOrderCancelled`` and ``ServiceOrderStageChanged``.
