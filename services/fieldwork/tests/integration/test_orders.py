@@ -3,6 +3,7 @@ If-Match, and the events left in the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -290,6 +291,23 @@ async def test_create_outside_http_with_a_callout_opens_one_order(
     events = await events_of(client, first.id)
     assert [e["type"] for e in events] == ["fieldwork.order.created"]
     assert events[0]["payload"]["order"]["callout_id"] == str(callout_id)
+
+
+async def test_two_opens_of_one_callout_at_once_make_one_order(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await seed_world(client)
+    ctx: Context = client.app.state.context  # type: ignore[attr-defined]
+    draft = OrderDraft(
+        customer_id=world.customer_id, serial_item_id=world.item_id, callout_id=uuid.uuid4()
+    )
+
+    async def open_once() -> uuid.UUID:
+        async with runtime_of(client).uow() as uow:
+            return (await handlers.create_order(uow, ctx, draft, by="scheduling", scope=None)).id
+
+    first, second = await asyncio.gather(open_once(), open_once())
+    assert first == second
 
 
 async def test_roles_and_org_units_on_create(client: httpx.AsyncClient) -> None:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Sequence, select
+from sqlalchemy import Sequence, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -261,6 +261,12 @@ async def create_order(
     session = uow.session
     now = ctx.clock.now()
     if draft.callout_id is not None:
+        # Two opens of one callout at once (a redelivery racing the first) wait here for
+        # each other, so the second finds the first's order instead of breaking the
+        # unique index.
+        await session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(str(draft.callout_id), 0)))
+        )
         existing = await session.scalar(select(SO.id).where(SO.callout_id == draft.callout_id))
         if existing is not None:
             return await order_view(session, existing, now)
