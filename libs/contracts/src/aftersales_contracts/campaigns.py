@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
+
+from pydantic import Field
 
 from aftersales_contracts.envelope import Message
 
@@ -28,6 +31,14 @@ class CampaignCaseOpened(Message):
     serial_item_id: uuid.UUID
     campaign_code: str
     campaign_name: str
+    # Added 2026-11-30 without breaking v1 (all optional): what a technician is shown at
+    # the next service, and whose case it is.
+    case_number: str | None = None
+    cause_code: str | None = None
+    cause_description: str | None = None
+    customer_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    campaign_translations: dict[str, str] = Field(default_factory=dict)
 
 
 class CampaignCaseClosed(Message):
@@ -41,3 +52,10 @@ class CampaignCaseClosed(Message):
     campaign_code: str
     campaign_name: str
     outcome: CaseOutcome
+    # Added 2026-11-30 (optional): how it was closed — at a service order (its number) or
+    # by hand with a reason — and when.
+    case_number: str | None = None
+    closed_at: datetime | None = None
+    service_order_id: uuid.UUID | None = None
+    service_order_number: str | None = None
+    reason: str | None = None

@@ -136,6 +136,9 @@ class ServiceOrderCompleted(_OrderEvent):
     TYPE = "fieldwork.order.completed"
 
     completed_at: datetime
+    # The campaign cases the technician ticked as done at this order (campaigns closes
+    # them); the open ones not ticked stay open.
+    campaign_case_ids_done: list[uuid.UUID] = Field(default_factory=list)
 
 
 class ServiceOrderCancelled(_OrderEvent):

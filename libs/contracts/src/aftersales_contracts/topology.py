@@ -160,6 +160,35 @@ NOTIFICATIONS_FIELDWORK_EVENTS = QueueSpec(
     ),
 )
 
+CAMPAIGNS_CATALOG_EVENTS = QueueSpec(
+    "campaigns.catalog-events",
+    EVENTS_EXCHANGE,
+    (
+        # Serial items with owner and initial-order customer, customers and products: what
+        # a campaign's serial numbers are validated against.
+        catalog.CustomerRegistered.TYPE,
+        catalog.CustomerChanged.TYPE,
+        catalog.ProductRegistered.TYPE,
+        catalog.ProductChanged.TYPE,
+        catalog.SerialItemRegistered.TYPE,
+        catalog.SerialItemChanged.TYPE,
+        catalog.SerialItemOwnerChanged.TYPE,
+        catalog.OrgUnitChanged.TYPE,
+    ),
+)
+CAMPAIGNS_FIELDWORK_EVENTS = QueueSpec(
+    "campaigns.fieldwork-events",
+    EVENTS_EXCHANGE,
+    # A completed order closes the campaign cases ticked as done at it.
+    (fieldwork.ServiceOrderCompleted.TYPE,),
+)
+FIELDWORK_CAMPAIGN_EVENTS = QueueSpec(
+    "fieldwork.campaign-events",
+    EVENTS_EXCHANGE,
+    # The open campaign cases of the serial items an order touches.
+    (campaigns.CampaignCaseOpened.TYPE, campaigns.CampaignCaseClosed.TYPE),
+)
+
 ALL_QUEUES: tuple[QueueSpec, ...] = (
     SCHEDULING_CATALOG_EVENTS,
     SCHEDULING_SERVICE_TYPE_EVENTS,
@@ -176,4 +205,7 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
     FIELDWORK_NOTIFICATION_RESULTS,
     SCHEDULING_FIELDWORK_EVENTS,
     NOTIFICATIONS_FIELDWORK_EVENTS,
+    CAMPAIGNS_CATALOG_EVENTS,
+    CAMPAIGNS_FIELDWORK_EVENTS,
+    FIELDWORK_CAMPAIGN_EVENTS,
 )

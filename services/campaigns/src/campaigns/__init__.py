@@ -1,0 +1,1 @@
+"""Aftersales campaigns: service campaigns and the cases they open, one per serial number."""
