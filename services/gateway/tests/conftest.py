@@ -40,6 +40,10 @@ def echo_app() -> FastAPI:
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
     async def echo(path: str, request: Request) -> Response:
+        if "/user-accounts/" in path:
+            # The gateway's own pushes of user accounts (accounts_push): never accepted here,
+            # so that test_user_addresses alone decides, with its own fake, what was pushed.
+            return Response(status_code=503)
         if path.endswith("/sink"):
             return await _sink(request)
         if path.endswith("/export"):

@@ -36,6 +36,7 @@ from gateway.passwords import PasswordWork
 from gateway.proxy import Upstreams
 from gateway.schemas import (
     Credentials,
+    MePatch,
     PasswordIn,
     TokenOut,
     UserAdminOut,
@@ -199,6 +200,14 @@ async def logout(principal: PrincipalDep, uow: UnitOfWorkDep, clock: ClockDep) -
 @auth.get("/me")
 async def me(principal: PrincipalDep) -> UserOut:
     return principal.to_out()
+
+
+@auth.patch("/me")
+async def update_me(
+    body: MePatch, principal: PrincipalDep, uow: UnitOfWorkDep, clock: ClockDep
+) -> UserOut:
+    """One's own e-mail address and mobile number (E.164); ``null`` removes one."""
+    return await handlers.update_me(principal, body, uow, now=clock.now())
 
 
 api = APIRouter(prefix="/api", tags=["api"])

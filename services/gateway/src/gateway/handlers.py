@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from gateway import passwords as passwords_module
 from gateway.passwords import PasswordWork, needs_rehash
 from gateway.schemas import (
     Credentials,
+    MePatch,
     PasswordIn,
     TokenOut,
     UserAdminOut,
@@ -112,6 +113,8 @@ class Principal:
     token_id: uuid.UUID
     # The org unit codes the user may see; empty: every org unit (not restricted).
     org_units: tuple[str, ...] = ()
+    email: str | None = None
+    mobile: str | None = None
 
     def to_out(self) -> UserOut:
         return UserOut(
@@ -120,6 +123,8 @@ class Principal:
             display_name=self.display_name,
             roles=list(self.roles),
             org_units=list(self.org_units),
+            email=self.email,
+            mobile=self.mobile,
         )
 
 
@@ -370,6 +375,8 @@ async def authenticate(token: str, uow: UnitOfWork, *, now: datetime) -> Princip
                 u.c.display_name,
                 u.c.roles,
                 u.c.org_units,
+                u.c.email,
+                u.c.mobile,
                 u.c.active,
             )
             .join(u, u.c.id == t.c.user_id)
@@ -389,6 +396,8 @@ async def authenticate(token: str, uow: UnitOfWork, *, now: datetime) -> Princip
         roles=tuple(row.roles),
         token_id=row.token_id,
         org_units=tuple(row.org_units),
+        email=row.email,
+        mobile=row.mobile,
     )
 
 
@@ -531,6 +540,8 @@ async def create_user(
         display_name=display_name,
         roles=roles,
         org_units=org_units,
+        email=str(cmd.email) if cmd.email is not None else None,
+        mobile=cmd.mobile,
         active=True,
         version=1,
         created_at=now,
@@ -597,6 +608,19 @@ def _refuse_self_change(
         raise SelfChangeRefused(error) from error
 
 
+# What ``null`` removes in a change of an account: the addresses, which are optional.
+_REMOVABLE = frozenset({"email", "mobile"})
+
+
+def _addresses(changes: dict[str, Any]) -> dict[str, Any]:
+    """The e-mail and mobile of a change (validated by the schema), ``None`` removing one."""
+    return {
+        name: (str(changes[name]) if changes[name] is not None else None)
+        for name in _REMOVABLE
+        if name in changes
+    }
+
+
 async def update_user(
     user_id: uuid.UUID,
     cmd: UserPatch,
@@ -611,9 +635,9 @@ async def update_user(
     revokes the user's tokens."""
     changes = cmd.model_dump(exclude_unset=True)
     for field, value in changes.items():
-        if value is None:
+        if value is None and field not in _REMOVABLE:
             raise Unprocessable(f"{field} must not be null", field=field)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = _addresses(changes)
     if "display_name" in changes:
         values["display_name"] = _checked(domain.check_display_name, changes["display_name"])
     if "roles" in changes:
@@ -635,6 +659,30 @@ async def update_user(
         await _revoke_all_tokens(uow, user.id, now=now)
     await uow.commit()
     return out
+
+
+async def update_me(
+    principal: Principal, cmd: MePatch, uow: UnitOfWork, *, now: datetime
+) -> UserOut:
+    """The caller's own e-mail address and mobile number; a field left out stays."""
+    values = _addresses(cmd.model_dump(exclude_unset=True))
+    u = tables.user_account
+    row = (
+        (
+            await uow.session.execute(
+                select(*_OUT_COLUMNS).where(u.c.id == principal.user_id).with_for_update()
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise UserNotFound(principal.user_id)
+    user = _user_out(row)
+    if values and any(getattr(user, k) != v for k, v in values.items()):
+        user = await _save_user(uow, user, values, now=now)
+        await uow.commit()
+    return replace(principal, email=user.email, mobile=user.mobile).to_out()
 
 
 async def reset_password(

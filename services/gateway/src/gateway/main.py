@@ -18,6 +18,7 @@ from aftersales_kit.http import create_app, serve
 from aftersales_kit.logging import configure_logging
 from aftersales_kit.runtime import ServiceRuntime
 from gateway import handlers
+from gateway.accounts_push import AccountsPush
 from gateway.api import routers
 from gateway.passwords import PasswordWork
 from gateway.proxy import Upstreams, upstream_client
@@ -30,6 +31,8 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     settings = settings or Settings()
     # The gateway owns a database (users, tokens) but publishes and consumes nothing.
     runtime = ServiceRuntime(settings, messaging=False)
+    # Accounts go to notifications over HTTP, retried until accepted (decision 74).
+    runtime.add_loop("accounts-push", AccountsPush(runtime.uow, settings).run)
     # Forwarded requests stream through unread: the service behind checks its own input.
     app = create_app(
         runtime,

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from aftersales_contracts.notifications import E164
 
 
 class Credentials(BaseModel):
@@ -31,6 +33,20 @@ class UserOut(BaseModel):
     roles: list[str]
     # The org unit codes the user may see; empty: every org unit.
     org_units: list[str] = []
+    # Where the user is told of what concerns them (field work's events); optional.
+    email: str | None = None
+    mobile: str | None = None
+
+
+class MePatch(BaseModel):
+    """``PATCH /auth/me``: one's own e-mail address and mobile number (``null`` removes
+    one); nothing else of an account is the user's to change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr | None = None
+    # E.164: "+", the country code, no leading 0.
+    mobile: E164 | None = None
 
 
 # --- user administration (admins only) -------------------------------------------------
@@ -46,10 +62,14 @@ class UserIn(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
     roles: list[str] = Field(min_length=1, max_length=10)
     org_units: list[str] = Field(default_factory=list, max_length=200)
+    email: EmailStr | None = None
+    # E.164: "+", the country code, no leading 0.
+    mobile: E164 | None = None
 
 
 class UserPatch(BaseModel):
-    """The fields to change; a field left out stays as it is (``null`` is refused)."""
+    """The fields to change; a field left out stays as it is (``null`` is refused, but
+    for ``email`` and ``mobile``, where it removes the address)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,6 +77,8 @@ class UserPatch(BaseModel):
     roles: list[str] | None = Field(default=None, min_length=1, max_length=10)
     org_units: list[str] | None = Field(default=None, max_length=200)
     active: bool | None = None
+    email: EmailStr | None = None
+    mobile: E164 | None = None
 
 
 class PasswordIn(BaseModel):
@@ -73,6 +95,8 @@ class UserAdminOut(BaseModel):
     display_name: str
     roles: list[str]
     org_units: list[str]
+    email: str | None = None
+    mobile: str | None = None
     active: bool
     version: int
     created_at: datetime

@@ -34,6 +34,18 @@ user_account = Table(
     # Raised by every change to the account: the ETag that If-Match names.
     Column("version", Integer, nullable=False, server_default="1"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Where the user is told of what concerns them (field work's events, through
+    # notifications); optional. The mobile in E.164 (migration 0004).
+    Column("email", String(320), nullable=True),
+    Column("mobile", String(20), nullable=True),
+    # The account version notifications last accepted (``gateway.accounts_push``); behind
+    # ``version`` (or null), the account is pushed again.
+    Column("pushed_version", Integer, nullable=True),
+    Index(
+        "ix_user_account_unpushed",
+        "username",
+        postgresql_where="pushed_version IS DISTINCT FROM version",
+    ),
 )
 
 access_token = Table(
