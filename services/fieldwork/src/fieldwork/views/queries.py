@@ -314,7 +314,9 @@ def _column_parts(
             card_query()
             .add_columns(key.label("sort_key"))
             .where(*unkeyed)
-            .order_by(*keyset.order([o.id], descending=descending))
+            # (key, id) rather than id alone: the order of the (stage, key, id) index,
+            # which the planner then scans instead of the primary key.
+            .order_by(*keyset.order([key, o.id], descending=descending))
             .limit(limit + 1)
         )
     return parts
@@ -356,7 +358,9 @@ async def board(
     counted = await uow.session.execute(
         select(o.stage, func.count())
         .select_from(_CARD_FROM)
-        .where(*where, o.stage.in_([s.value for s in stages]))
+        # Every stage is a column: no stage condition, so the count can be an index-only
+        # scan of a (stage, ...) index.
+        .where(*where, *([o.stage == column.value] if column is not None else []))
         .group_by(o.stage)
     )
     counts = {Stage(stage): n for stage, n in counted.all()}
