@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -18,7 +18,7 @@ from aftersales_kit.internal_auth import InternalAuth, keyring
 from aftersales_kit.metrics import instrument_http
 from aftersales_kit.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from aftersales_kit.problem_handlers import install_problem_handlers
-from aftersales_kit.problems import REQUEST_ID_HEADER
+from aftersales_kit.problems import PROBLEM_JSON, REQUEST_ID_HEADER
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.settings import ServiceSettings
 from aftersales_kit.telemetry import instrument_app
@@ -112,9 +112,175 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    _document_problems_in(app, identity=verify_identity, api_clients=api_clients)
     instrument_http(app, runtime.settings.service_name)
     instrument_app(app)
     return app
+
+
+# --- the statuses in the OpenAPI document ------------------------------------------------
+#
+# Every error a service answers is a problem (``problem_handlers``, ``input_guard``,
+# ``internal_auth``), so the document says so once, here, instead of in each route: the
+# statuses any route can answer are added to every operation, each with the problem
+# schema; a route declares only its own (``responses=problem_responses(404, 409)``, or
+# FastAPI's ``responses={409: {"description": ...}}``), and gets the schema filled in.
+
+PROBLEM_SCHEMA_NAME = "Problem"
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": PROBLEM_SCHEMA_NAME,
+    "description": "RFC 9457 problem details; a status may add members of its own"
+    " (current_version, retry hints, skipped ids).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "field": {"type": "string", "description": "the input at fault"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "Malformed: a body that is not JSON, an If-Match that is not an ETag given out",
+    401: "Not authenticated",
+    403: "The caller may not do this (a role, an org unit out of sight)",
+    404: "Not found (or out of the caller's sight)",
+    405: "Method not allowed",
+    409: "The resource's state does not allow it",
+    412: "If-Match names a version that is no longer current (current_version)",
+    413: "The body is over the size limit; refused before it is read",
+    415: "Unsupported media type",
+    422: "A field's value is not acceptable (control characters, 32-bit integers,"
+    " the field's own rules), naming the field",
+    428: "If-Match is required: send the ETag you read",
+    429: "Over a limit; Retry-After says when to try again",
+    503: "A dependency (database, broker, upstream) is away; Retry-After says when to retry",
+    504: "The service behind did not answer in time",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
+_HEALTH_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def problem_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route's own problem statuses; ``create_app`` adds the problem
+    schema. ``descriptions``: ``s409="the code is taken"`` overrides the kit's wording."""
+    return {
+        status: {"description": descriptions.get(f"s{status}", PROBLEM_DESCRIPTIONS[status])}
+        for status in statuses
+    }
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}}}
+
+
+def _json_body(operation: dict[str, Any]) -> bool:
+    content = operation.get("requestBody", {}).get("content", {})
+    return any(media == "application/json" or media.endswith("+json") for media in content)
+
+
+def _parameters(operation: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    return [p for p in operation.get("parameters", []) if p.get("in") == where]
+
+
+def _common_statuses(
+    operation: dict[str, Any], *, identity: bool, unauthorized: str
+) -> dict[int, str]:
+    """The statuses ``operation`` can answer whatever its route does."""
+    added = {422: PROBLEM_DESCRIPTIONS[422], 503: PROBLEM_DESCRIPTIONS[503]}
+    if identity or operation.get("security"):
+        added[401] = unauthorized
+    if _json_body(operation):
+        added |= {s: PROBLEM_DESCRIPTIONS[s] for s in (400, 413)}
+    if _parameters(operation, "path"):
+        # A path parameter names something to find; and a value no route matches (a
+        # slash, a line feed, a word not in its set) routes nowhere: 404 either way.
+        added[404] = PROBLEM_DESCRIPTIONS[404]
+    headers = {p.get("name", "").lower() for p in _parameters(operation, "header")}
+    if "if-match" in headers:
+        added |= {s: PROBLEM_DESCRIPTIONS[s] for s in (400, 412, 428)}
+    return added
+
+
+def _as_problems(responses: dict[str, Any]) -> None:
+    """Every error status answers a problem: FastAPI's default 422 (HTTPValidationError as
+    application/json) is not what a client gets."""
+    for status, response in responses.items():
+        if not status.isdigit() or int(status) < 400:
+            continue
+        if status == "422" and response.get("description") == "Validation Error":
+            response["description"] = PROBLEM_DESCRIPTIONS[422]
+        response["content"] = _problem_content()
+        if status in ("429", "503"):
+            response.setdefault("headers", {}).update(_RETRY_AFTER)
+
+
+def document_problems(
+    document: dict[str, Any], *, identity: bool, api_clients: bool = False
+) -> dict[str, Any]:
+    """``document`` (an OpenAPI dict, changed in place and returned) with the statuses
+    every route can answer and the problem schema on every error status.
+
+    Added where they apply: 401 (``identity``: the gateway's signed identity is checked;
+    otherwise where the operation declares a security scheme), 422 (the input guard and
+    validation, everywhere), 400 and 413 (a JSON body: not JSON, too large), 404 (a path
+    parameter), 400/412/428 (an If-Match header), 503 (the database or
+    broker away, everywhere). A status the route declared keeps its description."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components[PROBLEM_SCHEMA_NAME] = PROBLEM_SCHEMA
+    if not identity:
+        unauthorized = "A valid bearer token is required"
+    elif api_clients:
+        unauthorized = (
+            "No valid identity: call through the gateway (X-Aftersales-Identity) or with a"
+            " registered client's API key (Authorization: Bearer)"
+        )
+    else:
+        unauthorized = "No valid identity: call through the gateway (X-Aftersales-Identity)"
+    for path, item in document.get("paths", {}).items():
+        if path in _HEALTH_PATHS:
+            continue
+        for method in _METHODS:
+            if (operation := item.get(method)) is None:
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            common = _common_statuses(operation, identity=identity, unauthorized=unauthorized)
+            for status, description in common.items():
+                responses.setdefault(str(status), {"description": description})
+            _as_problems(responses)
+            operation["responses"] = dict(sorted(responses.items()))
+    # FastAPI's validation error schemas, once nothing refers to them.
+    for unused in ("HTTPValidationError", "ValidationError"):
+        others = {name: schema for name, schema in components.items() if name != unused}
+        if unused in components and f"/{unused}'" not in repr((document["paths"], others)):
+            del components[unused]
+    return document
+
+
+def _document_problems_in(app: FastAPI, *, identity: bool, api_clients: bool = False) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(
+                generate(), identity=identity, api_clients=api_clients
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def get_runtime(request: Request) -> ServiceRuntime:

@@ -19,6 +19,7 @@ from aftersales_kit.http import (
     LimitQuery,
     RuntimeDep,
     UnitOfWorkDep,
+    problem_responses,
     settings_of,
 )
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
@@ -213,7 +214,34 @@ async def update_me(
 api = APIRouter(prefix="/api", tags=["api"])
 
 
-@api.api_route("/{path:path}", methods=list(domain.METHOD_ACCESS))
+# What a forwarded request may answer: the gateway's own refusals and whatever the service
+# behind answers (its statuses are in its own OpenAPI, every one a problem on error).
+FORWARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The service's answer"},
+    201: {"description": "Created (the service's answer; Location under /api)"},
+    202: {"description": "Accepted (the service's answer)"},
+    204: {"description": "No content (the service's answer)"},
+    **problem_responses(
+        400,
+        403,
+        404,
+        405,
+        409,
+        412,
+        413,
+        415,
+        428,
+        429,
+        504,
+        s400="Malformed (the service's answer), or the body ended early",
+        s403="The user's roles do not allow this resource, or the service refused it",
+        s404="No public resource at this path, or the service has no such thing",
+        s405="The resource has no such method (Allow lists those it has)",
+    ),
+}
+
+
+@api.api_route("/{path:path}", methods=list(domain.METHOD_ACCESS), responses=FORWARDED_RESPONSES)
 async def forward(
     path: str, request: Request, principal: PrincipalDep, upstreams: UpstreamsDep
 ) -> Response:
@@ -246,7 +274,17 @@ async def user_admin(request: Request, principal: PrincipalDep) -> Principal:
 
 AdminDep = Annotated[Principal, Depends(user_admin)]
 
-users = APIRouter(prefix="/auth/users", tags=["users"])
+users = APIRouter(
+    prefix="/auth/users",
+    tags=["users"],
+    responses=problem_responses(
+        403, s403="not an admin, or beyond the restricted admin's own org units"
+    ),
+)
+# A username taken, or an admin removing its own admin role or deactivating itself.
+_REFUSED = problem_responses(
+    409, s409="the username is taken, or an admin would lock itself out (roles, active)"
+)
 
 
 def _tagged(response: Response, out: UserAdminOut) -> UserAdminOut:
@@ -265,7 +303,7 @@ async def list_users(
     return await handlers.list_users(uow, acting=admin, active=active, cursor=cursor, limit=limit)
 
 
-@users.post("", status_code=status.HTTP_201_CREATED)
+@users.post("", status_code=status.HTTP_201_CREATED, responses=_REFUSED)
 async def create_user(
     body: UserIn,
     admin: AdminDep,
@@ -286,7 +324,7 @@ async def get_user(
     return _tagged(response, await handlers.get_user(uow, user_id, acting=admin))
 
 
-@users.patch("/{user_id}")
+@users.patch("/{user_id}", responses=_REFUSED)
 async def update_user(
     user_id: uuid.UUID,
     body: UserPatch,
@@ -319,7 +357,7 @@ async def reset_password(
     return _tagged(response, out)
 
 
-@users.post("/{user_id}/deactivate")
+@users.post("/{user_id}/deactivate", responses=_REFUSED)
 async def deactivate_user(
     user_id: uuid.UUID,
     admin: AdminDep,

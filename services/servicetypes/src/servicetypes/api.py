@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
 
 from aftersales_contracts.placeholders import CALLOUT_PLACEHOLDERS
-from aftersales_kit.http import UnitOfWorkDep
+from aftersales_kit.http import UnitOfWorkDep, problem_responses
 from aftersales_kit.problems import PreconditionRequired, Unprocessable
 from aftersales_kit.versioning import IF_MATCH, IfMatchHeader, expected_version, set_etag
 from servicetypes import domain, handlers
@@ -46,7 +46,11 @@ async def list_placeholders() -> PlaceholderList:
     )
 
 
-@service_types.post("", status_code=status.HTTP_201_CREATED)
+@service_types.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, s409="the system_name is taken"),
+)
 async def create_service_type(
     body: ServiceTypeIn, uow: UnitOfWorkDep, response: Response
 ) -> ServiceTypeOut:
@@ -84,7 +88,9 @@ async def get_service_type(
     return _tag(response, await handlers.get_service_type(uow, service_type_id))
 
 
-@service_types.put("/{service_type_id}")
+@service_types.put(
+    "/{service_type_id}", responses=problem_responses(409, s409="the system_name is taken")
+)
 async def replace_service_type(
     service_type_id: uuid.UUID,
     body: ServiceTypeUpdate,
@@ -165,7 +171,12 @@ async def preview_saved(
     )
 
 
-@service_types.delete("/{service_type_id}")
+@service_types.delete(
+    "/{service_type_id}",
+    responses=problem_responses(
+        409, s409="not confirmed (?confirm=true); effect says what would happen"
+    ),
+)
 async def delete_service_type(
     service_type_id: uuid.UUID,
     uow: UnitOfWorkDep,

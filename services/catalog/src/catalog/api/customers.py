@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from aftersales_contracts.catalog import CustomerKind
-from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
 from aftersales_kit.versioning import IfMatchHeader, etag, set_etag
 from catalog.api.versioned import optional, required, tagged
@@ -27,7 +27,11 @@ from catalog.visibility import VisibleDep
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(403, 409, s409="the customer number is taken"),
+)
 async def create_customer(
     body: CustomerIn, uow: UnitOfWorkDep, visible: VisibleDep, response: Response
 ) -> CustomerOut:
@@ -65,7 +69,7 @@ async def get_customer(
     return tagged(response, await cases.get_customer(uow, customer_id, visible))
 
 
-@router.put("/{customer_id}")
+@router.put("/{customer_id}", responses=problem_responses(403))
 async def replace_customer(
     customer_id: uuid.UUID,
     body: CustomerFields,
@@ -80,7 +84,7 @@ async def replace_customer(
     )
 
 
-@router.patch("/{customer_id}")
+@router.patch("/{customer_id}", responses=problem_responses(403))
 async def patch_customer(
     customer_id: uuid.UUID,
     body: CustomerPatch,

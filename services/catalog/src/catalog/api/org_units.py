@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
 from aftersales_kit.versioning import IfMatchHeader
 from catalog.api.versioned import required, tagged
@@ -16,7 +16,11 @@ from catalog.schemas import OrgUnitFields, OrgUnitIn, OrgUnitOut
 router = APIRouter(prefix="/org-units", tags=["org units"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, s409="the code is taken"),
+)
 async def create_org_unit(body: OrgUnitIn, uow: UnitOfWorkDep, response: Response) -> OrgUnitOut:
     return tagged(response, await cases.create_org_unit(body, uow))
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
 from aftersales_kit.versioning import IfMatchHeader
 from catalog.api.versioned import optional, required, tagged
@@ -17,7 +17,11 @@ from catalog.schemas import ProductFields, ProductIn, ProductOut, ProductPatch
 router = APIRouter(prefix="/products", tags=["products"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409, s409="the product number is taken"),
+)
 async def create_product(body: ProductIn, uow: UnitOfWorkDep, response: Response) -> ProductOut:
     return tagged(response, await cases.register_product(body, uow))
 

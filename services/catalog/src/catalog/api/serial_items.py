@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from aftersales_contracts.catalog import SerialItemStatus
-from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
 from aftersales_kit.versioning import IfMatchHeader
 from catalog.api.versioned import optional, required, tagged
@@ -26,7 +26,11 @@ from catalog.visibility import VisibleDep
 router = APIRouter(prefix="/serial-items", tags=["serial items"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(403, 409, s409="the product has an item with this serial number"),
+)
 async def create_serial_item(
     body: SerialItemIn, uow: UnitOfWorkDep, visible: VisibleDep, response: Response
 ) -> SerialItemOut:
@@ -78,7 +82,7 @@ async def get_serial_item(
     return tagged(response, await cases.view_serial_item(uow, serial_item_id, visible))
 
 
-@router.put("/{serial_item_id}")
+@router.put("/{serial_item_id}", responses=problem_responses(403))
 async def replace_serial_item(
     serial_item_id: uuid.UUID,
     body: SerialItemFields,
@@ -93,7 +97,7 @@ async def replace_serial_item(
     )
 
 
-@router.patch("/{serial_item_id}")
+@router.patch("/{serial_item_id}", responses=problem_responses(403))
 async def patch_serial_item(
     serial_item_id: uuid.UUID,
     body: SerialItemPatch,
@@ -125,7 +129,10 @@ async def change_serial_item_owner(
     )
 
 
-@router.post("/{serial_item_id}/deactivate")
+@router.post(
+    "/{serial_item_id}/deactivate",
+    responses=problem_responses(409, s409="a scrapped item cannot be deactivated"),
+)
 async def deactivate_serial_item(
     serial_item_id: uuid.UUID,
     uow: UnitOfWorkDep,

@@ -7,15 +7,18 @@ import uuid
 
 from fastapi import APIRouter
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep, problem_responses
 from notifications.delivery import handlers
 from notifications.sending.schemas import MessageOut
 from notifications.visibility import OperatorDep, VisibleDep
 
 unconfirmed = APIRouter(prefix="/messages", tags=["messages"])
+_CHOICE = problem_responses(
+    403, 409, s403="not an admin or an operator", s409="the message is not unconfirmed"
+)
 
 
-@unconfirmed.post("/{message_id}/resend")
+@unconfirmed.post("/{message_id}/resend", responses=_CHOICE)
 async def resend(
     message_id: uuid.UUID,
     uow: UnitOfWorkDep,
@@ -31,7 +34,7 @@ async def resend(
     )
 
 
-@unconfirmed.post("/{message_id}/confirm-sent")
+@unconfirmed.post("/{message_id}/confirm-sent", responses=_CHOICE)
 async def confirm_sent(
     message_id: uuid.UUID,
     uow: UnitOfWorkDep,

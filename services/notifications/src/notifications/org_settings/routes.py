@@ -8,7 +8,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Response, status
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep, problem_responses
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
 from notifications.dependencies import SettingsDep
 from notifications.org_settings import handlers
@@ -26,6 +26,7 @@ sending_settings = APIRouter(
     prefix="/sending-settings",
     tags=["sending settings"],
     dependencies=[Depends(require_admin)],
+    responses=problem_responses(403, s403="not an admin, or another org unit's settings"),
 )
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Response
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep, problem_responses
 from aftersales_kit.identity import USER_HEADER
 from aftersales_kit.problems import Unprocessable
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
@@ -37,6 +37,7 @@ admin = APIRouter(
     prefix="/notification-preferences",
     tags=["notification preferences"],
     dependencies=[Depends(require_admin)],
+    responses=problem_responses(403, s403="not an admin"),
 )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep, problem_responses
 from aftersales_kit.identity import USER_HEADER, CallerDep
 from aftersales_kit.problems import Conflict, Unprocessable
 from notifications.dependencies import SettingsDep
@@ -24,6 +24,12 @@ messages = APIRouter(prefix="/messages", tags=["messages"])
     status_code=status.HTTP_202_ACCEPTED,
     responses={
         200: {"description": "The key was used before: the first message, unchanged"},
+        **problem_responses(
+            403,
+            409,
+            s403="org_unit_id is not one of the caller's org units",
+            s409="the idempotency key was used for another message",
+        ),
         429: {
             "description": "The requester's daily quota for the channel is used up; "
             "Retry-After: seconds to the next UTC midnight"

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep, problem_responses
 from aftersales_kit.problems import NotFound
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
 from notifications.sending import handlers as sending
@@ -24,6 +24,7 @@ from notifications.visibility import VisibleDep
 message_templates = APIRouter(prefix="/message-templates", tags=["message templates"])
 report_files = APIRouter(prefix="/reports", tags=["reports"])
 message_files = APIRouter(prefix="/messages", tags=["messages"])
+_TAKEN = problem_responses(409, s409="the name (or the booking order kind) is taken")
 
 
 def _download(row: dict[str, Any]) -> Response:
@@ -49,7 +50,7 @@ async def list_placeholders() -> dict[str, dict[str, str]]:
     return {kind.value: dict(names) for kind, names in ALLOWED.items()}
 
 
-@message_templates.post("", status_code=status.HTTP_201_CREATED)
+@message_templates.post("", status_code=status.HTTP_201_CREATED, responses=_TAKEN)
 async def create_template(
     body: TemplateIn, uow: UnitOfWorkDep, clock: ClockDep, response: Response
 ) -> TemplateOut:
@@ -76,7 +77,7 @@ async def get_template(
     return out
 
 
-@message_templates.put("/{template_id}")
+@message_templates.put("/{template_id}", responses=_TAKEN)
 async def replace_template(
     template_id: uuid.UUID,
     body: TemplateIn,
