@@ -175,6 +175,7 @@ def settings(service_database: Callable[[str, Path | None], str], upstream: str)
         scheduling_url=f"{upstream}/scheduling",
         notifications_url=f"{upstream}/notifications",
         fieldwork_url=f"{upstream}/fieldwork",
+        campaigns_url=f"{upstream}/campaigns",
     )
 
 

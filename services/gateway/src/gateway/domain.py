@@ -50,6 +50,11 @@ ROUTES: Mapping[str, str] = {
     "planning": "fieldwork",
     "my-day": "fieldwork",
     "map": "fieldwork",
+    # Campaigns: service campaigns, the case templates they use and the cases they open
+    # (parent cases and one customer-nonconformity case per serial item).
+    "campaigns": "campaigns",
+    "case-templates": "campaigns",
+    "cases": "campaigns",
 }
 
 # Resources only admins may read: left out of everyone else's blanket read grant.
@@ -101,7 +106,11 @@ USERS = "users"
 # vehicles and order kinds are set up by admins. technician: reads and acts on
 # service orders and reads their own day and map — field work itself narrows them to the
 # orders assigned to them (another order is 404) and to the status actions (403 for the
-# rest); they keep their own notification choices.
+# rest); they keep their own notification choices. Campaigns: admins manage campaigns,
+# case templates and parent cases; operators read them and write "cases" to close cases
+# by hand (campaigns itself refuses them what is admin-only, such as creating a parent
+# case); viewers read; technicians see nothing of campaigns (field work shows them the
+# open campaign cases of the orders they work on).
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     "admin": _grants((*ROUTES, USERS), Access.READ, Access.WRITE),
     "operator": _grants(READABLE, Access.READ)
@@ -116,6 +125,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
             "my-notification-preferences",
             "service-orders",
             "service-cases",
+            "cases",
         ),
         Access.WRITE,
     ),

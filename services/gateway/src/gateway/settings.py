@@ -32,6 +32,7 @@ class Settings(ServiceSettings):
     scheduling_url: str = "http://127.0.0.1:8003"
     notifications_url: str = "http://127.0.0.1:8004"
     fieldwork_url: str = "http://127.0.0.1:8007"
+    campaigns_url: str = "http://127.0.0.1:8008"
     # A dead upstream must answer fast (503); a slow one gets the whole budget (then 504).
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
     upstream_timeout_seconds: float = Field(default=15.0, gt=0)
@@ -113,4 +114,5 @@ class Settings(ServiceSettings):
             "scheduling": self.scheduling_url,
             "notifications": self.notifications_url,
             "fieldwork": self.fieldwork_url,
+            "campaigns": self.campaigns_url,
         }

@@ -96,6 +96,29 @@ def test_technicians_act_on_orders_and_read_their_day_and_map_only() -> None:
     assert domain.check_roles(["technician"]) == ["technician"]
 
 
+CAMPAIGNS = ("campaigns", "case-templates", "cases")
+
+
+@pytest.mark.parametrize("resource", CAMPAIGNS)
+def test_campaign_resources_go_to_campaigns(resource: str) -> None:
+    route = domain.resolve_route(f"/api/{resource}/x")
+    assert (route.service, route.path) == ("campaigns", f"/{resource}/x")
+
+
+def test_admins_manage_campaigns_operators_close_cases_viewers_read() -> None:
+    for resource in CAMPAIGNS:
+        assert domain.is_allowed(["admin"], resource, Access.WRITE)
+        assert domain.is_allowed(["operator"], resource, Access.READ)
+        assert domain.is_allowed(["viewer"], resource, Access.READ)
+        assert not domain.is_allowed(["viewer"], resource, Access.WRITE)
+        for access in Access:
+            assert not domain.is_allowed(["technician"], resource, access), resource
+    # Operators close cases by hand; campaigns and templates are admins' set-up.
+    assert domain.is_allowed(["operator"], "cases", Access.WRITE)
+    assert not domain.is_allowed(["operator"], "campaigns", Access.WRITE)
+    assert not domain.is_allowed(["operator"], "case-templates", Access.WRITE)
+
+
 def test_roles_add_up_and_unknown_roles_or_resources_grant_nothing() -> None:
     assert domain.is_allowed(["viewer", "admin"], "products", Access.WRITE)
     assert not domain.is_allowed([], "products", Access.READ)

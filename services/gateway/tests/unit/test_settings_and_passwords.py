@@ -30,6 +30,7 @@ def test_defaults_match_the_port_plan() -> None:
         "scheduling": "http://127.0.0.1:8003",
         "notifications": "http://127.0.0.1:8004",
         "fieldwork": "http://127.0.0.1:8007",
+        "campaigns": "http://127.0.0.1:8008",
     }
     assert settings.database_url.endswith("/aftersales_gateway")
 
