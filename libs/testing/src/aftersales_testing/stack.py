@@ -91,6 +91,14 @@ SERVICES: tuple[ServiceProcess, ...] = (
         migrations_package="fieldwork",
     ),
     ServiceProcess(
+        "campaigns",
+        "campaigns",
+        "CAMPAIGNS_",
+        8008,
+        database="campaigns",
+        migrations_package="campaigns",
+    ),
+    ServiceProcess(
         "gateway", "gateway", "GATEWAY_", 8000, database="gateway", migrations_package="gateway"
     ),
 )
@@ -100,6 +108,7 @@ GATEWAY_UPSTREAMS = {
     "SCHEDULING_URL": "scheduling",
     "NOTIFICATIONS_URL": "notifications",
     "FIELDWORK_URL": "fieldwork",
+    "CAMPAIGNS_URL": "campaigns",
 }
 
 
