@@ -259,7 +259,7 @@ async def test_no_offer_without_a_contact_or_with_a_contact_without_email(
     anna = await orders.order(contact_id=world.other_contact_id)
     body = (await client.get(f"/service-orders/{anna.id}/booking-confirmation")).json()
     assert body["can_offer"] is False
-    assert body["reason"] == "the order's contact person has no e-mail address"
+    assert body["reason"] == "the contact person has no e-mail address"
     assert body["default_recipient"]["name"] == "Anna Andersson"
 
 
@@ -403,11 +403,34 @@ async def test_an_order_without_a_standing_booking_has_nothing_to_confirm_409(
     client: httpx.AsyncClient, orders: OrderBuilder
 ) -> None:
     order = await orders.order(bookings=())
+    offer = (await client.get(f"/service-orders/{order.id}/booking-confirmation")).json()
+    assert (offer["can_offer"], offer["reason"]) == (False, "the order has no booking to confirm")
     response = await client.post(
         f"/service-orders/{order.id}/booking-confirmation", json={"channels": ["email"]}
     )
     assert response.status_code == 409
     assert response.json()["reason"] == "no_standing_booking"
+
+
+async def test_a_closed_order_gets_no_confirmation_409(
+    client: httpx.AsyncClient, orders: OrderBuilder
+) -> None:
+    order = await orders.order()
+    async with runtime_of(client).uow() as uow:
+        await uow.session.execute(
+            update(tables.service_order)
+            .where(tables.service_order.c.id == order.id)
+            .values(stage="completed", status="done")
+        )
+        await uow.commit()
+    offer = (await client.get(f"/service-orders/{order.id}/booking-confirmation")).json()
+    assert (offer["can_offer"], offer["reason"]) == (False, "the order is completed")
+    response = await client.post(
+        f"/service-orders/{order.id}/booking-confirmation", json={"channels": ["email"]}
+    )
+    assert response.status_code == 409
+    assert response.json()["reason"] == "order_closed"
+    assert await send_commands(client, order.id) == []
 
 
 async def test_no_address_for_a_channel_is_422_naming_the_field(

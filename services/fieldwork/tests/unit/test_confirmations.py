@@ -69,6 +69,16 @@ def test_no_offer_without_a_contact_an_email_or_a_known_contact() -> None:
     assert domain.offer("c-2", anna) == domain.Offer(False, domain.CONTACT_WITHOUT_EMAIL, anna)
 
 
+def test_no_offer_for_a_closed_order_or_one_without_a_standing_booking() -> None:
+    sven = domain.contact_of("c-1", CONTACTS)
+    assert domain.offer("c-1", sven, standing_bookings=0) == domain.Offer(
+        False, domain.NO_BOOKING, sven
+    )
+    for stage in ("completed", "cancelled"):
+        assert domain.offer("c-1", sven, stage=stage).reason == f"the order is {stage}"
+    assert domain.offer("c-1", sven, stage="new", standing_bookings=2).can_offer
+
+
 # --- suggestions ---------------------------------------------------------------------------
 
 

@@ -38,9 +38,12 @@ class Offer:
     contact: Person | None
 
 
+# The same words as the booking answer's offer (``orders.snapshots.confirmation_offer``).
 NO_CONTACT = "the order has no contact person"
 CONTACT_UNKNOWN = "the order's contact person is no longer among the customer's contacts"
-CONTACT_WITHOUT_EMAIL = "the order's contact person has no e-mail address"
+CONTACT_WITHOUT_EMAIL = "the contact person has no e-mail address"
+NO_BOOKING = "the order has no booking to confirm"
+CLOSED_STAGES = frozenset({"completed", "cancelled"})
 
 
 def contact_of(contact_id: str | None, contacts: Iterable[dict[str, object]]) -> Person | None:
@@ -53,7 +56,19 @@ def contact_of(contact_id: str | None, contacts: Iterable[dict[str, object]]) ->
     return None
 
 
-def offer(contact_id: str | None, contact: Person | None) -> Offer:
+def offer(
+    contact_id: str | None,
+    contact: Person | None,
+    *,
+    stage: str = "planned",
+    standing_bookings: int = 1,
+) -> Offer:
+    """A confirmation is offered for an open order with a standing booking whose contact
+    person has an e-mail address."""
+    if stage in CLOSED_STAGES:
+        return Offer(False, f"the order is {stage}", contact)
+    if standing_bookings == 0:
+        return Offer(False, NO_BOOKING, contact)
     if contact_id is None:
         return Offer(False, NO_CONTACT, None)
     if contact is None:

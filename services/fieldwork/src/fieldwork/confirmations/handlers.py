@@ -174,7 +174,12 @@ def _suggestion(person: Person | None) -> Suggestion | None:
 
 def offer_of(loaded: Loaded) -> domain.Offer:
     contact_id = loaded.order["contact_id"]
-    return domain.offer(str(contact_id) if contact_id else None, loaded.contact)
+    return domain.offer(
+        str(contact_id) if contact_id else None,
+        loaded.contact,
+        stage=loaded.order["stage"],
+        standing_bookings=len(loaded.facts.visits),
+    )
 
 
 async def get_confirmation(uow: UnitOfWork, order_id: uuid.UUID, scope: Scope) -> ConfirmationOut:
@@ -267,6 +272,12 @@ async def send_confirmation(
     )
     if earlier:
         return SentOut(items=[_entry(dict(row), current) for row in earlier])
+    if loaded.order["stage"] in domain.CLOSED_STAGES:
+        raise Conflict(
+            f"the order is {loaded.order['stage']}: its bookings are over",
+            field="stage",
+            reason="order_closed",
+        )
     if loaded.kind_code is None:
         raise Conflict(
             "the order has no kind: a booking confirmation's template is chosen by the order's"
