@@ -1,1 +1,1 @@
-"""Campaigns: projections."""
+"""Campaigns: projections of catalog's org units, customers, products and serial items."""

@@ -1,10 +1,30 @@
-"""This feature's consumers: which queue feeds which use case."""
+"""The projections' consumer: catalog's customers, products, serial items and org units
+into campaigns' copies of them."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from aftersales_contracts import catalog, topology
+from aftersales_kit.inbox import Consumer
 from aftersales_kit.runtime import ServiceRuntime
 from campaigns.context import Context
+from campaigns.projections import handlers
 
 
 def register(runtime: ServiceRuntime, ctx: Context) -> None:
     """Attach this feature's consumers to ``runtime``."""
+    catalog_events = Consumer(topology.CAMPAIGNS_CATALOG_EVENTS, runtime.uow)
+    # Customers and items come in bulk after an import: a batch per transaction.
+    for customer_event in (catalog.CustomerRegistered, catalog.CustomerChanged):
+        catalog_events.on_batch(customer_event, partial(handlers.on_customers, ctx))
+    for item_event in (
+        catalog.SerialItemRegistered,
+        catalog.SerialItemChanged,
+        catalog.SerialItemOwnerChanged,
+    ):
+        catalog_events.on_batch(item_event, partial(handlers.on_serial_items, ctx))
+    for product_event in (catalog.ProductRegistered, catalog.ProductChanged):
+        catalog_events.on(product_event, partial(handlers.on_product, ctx))
+    catalog_events.on(catalog.OrgUnitChanged, partial(handlers.on_org_unit_changed, ctx))
+    runtime.add_consumer(catalog_events)

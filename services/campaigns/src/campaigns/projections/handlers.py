@@ -1,0 +1,89 @@
+"""Campaigns' copies of catalog's data: org units, customers, products and serial items
+(with owner and initial-order customer), each replaced only by a newer snapshot
+(``aftersales_kit.projections``). A campaign's serial numbers are validated against them:
+campaigns never calls catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aftersales_contracts.catalog import (
+    CustomerRegistered,
+    OrgUnitChanged,
+    ProductRegistered,
+    SerialItemRegistered,
+)
+from aftersales_contracts.envelope import Envelope
+from aftersales_kit.projections import newest, upsert_if_newer
+from aftersales_kit.uow import UnitOfWork
+from campaigns import tables
+from campaigns.context import Context
+
+
+async def on_customers(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[CustomerRegistered]]
+) -> None:
+    """Customer snapshots (registered or changed: each is the whole customer), a batch in
+    one transaction: each upserted if newer."""
+    latest = newest((e.payload for e in envelopes), lambda c: c.customer_id)
+    for customer_id in sorted(latest):  # one row order everywhere: no deadlocks
+        c = latest[customer_id]
+        values = {
+            "id": customer_id,
+            "version": c.version,
+            "customer_number": c.customer_number,
+            "name": c.name,
+            "org_unit_id": c.org_unit_id,
+            "active": c.active,
+        }
+        await upsert_if_newer(uow.session, tables.customer, values)
+
+
+async def on_serial_items(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[SerialItemRegistered]]
+) -> None:
+    """Item snapshots (registered, changed, owner changed: each is the whole item), a batch
+    in one transaction: each upserted if newer. Cases already opened keep the customer they
+    were opened for; the next validation of a campaign's lines sees the new owner."""
+    latest = newest((e.payload for e in envelopes), lambda i: i.serial_item_id)
+    for item_id in sorted(latest):
+        item = latest[item_id]
+        values = {
+            "id": item_id,
+            "version": item.version,
+            "serial_number": item.serial_number,
+            "product_id": item.product_id,
+            "product_number": item.product_number,
+            "owner_customer_id": item.owner_customer_id,
+            "initial_order_customer_id": item.initial_order_customer_id,
+            "org_unit_id": item.org_unit_id,
+            "status": item.status.value,
+        }
+        await upsert_if_newer(uow.session, tables.serial_item, values)
+
+
+async def on_product(ctx: Context, uow: UnitOfWork, envelope: Envelope[ProductRegistered]) -> None:
+    product = envelope.payload
+    values = {
+        "id": product.product_id,
+        "version": product.version,
+        "product_number": product.product_number,
+        "name": product.name,
+    }
+    await upsert_if_newer(uow.session, tables.product, values)
+
+
+async def on_org_unit_changed(
+    ctx: Context, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
+) -> None:
+    unit = envelope.payload
+    values = {
+        "id": unit.org_unit_id,
+        "version": unit.version,
+        "code": unit.code,
+        "name": unit.name,
+        "time_zone": unit.time_zone,
+        "parent_id": unit.parent_id,
+    }
+    await upsert_if_newer(uow.session, tables.org_unit, values)
