@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep
+from aftersales_kit.http import ClockDep, UnitOfWorkDep, problem_responses
 from notifications.user_accounts import handlers
 from notifications.user_accounts.schemas import UserAccountIn, UserAccountOut
 from notifications.visibility import require_admin
@@ -18,7 +18,10 @@ from notifications.visibility import require_admin
 Username = Annotated[str, Path(min_length=1, max_length=150, pattern=r"^\S+$")]
 
 router = APIRouter(
-    prefix="/user-accounts", tags=["user accounts"], dependencies=[Depends(require_admin)]
+    prefix="/user-accounts",
+    tags=["user accounts"],
+    dependencies=[Depends(require_admin)],
+    responses=problem_responses(403, s403="not an admin (only the gateway pushes accounts)"),
 )
 
 
