@@ -84,4 +84,5 @@ bench: install
 	$(UV) run --frozen python bench/notifications_send.py
 	$(UV) run --frozen python bench/scheduling_callouts.py
 	$(UV) run --frozen python bench/scheduling_item_events.py
+	$(UV) run --frozen python bench/fieldwork_views.py
 	$(UV) run --frozen python bench/faults.py
