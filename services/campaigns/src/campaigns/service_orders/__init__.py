@@ -1,1 +1,1 @@
-"""Campaigns: service_orders."""
+"""Campaigns: field work's completed orders close the campaign cases ticked done at them."""
