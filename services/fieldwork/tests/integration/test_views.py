@@ -274,3 +274,46 @@ async def test_an_order_with_no_coordinates_is_listed_with_its_address(
     (item,) = (await client.get(f"/service-orders?org_unit_id={world.org_unit_id}")).json()["items"]
     assert item["location"]["street"] == "Okänd väg 3"
     assert item["location"]["latitude"] is None
+
+
+async def test_an_order_created_and_booked_through_the_api_shows_in_every_view(
+    client: httpx.AsyncClient,
+) -> None:
+    """The write side's rows, not this file's builder: the views read what it leaves."""
+    world = await seed_world(client)
+    tech = await add_technician(client, world.org_unit_id, "Tina")
+    created = await client.post(
+        "/service-orders",
+        json={
+            "customer_id": str(world.customer_id),
+            "serial_item_id": str(world.item_id),
+            "description": "Oven does not heat",
+            "technician_id": str(tech),
+            "booking": {"date": str(TUESDAY), "start": "09:00", "end": "11:00"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    order = created.json()
+    unit = f"org_unit_id={world.org_unit_id}"
+
+    (card,) = (await client.get(f"/service-orders?{unit}")).json()["items"]
+    assert card["id"] == order["id"]
+    assert card["number"] == order["number"]
+    assert card["stage"] == "planned"
+    assert card["technician"] == {"id": str(tech), "name": "Tina"}
+    assert card["booked_from"] == "2026-12-01T08:00:00Z"
+    assert card["location"]["latitude"] == 59.3326
+
+    columns = (await client.get(f"/board?{unit}")).json()["columns"]
+    assert [c["count"] for c in columns] == [0, 1, 0, 0]
+
+    day = (await client.get(f"/planning/day?date={TUESDAY}&{unit}")).json()
+    (plan,) = day["technicians"]
+    (booking,) = plan["days"][0]["bookings"]
+    assert booking["order"]["id"] == order["id"]
+    assert (booking["local_start"], booking["local_end"]) == ("09:00:00", "11:00:00")
+
+    geo = (await client.get(f"/map?date={TUESDAY}&{unit}")).json()
+    (stop,) = [f for f in geo["features"] if f["geometry"]["type"] == "Point"]
+    assert stop["properties"]["order_id"] == order["id"]
+    assert stop["geometry"]["coordinates"] == [18.0649, 59.3326]
