@@ -195,7 +195,7 @@ async def test_cards_without_a_column_time_come_last_and_page_on(
 ) -> None:
     world = await seed_world(client)
     tech = await add_technician(client, world.org_unit_id)
-    booked = []
+    booked: list[str] = []
     for n in (2, 1):
         order_id, number = await add_order(client, world)
         await add_booking(client, order_id, tech, TUESDAY, f"{8 + n:02d}:00", f"{8 + n:02d}:30")
