@@ -424,12 +424,13 @@ def run(args: argparse.Namespace) -> None:
     run_id = uuid.uuid4().hex[:8]
     name = f"bench_fieldwork_{run_id}"
     prefix = f"bench-{run_id}"
-    create_database(POSTGRES, name, MIGRATIONS)
     url = database_url(POSTGRES, name, "postgresql")
     service: subprocess.Popen[bytes] | None = None
     now = datetime.now(ZoneInfo(ZONE))
     today = now.date()
     try:
+        # Inside the try: a failed migration still drops the database.
+        create_database(POSTGRES, name, MIGRATIONS)
         print(machine())
         seconds = asyncio.run(seed(url, args.orders, today, now))
         print(f"seeded {args.orders:,} orders in {seconds:.1f} s: {asyncio.run(census(url))}")
