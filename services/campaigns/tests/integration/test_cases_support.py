@@ -146,3 +146,31 @@ async def case_row(client: httpx.AsyncClient, case_id: uuid.UUID) -> dict[str, A
             .one()
         )
     return dict(row)
+
+
+async def insert_org_unit(
+    client: httpx.AsyncClient, *, parent_id: uuid.UUID | None = None
+) -> tuple[uuid.UUID, str]:
+    """Another org unit (a child of ``parent_id`` when given): its id and code."""
+    org_unit_id, code = uuid.uuid4(), "ou-" + uuid.uuid4().hex[:8]
+    async with runtime_of(client).uow() as uow:
+        await uow.session.execute(
+            tables.org_unit.insert().values(
+                id=org_unit_id,
+                version=1,
+                code=code,
+                name=code,
+                time_zone="Europe/Stockholm",
+                parent_id=parent_id,
+            )
+        )
+        await uow.commit()
+    return org_unit_id, code
+
+
+async def create_template(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {"name": f"T {uuid.uuid4().hex[:10]}", "case_type": "service_campaign"} | fields
+    answer = await client.post("/case-templates", json=body)
+    assert answer.status_code == 201, answer.text
+    created: dict[str, Any] = answer.json()
+    return created

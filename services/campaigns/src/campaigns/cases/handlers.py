@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import insert, select, update
 
 from aftersales_contracts.campaigns import CampaignCaseClosed, CaseOutcome
@@ -51,6 +52,7 @@ ADMIN_ROLE = "admin"
 # Who closes a case by hand: operators, and admins who may do everything.
 CLOSER_ROLES = frozenset({"operator", ADMIN_ROLE})
 PARENT_FIELDS = tuple(ParentCaseFields.model_fields)
+_JSON_TIME = TypeAdapter(datetime | None)
 
 
 async def close_case(
@@ -310,7 +312,8 @@ async def close_by_hand(
     require_closer(caller)
     row = await visible_case(uow, case_id, visible, lock=True)
     if row["status"] == CaseStatus.CLOSED.value:
-        at = row["closed_at"].isoformat() if row["closed_at"] else "an unknown time"
+        # As the case itself answers it (pydantic's JSON: ...Z), so a client can compare.
+        at = _JSON_TIME.dump_python(row["closed_at"], mode="json") or "an unknown time"
         raise Conflict(
             f"case {row['number']} was already closed at {at} ({row['closed_how']}"
             + (f", by {row['closed_by']}" if row["closed_by"] else "")

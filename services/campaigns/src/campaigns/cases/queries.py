@@ -177,7 +177,9 @@ async def detail_of(uow: UnitOfWork, row: Mapping[str, Any], visible: VisibleIds
                     .where(c.parent_id == row["id"], org_unit_clause(visible, c.org_unit_id))
                     .group_by(c.status)
                 )
-            ).tuples()
+            )
+            .tuples()
+            .all()
         )
         children = ChildCounts(
             open=counts.get(CaseStatus.OPEN.value, 0),
