@@ -3,6 +3,7 @@ the outbox once, nothing for a case without a campaign, NotFound for an unknown 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -128,3 +129,29 @@ async def test_close_case_unknown_id_is_not_found(
     async with runtime_of(client).uow() as uow:
         with pytest.raises(NotFound):
             await close_case(uow, Context(settings, clock), uuid.uuid4(), how="manual", by="x")
+
+
+async def test_two_closes_at_once_close_and_publish_once(
+    client: httpx.AsyncClient, settings: Settings, clock: FixedClock
+) -> None:
+    world = await seed_world(client, items=1)
+    rows = await insert_campaign(client, world)
+    ctx = Context(settings, clock)
+    started = asyncio.Event()
+
+    async def close(by: str, first: bool) -> bool:
+        async with runtime_of(client).uow() as uow:
+            if not first:
+                await started.wait()
+            closed = await close_case(uow, ctx, rows.case_ids[0], how="manual", by=by, reason=by)
+            if first:
+                # Hold the row while the other close runs into it.
+                started.set()
+                await asyncio.sleep(0.2)
+            await uow.commit()
+            return closed
+
+    results = await asyncio.gather(close("a", True), close("b", False))
+    assert results == [True, False]
+    assert (await case_row(client, rows.case_ids[0]))["closed_by"] == "a"
+    assert len(await outbox_bodies(client, CLOSED, rows.case_ids[0])) == 1

@@ -12,7 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.seed import as_user, seed_world
+from aftersales_kit.pagination import Sort
+from campaigns.cases.export import export_csv
+from campaigns.cases.queries import CaseFilter, conditions
+from tests.integration.seed import as_user, runtime_of, seed_world
 from tests.integration.test_cases_support import CampaignRows, insert_campaign, insert_org_unit
 
 VIEWER = as_user("vera", "viewer")
@@ -193,3 +196,18 @@ async def test_export_refuses_bad_queries_before_streaming(client: httpx.AsyncCl
         answer = await client.get("/cases/export.csv", params=params)
         assert answer.status_code == 422
         assert answer.json()["field"] == field
+
+
+async def test_export_streams_in_chunks(client: httpx.AsyncClient) -> None:
+    """A batch smaller than the rows: several chunks, every row once, in order."""
+    _, rows = await _campaign(client, items=5)
+    where = conditions(CaseFilter(campaign_id=rows.campaign_id), None)
+    chunks = [
+        chunk
+        async for chunk in export_csv(
+            runtime_of(client).sessionmaker, where, Sort("number"), batch=2
+        )
+    ]
+    assert len(chunks) == 3  # header + rows 1-2, rows 3-4, row 5
+    lines = _parse(b"".join(chunks).decode("utf-8"))
+    assert [r["number"] for r in lines] == rows.numbers
