@@ -152,6 +152,6 @@ async def test_two_closes_at_once_close_and_publish_once(
             return closed
 
     results = await asyncio.gather(close("a", True), close("b", False))
-    assert results == [True, False]
+    assert list(results) == [True, False]
     assert (await case_row(client, rows.case_ids[0]))["closed_by"] == "a"
     assert len(await outbox_bodies(client, CLOSED, rows.case_ids[0])) == 1
