@@ -211,9 +211,9 @@ async def campaign_cases(client: httpx.AsyncClient, campaign_id: str) -> list[di
 
 async def count_lines(client: httpx.AsyncClient, campaign_id: str) -> int:
     async with runtime_of(client).uow() as uow:
-        n: int = await uow.session.scalar(
+        n = await uow.session.scalar(
             select(func.count()).where(
                 tables.campaign_serial.c.campaign_id == uuid.UUID(campaign_id)
             )
         )
-    return n
+    return int(n or 0)

@@ -54,6 +54,7 @@ from campaigns.drives.schemas import (
     OrgUnitProgress,
     ProgressOut,
     ReleaseOut,
+    SerialIn,
     SerialLineOut,
     SerialsSummary,
     ValidationOut,
@@ -655,11 +656,6 @@ async def progress(uow: UnitOfWork, campaign_id: uuid.UUID, visible: VisibleIds)
     return ProgressOut(totals=await counts(uow, campaign_id, visible), org_units=units)
 
 
-def serial_lines(items: Sequence[str | Any]) -> list[SerialLine]:
-    """The body's serial numbers as lines (plain text, or objects with the product)."""
-    return [
-        SerialLine(item, "")
-        if isinstance(item, str)
-        else SerialLine(item.serial_number, item.product_number)
-        for item in items
-    ]
+def serial_lines(items: Sequence[SerialIn]) -> list[SerialLine]:
+    """The body's serial numbers as lines."""
+    return [SerialLine(item.serial_number, item.product_number) for item in items]

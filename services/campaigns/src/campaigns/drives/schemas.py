@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from campaigns.drives.domain import CODE_PATTERN, NAME_MAX_LENGTH, SERIAL_MAX_LENGTH
 
@@ -92,10 +92,16 @@ class SerialIn(_In):
     product_number: ProductText = ""
 
 
+def _as_object(item: Any) -> Any:
+    # A bare serial number is the object without a product: one shape to validate, so a
+    # bad item is named ``serial_numbers.<i>.serial_number`` whichever way it came.
+    return {"serial_number": item} if isinstance(item, str) else item
+
+
 class SerialsIn(_In):
     """Serial numbers as text, or as objects naming the product too."""
 
-    serial_numbers: list[SerialText | SerialIn] = Field(min_length=1)
+    serial_numbers: list[Annotated[SerialIn, BeforeValidator(_as_object)]] = Field(min_length=1)
 
 
 class SerialsSummary(BaseModel):
