@@ -4,4 +4,5 @@ CREATE DATABASE aftersales_servicetypes;
 CREATE DATABASE aftersales_scheduling;
 CREATE DATABASE aftersales_notifications;
 CREATE DATABASE aftersales_fieldwork;
+CREATE DATABASE aftersales_campaigns;
 CREATE DATABASE aftersales_gateway;

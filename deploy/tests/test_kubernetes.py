@@ -410,7 +410,7 @@ def test_only_the_gateway_is_reachable_from_outside() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["catalog", "servicetypes", "scheduling", "notifications", "fieldwork"]
+    "name", ["catalog", "servicetypes", "scheduling", "notifications", "fieldwork", "campaigns"]
 )
 def test_internal_services_admit_the_gateway_and_notifications_its_registered_clients(
     name: str,
@@ -453,7 +453,8 @@ def test_every_process_may_reach_what_it_uses(process: ServiceProcess) -> None:
         upstreams = {
             p.port
             for p in SERVICES
-            if p.name in {"catalog", "servicetypes", "scheduling", "notifications", "fieldwork"}
+            if p.name
+            in {"catalog", "servicetypes", "scheduling", "notifications", "fieldwork", "campaigns"}
         }
         assert upstreams <= ports
 

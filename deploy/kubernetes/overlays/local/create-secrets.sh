@@ -37,6 +37,8 @@ secret aftersales-scheduling \
   --from-literal=SCHEDULING_DATABASE_URL="$(pg scheduling)" --from-literal=SCHEDULING_AMQP_URL="$amqp"
 secret aftersales-fieldwork \
   --from-literal=FIELDWORK_DATABASE_URL="$(pg fieldwork)" --from-literal=FIELDWORK_AMQP_URL="$amqp"
+secret aftersales-campaigns \
+  --from-literal=CAMPAIGNS_DATABASE_URL="$(pg campaigns)" --from-literal=CAMPAIGNS_AMQP_URL="$amqp"
 # The local SMTP catcher and fake SMS provider take no credentials: those keys are
 # optional and left out.
 secret aftersales-notifications \
