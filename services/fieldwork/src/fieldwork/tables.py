@@ -317,3 +317,35 @@ waiting_callout_order = Table(
     Column("attempts", Integer, nullable=False, server_default="1"),
     Index("ix_waiting_callout_order_tried", "tried_at"),
 )
+
+# Campaign cases of serial items (campaigns' ``campaigns.case.opened/closed``): an order
+# shows the open ones of its serial items, and its completion names those ticked done.
+# Closed is final: a close is recorded even when it arrives before its open, and an open
+# arriving after its close changes nothing.
+campaign_case = Table(
+    "campaign_case",
+    metadata,
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("campaign_id", UUID(as_uuid=True), nullable=False),
+    Column("campaign_code", String(50), nullable=False),
+    Column("campaign_name", String(200), nullable=False),
+    # Locale -> the campaign's name in that language.
+    Column("translations", JSONB, nullable=False, server_default="{}"),
+    Column("serial_item_id", UUID(as_uuid=True), nullable=False),
+    Column("case_number", String(20), nullable=True),
+    Column("cause_code", String(50), nullable=True),
+    Column("cause_description", Text, nullable=True),
+    Column("customer_id", UUID(as_uuid=True), nullable=True),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True),
+    Column("status", String(10), nullable=False, server_default="open"),
+    Column("opened_at", DateTime(timezone=True), nullable=True),
+    # completed or cancelled, with when, at which service order, or why.
+    Column("outcome", String(20), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("service_order_id", UUID(as_uuid=True), nullable=True),
+    Column("service_order_number", String(20), nullable=True),
+    Column("close_reason", String(500), nullable=True),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+    # An order's open cases, by its serial items.
+    Index("ix_campaign_case_item", "serial_item_id", "status"),
+)

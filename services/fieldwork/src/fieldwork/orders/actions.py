@@ -5,6 +5,7 @@ through ``orders.domain``'s rules; a change that does not apply is a 409 with it
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +16,13 @@ from aftersales_contracts.fieldwork import Stage
 from aftersales_kit.problems import Conflict, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from fieldwork import tables
+from fieldwork.campaign_cases import domain as ticks
+from fieldwork.campaign_cases.queries import open_cases_of
 from fieldwork.context import Context
 from fieldwork.orders import domain, events, store
 from fieldwork.orders.booking_rules import localize, place_booking, release_booking
 from fieldwork.orders.schemas import BookingIn, MoveIn, OrderView
-from fieldwork.orders.snapshots import order_view
+from fieldwork.orders.snapshots import order_view, serial_items_of
 from fieldwork.visibility import Scope
 
 B = tables.booking.c
@@ -50,11 +53,50 @@ async def _standing_ids(
     return list(rows)
 
 
+async def _ticked_done(
+    uow: UnitOfWork, row: RowMapping, done: Sequence[uuid.UUID], record: store.Recorder
+) -> list[uuid.UUID]:
+    """The campaign cases ticked done at completion, checked and recorded in the history:
+    each must be an open campaign case of one of the order's serial items (422 naming
+    ``campaign_case_ids_done.<i>``); a case ticked twice counts once."""
+    if not done:
+        return []
+    offered = {c.case_id: c for c in await open_cases_of(uow.session, serial_items_of(row))}
+    bad = ticks.unticked(done, offered)
+    if bad is not None:
+        raise Unprocessable(
+            f"{done[bad]} is not an open campaign case of the order's serial items",
+            field=f"campaign_case_ids_done.{bad}",
+        )
+    ids = ticks.once_each(done)
+    await record(
+        "campaign_cases_done",
+        detail={
+            "case_ids": [str(i) for i in ids],
+            "case_numbers": [offered[i].case_number for i in ids],
+        },
+    )
+    return ids
+
+
+def _refuse_ticks_unless(completing: bool, done: Sequence[uuid.UUID]) -> None:
+    if done and not completing:
+        raise Unprocessable(
+            "campaign cases are ticked done only when completing the order",
+            field="campaign_case_ids_done",
+        )
+
+
 async def _apply(
-    uow: UnitOfWork, row: RowMapping, action: domain.Action, record: store.Recorder
+    uow: UnitOfWork,
+    row: RowMapping,
+    action: domain.Action,
+    record: store.Recorder,
+    done: Sequence[uuid.UUID] = (),
 ) -> events.Happened:
     """Run ``action`` on the locked order ``row``: the new status and stage written with
-    their history rows; what happened, to publish."""
+    their history rows; what happened, to publish. ``done``: the campaign cases ticked
+    done when completing."""
     state = await store.state_of(uow.session, row)
     try:
         new = domain.act(state, action)
@@ -91,6 +133,7 @@ async def _apply(
             await release_booking(uow.session, booking_id, record, now=now, why="completed")
         values["completed_at"] = now
         happened.completed_at = now
+        happened.campaign_case_ids_done = await _ticked_done(uow, row, done, record)
     elif action is domain.Action.CANCEL:
         # A cancelled visit no longer holds its technician's time.
         for booking_id in await _standing_ids(uow, row["id"]):
@@ -120,6 +163,7 @@ async def act_on_order(
     expected_version: int | None,
     by: str | None,
     scope: Scope | None,
+    campaign_case_ids_done: Sequence[uuid.UUID] = (),
 ) -> OrderView:
     """Run a status action, stamped with the clock in the order's history (time spent is
     computed from those stamps). Refusals are 409 naming the reason.
@@ -129,14 +173,18 @@ async def act_on_order(
       is Planned again while another standing booking remains, else New (no status, the
       technician kept) to be booked again.
     - ``complete``: status Done, stage Completed, ``completed_at`` set, the standing
-      bookings that start later released (those begun stay); publishes
-      ``ServiceOrderCompleted`` and ``ServiceOrderStageChanged``.
+      bookings that start later released (those begun stay); the campaign cases ticked
+      (``campaign_case_ids_done``: open cases of the order's serial items, else 422
+      naming ``campaign_case_ids_done.<i>``) recorded in the history and named in
+      ``ServiceOrderCompleted``; publishes it and ``ServiceOrderStageChanged``. Other
+      actions tick nothing (422 naming ``campaign_case_ids_done``).
     - ``cancel``: status and stage Cancelled, ``cancelled_at`` set, the standing bookings
       released; publishes ``ServiceOrderCancelled`` and ``ServiceOrderStageChanged``.
     - the others: ``ServiceOrderChanged`` (``status``), and ``StageChanged`` if it moved."""
+    _refuse_ticks_unless(action is domain.Action.COMPLETE, campaign_case_ids_done)
     row = await store.lock_for_change(uow, order_id, scope, expected_version)
     record = store.Recorder(uow.session, order_id, ctx.clock.now(), by)
-    happened = await _apply(uow, row, action, record)
+    happened = await _apply(uow, row, action, record, campaign_case_ids_done)
     return await _done(uow, ctx, order_id, by, happened)
 
 
@@ -180,11 +228,13 @@ async def move_order(
 ) -> OrderView:
     """Move a Kanban card (decision 71: a request, never a column write).
 
-    To Completed runs Complete, to Cancelled runs Cancel. To Planned needs a technician
+    To Completed runs Complete (with the body's ``campaign_case_ids_done``, checked as
+    for the action), to Cancelled runs Cancel. To Planned needs a technician
     and a standing booking: the body's ``booking`` is booked first (same rules as
     ``POST .../bookings``), else 409 "needs a technician and a booked date". To New
     releases the standing bookings (refused while a visit is under way). Moving to the
     stage the order is in changes nothing."""
+    _refuse_ticks_unless(move.stage is Stage.COMPLETED, move.campaign_case_ids_done)
     row = await store.lock_for_change(uow, order_id, scope, expected_version)
     state = await store.state_of(uow.session, row)
     try:
@@ -195,7 +245,7 @@ async def move_order(
     record = store.Recorder(uow.session, order_id, now, by)
     if action is not None:
         await record("moved", from_value=row["stage"], to_value=move.stage.value)
-        happened = await _apply(uow, row, action, record)
+        happened = await _apply(uow, row, action, record, move.campaign_case_ids_done)
         return await _done(uow, ctx, order_id, by, happened)
     if move.stage is state.stage and move.booking is None:
         return await order_view(uow.session, order_id, now)

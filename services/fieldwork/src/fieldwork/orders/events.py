@@ -31,6 +31,8 @@ class Happened:
     previous_stage: Stage | None = None
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # The campaign cases ticked done at completion.
+    campaign_case_ids_done: list[uuid.UUID] = field(default_factory=list)
 
 
 async def publish(uow: UnitOfWork, order_id: uuid.UUID, by: str | None, what: Happened) -> None:
@@ -55,7 +57,12 @@ async def publish(uow: UnitOfWork, order_id: uuid.UUID, by: str | None, what: Ha
         )
     if what.completed_at is not None:
         uow.publish(
-            ServiceOrderCompleted(order=order, changed_by=by, completed_at=what.completed_at)
+            ServiceOrderCompleted(
+                order=order,
+                changed_by=by,
+                completed_at=what.completed_at,
+                campaign_case_ids_done=what.campaign_case_ids_done,
+            )
         )
     if what.cancelled_at is not None:
         uow.publish(

@@ -15,6 +15,7 @@ from fieldwork.orders import actions, bookings, handlers
 from fieldwork.orders.domain import Action
 from fieldwork.orders.permissions import ActorDep, PlannerDep
 from fieldwork.orders.schemas import (
+    ActionIn,
     BookingChange,
     BookingIn,
     CaseView,
@@ -110,6 +111,7 @@ async def act_on_order(
     scope: ScopeDep,
     response: Response,
     if_match: IfMatchHeader = None,
+    body: ActionIn | None = None,
 ) -> OrderView:
     """A status action (If-Match required): ``depart`` (planned → en route), ``arrive``
     (→ on site), ``start_work`` (on site or en route → working), ``break``, ``resume``,
@@ -118,7 +120,10 @@ async def act_on_order(
     technician kept), ``complete`` (→ done, stage Completed), ``cancel`` (→ cancelled,
     its bookings released). Each is stamped in the history; an action that does not
     apply is 409 naming the reason. A technician acts only on their own orders (another
-    is 404)."""
+    is 404). ``complete`` takes an optional body ``{"campaign_case_ids_done": [...]}``:
+    open campaign cases of the order's serial items (its ``campaign_cases``) done at it,
+    which campaigns then closes; any other id is 422 naming
+    ``campaign_case_ids_done.<i>``."""
     view = await actions.act_on_order(
         uow,
         ctx,
@@ -127,6 +132,7 @@ async def act_on_order(
         expected_version=expected_version(if_match, required=True),
         by=caller.username,
         scope=scope,
+        campaign_case_ids_done=body.campaign_case_ids_done if body is not None else (),
     )
     return _tagged(response, view)
 
@@ -143,9 +149,10 @@ async def move_order(
     if_match: IfMatchHeader = None,
 ) -> OrderView:
     """Move the order's Kanban card to ``stage`` (If-Match required): to ``completed``
-    runs Complete, to ``cancelled`` Cancel; to ``planned`` needs a technician and a
-    booking (the body's ``booking``, or one standing; 409 otherwise); to ``new`` releases
-    the standing bookings (409 while a visit is under way)."""
+    runs Complete (ticking ``campaign_case_ids_done`` as the action does), to
+    ``cancelled`` Cancel; to ``planned`` needs a technician and a booking (the body's
+    ``booking``, or one standing; 409 otherwise); to ``new`` releases the standing
+    bookings (409 while a visit is under way)."""
     view = await actions.move_order(
         uow,
         ctx,

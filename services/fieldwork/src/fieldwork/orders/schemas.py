@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from aftersales_contracts.fieldwork import Address, Priority, Stage, TechnicianStatus
+from fieldwork.campaign_cases.schemas import CampaignCaseOut
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -112,11 +113,25 @@ class OrderChange(_In):
     service_type_id: uuid.UUID | None = None
 
 
+# The campaign cases one completion may tick done (an order concerns at most 100 items).
+CampaignCaseIds = Annotated[list[uuid.UUID], Field(max_length=500)]
+
+
 class MoveIn(_In):
-    """A Kanban card moved to ``stage``; to Planned with a booking when none stands."""
+    """A Kanban card moved to ``stage``; to Planned with a booking when none stands; to
+    Completed with the campaign cases done at the order ticked (as for ``complete``)."""
 
     stage: Stage
     booking: BookingIn | None = None
+    campaign_case_ids_done: CampaignCaseIds = Field(default_factory=list)
+
+
+class ActionIn(_In):
+    """The optional body of a status action: ``complete`` may tick campaign cases done
+    (each an open campaign case of one of the order's serial items; campaigns closes
+    them); the other actions take none."""
+
+    campaign_case_ids_done: CampaignCaseIds = Field(default_factory=list)
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -196,6 +211,9 @@ class OrderView(BaseModel):
     bookings: list[BookingOut]
     time_spent: TimeSpentOut
     confirmation_offer: ConfirmationOffer
+    # The open campaign cases of the order's serial items (service objects and location),
+    # to tick done at completion; a case ticked stays here until campaigns has closed it.
+    campaign_cases: list[CampaignCaseOut]
     created_at: datetime
     created_by: str | None
     updated_at: datetime

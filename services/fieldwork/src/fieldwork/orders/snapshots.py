@@ -19,6 +19,7 @@ from aftersales_contracts.fieldwork import (
     TechnicianStatus,
 )
 from fieldwork import tables
+from fieldwork.campaign_cases.queries import open_cases_of
 from fieldwork.orders import domain
 from fieldwork.orders.schemas import (
     BookingOut,
@@ -116,6 +117,14 @@ def _snapshot(row: RowMapping, bookings: list[RowMapping]) -> ServiceOrderSnapsh
     )
 
 
+def serial_items_of(row: RowMapping) -> list[uuid.UUID]:
+    """The serial items an order concerns: its service objects and its location's item."""
+    items = list(row["service_object_ids"] or [])
+    if row["serial_item_id"] is not None and row["serial_item_id"] not in items:
+        items.append(row["serial_item_id"])
+    return items
+
+
 async def order_snapshot(session: AsyncSession, order_id: uuid.UUID) -> ServiceOrderSnapshot:
     """The order as its events carry it: every field others need, the standing bookings
     (time order) with their technicians' usernames. Raises ``LookupError`` for an unknown
@@ -179,6 +188,7 @@ async def order_view(session: AsyncSession, order_id: uuid.UUID, now: datetime) 
     standing = sum(1 for b in bookings if b["state"] == _STANDING)
     stage = Stage(row["stage"])
     location = row["location"]
+    campaign_cases = await open_cases_of(session, serial_items_of(row))
     return OrderView(
         id=row["id"],
         version=row["version"],
@@ -233,6 +243,7 @@ async def order_view(session: AsyncSession, order_id: uuid.UUID, now: datetime) 
             break_seconds=int(spent.on_break.total_seconds()),
         ),
         confirmation_offer=confirmation_offer(contact, standing, stage),
+        campaign_cases=campaign_cases,
         created_at=row["created_at"],
         created_by=row["created_by"],
         updated_at=row["updated_at"],
