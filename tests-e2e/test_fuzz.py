@@ -58,7 +58,7 @@ MAX_EXAMPLES = int(os.environ.get("AFTERSALES_FUZZ_EXAMPLES", "20"))
 # cases there, since the same operations were fuzzed on the service itself.
 THROUGH_GATEWAY_EXAMPLES = max(MAX_EXAMPLES // 2, 5)
 # The services behind the gateway whose documents are fuzzed.
-SERVICES = ("catalog", "servicetypes", "scheduling", "notifications")
+SERVICES = ("catalog", "servicetypes", "scheduling", "notifications", "fieldwork", "campaigns")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

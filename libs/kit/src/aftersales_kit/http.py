@@ -262,12 +262,34 @@ def document_problems(
                 responses.setdefault(str(status), {"description": description})
             _as_problems(responses)
             operation["responses"] = dict(sorted(responses.items()))
+    _local_times(document)
     # FastAPI's validation error schemas, once nothing refers to them.
     for unused in ("HTTPValidationError", "ValidationError"):
         others = {name: schema for name, schema in components.items() if name != unused}
         if unused in components and f"/{unused}'" not in repr((document["paths"], others)):
             del components[unused]
     return document
+
+
+# A ``datetime.time`` field is a wall-clock time without an offset ("08:00:00": working
+# hours, a booking's local start); pydantic documents it as ``format: time``, which JSON
+# Schema defines as RFC 3339 full-time, offset required, so a validating client refuses
+# every value we send. RFC 3339 calls the offset-less form partial-time.
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$"
+
+
+def _local_times(node: Any) -> None:
+    """Every ``{"type": "string", "format": "time"}`` in ``node`` (changed in place) made a
+    partial-time with its pattern."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "time":
+            node["format"] = "partial-time"
+            node.setdefault("pattern", LOCAL_TIME_PATTERN)
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
 
 
 def _document_problems_in(app: FastAPI, *, identity: bool, api_clients: bool = False) -> None:

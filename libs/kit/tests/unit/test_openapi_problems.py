@@ -3,6 +3,8 @@ each error status with the problem schema, the common ones added where they appl
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -11,6 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 
 from aftersales_kit.http import (
+    LOCAL_TIME_PATTERN,
     PROBLEM_SCHEMA_NAME,
     document_problems,
     problem_responses,
@@ -112,3 +115,27 @@ def test_the_edge_documents_401_only_where_a_token_is_required() -> None:
 def test_health_is_left_as_it_is() -> None:
     document = document_problems(_app().openapi(), identity=True)
     assert _statuses(document, "/healthz", "get") == {"200"}
+
+
+class Hours(BaseModel):
+    start: dt.time
+    end: dt.time | None = None
+
+
+def test_a_wall_clock_time_is_documented_as_a_partial_time() -> None:
+    app = FastAPI()
+
+    @app.get("/hours")
+    async def hours() -> Hours:
+        return Hours(start=dt.time(8), end=dt.time(16, 30))
+
+    document = document_problems(app.openapi(), identity=True)
+    fields = document["components"]["schemas"]["Hours"]["properties"]
+    start = fields["start"]
+    assert (start["format"], start["pattern"]) == ("partial-time", LOCAL_TIME_PATTERN)
+    end = next(s for s in fields["end"]["anyOf"] if s.get("type") == "string")
+    assert end["format"] == "partial-time"
+    pattern = re.compile(LOCAL_TIME_PATTERN)
+    # What pydantic writes for a time passes; a full RFC 3339 time or nonsense does not.
+    assert all(pattern.match(v) for v in ("08:00:00", "16:30", "23:59:59.5"))
+    assert not any(pattern.match(v) for v in ("24:00:00", "8:00", "08:00:00Z"))

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response, status
 
-from aftersales_kit.http import ClockDep, CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.http import ClockDep, CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.identity import CallerDep
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
 from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
@@ -60,7 +60,9 @@ def _created(router: APIRouter, response: Response, out: Versioned) -> Versioned
     return _tagged(response, out)
 
 
-@technicians.get("/me")
+@technicians.get(
+    "/me", responses=problem_responses(404, s404="No technician signs in as the caller")
+)
 async def get_my_technician(
     uow: UnitOfWorkDep, caller: CallerDep, response: Response
 ) -> TechnicianOut:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from aftersales_contracts.fieldwork import Priority, Stage
-from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.identity import CallerDep
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE
 from fieldwork.dependencies import ContextDep
@@ -187,7 +187,12 @@ async def get_planning_week(
     return PlanningWeek.model_validate({"week_start": week_start, **plan})
 
 
-@planning.get("/my-day")
+@planning.get(
+    "/my-day",
+    responses=problem_responses(
+        404, s404="The caller has no technician record, or names one out of their sight"
+    ),
+)
 async def get_my_day(
     uow: UnitOfWorkDep,
     scope: ScopeDep,
