@@ -184,3 +184,89 @@ class OpenServiceOrder(Message):
     org_unit_id: uuid.UUID | None = None
     description: str | None = Field(default=None, max_length=4000)
     requested_by: str | None = Field(default=None, max_length=200)
+
+
+# --- the second half: service cases, protocols, invoicing --------------------------------
+
+
+class CaseStatus(enum.StrEnum):
+    """A service case's status (seed 002): it follows its orders, except Completed, which
+    only the dispatcher's review sets."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    PROBLEM = "problem"
+
+
+class TripType(enum.StrEnum):
+    FIELD_TRIP = "field_trip"
+    CUSTOMER_VISIT = "customer_visit"
+
+
+class ServiceCaseChanged(Message):
+    """A service case changed (its fields or its status)."""
+
+    TYPE = "fieldwork.case.changed"
+
+    case_id: uuid.UUID
+    version: int
+    number: str
+    name: str
+    status: CaseStatus
+    customer_id: uuid.UUID | None = None
+    org_unit_id: uuid.UUID | None = None
+    serial_item_ids: list[uuid.UUID] = Field(default_factory=list)
+    order_ids: list[uuid.UUID] = Field(default_factory=list)
+    changed_by: str | None = None
+
+
+class ProtocolItemLine(_Part):
+    """A consumed item: a catalog product or free text, with quantity and unit."""
+
+    product_id: uuid.UUID | None = None
+    product_number: str | None = None
+    description: str
+    quantity: str  # a decimal, written as text so no precision is lost
+    unit: str
+
+
+class ProtocolWorkLine(_Part):
+    description: str
+    minutes: int
+    technician_id: uuid.UUID | None = None
+    technician_name: str | None = None
+
+
+class ProtocolCompleted(Message):
+    """A service protocol was completed on site."""
+
+    TYPE = "fieldwork.protocol.completed"
+
+    protocol_id: uuid.UUID
+    case_id: uuid.UUID
+    order_id: uuid.UUID | None = None
+    problem_reported: bool = False
+    items: list[ProtocolItemLine] = Field(default_factory=list)
+    works: list[ProtocolWorkLine] = Field(default_factory=list)
+    completed_by: str | None = None
+
+
+class ServiceCaseReadyForInvoicing(Message):
+    """The dispatcher closed a case and marked it ready for invoicing: everything an
+    invoicing system needs to bill it, without calling back."""
+
+    TYPE = "fieldwork.case.ready_for_invoicing"
+
+    case_id: uuid.UUID
+    case_number: str
+    customer_id: uuid.UUID | None
+    org_unit_id: uuid.UUID | None = None
+    order_ids: list[uuid.UUID] = Field(default_factory=list)
+    order_numbers: list[str] = Field(default_factory=list)
+    customer_order_numbers: list[str] = Field(default_factory=list)
+    technicians: list[str] = Field(default_factory=list)
+    items: list[ProtocolItemLine] = Field(default_factory=list)
+    works: list[ProtocolWorkLine] = Field(default_factory=list)
+    ready_by: str | None = None

@@ -117,6 +117,9 @@ FIELDWORK_CATALOG_EVENTS = QueueSpec(
         catalog.SerialItemChanged.TYPE,
         catalog.SerialItemOwnerChanged.TYPE,
         catalog.OrgUnitChanged.TYPE,
+        # Products: what a protocol's consumed items name.
+        catalog.ProductRegistered.TYPE,
+        catalog.ProductChanged.TYPE,
     ),
 )
 FIELDWORK_SERVICE_TYPE_EVENTS = QueueSpec(

@@ -18,6 +18,8 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Numeric,
+    PrimaryKeyConstraint,
     Sequence,
     String,
     Table,
@@ -143,6 +145,10 @@ order_kind = Table(
     Column("name", String(200), nullable=False),
     Column("org_unit_id", UUID(as_uuid=True), nullable=True),
     Column("active", Boolean, nullable=False, server_default="true"),
+    # Review: a protocol of an order of this kind needs photos before it can be closed.
+    Column("requires_photos", Boolean, nullable=False, server_default="false"),
+    # The text a free-text message from an order of this kind starts from (seed 004).
+    Column("default_message_text", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # One code per org unit, and once among the kinds for every org unit.
@@ -171,6 +177,22 @@ service_case = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True), nullable=True),
     Column("closed_by", String(200), nullable=True),
+    # Seed 002's case: the contact, when the work is planned to start, and why it is in
+    # Problem (a visit's customer absent, a protocol's reported problem).
+    Column("contact_id", UUID(as_uuid=True), nullable=True),
+    Column("planned_start", DateTime(timezone=True), nullable=True),
+    Column("problem_reason", String(500), nullable=True),
+    # The dispatcher's review: sent back to the technician (why, when, by whom), or closed
+    # and marked ready for invoicing.
+    Column("sent_back_at", DateTime(timezone=True), nullable=True),
+    Column("sent_back_by", String(200), nullable=True),
+    Column("sent_back_reason", String(500), nullable=True),
+    Column("invoicing_ready_at", DateTime(timezone=True), nullable=True),
+    Column("invoicing_ready_by", String(200), nullable=True),
+    CheckConstraint(
+        "status IN ('planned', 'in_progress', 'completed', 'cancelled', 'problem')",
+        name="status",
+    ),
 )
 
 service_order = Table(
@@ -199,6 +221,11 @@ service_order = Table(
     Column("service_type_id", UUID(as_uuid=True), nullable=True),
     # The callout the order was opened for (scheduling's "create service order").
     Column("callout_id", UUID(as_uuid=True), nullable=True),
+    # A trip of its case (seed 002): a field trip or a customer visit, and its distance
+    # in km, pre-filled from the technician's home base to the location when both have
+    # coordinates.
+    Column("trip_type", String(20), nullable=False, server_default="field_trip"),
+    Column("distance_km", Numeric(8, 1), nullable=True),
     Column("stage", String(20), nullable=False, server_default="new"),
     # Technician status; null while nothing is planned.
     Column("status", String(20), nullable=True),
@@ -277,9 +304,11 @@ order_history = Table(
     Index("ix_order_history_order", "order_id", "id"),
 )
 
-# Booking confirmations (and other messages about an order) sent through notifications:
-# the order's sent log. ``bookings_fingerprint`` is what the standing bookings were when it
-# was sent; a different one now flags the entry (the booking changed after sending).
+# Booking confirmations and every other message about an order (protocols, work orders,
+# free texts, internal e-mails) sent through notifications: the order's sent log.
+# ``purpose`` says which; ``bookings_fingerprint`` holds the fingerprint of what was sent
+# (the standing bookings for a confirmation, the document for a PDF), so an entry is
+# flagged when that changed after sending.
 order_message = Table(
     "order_message",
     metadata,
@@ -348,4 +377,127 @@ campaign_case = Table(
     CheckConstraint("status IN ('open', 'closed')", name="status"),
     # An order's open cases, by its serial items.
     Index("ix_campaign_case_item", "serial_item_id", "status"),
+)
+
+
+# --- the second half: products, trips' technicians, protocols, documents ------------------
+
+# Catalog's products: what a protocol's consumed items name.
+product = Table(
+    "product",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("product_number", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="true"),
+)
+
+# Every technician assigned to a trip (the order's responsible technician among them).
+order_technician = Table(
+    "order_technician",
+    metadata,
+    Column("order_id", UUID(as_uuid=True), ForeignKey("service_order.id"), nullable=False),
+    Column("technician_id", UUID(as_uuid=True), ForeignKey("technician.id"), nullable=False),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
+    Column("assigned_by", String(200), nullable=True),
+    PrimaryKeyConstraint("order_id", "technician_id", name="pk_order_technician"),
+    Index("ix_order_technician_technician", "technician_id"),
+)
+
+# The service protocol (seed 002), filled on site: of a case, and of one of its orders
+# when created from it. draft -> completed; a completed protocol may be sent back to
+# draft by the dispatcher's review.
+protocol = Table(
+    "protocol",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("service_case.id"), nullable=False),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("service_order.id"), nullable=True),
+    Column("status", String(20), nullable=False, server_default="draft"),
+    Column("fault_description", Text, nullable=False, server_default=""),
+    Column("solution_description", Text, nullable=False, server_default=""),
+    # The technician reports a problem (e.g. missing parts): the case goes to Problem.
+    Column("problem_reported", Boolean, nullable=False, server_default="false"),
+    Column("problem_description", String(1000), nullable=True),
+    # The PDF shows the photos (seed 004's protocol setting "show images").
+    Column("show_images", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("completed_by", String(200), nullable=True),
+    CheckConstraint("status IN ('draft', 'completed')", name="status"),
+    Index("ix_protocol_case", "case_id"),
+    Index("ix_protocol_order", "order_id"),
+)
+
+# Consumed items: a catalog product or free text, a quantity and its unit.
+protocol_item = Table(
+    "protocol_item",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("protocol_id", UUID(as_uuid=True), ForeignKey("protocol.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("product_id", UUID(as_uuid=True), nullable=True),
+    Column("product_number", String(100), nullable=True),
+    Column("description", String(500), nullable=False),
+    Column("quantity", Numeric(12, 3), nullable=False),
+    Column("unit", String(20), nullable=False),
+    CheckConstraint("quantity > 0", name="quantity"),
+    Index("ix_protocol_item_protocol", "protocol_id", "position"),
+)
+
+# Works: what was done and how long it took (minutes), by whom.
+protocol_work = Table(
+    "protocol_work",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("protocol_id", UUID(as_uuid=True), ForeignKey("protocol.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("description", String(1000), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("technician_id", UUID(as_uuid=True), nullable=True),
+    Column("work_date", Date, nullable=True),
+    CheckConstraint("minutes >= 0", name="minutes"),
+    Index("ix_protocol_work_protocol", "protocol_id", "position"),
+)
+
+# Photos before and after, the signed handover protocol: the bytes live in the attachment
+# store (fieldwork.storage), the row says what and where.
+protocol_attachment = Table(
+    "protocol_attachment",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("protocol_id", UUID(as_uuid=True), ForeignKey("protocol.id"), nullable=False),
+    # photo_before, photo_after, signed_protocol
+    Column("kind", String(20), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(300), nullable=False, unique=True),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("uploaded_by", String(200), nullable=True),
+    Index("ix_protocol_attachment_protocol", "protocol_id", "uploaded_at"),
+)
+
+# Per org unit (seed 004): where internal e-mails go ("articles to order", "ordered
+# articles", "delivered parts", planners told of bookings outside working hours) and
+# whether the protocol PDF's file name carries the machine (serial) number.
+org_unit_document_settings = Table(
+    "org_unit_document_settings",
+    metadata,
+    Column("org_unit_id", UUID(as_uuid=True), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("articles_to_order_emails", ARRAY(String(320)), nullable=False, server_default="{}"),
+    Column("ordered_articles_emails", ARRAY(String(320)), nullable=False, server_default="{}"),
+    Column("delivered_parts_emails", ARRAY(String(320)), nullable=False, server_default="{}"),
+    Column("planner_emails", ARRAY(String(320)), nullable=False, server_default="{}"),
+    Column(
+        "protocol_file_name_with_machine_number", Boolean, nullable=False, server_default="false"
+    ),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=True),
 )

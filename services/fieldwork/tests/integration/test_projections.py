@@ -15,6 +15,7 @@ from aftersales_contracts.catalog import (
     Contact,
     CustomerChanged,
     InstallationAddress,
+    ProductChanged,
     SerialItemChanged,
     SerialItemOwnerChanged,
 )
@@ -23,6 +24,7 @@ from aftersales_contracts.servicetypes import ApprovalMethod, ServiceTypeChanged
 from aftersales_testing.builders import (
     customer_registered,
     org_unit_changed,
+    product_registered,
     serial_item_registered,
     unique,
 )
@@ -312,3 +314,17 @@ async def test_a_new_installation_address_moves_the_open_orders(
     for order_id in (new_order, planned):
         row = await feed.stored(tables.service_order, order_id)
         assert row["location"] == at_new
+
+
+async def test_products_and_newest_wins(client: httpx.AsyncClient, settings: Settings) -> None:
+    feed = Feed(client, settings)
+    registered = product_registered()
+    await feed.publish(registered)
+    row = await feed.version(tables.product, registered.product_id, 1)
+    assert (row["product_number"], row["name"]) == (registered.product_number, registered.name)
+    renamed = ProductChanged(**(registered.model_dump() | {"version": 2, "name": "Pump XL"}))
+    await feed.publish(renamed)
+    await feed.version(tables.product, registered.product_id, 2)
+    await feed.consumed(await feed.publish(registered))  # version 1 again: too old
+    row = await feed.stored(tables.product, registered.product_id)
+    assert row["name"] == "Pump XL"

@@ -14,7 +14,12 @@ from collections.abc import Sequence
 
 from sqlalchemy import update
 
-from aftersales_contracts.catalog import CustomerRegistered, OrgUnitChanged, SerialItemRegistered
+from aftersales_contracts.catalog import (
+    CustomerRegistered,
+    OrgUnitChanged,
+    ProductRegistered,
+    SerialItemRegistered,
+)
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.fieldwork import Stage
 from aftersales_contracts.servicetypes import ServiceTypeChanged
@@ -121,3 +126,21 @@ async def on_service_type_changed(
         "name": service_type.display_name,
     }
     await upsert_if_newer(uow.session, tables.service_type, values)
+
+
+async def on_products(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[ProductRegistered]]
+) -> None:
+    """Product snapshots (registered or changed), a batch in one transaction: what a
+    protocol's consumed items name."""
+    latest = newest((e.payload for e in envelopes), lambda p: p.product_id)
+    for product_id in sorted(latest):
+        p = latest[product_id]
+        values = {
+            "id": product_id,
+            "version": p.version,
+            "product_number": p.product_number,
+            "name": p.name,
+            "active": p.active,
+        }
+        await upsert_if_newer(uow.session, tables.product, values)

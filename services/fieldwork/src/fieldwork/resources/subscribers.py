@@ -1,4 +1,4 @@
-"""The resources' consumers: catalog's customers, serial items and org units, and
+"""The resources' consumers: catalog's customers, serial items, products and org units, and
 servicetypes' service types, into field work's projections."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
         catalog.SerialItemOwnerChanged,
     ):
         catalog_events.on_batch(item_event, partial(projections.on_serial_items, ctx))
+    for product_event in (catalog.ProductRegistered, catalog.ProductChanged):
+        catalog_events.on_batch(product_event, partial(projections.on_products, ctx))
     catalog_events.on(catalog.OrgUnitChanged, partial(projections.on_org_unit_changed, ctx))
     runtime.add_consumer(catalog_events)
 
