@@ -50,6 +50,10 @@ ROUTES: Mapping[str, str] = {
     "planning": "fieldwork",
     "my-day": "fieldwork",
     "map": "fieldwork",
+    # Service protocols filled on site (with their photos), and each org unit's document
+    # settings (internal e-mail addresses, the protocol's file name): admins only.
+    "protocols": "fieldwork",
+    "document-settings": "fieldwork",
     # Campaigns: service campaigns, the case templates they use and the cases they open
     # (parent cases and one customer-nonconformity case per serial item).
     "campaigns": "campaigns",
@@ -58,7 +62,7 @@ ROUTES: Mapping[str, str] = {
 }
 
 # Resources only admins may read: left out of everyone else's blanket read grant.
-ADMIN_ONLY = frozenset({"sending-settings", "notification-preferences"})
+ADMIN_ONLY = frozenset({"sending-settings", "notification-preferences", "document-settings"})
 READABLE = [r for r in ROUTES if r not in ADMIN_ONLY]
 
 # Safe methods read; everything else the gateway forwards changes state.
@@ -125,6 +129,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
             "my-notification-preferences",
             "service-orders",
             "service-cases",
+            "protocols",
             "cases",
         ),
         Access.WRITE,
@@ -132,7 +137,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     "viewer": _grants(READABLE, Access.READ)
     | _grants(("my-notification-preferences",), Access.WRITE),
     "technician": _grants(
-        ("service-orders", "my-notification-preferences"), Access.READ, Access.WRITE
+        ("service-orders", "protocols", "my-notification-preferences"), Access.READ, Access.WRITE
     )
     # Their own technician record (field work answers only theirs), and the vehicles and
     # order kinds their orders name: read, for the technician's phone.

@@ -88,7 +88,9 @@ def test_technicians_act_on_orders_and_read_their_day_and_map_only() -> None:
         assert domain.is_allowed(["technician"], resource, Access.READ)
         assert not domain.is_allowed(["technician"], resource, Access.WRITE)
     assert domain.is_allowed(["technician"], "my-notification-preferences", Access.WRITE)
-    others = set(domain.ROUTES) - {"service-orders", "my-notification-preferences", *readable}
+    assert domain.is_allowed(["technician"], "protocols", Access.WRITE)
+    mine = {"service-orders", "protocols", "my-notification-preferences"}
+    others = set(domain.ROUTES) - {*mine, *readable}
     for resource in others:
         for access in Access:
             assert not domain.is_allowed(["technician"], resource, access), resource
@@ -308,3 +310,14 @@ def test_a_restricted_admin_grants_only_its_own_units_and_never_all() -> None:
     for granted in ([], ["C"], ["A", "C"]):
         with pytest.raises(OutOfScope):
             check_granted_scope(["A"], granted)
+
+
+def test_protocols_are_written_by_planners_and_technicians_document_settings_by_admins() -> None:
+    assert domain.ROUTES["protocols"] == domain.ROUTES["document-settings"] == "fieldwork"
+    assert domain.is_allowed(["operator"], "protocols", Access.WRITE)
+    assert domain.is_allowed(["viewer"], "protocols", Access.READ)
+    assert not domain.is_allowed(["viewer"], "protocols", Access.WRITE)
+    for role in ("operator", "viewer", "technician"):
+        for access in Access:
+            assert not domain.is_allowed([role], "document-settings", access), role
+    assert domain.is_allowed(["admin"], "document-settings", Access.WRITE)
