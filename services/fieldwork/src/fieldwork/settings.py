@@ -1,5 +1,8 @@
 """Field work settings, read from ``FIELDWORK_*`` environment variables."""
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from aftersales_kit.settings import ServiceSettings
@@ -19,3 +22,9 @@ class Settings(ServiceSettings):
     number_width: int = 6
     # The company name a booking confirmation's {{ company }} carries.
     company_name: str = "Aftersales"
+    # Protocol attachments (photos, the signed protocol): the directory of the filesystem
+    # attachment store (a volume in compose and Kubernetes; made on the first write), the
+    # largest file accepted and how many files one protocol may hold (decision 79).
+    attachments_dir: Path = Path("var/attachments")
+    attachment_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1)
+    attachments_per_protocol: int = Field(default=50, ge=1)
