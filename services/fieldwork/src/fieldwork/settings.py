@@ -28,3 +28,7 @@ class Settings(ServiceSettings):
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1)
     attachments_per_protocol: int = Field(default=50, ge=1)
+    # Where users open the application: a recipient of a document who is a user of the
+    # system gets a link to the order (``<public_url>/service-orders/<id>``) instead of the
+    # PDF, and internal e-mails carry the same link.
+    public_url: str = Field(default="http://localhost:8080", pattern=r"^https?://\S+$")
