@@ -68,6 +68,9 @@ SORTS: Mapping[str, type] = {"code": str, "name": str, "created_at": datetime}
 # inside the gateway's upstream timeout (15 s) at the default batch size of 1,000
 # (bench/campaigns_release.py measures a batch).
 MAX_BATCHES_PER_CALL = 10
+# Closing goes through ``close_case`` one case at a time (~2 ms a case with its event):
+# fewer batches a call, for the same reason.
+MAX_CLOSE_BATCHES_PER_CALL = 4
 
 cp = tables.campaign.c
 cs = tables.campaign_serial.c
@@ -574,12 +577,11 @@ async def close_campaign(
     await uow.commit()
     closed = 0
     batch = ctx.settings.release_batch_size
-    for _ in range(MAX_BATCHES_PER_CALL):
+    for _ in range(MAX_CLOSE_BATCHES_PER_CALL):
         ids = (
             await uow.session.scalars(
                 select(cc.id)
                 .where(cc.campaign_id == campaign_id, cc.status == CaseStatus.OPEN.value)
-                .order_by(cc.number)
                 .limit(batch)
             )
         ).all()
