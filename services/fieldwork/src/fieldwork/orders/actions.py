@@ -18,6 +18,7 @@ from aftersales_kit.uow import UnitOfWork
 from fieldwork import tables
 from fieldwork.campaign_cases import domain as ticks
 from fieldwork.campaign_cases.queries import open_cases_of
+from fieldwork.cases.status import refresh_case_status
 from fieldwork.context import Context
 from fieldwork.orders import domain, events, store
 from fieldwork.orders.booking_rules import localize, place_booking, release_booking
@@ -150,6 +151,13 @@ async def _done(
     uow: UnitOfWork, ctx: Context, order_id: uuid.UUID, by: str | None, what: events.Happened
 ) -> OrderView:
     await events.publish(uow, order_id, by, what)
+    # The case follows its trips (cases.domain): a visit under way, an absence, a
+    # booking, a cancellation can each move it.
+    case_id = await uow.session.scalar(
+        select(tables.service_order.c.case_id).where(tables.service_order.c.id == order_id)
+    )
+    if case_id is not None:
+        await refresh_case_status(uow, ctx, case_id, by=by)
     await uow.commit()
     return await order_view(uow.session, order_id, ctx.clock.now())
 

@@ -13,6 +13,7 @@ from aftersales_contracts.fieldwork import Stage
 from aftersales_kit.problems import Conflict, NotFound, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from fieldwork import tables
+from fieldwork.cases.status import refresh_case_status
 from fieldwork.context import Context
 from fieldwork.orders import domain, events, store
 from fieldwork.orders.booking_rules import localize, place_booking, release_booking
@@ -80,6 +81,8 @@ async def _replan_and_finish(
         happened.changed_fields = ["technician_id"]
         happened.assigned_technician_id = technician_id
     await events.publish(uow, row["id"], by, happened)
+    # A booking made after a problem resolves it (cases.domain).
+    await refresh_case_status(uow, ctx, row["case_id"], by=by)
     await uow.commit()
     return await order_view(uow.session, row["id"], ctx.clock.now())
 
