@@ -106,6 +106,18 @@ class ReportRequest(_Part):
     attach: bool = True
 
 
+class UserLink(_Part):
+    """A link to the business object for recipients who are users of the system (seed
+    004: users get a direct link to the order, others the PDF). When every e-mail address
+    of the recipient belongs to an active user account notifications knows, the e-mail
+    carries this link instead of the attachments (a report too); otherwise the
+    attachments go and the link is not added. A requester wanting each person treated
+    on their own sends one message per address."""
+
+    url: str = Field(pattern=r"^https?://[^\s<>\"']+$", max_length=2000)
+    text: str = Field(min_length=1, max_length=200)
+
+
 class BusinessObject(_Part):
     """The thing a message concerns, e.g. ``scheduling.callout`` and its id."""
 
@@ -139,6 +151,9 @@ class SendMessage(Message):
     # it the sent log names the requesting system. Over HTTP the gateway's
     # X-Aftersales-User header takes precedence.
     requested_by: str | None = Field(default=None, min_length=1, max_length=200)
+    # Added in v1 without breaking it: a link instead of the attachments for recipients
+    # who are users (``UserLink``).
+    user_link: UserLink | None = None
 
 
 class _Result(Message):

@@ -4,7 +4,7 @@ or why it is blocked, queued for its sender), each in one unit of work with its 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from aftersales_contracts.notifications import SendMessage
@@ -31,6 +31,7 @@ from notifications.sending.schemas import MessageOut
 from notifications.settings import Settings
 from notifications.templates import handlers as templates
 from notifications.templates.handlers import NewFile
+from notifications.user_accounts import handlers as accounts
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,23 @@ async def draft(cmd: SendMessage, uow: UnitOfWork, settings: Settings, *, strict
             language=prepared.language,
             failure=Failed(str(error)),
         )
-    return Draft(rendered, prepared.template_id, prepared.language, prepared.files)
+    files = prepared.files
+    if await _to_users_only(cmd, uow):
+        assert cmd.user_link is not None
+        # Users open the business object in the application: the link instead of the
+        # files, which are kept with the message (the sent log shows what it was about)
+        # but not attached.
+        rendered = rendering.with_link(rendered, cmd.user_link.url, cmd.user_link.text)
+        files = [replace(f, attach=False) for f in files]
+    return Draft(rendered, prepared.template_id, prepared.language, files)
+
+
+async def _to_users_only(cmd: SendMessage, uow: UnitOfWork) -> bool:
+    """A ``user_link`` message whose e-mail addresses are all active users' accounts. A
+    customer recipient's addresses are the customer's, never users': no link."""
+    if cmd.user_link is None or cmd.recipient.customer_id is not None:
+        return False
+    return await accounts.all_users(uow, [str(e) for e in cmd.recipient.emails])
 
 
 async def decide_outcome(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
 from aftersales_contracts import placeholders, sms
@@ -116,3 +116,14 @@ def html_to_text(body_html: str) -> str:
     lines = (" ".join(line.split()) for line in "".join(extractor.parts).splitlines())
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def with_link(rendered: Rendered, url: str, text: str) -> Rendered:
+    """The e-mail with a link appended (a recipient who is a user gets a link to the
+    business object instead of its attachments): a paragraph with the link in the HTML
+    body, "text: url" in the plain one."""
+    link_html = f'<p><a href="{html.escape(url, quote=True)}">{html.escape(text)}</a></p>'
+    body_html = templates.sanitize_html((rendered.body_html or "") + "\n" + link_html)
+    link_text = f"{text}: {url}"
+    body_text = f"{rendered.body_text}\n\n{link_text}" if rendered.body_text else link_text
+    return replace(rendered, body_html=body_html, body_text=body_text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aftersales_kit.projections import upsert_if_newer
 from aftersales_kit.uow import UnitOfWork
@@ -70,3 +70,17 @@ async def accounts(uow: UnitOfWork, usernames: list[str]) -> dict[str, Account]:
         )
         for row in rows
     }
+
+
+async def all_users(uow: UnitOfWork, emails: list[str]) -> bool:
+    """True when every address is an active user account's (compared without case): the
+    recipient of a ``user_link`` message gets the link instead of the attachments."""
+    wanted = {e.strip().lower() for e in emails if e.strip()}
+    if not wanted:
+        return False
+    found = await uow.session.scalars(
+        select(func.lower(user_account.c.email)).where(
+            func.lower(user_account.c.email).in_(wanted), user_account.c.active.is_(True)
+        )
+    )
+    return wanted <= set(found)
