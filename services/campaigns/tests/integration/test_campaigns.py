@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
-from tests.integration.seed import as_user, seed_world
+from campaigns import tables
+from tests.integration.seed import as_user, runtime_of, seed_world
 from tests.integration.test_campaigns_support import (
     add,
     basis,
@@ -294,3 +296,25 @@ async def test_etag_of_read_after_changes(client: httpx.AsyncClient) -> None:
     assert await etag(client, cid) == '"1"'
     await client.patch(f"/campaigns/{cid}", json={"name": "B"}, headers={"If-Match": '"1"'})
     assert await etag(client, cid) == '"2"'
+
+
+async def test_a_deactivated_template_does_not_block_other_changes(
+    client: httpx.AsyncClient,
+) -> None:
+    campaign = await new_campaign(client)
+    async with runtime_of(client).uow() as uow:
+        await uow.session.execute(
+            update(tables.case_template)
+            .where(tables.case_template.c.id == uuid.UUID(campaign["template_id"]))
+            .values(active=False)
+        )
+        await uow.commit()
+    url = f"/campaigns/{campaign['id']}"
+    renamed = await client.patch(url, json={"name": "Renamed"}, headers={"If-Match": '"1"'})
+    assert renamed.status_code == 200, renamed.text
+    # Choosing it again is refused.
+    chosen = await client.patch(
+        url, json={"template_id": campaign["template_id"]}, headers={"If-Match": '"2"'}
+    )
+    assert chosen.status_code == 422
+    assert chosen.json()["field"] == "template_id"

@@ -106,7 +106,12 @@ def _writable(row: Mapping[str, Any]) -> CampaignState:
     return state
 
 
-async def _template(uow: UnitOfWork, template_id: uuid.UUID) -> Mapping[str, Any]:
+async def _template(
+    uow: UnitOfWork, template_id: uuid.UUID, *, chosen: bool = True
+) -> Mapping[str, Any]:
+    """The template, checked as a campaign's choice (``chosen``: of type service campaign
+    and active, 422 naming ``template_id``); a campaign keeps the template it chose even
+    after the template is deactivated."""
     t = tables.case_template.c
     row = (
         (await uow.session.execute(select(tables.case_template).where(t.id == template_id)))
@@ -115,6 +120,8 @@ async def _template(uow: UnitOfWork, template_id: uuid.UUID) -> Mapping[str, Any
     )
     if row is None:
         raise Unprocessable(f"no case template with id {template_id}", field="template_id")
+    if not chosen:
+        return dict(row)
     if row["case_type"] != CaseType.SERVICE_CAMPAIGN:
         raise Unprocessable(
             f"case template {row['name']!r} is of type {row['case_type']}, not"
@@ -283,7 +290,7 @@ async def change_campaign(
     if "translations" in sent:
         sent["translations"] = _check_translations(sent["translations"] or {})
     merged = {**row, **sent}
-    template = await _template(uow, merged["template_id"])
+    template = await _template(uow, merged["template_id"], chosen="template_id" in sent)
     if "parent_case_id" in sent:
         await _parent(uow, merged["parent_case_id"])
     _check_required(template, merged)
