@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fieldwork.confirmations import routes as confirmation_routes
 from fieldwork.orders import routes as order_routes
 from fieldwork.planning import routes as planning_routes
+from fieldwork.protocols import routes as protocol_routes
 from fieldwork.resources import routes as resource_routes
 from fieldwork.views import routes as view_routes
 
@@ -16,4 +17,5 @@ routers: list[APIRouter] = [
     *planning_routes.routers,
     *view_routes.routers,
     *confirmation_routes.routers,
+    *protocol_routes.routers,
 ]

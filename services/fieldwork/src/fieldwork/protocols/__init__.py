@@ -1,0 +1,1 @@
+"""Field work: service protocols, their lines and attachments."""
