@@ -191,6 +191,18 @@ FIELDWORK_CAMPAIGN_EVENTS = QueueSpec(
     # The open campaign cases of the serial items an order touches.
     (campaigns.CampaignCaseOpened.TYPE, campaigns.CampaignCaseClosed.TYPE),
 )
+FIELDWORK_DOCUMENT_TRIGGERS = QueueSpec(
+    "fieldwork.document-triggers",
+    EVENTS_EXCHANGE,
+    # Field work's own events that send documents and notes: a completed protocol to the
+    # order's flagged contact, the work order offered at ready for invoicing, planners
+    # told of a booking outside working hours.
+    (
+        fieldwork.ProtocolCompleted.TYPE,
+        fieldwork.ServiceCaseReadyForInvoicing.TYPE,
+        fieldwork.ServiceOrderBooked.TYPE,
+    ),
+)
 
 ALL_QUEUES: tuple[QueueSpec, ...] = (
     SCHEDULING_CATALOG_EVENTS,
@@ -211,4 +223,5 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
     CAMPAIGNS_CATALOG_EVENTS,
     CAMPAIGNS_FIELDWORK_EVENTS,
     FIELDWORK_CAMPAIGN_EVENTS,
+    FIELDWORK_DOCUMENT_TRIGGERS,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from fieldwork.confirmations import routes as confirmation_routes
+from fieldwork.documents import routes as document_routes
 from fieldwork.orders import routes as order_routes
 from fieldwork.planning import routes as planning_routes
 from fieldwork.protocols import routes as protocol_routes
@@ -17,5 +18,6 @@ routers: list[APIRouter] = [
     *planning_routes.routers,
     *view_routes.routers,
     *confirmation_routes.routers,
+    *document_routes.routers,
     *protocol_routes.routers,
 ]

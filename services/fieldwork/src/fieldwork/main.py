@@ -13,6 +13,7 @@ from fieldwork.callouts import subscribers as callout_subscribers
 from fieldwork.campaign_cases import subscribers as campaign_case_subscribers
 from fieldwork.confirmations import subscribers as confirmation_subscribers
 from fieldwork.context import Context
+from fieldwork.documents import subscribers as document_subscribers
 from fieldwork.resources import subscribers as resource_subscribers
 from fieldwork.settings import Settings
 
@@ -25,6 +26,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
     callout_subscribers.register(runtime, ctx)
     confirmation_subscribers.register(runtime, ctx)
     campaign_case_subscribers.register(runtime, ctx)
+    document_subscribers.register(runtime, ctx)
     # One clock for the routes (ClockDep) and the use cases: tests move it.
     app = create_app(runtime, title="Aftersales field work", routers=routers, clock=ctx.clock)
     app.state.context = ctx

@@ -41,6 +41,8 @@ from fieldwork.confirmations.schemas import (
     Suggestion,
 )
 from fieldwork.context import Context
+from fieldwork.documents import domain as document_domain
+from fieldwork.documents import handlers as documents
 from fieldwork.visibility import Scope
 
 REQUESTER = "fieldwork"
@@ -202,9 +204,10 @@ async def get_confirmation(uow: UnitOfWork, order_id: uuid.UUID, scope: Scope) -
     )
 
 
-def _entry(row: Mapping[str, Any], current_fingerprint: str) -> SentLogEntry:
+def _entry(row: Mapping[str, Any], flagged: bool) -> SentLogEntry:
     return SentLogEntry(
         id=row["id"],
+        purpose=row["purpose"],
         channel=row["channel"],
         recipients=list(row["recipients"]),
         requested_at=row["requested_at"],
@@ -213,7 +216,7 @@ def _entry(row: Mapping[str, Any], current_fingerprint: str) -> SentLogEntry:
         detail=row["detail"],
         sent_at=row["sent_at"],
         message_id=row["message_id"],
-        flagged=row["bookings_fingerprint"] != current_fingerprint,
+        flagged=flagged,
     )
 
 
@@ -271,7 +274,9 @@ async def send_confirmation(
         .all()
     )
     if earlier:
-        return SentOut(items=[_entry(dict(row), current) for row in earlier])
+        return SentOut(
+            items=[_entry(dict(row), row["bookings_fingerprint"] != current) for row in earlier]
+        )
     if loaded.order["stage"] in domain.CLOSED_STAGES:
         raise Conflict(
             f"the order is {loaded.order['stage']}: its bookings are over",
@@ -357,7 +362,7 @@ async def send_confirmation(
                 requested_by=caller.username,
             )
         )
-        entries.append(_entry(row, current))
+        entries.append(_entry(row, False))
     await uow.commit()
     return SentOut(items=entries)
 
@@ -371,11 +376,14 @@ async def booking_calendar(
     return domain.calendar_file_name(loaded.facts.number), text
 
 
-async def sent_log(uow: UnitOfWork, order_id: uuid.UUID, scope: Scope) -> SentLogOut:
-    """The order's confirmations, newest first, each flagged when the standing bookings
-    are no longer those it was sent for."""
+async def sent_log(uow: UnitOfWork, order_id: uuid.UUID, scope: Scope, ctx: Context) -> SentLogOut:
+    """Everything sent about the order, newest first: a confirmation flagged when the
+    standing bookings are no longer those it was sent for, a protocol or work order when
+    its document's fingerprint changed (``documents``); messages never."""
     loaded = await _load(uow, order_id, scope)
-    current = domain.fingerprint(loaded.facts.visits)
+    current = {
+        PURPOSE: domain.fingerprint(loaded.facts.visits)
+    } | await documents.current_fingerprints(uow, ctx, loaded.order)
     rows = (
         (
             await uow.session.execute(
@@ -387,7 +395,15 @@ async def sent_log(uow: UnitOfWork, order_id: uuid.UUID, scope: Scope) -> SentLo
         .mappings()
         .all()
     )
-    return SentLogOut(items=[_entry(dict(row), current) for row in rows])
+    return SentLogOut(
+        items=[
+            _entry(
+                dict(row),
+                document_domain.flagged(row["purpose"], row["bookings_fingerprint"], current),
+            )
+            for row in rows
+        ]
+    )
 
 
 # --- notifications' results ----------------------------------------------------------------

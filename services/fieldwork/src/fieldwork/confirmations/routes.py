@@ -77,10 +77,14 @@ async def get_booking_calendar(
 
 
 @router.get("/{order_id}/sent-log")
-async def get_sent_log(order_id: uuid.UUID, uow: UnitOfWorkDep, scope: ScopeDep) -> SentLogOut:
-    """The confirmations sent for the order, newest first, flagged when its standing
-    bookings changed since."""
-    return await handlers.sent_log(uow, order_id, scope)
+async def get_sent_log(
+    order_id: uuid.UUID, uow: UnitOfWorkDep, scope: ScopeDep, ctx: ContextDep
+) -> SentLogOut:
+    """Everything sent about the order (confirmations, protocols, work orders, free texts,
+    internal e-mails), newest first, each with its ``purpose``; a document's entry is
+    flagged when the document changed since (the standing bookings, the protocol, the
+    work order)."""
+    return await handlers.sent_log(uow, order_id, scope, ctx)
 
 
 routers: list[APIRouter] = [router]

@@ -55,6 +55,9 @@ class ConfirmationIn(BaseModel):
 
 class SentLogEntry(BaseModel):
     id: uuid.UUID
+    # booking_confirmation, service_protocol, work_order, free_text, articles_to_order,
+    # ordered_articles, delivered_parts, planner_outside_hours.
+    purpose: str = "booking_confirmation"
     channel: str
     recipients: list[str]
     requested_at: datetime
@@ -64,7 +67,8 @@ class SentLogEntry(BaseModel):
     detail: str | None
     sent_at: datetime | None
     message_id: uuid.UUID | None
-    # The standing bookings changed since it was sent: consider sending again.
+    # The document changed since it was sent (a confirmation's standing bookings, the
+    # protocol, the work order): consider sending again. A message is never flagged.
     flagged: bool
 
 

@@ -192,6 +192,17 @@ class VehicleOut(BaseModel):
 # --- order kinds ---------------------------------------------------------------------
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# The text a free-text message from an order of the kind starts from (seed 004); a blank
+# text is none.
+DefaultMessageText = Annotated[
+    Annotated[str, Field(max_length=5000)] | None, BeforeValidator(_blank_is_none)
+]
+
+
 class OrderKindFields(_In):
     # Fixed once created: orders' snapshots and booking-confirmation templates refer to it.
     code: KindCode
@@ -199,6 +210,9 @@ class OrderKindFields(_In):
     # Null: offered in every org unit.
     org_unit_id: uuid.UUID | None = None
     active: bool = True
+    # The review refuses to close a case of this kind without photos.
+    requires_photos: bool = False
+    default_message_text: DefaultMessageText = None
 
 
 class OrderKindIn(OrderKindFields):
@@ -208,6 +222,8 @@ class OrderKindIn(OrderKindFields):
 class OrderKindPatch(_In):
     name: Name | None = None
     org_unit_id: uuid.UUID | None = None
+    requires_photos: bool | None = None
+    default_message_text: DefaultMessageText = None
 
 
 class OrderKindOut(BaseModel):
@@ -217,5 +233,7 @@ class OrderKindOut(BaseModel):
     name: str
     org_unit_id: uuid.UUID | None
     active: bool
+    requires_photos: bool
+    default_message_text: str | None
     created_at: datetime
     updated_at: datetime
