@@ -679,8 +679,39 @@ async def my_day(
         "date": day,
         "technician": technician.out(),
         "working_hours": planned["working_hours"],
-        "bookings": planned["bookings"],
+        "bookings": await _with_case_and_protocol(uow, planned["bookings"]),
     }
+
+
+async def _with_case_and_protocol(
+    uow: UnitOfWork, bookings: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each booking's order's case (number, name) and protocol (id, status): what the
+    technician's phone opens from the day's list. Orders out of sight stay bare."""
+    order_ids = {b["order"]["id"] for b in bookings if b["order"] is not None}
+    if not order_ids:
+        return bookings
+    sc, pr = tables.service_case.c, tables.protocol.c
+    cases = {
+        row.order_id: {"id": row.id, "number": row.number, "name": row.name}
+        for row in await uow.session.execute(
+            select(o.id.label("order_id"), sc.id, sc.number, sc.name)
+            .select_from(tables.service_order.join(tables.service_case, sc.id == o.case_id))
+            .where(o.id.in_(order_ids))
+        )
+    }
+    # At most one protocol per order (the protocols package keeps it so).
+    protocols = {
+        row.order_id: {"id": row.id, "status": row.status}
+        for row in await uow.session.execute(
+            select(pr.order_id, pr.id, pr.status).where(pr.order_id.in_(order_ids))
+        )
+    }
+    for booking in bookings:
+        order_id = booking["order"]["id"] if booking["order"] is not None else None
+        booking["case"] = cases.get(order_id)
+        booking["protocol"] = protocols.get(order_id)
+    return bookings
 
 
 # --- the day's map -----------------------------------------------------------------------

@@ -147,11 +147,30 @@ class PlanningWeek(BaseModel):
     unbooked: Unbooked
 
 
+class CaseRef(BaseModel):
+    id: uuid.UUID
+    number: str
+    name: str
+
+
+class ProtocolRef(BaseModel):
+    id: uuid.UUID
+    status: Literal["draft", "completed"]
+
+
+class MyDayBooking(PlannedBooking):
+    """A booking on the technician's phone: with its order's case, and the order's
+    protocol once one is opened (null before: the phone offers to start it)."""
+
+    case: CaseRef | None = None
+    protocol: ProtocolRef | None = None
+
+
 class MyDay(BaseModel):
     date: dt.date
     technician: PlannedTechnician
     working_hours: list[WorkingInterval]
-    bookings: list[PlannedBooking]
+    bookings: list[MyDayBooking]
 
 
 # --- GeoJSON (RFC 7946) ------------------------------------------------------------------
