@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from fieldwork.cases import routes as case_routes
 from fieldwork.confirmations import routes as confirmation_routes
 from fieldwork.documents import routes as document_routes
 from fieldwork.orders import routes as order_routes
@@ -15,6 +16,7 @@ from fieldwork.views import routes as view_routes
 routers: list[APIRouter] = [
     *resource_routes.routers,
     *order_routes.routers,
+    *case_routes.routers,
     *planning_routes.routers,
     *view_routes.routers,
     *confirmation_routes.routers,

@@ -1,9 +1,10 @@
 """Who may see which orders: the caller's org units (descendants included, as for serial
 items) and, for a technician, only the orders assigned to them.
 
-A caller whose roles are only ``technician`` sees the orders whose responsible technician
-signs in as that caller (``technician.username``); any planning role (admin, operator,
-viewer) lifts that limit. An org-unit restricted caller never sees an order, technician
+A caller whose roles are only ``technician`` sees "their own" orders: those whose
+responsible technician signs in as that caller (``technician.username``) or to whose
+trip that technician is assigned (``order_technician``); any planning role (admin,
+operator, viewer) lifts that limit. An org-unit restricted caller never sees an order, technician
 or vehicle without an org unit.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, exists, false, select, true
 
 from aftersales_kit.http import UnitOfWorkDep
 from aftersales_kit.identity import Caller, CallerDep
@@ -49,13 +50,24 @@ class Scope:
         return column.in_(self.org_unit_ids)
 
     def orders_clause(self) -> ColumnElement[bool]:
-        """The WHERE clause that keeps the orders this caller may see."""
+        """The WHERE clause that keeps the orders this caller may see (``service_order``
+        by its own name in the query)."""
         order = tables.service_order.c
         clause = self.org_unit_clause(order.org_unit_id)
         if self.own_orders_only:
             if self.technician_id is None:
                 return false()
-            clause = clause & (order.technician_id == self.technician_id)
+            assigned = tables.order_technician.c
+            # Responsible, or one of the trip's assigned technicians.
+            clause = clause & (
+                (order.technician_id == self.technician_id)
+                | exists(
+                    select(assigned.order_id).where(
+                        assigned.order_id == order.id,
+                        assigned.technician_id == self.technician_id,
+                    )
+                )
+            )
         return clause
 
     def sees_org_unit(self, org_unit_id: uuid.UUID | None) -> bool:

@@ -52,9 +52,10 @@ async def test_refresh_case_status_after_a_protocol_reporting_a_problem(
     assert after["status"] == "problem"
     assert after["problem_reason"] == "parts missing: thermostat"
     assert after["version"] == before["version"] + 1
+    # The case's own creation (with its first order) told first, then the Problem.
     events = await case_events(client, case_id)
-    assert [e["type"] for e in events] == ["fieldwork.case.changed"]
-    payload = events[0]["payload"]
+    assert [e["payload"]["status"] for e in events] == ["planned", "problem"]
+    payload = events[1]["payload"]
     assert payload["status"] == "problem"
     assert payload["version"] == after["version"]
     assert payload["order_ids"] == [order["id"]]
@@ -66,7 +67,7 @@ async def test_refresh_case_status_after_a_protocol_reporting_a_problem(
         await uow.commit()
     again = await case_row(client, case_id)
     assert again["version"] == after["version"]
-    assert len(await case_events(client, case_id)) == 1
+    assert len(await case_events(client, case_id)) == 2
 
 
 async def test_refresh_never_commits(client: httpx.AsyncClient, clock: FixedClock) -> None:
@@ -80,7 +81,7 @@ async def test_refresh_never_commits(client: httpx.AsyncClient, clock: FixedCloc
         await refresh_case_status(uow, _ctx(client), uuid.UUID(order["case_id"]), by="tess")
         await uow.rollback()
     assert (await case_row(client, order["case_id"]))["status"] == "planned"
-    assert await case_events(client, order["case_id"]) == []
+    assert len(await case_events(client, order["case_id"])) == 1  # its creation
 
 
 async def test_refresh_of_an_unknown_case(client: httpx.AsyncClient) -> None:
@@ -107,8 +108,8 @@ async def test_the_case_follows_each_order_action(
     order = await act(client, order, "complete")
     assert (await case_row(client, case_id))["status"] == "planned"
     changed = [e["payload"]["status"] for e in await case_events(client, case_id)]
-    # Told once into InProgress and once out of it.
-    assert changed == ["in_progress", "planned"]
+    # Told at its creation, once into InProgress and once out of it.
+    assert changed == ["planned", "in_progress", "planned"]
 
 
 async def test_customer_absent_puts_the_case_in_problem_until_rebooked(

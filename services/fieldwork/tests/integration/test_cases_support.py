@@ -141,3 +141,43 @@ async def add_protocol(
             )
         await uow.commit()
     return protocol_id
+
+
+async def new_case(
+    client: httpx.AsyncClient,
+    world: Any,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A case of the world's customer, its first contact and both serial items (201)."""
+    body: dict[str, Any] = {
+        "name": "Deck oven does not heat",
+        "customer_id": str(world.customer_id),
+        "contact_id": str(world.contact_id),
+        "serial_item_ids": [str(world.item_id), str(world.other_item_id)],
+        "planned_start": "2026-12-01T08:00:00+01:00",
+    } | fields
+    answer = await client.post("/service-cases", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    case: dict[str, Any] = answer.json()
+    assert answer.headers["ETag"] == f'"{case["version"]}"'
+    return case
+
+
+async def new_trip(
+    client: httpx.AsyncClient,
+    case: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    answer = await client.post(f"/service-cases/{case['id']}/trips", json=fields, headers=headers)
+    assert answer.status_code == 201, answer.text
+    order: dict[str, Any] = answer.json()
+    return order
+
+
+async def fetch_case(client: httpx.AsyncClient, case_id: str) -> dict[str, Any]:
+    answer = await client.get(f"/service-cases/{case_id}")
+    assert answer.status_code == 200, answer.text
+    case: dict[str, Any] = answer.json()
+    return case

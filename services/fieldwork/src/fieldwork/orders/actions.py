@@ -196,6 +196,19 @@ async def act_on_order(
     return await _done(uow, ctx, order_id, by, happened)
 
 
+async def cancel_for_case(
+    uow: UnitOfWork, ctx: Context, order_id: uuid.UUID, *, by: str | None
+) -> None:
+    """Cancel one open order of a case being cancelled: the ``cancel`` action (status and
+    stage Cancelled, bookings released, history, ``ServiceOrderCancelled``), in the
+    case's transaction: neither committed nor the case refreshed here (the case's own
+    cancellation writes it). The caller holds the order's lock."""
+    row = await store.find_order(uow, order_id, None, lock=True)
+    record = store.Recorder(uow.session, order_id, ctx.clock.now(), by)
+    happened = await _apply(uow, row, domain.Action.CANCEL, record)
+    await events.publish(uow, order_id, by, happened)
+
+
 async def _book_for_move(
     uow: UnitOfWork,
     ctx: Context,

@@ -1,11 +1,14 @@
-"""The order write side's use cases: create and change an order, read it, its history and
-its case. Each runs in a unit of work, commits the order's rows, history and events
-together, and raises kit problems (422 naming the field, 404, 409 with the reason)."""
+"""The order write side's use cases: create and change an order (a trip of its case:
+``fieldwork.cases.trips``), read it and its history. Each runs in a unit of work,
+commits the order's rows, history and events together, and raises kit problems (422
+naming the field, 404, 409 with the reason)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Sequence, func, select
@@ -13,16 +16,16 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aftersales_contracts.fieldwork import Address, Stage
-from aftersales_kit.problems import Forbidden, NotFound, Unprocessable
+from aftersales_kit.problems import Forbidden, Unprocessable
 from aftersales_kit.uow import UnitOfWork
 from fieldwork import tables
+from fieldwork.cases import trips
+from fieldwork.cases.status import publish_case_changed, refresh_case_status
 from fieldwork.context import Context
 from fieldwork.orders import domain, events, store
 from fieldwork.orders.booking_rules import active_technician, localize, place_booking
 from fieldwork.orders.schemas import (
     BookingIn,
-    CaseOrderOut,
-    CaseView,
     HistoryEntry,
     HistoryOut,
     LocationIn,
@@ -252,12 +255,17 @@ async def create_order(
       overridden); with a technician the order is Planned.
     - ``callout_id``: at most one order per callout; a repeat answers the existing order
       unchanged (nothing published).
+    - The trip: ``trip_type``; ``technician_ids`` (each existing and active, 422 naming
+      ``technician_ids.<i>``; the first is the responsible ``technician_id``); every one
+      recorded in ``order_technician``; ``distance_km`` as given, else pre-filled from
+      the responsible technician's home base to the location (both with coordinates).
     - Unknown or unusable ids: 422 naming the field (``customer_id``, ``contact_id``,
       ``kind_id``, ``serial_item_id``, ``service_object_ids.<i>``, ``technician_id``,
       ``vehicle_id``, ``org_unit_id``, ``service_type_id``, ``case_id``,
       ``booking.technician_id``, ``booking.end`` ...).
 
-    Publishes ``ServiceOrderCreated`` (and ``ServiceOrderBooked`` when booked)."""
+    Publishes ``ServiceOrderCreated`` (and ``ServiceOrderBooked`` when booked), and
+    ``ServiceCaseChanged`` for a new case or a case whose status the trip moved."""
     session = uow.session
     now = ctx.clock.now()
     if draft.callout_id is not None:
@@ -270,10 +278,20 @@ async def create_order(
         existing = await session.scalar(select(SO.id).where(SO.callout_id == draft.callout_id))
         if existing is not None:
             return await order_view(session, existing, now)
-    given = {name for name in draft.model_fields_set if name not in ("booking", "case_id")}
+    trip_fields = {"booking", "case_id", "trip_type", "technician_ids", "distance_km"}
+    given = {name for name in draft.model_fields_set if name not in trip_fields}
     given.add("customer_id")
-    values = draft.model_dump(exclude={"booking", "case_id"})
+    values = draft.model_dump(exclude=trip_fields)
     values["location"] = draft.location
+    assigned: list[uuid.UUID] = []
+    if draft.technician_ids:
+        assigned = await trips.check_technicians(session, draft.technician_ids)
+        values["technician_id"] = trips.responsible_of(
+            assigned,
+            draft.technician_id,
+            technician_id_given="technician_id" in draft.model_fields_set,
+        )
+        given.discard("technician_id")  # checked above, as technician_ids.0
     if values["org_unit_id"] is None:
         values["org_unit_id"] = await _default_org_unit(session, draft)
     values = await _check(session, scope, values, given)
@@ -303,6 +321,7 @@ async def create_order(
         kind_name = await session.scalar(
             select(tables.order_kind.c.name).where(tables.order_kind.c.id == values["kind_id"])
         )
+    new_case = False
     if draft.case_id is not None:
         case_id = draft.case_id
     else:
@@ -326,6 +345,7 @@ async def create_order(
                 updated_at=now,
             )
         )
+        new_case = True
     order_id = uuid.uuid4()
     await session.execute(
         tables.service_order.insert().values(
@@ -349,6 +369,7 @@ async def create_order(
             org_unit_id=values["org_unit_id"],
             service_type_id=values.get("service_type_id"),
             callout_id=draft.callout_id,
+            trip_type=draft.trip_type.value,
             stage=Stage.NEW.value,
             status=None,
             created_at=now,
@@ -375,9 +396,27 @@ async def create_order(
             await store.standing_count(session, order_id),
         )
     )
-    await store.settle(session, row, state, record, values={"technician_id": technician_id})
+    if "distance_km" in draft.model_fields_set:
+        distance = draft.distance_km
+    else:
+        distance = await trips.prefilled_distance(session, technician_id, row["location"])
+    await store.settle(
+        session,
+        row,
+        state,
+        record,
+        values={"technician_id": technician_id, "distance_km": trips.stored_distance(distance)},
+    )
+    if technician_id is not None and technician_id not in assigned:
+        assigned.insert(0, technician_id)
+    await trips.assign(session, order_id, assigned, at=now, by=by, replace=False)
     happened = events.Happened(created=True, booked=draft.booking is not None)
     await events.publish(uow, order_id, by, happened)
+    if new_case:
+        await publish_case_changed(uow, case_id, by)
+    else:
+        # A trip (and its booking) added to a case can move its status (cases.domain).
+        await refresh_case_status(uow, ctx, case_id, by=by)
     await uow.commit()
     return await order_view(session, order_id, now)
 
@@ -430,10 +469,14 @@ _CHANGEABLE = (
     "facility_name",
     "org_unit_id",
     "service_type_id",
+    "trip_type",
+    "distance_km",
 )
 
 
 def _comparable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, list):
         return [str(v) for v in value]
     if isinstance(value, uuid.UUID):
@@ -441,6 +484,61 @@ def _comparable(value: Any) -> Any:
     if hasattr(value, "value"):
         return value.value
     return value
+
+
+async def _team(
+    session: AsyncSession, change: OrderChange, wanted: dict[str, Any], given: set[str]
+) -> list[uuid.UUID] | None:
+    """``technician_ids`` sent: checked (422 naming ``technician_ids.<i>``), the first
+    becoming the responsible ``technician_id`` in ``wanted``; None when not sent."""
+    if "technician_ids" not in change.model_fields_set:
+        return None
+    team = await trips.check_technicians(session, change.technician_ids or [])
+    wanted["technician_id"] = trips.responsible_of(
+        team, change.technician_id, technician_id_given="technician_id" in given
+    )
+    given.discard("technician_id")  # checked above, as technician_ids.<i>
+    return team
+
+
+async def _distance(
+    session: AsyncSession, row: RowMapping, checked: dict[str, Any], given: set[str]
+) -> None:
+    """The distance as it will be: the planner's, else pre-filled again when the
+    responsible technician or the place changed (a planner's figure is kept only while
+    neither changes)."""
+    moved = _comparable(checked.get("technician_id")) != _comparable(row["technician_id"]) or (
+        _comparable(checked.get("location")) != _comparable(row["location"])
+    )
+    if "distance_km" not in given and moved:
+        checked["distance_km"] = await trips.prefilled_distance(
+            session, checked.get("technician_id"), checked.get("location")
+        )
+    checked["distance_km"] = trips.stored_distance(checked.get("distance_km"))
+
+
+async def _reassign(
+    session: AsyncSession,
+    row: RowMapping,
+    checked: Mapping[str, Any],
+    team: list[uuid.UUID] | None,
+    changed: list[str],
+    *,
+    now: datetime,
+    by: str | None,
+) -> None:
+    """Keep ``order_technician``: the team sent replaces it; a responsible technician
+    handed over is assigned in the place of the one before."""
+    order_id = row["id"]
+    if team is not None:
+        await trips.assign(session, order_id, team, at=now, by=by, replace=True)
+    elif "technician_id" in changed:
+        if row["technician_id"] is not None:
+            await trips.unassign(session, order_id, row["technician_id"])
+        if checked.get("technician_id") is not None:
+            await trips.assign(
+                session, order_id, [checked["technician_id"]], at=now, by=by, replace=False
+            )
 
 
 async def change_order(
@@ -467,28 +565,43 @@ async def change_order(
     for required in ("customer_id", "priority", "description"):
         if required in given and getattr(change, required) is None:
             raise Unprocessable(f"{required} cannot be cleared", field=required)
+    if "trip_type" in given and change.trip_type is None:
+        raise Unprocessable("trip_type cannot be cleared", field="trip_type")
     current = {name: row[name] for name in _CHANGEABLE}
     wanted = dict(current)
     for name in given:
         wanted[name] = getattr(change, name)
-    if wanted.get("priority") is not None:
-        wanted["priority"] = _comparable(wanted["priority"])
+    for name in ("priority", "trip_type"):
+        if wanted.get(name) is not None:
+            wanted[name] = _comparable(wanted[name])
     if "service_object_ids" in given and wanted["service_object_ids"] is None:
         wanted["service_object_ids"] = []
+    team = await _team(session, change, wanted, given)
     checked = await _check(session, scope, wanted, given)
+    await _distance(session, row, checked, given)
     changed = [
         name
         for name in _CHANGEABLE
         if _comparable(checked.get(name)) != _comparable(current.get(name))
     ]
+    if team is not None:
+        before = await trips.assigned_ids(session, order_id, row["technician_id"])
+        if set(team) != set(before):
+            changed.append("technician_ids")
     if not changed:
         return await order_view(session, order_id, now)
+    await _reassign(session, row, checked, team, changed, now=now, by=by)
     record = store.Recorder(session, order_id, now, by)
     await record(
         "changed",
         detail={
             "changed_fields": changed,
-            "values": {name: _comparable(checked.get(name)) for name in changed},
+            "values": {
+                name: [str(t) for t in team or []]
+                if name == "technician_ids"
+                else _comparable(checked.get(name))
+                for name in changed
+            },
         },
     )
     assigned = None
@@ -506,15 +619,18 @@ async def change_order(
                 state.stage, state.status, new_technician is not None, state.standing_bookings
             )
         )
-    await store.settle(
-        session, row, state, record, values={name: checked.get(name) for name in changed}
-    )
+    columns = {name: checked.get(name) for name in changed if name in _CHANGEABLE}
+    await store.settle(session, row, state, record, values=columns)
     await events.publish(
         uow,
         order_id,
         by,
         events.Happened(
-            changed_fields=changed,
+            # A distance filled again for a new technician or place follows from the
+            # fields named; it is told only when the planner set it.
+            changed_fields=[
+                name for name in changed if name != "distance_km" or "distance_km" in given
+            ],
             assigned_technician_id=assigned,
             previous_stage=Stage(row["stage"]),
         ),
@@ -560,36 +676,3 @@ async def order_history(uow: UnitOfWork, order_id: uuid.UUID, *, scope: Scope | 
         for r in rows
     ]
     return HistoryOut(items=entries[:HISTORY_CAP], truncated=len(entries) > HISTORY_CAP)
-
-
-async def get_case(uow: UnitOfWork, case_id: uuid.UUID, *, scope: Scope | None) -> CaseView:
-    """The case and the numbers and stages of the orders in it the caller may see; 404
-    when the case is outside the caller's org units."""
-    case = (
-        (await uow.session.execute(select(tables.service_case).where(C.id == case_id)))
-        .mappings()
-        .first()
-    )
-    if case is None or (scope is not None and not scope.sees_org_unit(case["org_unit_id"])):
-        raise NotFound(f"no service case with id {case_id}")
-    query = select(SO.id, SO.number, SO.stage, SO.status).where(SO.case_id == case_id)
-    if scope is not None:
-        query = query.where(scope.orders_clause())
-    orders = (await uow.session.execute(query.order_by(SO.created_at, SO.number))).all()
-    if scope is not None and scope.own_orders_only and not orders:
-        raise NotFound(f"no service case with id {case_id}")
-    return CaseView(
-        id=case["id"],
-        version=case["version"],
-        number=case["number"],
-        name=case["name"],
-        customer_id=case["customer_id"],
-        org_unit_id=case["org_unit_id"],
-        status=case["status"],
-        service_object_ids=list(case["service_object_ids"]),
-        created_at=case["created_at"],
-        created_by=case["created_by"],
-        orders=[
-            CaseOrderOut(id=o.id, number=o.number, stage=o.stage, status=o.status) for o in orders
-        ],
-    )

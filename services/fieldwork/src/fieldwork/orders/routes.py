@@ -18,7 +18,6 @@ from fieldwork.orders.schemas import (
     ActionIn,
     BookingChange,
     BookingIn,
-    CaseView,
     HistoryOut,
     MoveIn,
     OrderChange,
@@ -37,7 +36,6 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 _WRITE = _FORBIDDEN | _CONFLICT
 
 orders = APIRouter(prefix="/service-orders", tags=["service orders"])
-cases = APIRouter(prefix="/service-cases", tags=["service cases"])
 
 
 def _tagged(response: Response, view: OrderView) -> OrderView:
@@ -253,10 +251,4 @@ async def order_history(order_id: uuid.UUID, uow: UnitOfWorkDep, scope: ScopeDep
     return await handlers.order_history(uow, order_id, scope=scope)
 
 
-@cases.get("/{case_id}")
-async def get_case(case_id: uuid.UUID, uow: UnitOfWorkDep, scope: ScopeDep) -> CaseView:
-    """A service case and the numbers and stages of its orders the caller may see."""
-    return await handlers.get_case(uow, case_id, scope=scope)
-
-
-routers = [orders, cases]
+routers = [orders]

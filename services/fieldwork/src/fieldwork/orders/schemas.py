@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from aftersales_contracts.fieldwork import Address, Priority, Stage, TechnicianStatus
+from aftersales_contracts.fieldwork import Address, Priority, Stage, TechnicianStatus, TripType
 from fieldwork.campaign_cases.schemas import CampaignCaseOut
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -38,6 +38,12 @@ class LocationIn(_In):
         if (self.latitude is None) != (self.longitude is None):
             raise ValueError("latitude and longitude come together (both or neither)")
         return self
+
+
+# A trip's technicians (the first the responsible one) and its distance in km (one
+# decimal; more are rounded).
+TechnicianIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=20)]
+DistanceKm = Annotated[float, Field(ge=0, le=99999.9)]
 
 
 class OverrideIn(_In):
@@ -91,6 +97,12 @@ class OrderDraft(_In):
     service_type_id: uuid.UUID | None = None
     callout_id: uuid.UUID | None = None
     booking: BookingIn | None = None
+    # The trip (seed 002): its type, every technician assigned (the first the responsible
+    # one, as ``technician_id``), its distance (pre-filled from the responsible
+    # technician's home base to the location when not given; null: none).
+    trip_type: TripType = TripType.FIELD_TRIP
+    technician_ids: TechnicianIds | None = None
+    distance_km: DistanceKm | None = None
 
 
 class OrderChange(_In):
@@ -111,6 +123,12 @@ class OrderChange(_In):
     facility_name: Text200 | None = None
     org_unit_id: uuid.UUID | None = None
     service_type_id: uuid.UUID | None = None
+    # The trip: ``technician_ids`` replaces the assigned technicians (the first becomes
+    # the responsible one); ``distance_km`` overrides the pre-filled distance (null
+    # clears it), which is otherwise filled again when the technician or location changes.
+    trip_type: TripType | None = None
+    technician_ids: TechnicianIds | None = None
+    distance_km: DistanceKm | None = None
 
 
 # The campaign cases one completion may tick done (an order concerns at most 100 items).
@@ -177,6 +195,11 @@ class ConfirmationOffer(BaseModel):
     contact: ContactOut | None = None
 
 
+class TechnicianRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
 class OrderView(BaseModel):
     """One service order as its page shows it."""
 
@@ -198,6 +221,12 @@ class OrderView(BaseModel):
     priority: Priority
     technician_id: uuid.UUID | None
     technician_name: str | None
+    # The trip: its type, every assigned technician (the responsible one first), its
+    # distance in km.
+    trip_type: TripType
+    technician_ids: list[uuid.UUID]
+    technicians: list[TechnicianRef]
+    distance_km: float | None
     vehicle_id: uuid.UUID | None
     description: str
     customer_order_number: str | None
@@ -241,24 +270,3 @@ class HistoryOut(BaseModel):
     items: list[HistoryEntry]
     # True when the order has more entries than the answer holds (the oldest come first).
     truncated: bool
-
-
-class CaseOrderOut(BaseModel):
-    id: uuid.UUID
-    number: str
-    stage: Stage
-    status: TechnicianStatus | None
-
-
-class CaseView(BaseModel):
-    id: uuid.UUID
-    version: int
-    number: str
-    name: str
-    customer_id: uuid.UUID | None
-    org_unit_id: uuid.UUID | None
-    status: str
-    service_object_ids: list[uuid.UUID]
-    created_at: datetime
-    created_by: str | None
-    orders: list[CaseOrderOut]

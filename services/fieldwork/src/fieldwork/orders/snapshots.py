@@ -17,6 +17,7 @@ from aftersales_contracts.fieldwork import (
     ServiceOrderSnapshot,
     Stage,
     TechnicianStatus,
+    TripType,
 )
 from fieldwork import tables
 from fieldwork.campaign_cases.queries import open_cases_of
@@ -26,6 +27,7 @@ from fieldwork.orders.schemas import (
     ConfirmationOffer,
     ContactOut,
     OrderView,
+    TechnicianRef,
     TimeSpentOut,
 )
 
@@ -179,6 +181,25 @@ async def time_spent(session: AsyncSession, order_id: uuid.UUID, now: datetime) 
     return domain.time_spent(stamps, now)
 
 
+async def trip_technicians(
+    session: AsyncSession, order_id: uuid.UUID, responsible: uuid.UUID | None
+) -> list[TechnicianRef]:
+    """Every technician assigned to the trip, the responsible one first, then by name."""
+    OT = tables.order_technician.c
+    rows = (
+        await session.execute(
+            select(T.id, T.name)
+            .where(
+                T.id.in_(select(OT.technician_id).where(OT.order_id == order_id))
+                | (T.id == responsible)
+            )
+            .order_by(T.name, T.id)
+        )
+    ).all()
+    refs = [TechnicianRef(id=r.id, name=r.name) for r in rows]
+    return sorted(refs, key=lambda ref: ref.id != responsible)
+
+
 async def order_view(session: AsyncSession, order_id: uuid.UUID, now: datetime) -> OrderView:
     """The order as its page shows it; ``now`` closes a status still running."""
     row = await _order_row(session, order_id)
@@ -189,6 +210,8 @@ async def order_view(session: AsyncSession, order_id: uuid.UUID, now: datetime) 
     stage = Stage(row["stage"])
     location = row["location"]
     campaign_cases = await open_cases_of(session, serial_items_of(row))
+    technicians = await trip_technicians(session, order_id, row["technician_id"])
+    distance = row["distance_km"]
     return OrderView(
         id=row["id"],
         version=row["version"],
@@ -208,6 +231,10 @@ async def order_view(session: AsyncSession, order_id: uuid.UUID, now: datetime) 
         priority=Priority(row["priority"]),
         technician_id=row["technician_id"],
         technician_name=row["technician_name"],
+        trip_type=TripType(row["trip_type"]),
+        technician_ids=[t.id for t in technicians],
+        technicians=technicians,
+        distance_km=float(distance) if distance is not None else None,
         vehicle_id=row["vehicle_id"],
         description=row["description"],
         customer_order_number=row["customer_order_number"],
