@@ -416,3 +416,25 @@ async def test_a_file_missing_from_the_store_is_404_not_a_broken_download(
     await store.delete(f"protocols/{protocol['id']}/{made['id']}")
     answer = await client.get(f"/protocols/{protocol['id']}/attachments/{made['id']}")
     assert answer.status_code == 404
+
+
+async def test_the_default_limit_is_15_mib(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    """Nothing in front of the route (the input guard, FastAPI) limits a non-JSON body
+    below the setting."""
+    use_store(client, tmp_path)
+    protocol = await _draft(client)
+    limit = 15 * 1024 * 1024
+    photo = JPEG[:16] + b"\x00" * (limit - 16)
+    taken = await client.post(
+        _url(protocol), content=_chunks(photo, 1024 * 1024), headers={"Content-Type": "image/jpeg"}
+    )
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["size_bytes"] == limit
+    over = await client.post(
+        _url(protocol),
+        content=_chunks(photo + b"\x00", 1024 * 1024),
+        headers={"Content-Type": "image/jpeg"},
+    )
+    assert over.status_code == 413
+    assert over.json()["max_bytes"] == limit
+    assert len(files_under(tmp_path)) == 1
