@@ -85,6 +85,7 @@ bench: install
 	$(UV) run --frozen python bench/scheduling_callouts.py
 	$(UV) run --frozen python bench/scheduling_item_events.py
 	$(UV) run --frozen python bench/fieldwork_views.py
+	$(UV) run --frozen python bench/protocol_pdf.py
 	$(UV) run --frozen python bench/campaigns_release.py
 	$(UV) run --frozen python bench/fuzz.py
 	$(UV) run --frozen python bench/faults.py

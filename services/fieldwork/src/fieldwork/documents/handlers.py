@@ -7,12 +7,14 @@ the org units' document settings. Everything sent goes through notifications
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -124,7 +126,12 @@ async def _render_protocol(uow: UnitOfWork, ctx: Context, found: facts.ProtocolF
     settings = await facts.settings_of(uow, found.org_unit_id)
     with_machine = bool(settings and settings["protocol_file_name_with_machine_number"])
     doc = found.doc
-    content = pdf.render_protocol(doc, await _images(ctx, doc), company=ctx.settings.company_name)
+    # Half a second with ten photos, CPU-bound: off the event loop, so the process keeps
+    # serving meanwhile (Pillow releases the GIL while it decodes and scales).
+    images = await _images(ctx, doc)
+    content = await asyncio.to_thread(
+        partial(pdf.render_protocol, company=ctx.settings.company_name), doc, images
+    )
     name = domain.protocol_file_name(
         doc.reference, doc.machine_number, with_machine_number=with_machine
     )
@@ -142,7 +149,9 @@ async def protocol_pdf(
 
 async def _render_work_order(uow: UnitOfWork, ctx: Context, order: Mapping[str, Any]) -> Rendered:
     doc = await facts.work_order_doc(uow, ctx, order)
-    content = pdf.render_work_order(doc, company=ctx.settings.company_name)
+    content = await asyncio.to_thread(
+        partial(pdf.render_work_order, company=ctx.settings.company_name), doc
+    )
     return Rendered(domain.work_order_file_name(doc.number), content, domain.fingerprint(doc))
 
 

@@ -1,6 +1,6 @@
 """The protocol and work order PDFs laid out with fpdf2, and the photos scaled down with
-Pillow before they go in (a 4 MP phone photo is 3-5 MB; at 1200 px and JPEG quality 80 it
-is ~200 kB, and ten of them still fit an e-mail). No I/O: the photos' bytes come in.
+Pillow before they go in (a 4 MP phone photo is 1-5 MB; at 1024 px and JPEG quality 80 it
+is ~100 kB, and ten of them still fit an e-mail). No I/O: the photos' bytes come in.
 
 The built-in PDF fonts cover Latin-1 (Swedish, German, French ... letters); other
 characters are written as ``?`` rather than failing the document.
@@ -30,9 +30,10 @@ from fieldwork.documents.domain import (
 
 log = logging.getLogger(__name__)
 
-# The longest side of a photo in the PDF, in pixels: sharp at the 85 mm it is drawn
-# (~350 dpi), a fraction of the original's size.
-PHOTO_MAX_PIXELS = 1200
+# The longest side of a photo in the PDF, in pixels: ~300 dpi at the 88 mm it is drawn, a
+# fraction of the original's size; and low enough that a 2-4 MP JPEG is decoded at half
+# scale (bench/protocol_pdf.py: a third of the time of decoding it whole and resizing).
+PHOTO_MAX_PIXELS = 1024
 PHOTO_QUALITY = 80
 # Two photos a row, each in a box of this size (mm), its caption below.
 _PHOTO_BOX = (88.0, 66.0)
@@ -67,9 +68,10 @@ def scaled_photo(data: bytes) -> bytes | None:
         with Image.open(io.BytesIO(data)) as original:
             # A JPEG is decoded at a reduced scale straight away (1/2, 1/4, 1/8): a 12 MP
             # photo never lands in memory whole.
-            original.draft("RGB", (PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
+            original.draft("RGB", _fitted(original.size))
+            original.thumbnail((PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
+            # Turned after the resize: fewer pixels to move.
             image = ImageOps.exif_transpose(original)
-            image.thumbnail((PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
             if image.mode != "RGB":
                 image = image.convert("RGB")
             out = io.BytesIO()
@@ -78,6 +80,14 @@ def scaled_photo(data: bytes) -> bytes | None:
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         log.warning("a photo could not be read for the PDF: %s", error)
         return None
+
+
+def _fitted(size: tuple[int, int]) -> tuple[int, int]:
+    """The size a photo is scaled to: its longest side ``PHOTO_MAX_PIXELS`` at most. The
+    JPEG decoder's draft needs it (both sides), not the square box."""
+    width, height = size
+    scale = min(1.0, PHOTO_MAX_PIXELS / max(width, height, 1))
+    return max(1, int(width * scale)), max(1, int(height * scale))
 
 
 class _Document(FPDF):
