@@ -4,6 +4,7 @@ event, the case's status, who the PDF goes to), read-only once completed."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -462,3 +463,15 @@ async def test_technician_only_callers_and_other_technicians(client: httpx.Async
     stranger = as_user(other_tech, "technician")
     refused = await client.post("/protocols", json={"order_id": s.order_id}, headers=stranger)
     assert (refused.status_code, refused.json()["field"]) == (422, "order_id")
+
+
+async def test_two_phones_opening_the_orders_protocol_at_once_make_one(
+    client: httpx.AsyncClient,
+) -> None:
+    s = await site(client)
+    answers = await asyncio.gather(
+        *(client.post("/protocols", json={"order_id": s.order_id}) for _ in range(4))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]
+    listed = await client.get("/protocols", params={"order_id": s.order_id})
+    assert len(listed.json()["items"]) == 1

@@ -429,6 +429,12 @@ async def complete_protocol(
     ``fieldwork.protocol.completed`` published with its lines, and the case's status
     refreshed (a reported problem puts it in Problem). The answer says who the PDF goes
     to automatically (``will_send_to``)."""
+    found = await find_protocol(uow, protocol_id, scope, lock=False)
+    # The case first, then the protocol: the order a send-back takes (the case, then its
+    # protocols), so a completion and a send-back never wait on each other crosswise.
+    await uow.session.execute(
+        select(C.id).where(C.id == found["case_id"]).with_for_update(of=tables.service_case)
+    )
     row = await lock_for_change(uow, protocol_id, scope, expected_version)
     view = await _view_of(uow, row)
     domain.check_completable(len(view.works))
