@@ -181,6 +181,10 @@ def environment(config: StackConfig, service: ServiceProcess) -> dict[str, str]:
     if service.env_prefix == "NOTIFICATIONS_":
         env["NOTIFICATIONS_SMTP_PORT"] = str(config.smtp_port)
         env["NOTIFICATIONS_SMS_PROVIDER_URL"] = config.sms_url
+    if service.env_prefix == "FIELDWORK_":
+        # Protocol photos beside the mail and SMS the run produced (var/ for make run, the
+        # run's own directory in tests), never in the working tree's shared var/attachments.
+        env["FIELDWORK_ATTACHMENTS_DIR"] = str(config.mail_dir.parent / "attachments")
     if service.name == "gateway":
         for setting, upstream in GATEWAY_UPSTREAMS.items():
             env[f"GATEWAY_{setting}"] = config.url(upstream)

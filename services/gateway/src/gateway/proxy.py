@@ -37,6 +37,8 @@ FORWARDED_REQUEST_HEADERS = (
     "if-match",
     "if-none-match",
     "idempotency-key",
+    # An upload's file name (a protocol's photo), as the client named it.
+    "content-disposition",
 )
 RETURNED_RESPONSE_HEADERS = (
     "content-type",
@@ -46,6 +48,7 @@ RETURNED_RESPONSE_HEADERS = (
     "retry-after",  # a 503 (the service's database or broker away), a 429
     "link",  # the next page of a list
     "allow",  # a 405 names the methods the resource has (RFC 9110 §15.5.6)
+    "x-content-type-options",  # a downloaded attachment: nosniff
 )
 # A Link header's targets that are paths on the upstream (``</callouts?cursor=x>``).
 _LINK_TARGET = re.compile(r"<(/[^>]*)>")
