@@ -91,7 +91,8 @@ async def test_document_settings(client: httpx.AsyncClient) -> None:
 
 async def test_internal_mails_go_to_the_org_units_list(client: httpx.AsyncClient) -> None:
     world = await seed_world(client)
-    technician_id = await add_technician(client, world, username="tekla")
+    username = "tekla-" + uuid.uuid4().hex[:8]
+    technician_id = await add_technician(client, world, username=username)
     order = await new_order(client, world, technician_id=str(technician_id))
     url = f"/service-orders/{order['id']}/internal-mails"
     body = {"kind": "articles_to_order", "text": "Door hinge HG-7, 2 pcs"}
@@ -120,7 +121,7 @@ async def test_internal_mails_go_to_the_org_units_list(client: httpx.AsyncClient
     assert "Sent by: planner" in text
 
     # The order's own technician may too; ordered articles has no list yet: 409.
-    tekla = as_user("tekla", "technician")
+    tekla = as_user(username, "technician")
     delivered = await client.post(
         url, json={"kind": "delivered_parts", "text": "Arrived"}, headers=tekla
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -247,7 +248,7 @@ async def _send(uow: UnitOfWork, ctx: Context, out: Outgoing) -> SentEntry | Non
                 kind=BUSINESS_OBJECT_KIND, id=str(order["id"]), version=order["version"]
             ),
             org_unit_id=order["org_unit_id"],
-            language=out.language,
+            language=_language(out.language),
             attachments=[
                 Attachment(
                     file_name=out.attachment.file_name,
@@ -271,6 +272,17 @@ async def _send(uow: UnitOfWork, ctx: Context, out: Outgoing) -> SentEntry | Non
         requested_by=out.by,
         state="requested",
     )
+
+
+def _key(purpose: str, subject_id: object, *parts: str) -> str:
+    """An idempotency key within the sent log's 200 characters: an address may be 320."""
+    digest = hashlib.sha256("|".join(p.lower() for p in parts).encode()).hexdigest()[:40]
+    return f"{purpose}:{subject_id}:{digest}"
+
+
+def _language(language: str | None) -> str | None:
+    """The customer's language as notifications takes it (2-10 characters), else none."""
+    return language if language and 2 <= len(language) <= 10 else None
 
 
 def _link(ctx: Context, order: Mapping[str, Any], language: str | None) -> UserLink:
@@ -312,10 +324,7 @@ async def send_protocol_automatically(
         ctx,
         Outgoing(
             order=order,
-            key=(
-                f"service-protocol:{protocol_id}:{rendered.fingerprint[:16]}:"
-                f"{recipient.email.lower()}"
-            ),
+            key=_key("service-protocol", protocol_id, rendered.fingerprint, recipient.email),
             purpose=domain.SERVICE_PROTOCOL,
             channel=Channel.EMAIL,
             recipients=[recipient.email],
@@ -464,7 +473,7 @@ async def send_work_order(
                 ctx,
                 Outgoing(
                     order=order,
-                    key=f"work-order:{order['id']}:{request_key}:{email.lower()}",
+                    key=_key("work-order", order["id"], request_key, email),
                     purpose=domain.WORK_ORDER,
                     channel=Channel.EMAIL,
                     recipients=[email],
