@@ -183,6 +183,9 @@ org_unit_settings = Table(
     Column("from_address", String(320), nullable=True),
     Column("logo_url", String(2000), nullable=True),
     Column("footer", Text, nullable=True),
+    # The SMS sender name for the org unit's messages (migration 0011); none: the
+    # installation's NOTIFICATIONS_SMS_SENDER_NAME.
+    Column("sms_sender_name", String(11), nullable=True),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
