@@ -19,6 +19,9 @@ from aftersales_contracts.envelope import Message, MessageKind
 class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
+    # Added in v1: a report put in the print queue for a customer whose method is letter
+    # (``MessageSent`` once the office marks it printed).
+    LETTER = "letter"
 
 
 class ChannelChoice(enum.StrEnum):
@@ -104,6 +107,9 @@ class ReportRequest(_Part):
     text: str | None = None
     file_name: str | None = Field(default=None, max_length=300)
     attach: bool = True
+    # Added in v1 without breaking it: the print queue the report goes to when the
+    # customer's method is letter (seed 000's print tag); none: the untagged queue.
+    print_tag: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class UserLink(_Part):

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from aftersales_contracts import campaigns, catalog, fieldwork, notifications, servicetypes
+from aftersales_contracts import (
+    campaigns,
+    catalog,
+    fieldwork,
+    notifications,
+    scheduling,
+    servicetypes,
+)
 from aftersales_contracts.envelope import Message
 
 MESSAGES: dict[str, type[Message]] = {
@@ -38,6 +45,7 @@ MESSAGES: dict[str, type[Message]] = {
         notifications.MessageSent,
         notifications.MessageFailed,
         notifications.MessageBlocked,
+        scheduling.CalloutDigestCompiled,
         notifications.DeliverEmail,
         notifications.DeliverSms,
     )

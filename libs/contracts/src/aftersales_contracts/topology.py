@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aftersales_contracts import campaigns, catalog, fieldwork, notifications, servicetypes
+from aftersales_contracts import (
+    campaigns,
+    catalog,
+    fieldwork,
+    notifications,
+    scheduling,
+    servicetypes,
+)
 
 EVENTS_EXCHANGE = "aftersales.events"
 COMMANDS_EXCHANGE = "aftersales.commands"
@@ -162,6 +169,12 @@ NOTIFICATIONS_FIELDWORK_EVENTS = QueueSpec(
         fieldwork.ServiceOrderBooked.TYPE,
     ),
 )
+NOTIFICATIONS_SCHEDULING_EVENTS = QueueSpec(
+    "notifications.scheduling-events",
+    EVENTS_EXCHANGE,
+    # The daily digest of an org unit's callouts, for users who chose "service reminder".
+    (scheduling.CalloutDigestCompiled.TYPE,),
+)
 
 CAMPAIGNS_CATALOG_EVENTS = QueueSpec(
     "campaigns.catalog-events",
@@ -220,6 +233,7 @@ ALL_QUEUES: tuple[QueueSpec, ...] = (
     FIELDWORK_NOTIFICATION_RESULTS,
     SCHEDULING_FIELDWORK_EVENTS,
     NOTIFICATIONS_FIELDWORK_EVENTS,
+    NOTIFICATIONS_SCHEDULING_EVENTS,
     CAMPAIGNS_CATALOG_EVENTS,
     CAMPAIGNS_FIELDWORK_EVENTS,
     FIELDWORK_CAMPAIGN_EVENTS,
