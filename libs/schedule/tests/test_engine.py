@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from aftersales_contracts.servicetypes import (
     StepDefinition,
     StepSchedule,
 )
-from aftersales_schedule import add_months, local_date, occurrences
+from aftersales_schedule import add_months, calendar_interval, local_date, occurrences
 
 
 def step(position: int = 0, /, **schedule: object) -> StepDefinition:
@@ -116,6 +117,8 @@ schedules: st.SearchStrategy[dict[str, object]] = st.one_of(
         dict,
         kind=st.just(ScheduleKind.MONTHLY),
         day=st.integers(1, 31),
+        repeat_every=st.one_of(st.none(), st.integers(1, 24)),
+        repeat_period=st.sampled_from([Period.MONTHS, Period.YEARS]),
         limit_repetitions=st.one_of(st.none(), st.integers(1, 20)),
     ),
     st.builds(
@@ -123,6 +126,8 @@ schedules: st.SearchStrategy[dict[str, object]] = st.one_of(
         kind=st.just(ScheduleKind.YEARLY),
         day=st.integers(1, 31),
         month=st.integers(1, 12),
+        repeat_every=st.one_of(st.none(), st.integers(1, 5)),
+        repeat_period=st.just(Period.YEARS),
         limit_repetitions=st.one_of(st.none(), st.integers(1, 20)),
     ),
 )
@@ -321,6 +326,8 @@ def service_types(draw: st.DrawFn) -> list[StepDefinition]:
                 "period": draw(st.sampled_from(Period)),
                 "anchor": Anchor.STEP,
                 "anchor_step_id": anchor.step_id,
+                "repeat_every": draw(st.one_of(st.none(), st.integers(1, 24))),
+                "repeat_period": draw(st.sampled_from(Period)),
                 "limit_repetitions": draw(st.one_of(st.none(), st.integers(1, 10))),
             }
         else:
@@ -354,3 +361,147 @@ def test_type_properties(steps: list[StepDefinition], startup: date, years: int)
     # Deterministic, and independent of the order the steps are given in.
     assert occurrences(steps, startup, horizon) == found
     assert occurrences(list(reversed(steps)), startup, horizon) == found
+
+
+# --- repeat every: monthly, yearly and after another step (issue 17, item 7) ---------------
+
+
+def test_monthly_repeats_every_n_months_on_its_day_with_the_limit() -> None:
+    s = step(kind="monthly", day=31, repeat_every=3, repeat_period="months", limit_repetitions=4)
+    assert [o.on for o in occurrences([s], date(2027, 1, 15), HORIZON)] == [
+        date(2027, 1, 31),
+        date(2027, 4, 30),
+        date(2027, 7, 31),
+        date(2027, 10, 31),
+    ]
+
+
+def test_monthly_repeating_every_year_is_once_a_year() -> None:
+    s = step(kind="monthly", day=5, repeat_every=1, repeat_period="years")
+    assert [o.on for o in occurrences([s], date(2027, 3, 6), date(2029, 12, 31))] == [
+        date(2027, 4, 5),
+        date(2028, 4, 5),
+        date(2029, 4, 5),
+    ]
+
+
+def test_yearly_repeats_every_n_years_and_feb_29_recovers() -> None:
+    s = step(kind="yearly", day=29, month=2, repeat_every=2, repeat_period="years")
+    assert [o.on for o in occurrences([s], date(2027, 3, 1), date(2034, 12, 31))] == [
+        date(2028, 2, 29),
+        date(2030, 2, 28),
+        date(2032, 2, 29),
+        date(2034, 2, 28),
+    ]
+
+
+def test_yearly_repeat_with_a_limit_counts_the_first() -> None:
+    s = step(kind="yearly", day=1, month=6, repeat_every=3, repeat_period="years",
+             limit_repetitions=2)  # fmt: skip
+    assert [o.on for o in occurrences([s], date(2026, 6, 1), HORIZON)] == [
+        date(2026, 6, 1),
+        date(2029, 6, 1),
+    ]
+
+
+def test_after_a_step_repeats_until_that_step_comes_again() -> None:
+    inspection = step(0, kind="yearly", day=1, month=3)
+    reminder = step(
+        1, kind="after", span=1, period="months", anchor="step",
+        anchor_step_id=inspection.step_id, repeat_every=4, repeat_period="months",
+    )  # fmt: skip
+    found = occurrences([inspection, reminder], date(2027, 1, 1), date(2028, 12, 31))
+    assert [o.on for o in found if o.step_id == reminder.step_id] == [
+        # after March 1 2027: April, August, December; the next series starts April 2028
+        date(2027, 4, 1),
+        date(2027, 8, 1),
+        date(2027, 12, 1),
+        date(2028, 4, 1),
+        date(2028, 8, 1),
+        date(2028, 12, 1),
+    ]
+    assert [o.index for o in found if o.step_id == reminder.step_id] == list(range(6))
+
+
+def test_after_a_step_with_a_repeat_and_a_limit_caps_all_its_occurrences() -> None:
+    first = step(0, kind="after", span=0, period="days")
+    second = step(
+        1, kind="after", span=10, period="days", anchor="step", anchor_step_id=first.step_id,
+        repeat_every=1, repeat_period="years", limit_repetitions=3,
+    )  # fmt: skip
+    found = occurrences([first, second], date(2026, 1, 1), HORIZON)
+    assert [o.on for o in found if o.step_id == second.step_id] == [
+        date(2026, 1, 11),
+        date(2027, 1, 11),
+        date(2028, 1, 11),
+    ]
+
+
+@given(
+    schedule=st.builds(
+        dict,
+        kind=st.sampled_from([ScheduleKind.MONTHLY, ScheduleKind.YEARLY]),
+        day=st.integers(1, 31),
+        month=st.integers(1, 12),
+        repeat_every=st.integers(1, 24),
+        repeat_period=st.sampled_from([Period.MONTHS, Period.YEARS]),
+        limit_repetitions=st.one_of(st.none(), st.integers(1, 20)),
+    ),
+    startup=st.dates(date(2000, 1, 1), date(2040, 1, 1)),
+    years=st.integers(0, 30),
+)
+def test_calendar_repeats_keep_their_interval_and_day(
+    schedule: dict[str, object], startup: date, years: int
+) -> None:
+    s = step(**schedule)
+    interval = calendar_interval(s.schedule)
+    every = s.schedule.repeat_every or 1
+    if s.schedule.repeat_period is Period.YEARS:
+        assert interval == 12 * every
+    elif s.schedule.kind is ScheduleKind.MONTHLY:
+        assert interval == every
+    else:
+        assert interval == 12  # a yearly repeat in months is refused; ignored here
+    dates = [o.on for o in occurrences([s], startup, startup + timedelta(days=365 * years))]
+    day = s.schedule.day
+    assert day is not None
+    for d in dates:
+        # Day X, or the month's last day when it has no day X.
+        assert d.day == day or (d.day < day and (d + timedelta(days=1)).day == 1)
+        if s.schedule.kind is ScheduleKind.YEARLY:
+            assert d.month == s.schedule.month
+    months = [d.year * 12 + d.month for d in dates]
+    assert all(b - a == interval for a, b in itertools.pairwise(months))
+    assert all(d >= startup for d in dates)
+    limit = s.schedule.limit_repetitions
+    assert limit is None or len(dates) <= limit
+
+
+@given(
+    span=st.integers(0, 60),
+    every=st.integers(1, 12),
+    period=st.sampled_from(Period),
+    limit=st.one_of(st.none(), st.integers(1, 30)),
+    startup=st.dates(date(2000, 1, 1), date(2040, 1, 1)),
+)
+def test_a_repeating_anchored_step_stays_between_its_anchors(
+    span: int, every: int, period: Period, limit: int | None, startup: date
+) -> None:
+    anchor = step(0, kind="monthly", day=1, repeat_every=6, repeat_period="months")
+    follower = step(
+        1, kind="after", span=span, period="days", anchor="step", anchor_step_id=anchor.step_id,
+        repeat_every=every, repeat_period=period, limit_repetitions=limit,
+    )  # fmt: skip
+    horizon = startup + timedelta(days=365 * 4)
+    found = occurrences([anchor, follower], startup, horizon)
+    anchors = [o.on for o in found if o.step_id == anchor.step_id]
+    mine = [o.on for o in found if o.step_id == follower.step_id]
+    firsts = [a + timedelta(days=span) for a in anchors]
+    assert mine == sorted(set(mine))
+    assert limit is None or len(mine) <= limit
+    for d in mine:
+        # Each date belongs to the series of the last anchor whose first date it reached.
+        assert d >= firsts[0]
+    for first in firsts:
+        if first <= horizon and (limit is None or len(mine) < limit):
+            assert first in mine

@@ -2,12 +2,20 @@
 type applies to. No I/O."""
 
 from aftersales_schedule.applicability import applies_to, link_products, linked_products
-from aftersales_schedule.engine import Occurrence, add_months, local_date, occurrences, shift
+from aftersales_schedule.engine import (
+    Occurrence,
+    add_months,
+    calendar_interval,
+    local_date,
+    occurrences,
+    shift,
+)
 
 __all__ = [
     "Occurrence",
     "add_months",
     "applies_to",
+    "calendar_interval",
     "link_products",
     "linked_products",
     "local_date",
