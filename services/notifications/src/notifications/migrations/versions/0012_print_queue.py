@@ -25,7 +25,6 @@ def upgrade() -> None:
             sa.UUID(),
             sa.ForeignKey("message.id", ondelete="CASCADE"),
             nullable=False,
-            unique=True,
         ),
         sa.Column(
             "attachment_id",
@@ -42,6 +41,7 @@ def upgrade() -> None:
         sa.Column("printed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("printed_by", sa.String(200), nullable=True),
     )
+    op.create_index("uq_print_job_message", "print_job", ["message_id"], unique=True)
     # The office's list: a tag's unprinted jobs, oldest first (keyset on created_at, id).
     op.create_index(
         "ix_print_job_queue", "print_job", ["print_tag", "printed_at", "created_at", "id"]
@@ -50,5 +50,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_print_job_queue", table_name="print_job")
+    op.drop_index("uq_print_job_message", table_name="print_job")
     op.drop_table("print_job")
     op.drop_column("message", "print_tag")
