@@ -80,3 +80,12 @@ def test_nothing_allowed_a_preferred_not_allowed_and_a_message_without_content()
     unknown = choose(emails=EMAIL, mobiles=MOBILE, allowed=["pigeon"], preferred=None)
     assert isinstance(unknown, NotPossible)
     assert unknown.reason is BlockReason.ALLOWED_METHODS
+
+
+def test_a_message_without_content_is_nothing_to_send_whatever_the_preference() -> None:
+    for preferred in (None, "email", "sms"):
+        choice = choose(
+            emails=EMAIL, mobiles=MOBILE, allowed=["email", "sms"], preferred=preferred, provided=[]
+        )
+        assert isinstance(choice, NotPossible)
+        assert choice.reason is BlockReason.NOTHING_TO_SEND, preferred

@@ -15,8 +15,9 @@ The rule, in order:
    needs none here: it goes to the print queue). An empty ``allowed`` allows nothing.
 3. Nothing left: blocked by the allowed methods, with what was missing in ``detail`` (a
    recipient without the address or number its methods need is a recipient problem,
-   fixed by updating the recipient), or "nothing to send" when the message provides no
-   method at all.
+   fixed by updating the recipient).
+
+A message that provides no method at all is "nothing to send", before all of this.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def choose(
     offers = None if provided is None else {m for m in map(_method, provided) if m is not None}
     wanted = _method(preferred) if preferred else None
     names = ", ".join(m.value for m in ORDER if m in allows) or "none"
+    if offers is not None and not offers:
+        # The step has no message at all: whatever the customer prefers, nothing to send.
+        return NotPossible(BlockReason.NOTHING_TO_SEND, "the message has no content")
     if wanted is not None:
         if wanted not in allows:
             return NotPossible(
@@ -106,8 +110,6 @@ def choose(
         to = _to(method, emails, mobiles)
         if to is not None:
             return Chosen(method, to)
-    if offers is not None and not offers:
-        return NotPossible(BlockReason.NOTHING_TO_SEND, "the message has no content")
     usable = [m for m in ORDER if m in allows and (offers is None or m in offers)]
     if not usable:
         given = ", ".join(m.value for m in ORDER if offers is None or m in offers)
