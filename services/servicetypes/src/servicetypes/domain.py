@@ -328,10 +328,15 @@ def check_schedule(schedule: StepSchedule, field: str) -> list[Violation]:  # no
             bad("repeat_every", f"at most {limit} {schedule.repeat_period.value}")
         if schedule.repeat_period is None:
             bad("repeat_period", "required when repeat_every is set")
-        if kind in (ScheduleKind.MONTHLY, ScheduleKind.YEARLY):
-            bad("repeat_every", f"a {kind.value} schedule repeats by itself")
-        elif kind is ScheduleKind.AFTER and schedule.anchor is Anchor.STEP:
-            bad("repeat_every", "a step anchored to another step repeats with that step")
+        # A calendar schedule repeats on its own day: every N months or years (monthly),
+        # every N years (yearly); a repeat in days would leave that day.
+        if kind is ScheduleKind.MONTHLY and schedule.repeat_period is Period.DAYS:
+            bad("repeat_period", "a monthly schedule repeats every N months or years")
+        elif kind is ScheduleKind.YEARLY and schedule.repeat_period in (
+            Period.DAYS,
+            Period.MONTHS,
+        ):
+            bad("repeat_period", "a yearly schedule repeats every N years")
     elif schedule.repeat_period is not None:
         bad("repeat_every", "required when repeat_period is set")
     if schedule.limit_repetitions is not None:

@@ -122,6 +122,48 @@ async def test_preview_of_a_draft_resolves_chains_and_month_ends(
     assert draft["system_name"] not in {t["system_name"] for t in listed}
 
 
+async def test_repeat_every_is_saved_and_previewed_for_monthly_yearly_and_after_step(
+    client: httpx.AsyncClient,
+) -> None:
+    """Issue 17, item 7: these three kinds were refused with a repeat."""
+    body = _body()
+    body["steps"] = [
+        {
+            "description": "quarterly check",
+            "schedule": {"kind": "monthly", "day": 31, "repeat_every": 3,
+                         "repeat_period": "months", "limit_repetitions": 3},
+        },
+        {
+            "description": "bi-annual inspection",
+            "schedule": {"kind": "yearly", "day": 29, "month": 2, "repeat_every": 2,
+                         "repeat_period": "years"},
+        },
+        {
+            "description": "follow-up",
+            "schedule": {"kind": "after", "span": 10, "period": "days", "anchor": "step",
+                         "anchor_step_position": 1, "repeat_every": 1,
+                         "repeat_period": "months", "limit_repetitions": 2},
+        },
+    ]  # fmt: skip
+    response = await client.post("/service-types", json=body)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["steps"][0]["schedule"]["repeat_every"] == 3
+    assert created["steps"][2]["schedule"]["repeat_period"] == "months"
+    [event] = await _events(client, created["id"])
+    assert event["payload"]["steps"][1]["schedule"]["repeat_every"] == 2
+    response = await client.get(
+        f"/service-types/{created['id']}/preview",
+        params={"startup_date": "2027-01-15", "until": "2030-12-31"},
+    )
+    assert response.status_code == 200, response.text
+    assert [s["dates"] for s in response.json()["steps"]] == [
+        ["2027-01-31", "2027-04-30", "2027-07-31"],
+        ["2027-02-28", "2029-02-28"],
+        ["2027-03-10", "2027-04-10"],  # the limit counts over every series
+    ]
+
+
 async def test_preview_of_a_saved_type_and_an_instant_in_the_org_units_zone(
     client: httpx.AsyncClient,
 ) -> None:

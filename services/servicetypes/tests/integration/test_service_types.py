@@ -358,10 +358,26 @@ BAD_INPUT: list[tuple[dict[str, Any], str]] = [
     (
         {
             "steps": [
-                _step({"kind": "monthly", "day": 1, "repeat_every": 2, "repeat_period": "months"})
+                _step({"kind": "monthly", "day": 1, "repeat_every": 2, "repeat_period": "days"})
             ]
         },
-        "steps.0.schedule.repeat_every",
+        "steps.0.schedule.repeat_period",
+    ),
+    (
+        {
+            "steps": [
+                _step(
+                    {
+                        "kind": "yearly",
+                        "day": 1,
+                        "month": 3,
+                        "repeat_every": 6,
+                        "repeat_period": "months",
+                    }
+                )
+            ]
+        },
+        "steps.0.schedule.repeat_period",
     ),
     ({"steps": [_step({"kind": "yearly", "day": 31, "month": 4})]}, "steps.0.schedule.day"),
     ({"steps": [_step({"kind": "yearly", "day": 30, "month": 2})]}, "steps.0.schedule.day"),

@@ -91,6 +91,26 @@ def test_other_names_are_rejected(name: str) -> None:
         {"kind": "monthly", "day": 31},
         {"kind": "yearly", "day": 29, "month": 2, "limit_repetitions": 3},
         {"kind": "yearly", "day": 31, "month": 12},
+        # Repeat every for every kind but "never" (issue 17, item 7).
+        {"kind": "monthly", "day": 15, "repeat_every": 3, "repeat_period": "months"},
+        {"kind": "monthly", "day": 15, "repeat_every": 1, "repeat_period": "years"},
+        {
+            "kind": "yearly",
+            "day": 1,
+            "month": 5,
+            "repeat_every": 2,
+            "repeat_period": "years",
+            "limit_repetitions": 4,
+        },
+        {
+            "kind": "after",
+            "span": 1,
+            "period": "months",
+            "anchor": "step",
+            "repeat_every": 1,
+            "repeat_period": "months",
+            "limit_repetitions": 3,
+        },
     ],
 )
 def test_valid_schedules_pass(fields: dict[str, Any]) -> None:
@@ -132,7 +152,15 @@ def test_valid_schedules_pass(fields: dict[str, Any]) -> None:
             ["s.repeat_every"],
         ),
         (
-            {"kind": "monthly", "day": 1, "repeat_every": 1, "repeat_period": "months"},
+            {"kind": "monthly", "day": 1, "repeat_every": 10, "repeat_period": "days"},
+            ["s.repeat_period"],
+        ),
+        (
+            {"kind": "yearly", "day": 1, "month": 1, "repeat_every": 6, "repeat_period": "months"},
+            ["s.repeat_period"],
+        ),
+        (
+            {"kind": "yearly", "day": 1, "month": 1, "repeat_every": 101, "repeat_period": "years"},
             ["s.repeat_every"],
         ),
         (
@@ -147,9 +175,8 @@ def test_valid_schedules_pass(fields: dict[str, Any]) -> None:
                 "period": "days",
                 "anchor": "step",
                 "repeat_every": 1,
-                "repeat_period": "days",
             },
-            ["s.repeat_every"],
+            ["s.repeat_period"],
         ),
     ],
 )
