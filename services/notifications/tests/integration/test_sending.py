@@ -164,18 +164,39 @@ async def test_blocked_messages_are_reported(
     no_address = await project(runtime, emails=[])
     reachable = await project(runtime)
 
+    letters_allowed = await project(runtime, allowed_methods=[CommunicationMethod.LETTER])
     cases = [
-        (send_body(recipient={"customer_id": str(letters_only)}), "blocked_by_allowed_methods"),
-        (send_body(recipient={"customer_id": str(prefers_sms)}), "sms_setup_missing"),
+        # The preferred method is one the message (the step) does not provide: the seed's
+        # "preferred communication is not possible", not another method (issue 17 item 2).
+        (
+            send_body(recipient={"customer_id": str(letters_only)}),
+            "preferred_communication_not_possible",
+        ),
+        (
+            send_body(recipient={"customer_id": str(prefers_sms)}),
+            "preferred_communication_not_possible",
+        ),
+        (send_body(recipient={"customer_id": str(letters_allowed)}), "blocked_by_allowed_methods"),
+        # SMS asked for and the message has no SMS text: the step's SMS is not set up.
         (
             send_body(recipient={"customer_id": str(prefers_sms)}, channel="sms"),
             "sms_setup_missing",
         ),
-        (send_body(recipient={"customer_id": str(no_address)}), "email_settings_missing"),
+        # No e-mail address and e-mail the only way: a recipient problem, fixed by
+        # updating the recipient, not the step's e-mail settings (issue 17 item 13).
+        (send_body(recipient={"customer_id": str(no_address)}), "blocked_by_allowed_methods"),
         (
             send_body(
                 recipient={"customer_id": str(reachable)},
+                channel="email",
                 content={"sms_text": "Only an SMS text"},
+            ),
+            "email_settings_missing",
+        ),
+        (
+            send_body(
+                recipient={"customer_id": str(reachable)},
+                content={"email_subject": None, "email_body": None},
             ),
             "nothing_to_send",
         ),

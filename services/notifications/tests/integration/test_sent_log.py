@@ -200,7 +200,7 @@ async def test_filters_by_channel_state_and_time(
     assert ids(await log_of(client, kind, object_id, state="blocked")) == [blocked]
     assert ids(await log_of(client, kind, object_id, state="queued")) == [sms, queued]
     entry = (await log_of(client, kind, object_id, state="blocked"))["items"][0]
-    assert entry["reason"] == "nothing_to_send"
+    assert entry["reason"] == "email_settings_missing"  # no subject and body
     assert entry["sent_at"] is None
     window = {
         "since": (T0 + timedelta(minutes=30)).isoformat(),

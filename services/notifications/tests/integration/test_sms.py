@@ -80,6 +80,31 @@ async def test_sms_command_is_sent_through_the_provider_and_reported(
     assert not await outbox_payloads(runtime, "notifications.deliver_email", shown["id"])
 
 
+async def test_a_customer_allowing_only_sms_gets_the_sms_though_an_address_is_on_file(
+    runtime: ServiceRuntime,
+    sms_sender_app: FastAPI,
+    fake_sms: FakeSmsServer,
+    client: httpx.AsyncClient,
+) -> None:
+    # Issue 17 item 3: no preference, only SMS allowed, an e-mail address on file (the
+    # builder's): blocked by the allowed methods before, as e-mail was tried first.
+    number = mobile()
+    customer = customer_registered(
+        mobiles=[number], allowed_methods=[CommunicationMethod.SMS], preferred_method=None
+    )
+    assert customer.emails
+    await publish(runtime, customer)
+    body = sms_body(channel="auto", recipient={"customer_id": str(customer.customer_id)})
+    body["content"] |= {"email_subject": "Due", "email_body": "<p>Due</p>"}
+    response = await client.post("/messages", json=body)
+    assert response.status_code == 202, response.text
+    assert (response.json()["status"], response.json()["channel"]) == ("queued", "sms")
+    shown = await status_of(client, response.json()["id"], "sent")
+    assert shown["sent_to"] == [number]
+    assert len(fake_sms.state.received(number)) == 1
+    assert not await outbox_payloads(runtime, "notifications.deliver_email", shown["id"])
+
+
 async def test_explicit_numbers_over_http_with_a_long_unicode_text(
     sms_sender_app: FastAPI, fake_sms: FakeSmsServer, client: httpx.AsyncClient
 ) -> None:

@@ -76,46 +76,7 @@ def test_every_missing_value_is_named_once() -> None:
     assert "b, c" in str(raised.value)
 
 
-@pytest.mark.parametrize(
-    ("choice", "addressee", "expected"),
-    [
-        (ChannelChoice.AUTO, customer(), SendEmail(to=("a@example.com",))),
-        (
-            ChannelChoice.AUTO,
-            Addressee(emails=("x@example.com",)),
-            SendEmail(to=("x@example.com",)),
-        ),
-        (ChannelChoice.EMAIL, customer(), SendEmail(to=("a@example.com",))),
-        # Preferred SMS (allowed) wins over e-mail, and SMS is not set up yet.
-        (
-            ChannelChoice.AUTO,
-            customer(allowed=(M.EMAIL, M.SMS), preferred=M.SMS),
-            BlockReason.SMS_SETUP_MISSING,
-        ),
-        # Preferring a letter falls back to e-mail when e-mail is allowed.
-        (
-            ChannelChoice.AUTO,
-            customer(allowed=(M.EMAIL, M.LETTER), preferred=M.LETTER),
-            SendEmail(to=("a@example.com",)),
-        ),
-        (ChannelChoice.AUTO, customer(allowed=(M.LETTER,)), BlockReason.ALLOWED_METHODS),
-        (ChannelChoice.AUTO, customer(allowed=(M.SMS,)), BlockReason.ALLOWED_METHODS),
-        (ChannelChoice.EMAIL, customer(allowed=(M.SMS,)), BlockReason.ALLOWED_METHODS),
-        (ChannelChoice.SMS, customer(), BlockReason.ALLOWED_METHODS),
-        (ChannelChoice.SMS, customer(allowed=(M.SMS,)), BlockReason.SMS_SETUP_MISSING),
-        (ChannelChoice.AUTO, customer(emails=()), BlockReason.EMAIL_SETTINGS_MISSING),
-    ],
-)
-def test_channel_decision(
-    choice: ChannelChoice, addressee: Addressee, expected: SendEmail | BlockReason
-) -> None:
-    decision = decide(choice, addressee, EMAIL)
-    if isinstance(expected, SendEmail):
-        assert decision == expected
-    else:
-        assert isinstance(decision, Blocked)
-        assert decision.reason is expected
-        assert decision.detail
+# The channel choice itself: test_channel_choice.py.
 
 
 def test_an_email_without_subject_or_body_is_nothing_to_send() -> None:
@@ -123,7 +84,7 @@ def test_an_email_without_subject_or_body_is_nothing_to_send() -> None:
         decision = decide(ChannelChoice.AUTO, customer(), rendered)
         assert isinstance(decision, Blocked)
         assert decision.reason is BlockReason.NOTHING_TO_SEND
-        assert decision.channel is Channel.EMAIL
+        assert decision.channel is None  # no method was possible
 
 
 def test_html_to_text() -> None:

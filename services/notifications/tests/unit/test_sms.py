@@ -66,8 +66,9 @@ def test_sms_is_chosen_when_preferred_allowed_and_set_up() -> None:
             Addressee(emails=(), allowed=PREFERS_SMS.allowed, preferred=CommunicationMethod.SMS),
             SMS,
             True,
-            BlockReason.SMS_SETUP_MISSING,
-            "mobile",
+            # The customer's missing number is a recipient problem (issue 17 item 13).
+            BlockReason.ALLOWED_METHODS,
+            "no mobile number",
         ),
         (
             Addressee(
@@ -92,16 +93,17 @@ def test_sms_blocks(
     assert detail in decision.detail
 
 
-def test_auto_with_sms_not_allowed_falls_back_to_email() -> None:
+def test_auto_with_a_preferred_sms_not_allowed_is_blocked() -> None:
+    # Catalog never stores such a customer; the shared rule blocks rather than guess.
     emails_only = Addressee(
         emails=("a@example.com",),
         mobiles=("+46701234567",),
         allowed=frozenset({CommunicationMethod.EMAIL}),
         preferred=CommunicationMethod.SMS,
     )
-    assert decide(ChannelChoice.AUTO, emails_only, SMS, sms_ready=True) == SendEmail(
-        to=("a@example.com",)
-    )
+    decision = decide(ChannelChoice.AUTO, emails_only, SMS, sms_ready=True)
+    assert isinstance(decision, Blocked)
+    assert decision.reason is BlockReason.ALLOWED_METHODS
 
 
 def test_auto_with_bare_mobile_numbers_goes_by_sms() -> None:

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aftersales_contracts import channels
 from aftersales_contracts.catalog import CommunicationMethod
+from aftersales_contracts.channels import Choice, Chosen, NotPossible
 from aftersales_contracts.notifications import BlockReason, Channel, ChannelChoice, SendMessage
 from notifications.sending.rendering import Rendered
 
@@ -36,9 +38,6 @@ class Addressee:
     allowed: frozenset[CommunicationMethod] | None = None
     preferred: CommunicationMethod | None = None
     mobiles: tuple[str, ...] = ()
-
-    def allows(self, method: CommunicationMethod) -> bool:
-        return self.allowed is None or method in self.allowed
 
 
 @dataclass(frozen=True)
@@ -81,23 +80,89 @@ class AwaitingRecipient:
 Outcome = Decision | Failed | AwaitingRecipient
 
 
-def _methods(addressee: Addressee) -> str:
-    allowed = sorted(m.value for m in addressee.allowed or ())
-    return ", ".join(allowed) or "none"
+M = CommunicationMethod
 
 
-def _channel(choice: ChannelChoice, addressee: Addressee) -> Channel:
+def provided(rendered: Rendered) -> frozenset[CommunicationMethod]:
+    """The methods a message has content for: e-mail with a subject and a body, SMS with
+    a text. (A letter is the print queue's: not offered here.)"""
+    methods = set()
+    if rendered.subject and rendered.body_html:
+        methods.add(M.EMAIL)
+    if rendered.sms_text and rendered.sms_text.strip():
+        methods.add(M.SMS)
+    return frozenset(methods)
+
+
+def _allowed(addressee: Addressee) -> str:
+    names = [m.value for m in (M.EMAIL, M.SMS, M.LETTER) if m in (addressee.allowed or ())]
+    return ", ".join(names) or "none"
+
+
+_CONTENT = {M.EMAIL: "e-mail subject and body", M.SMS: "SMS text"}
+_ADDRESS = {M.EMAIL: "e-mail address", M.SMS: "mobile number"}
+# The seed's "SMS setup is missing" and "Email/report settings are missing": the message
+# (the step) lacks the content of the method it must take.
+_SETUP_MISSING = {M.EMAIL: BlockReason.EMAIL_SETTINGS_MISSING, M.SMS: BlockReason.SMS_SETUP_MISSING}
+
+
+def _addresses(addressee: Addressee, method: M) -> tuple[str, ...]:
+    return addressee.emails if method is M.EMAIL else addressee.mobiles
+
+
+def _forced(method: M, addressee: Addressee, offers: frozenset[M]) -> Choice:
+    """A channel the requester chose: the customer must allow it and the message have it;
+    no address for it is the customer's (a recipient problem, fixed by updating the
+    recipient) or, for a request's own addresses, the request's setup."""
+    if addressee.allowed is not None and method not in addressee.allowed:
+        return NotPossible(
+            BlockReason.ALLOWED_METHODS,
+            f"the customer does not allow {method.value} (allowed: {_allowed(addressee)})",
+            method,
+        )
+    if method not in offers:
+        return NotPossible(_SETUP_MISSING[method], f"the message has no {_CONTENT[method]}", method)
+    to = _addresses(addressee, method)
+    if not to:
+        if addressee.allowed is None:
+            return NotPossible(
+                _SETUP_MISSING[method], f"the recipient has no {_ADDRESS[method]}", method
+            )
+        return NotPossible(
+            BlockReason.ALLOWED_METHODS,
+            f"the customer has no {_ADDRESS[method]} (allowed: {_allowed(addressee)})",
+            method,
+        )
+    return Chosen(method, tuple(to))
+
+
+def _requested(addressee: Addressee, offers: frozenset[M]) -> Choice:
+    """``auto`` for a request's own addresses (no customer, no restriction): e-mail when
+    it names addresses and the message has an e-mail, else SMS likewise."""
+    named = [m for m in (M.EMAIL, M.SMS) if _addresses(addressee, m)]
+    for method in named:
+        if method in offers:
+            return _forced(method, addressee, offers)
+    if not offers:
+        return NotPossible(BlockReason.NOTHING_TO_SEND, "the message has no content")
+    return _forced(named[0], addressee, offers)
+
+
+def choose(choice: ChannelChoice, addressee: Addressee, offers: frozenset[M]) -> Choice:
+    """The method a message takes, or why none can. ``auto`` for a customer is the shared
+    rule (``aftersales_contracts.channels.choose``, which scheduling's "Send to" shows
+    too); a forced channel and a request's own addresses are notifications' own."""
     if choice is not ChannelChoice.AUTO:
-        return Channel(choice.value)
-    preferred = addressee.preferred
-    if preferred in (CommunicationMethod.EMAIL, CommunicationMethod.SMS) and addressee.allows(
-        preferred
-    ):
-        return Channel(preferred.value)
-    if addressee.mobiles and not addressee.emails and addressee.allows(CommunicationMethod.SMS):
-        # Bare mobile numbers and no address to e-mail: SMS is what was meant.
-        return Channel.SMS
-    return Channel.EMAIL
+        return _forced(M(choice.value), addressee, offers)
+    if addressee.allowed is None:
+        return _requested(addressee, offers)
+    return channels.choose(
+        emails=addressee.emails,
+        mobiles=addressee.mobiles,
+        allowed=addressee.allowed,
+        preferred=addressee.preferred,
+        provided=offers,
+    )
 
 
 def decide(
@@ -105,35 +170,25 @@ def decide(
 ) -> Decision:
     """Pick the channel and say whether the message can go, or why it is blocked.
 
-    ``sms_ready``: an SMS provider is configured. Without one, or without an SMS text
-    (the step's SMS is not set up) or a mobile number, an SMS is ``sms_setup_missing``.
+    ``sms_ready``: an SMS provider is configured; without one an SMS is
+    ``sms_setup_missing`` (the installation's SMS is not set up).
     """
-    channel = _channel(choice, addressee)
-    if not addressee.allows(CommunicationMethod(channel.value)):
-        return Blocked(
-            BlockReason.ALLOWED_METHODS,
-            f"the customer does not allow {channel.value} (allowed: {_methods(addressee)})",
-            channel,
-        )
-    if channel is Channel.SMS:
+    chosen = choose(choice, addressee, provided(rendered))
+    if isinstance(chosen, NotPossible):
+        channel = Channel(chosen.method.value) if chosen.method is not None else None
+        return Blocked(chosen.reason, chosen.detail, channel)
+    if chosen.method is M.SMS:
         if not sms_ready:
             return Blocked(
-                BlockReason.SMS_SETUP_MISSING, "SMS sending is not set up (no provider)", channel
+                BlockReason.SMS_SETUP_MISSING,
+                "SMS sending is not set up (no provider)",
+                Channel.SMS,
             )
-        if not rendered.sms_text or not rendered.sms_text.strip():
-            return Blocked(BlockReason.SMS_SETUP_MISSING, "the message has no SMS text", channel)
-        if not addressee.mobiles:
-            return Blocked(
-                BlockReason.SMS_SETUP_MISSING, "the recipient has no mobile number", channel
-            )
-        return SendSms(to=addressee.mobiles)
-    if not rendered.subject or not rendered.body_html:
-        return Blocked(BlockReason.NOTHING_TO_SEND, "an e-mail needs a subject and a body", channel)
-    if not addressee.emails:
-        return Blocked(
-            BlockReason.EMAIL_SETTINGS_MISSING, "the recipient has no e-mail address", channel
-        )
-    return SendEmail(to=addressee.emails)
+        return SendSms(to=chosen.to)
+    if chosen.method is M.EMAIL:
+        return SendEmail(to=chosen.to)
+    # Not offered by ``provided``: letters go to the print queue, which decides them.
+    raise AssertionError(f"{chosen.method} is not sent by e-mail or SMS")
 
 
 def requested_addressee(cmd: SendMessage) -> Addressee:
