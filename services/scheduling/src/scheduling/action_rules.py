@@ -21,6 +21,7 @@ PAST_TENSE = {
     Action.RESEND: "resent",
     Action.UPDATE_RECIPIENT: "sent to an updated recipient",
     Action.SYNCHRONIZE: "synchronized",
+    Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE: "synchronized with an updated recipient",
     Action.SHOW_ERROR: "shown an error for",
     Action.CREATE_SERVICE_ORDER: "given a service order",
 }
@@ -76,14 +77,44 @@ def sending(callout: ActedCallout) -> bool:
     return callout.state == CalloutState.APPROVED and callout.send_requested_at is not None
 
 
+# No longer waiting for a customer version (``wait_for``).
+NOT_WAITING: dict[str, Any] = {
+    "resend_at_customer_version": None,
+    "customer_wait_since": None,
+    "customer_wait_action": None,
+}
+
+
 def retry(now: datetime) -> dict[str, Any]:
     """Approved again and due at once: the dispatcher sends it inside the window."""
     return {
         "state": CalloutState.APPROVED,
         "due_at": now,
         "send_requested_at": None,
-        "resend_at_customer_version": None,
-    }
+    } | NOT_WAITING
+
+
+def awaited_version(facts: Facts) -> int | None:
+    """The customer version to wait for: the one the user saved in catalog, when
+    scheduling's copy is older; None when there is nothing to wait for."""
+    wanted = facts.customer_version
+    if wanted is not None and (facts.projected_customer_version or 0) < wanted:
+        return wanted
+    return None
+
+
+def wait_for(action: Action, version: int, now: datetime) -> Effect:
+    """Catalog has the new contact data; its event has not reached us yet: the action is
+    finished when it does (``on_customer_arrival``), or times out (``on_wait_timeout``)."""
+    verb = "resend" if action is Action.UPDATE_RECIPIENT else "synchronize"
+    return Effect(
+        {
+            "resend_at_customer_version": version,
+            "customer_wait_since": now,
+            "customer_wait_action": action.value,
+        },
+        detail=f"{verb} when customer version {version} arrives",
+    )
 
 
 def effect(
@@ -119,20 +150,14 @@ def effect(
         return Effect(values, send=(Purpose.COMPLETION, attempt))
     if action is Action.RESEND:
         return Effect(retry(now))
+    awaited = awaited_version(facts)
+    if action in (Action.UPDATE_RECIPIENT, Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE) and awaited:
+        return wait_for(action, awaited, now)
     if action is Action.UPDATE_RECIPIENT:
-        wanted = facts.customer_version
-        if wanted is not None and (facts.projected_customer_version or 0) < wanted:
-            # Catalog has the new contact data; its event has not reached us yet.
-            return Effect(
-                {"resend_at_customer_version": wanted},
-                detail=f"resend when customer version {wanted} arrives",
-            )
         return Effect(retry(now))
-    if action is Action.SYNCHRONIZE:
-        values = {"send_to": facts.send_to}
-        if target is CalloutState.APPROVED and callout.state != CalloutState.APPROVED:
-            values |= retry(now)
-        return Effect(values)
+    if action in (Action.SYNCHRONIZE, Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE):
+        # Re-reads the recipient only: the state stays, nothing is sent.
+        return Effect({"send_to": facts.send_to} | NOT_WAITING)
     if action is Action.CREATE_SERVICE_ORDER:
         return Effect(
             {"service_order_requested_at": now, "service_order_requested_by": actor},
@@ -141,12 +166,43 @@ def effect(
     raise AssertionError(f"{action} is not a command")  # SHOW_ERROR is a query
 
 
-def on_customer_arrival(state: CalloutState, now: datetime, send_to: str | None) -> dict[str, Any]:
-    """A callout waiting for its customer's new version ("update recipient"), now that
-    it has arrived: sent again, unless the callout has moved on meanwhile."""
-    if domain.refusal(Action.UPDATE_RECIPIENT, state) is not None:
-        return {"resend_at_customer_version": None}
-    return retry(now) | {"send_to": send_to}
+def _waiting_action(name: str | None) -> Action:
+    """The action a wait finishes (rows from before migration 0009 say none: resend)."""
+    if name == Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE.value:
+        return Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE
+    return Action.UPDATE_RECIPIENT
+
+
+def on_customer_arrival(
+    state: CalloutState, now: datetime, send_to: str | None, waiting: str | None = None
+) -> dict[str, Any]:
+    """A callout waiting for its customer's new version, now that it has arrived:
+    ``waiting`` (the action) "update recipient" sends it again, "update recipient and
+    synchronize" re-reads the recipient; neither when the callout has moved on
+    meanwhile."""
+    action = _waiting_action(waiting)
+    if domain.refusal(action, state) is not None:
+        return dict(NOT_WAITING)
+    if action is Action.UPDATE_RECIPIENT:
+        return retry(now) | {"send_to": send_to}
+    return {"send_to": send_to} | NOT_WAITING
+
+
+def wait_timeout_error(hours: float) -> str:
+    return f"the recipient's update did not arrive within {hours:g} hours"
+
+
+def on_wait_timeout(
+    state: CalloutState, now: datetime, hours: float, waiting: str | None = None
+) -> tuple[dict[str, Any], str | None]:
+    """A callout waited longer than ``hours`` for a customer version that has not come
+    (one catalog never issued, say): it stops waiting and stays in its state, with the
+    error saying so; the history entry's detail, or None when the callout has moved on
+    meanwhile (it only stops waiting)."""
+    if domain.refusal(_waiting_action(waiting), state) is not None:
+        return dict(NOT_WAITING), None
+    error = wait_timeout_error(hours)
+    return NOT_WAITING | {"error": error, "error_at": now}, error
 
 
 def history_entry(

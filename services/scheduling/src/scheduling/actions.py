@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Row, literal, select, update
@@ -193,14 +194,19 @@ async def _facts(
     """What ``action`` needs to know beyond the callout, read only for that action."""
     if action is Action.MARK_COMPLETED:
         return Facts(has_completion_message=await _has_completion_message(uow, row))
-    if action is Action.UPDATE_RECIPIENT and customer_version is not None:
+    facts = Facts()
+    if action in _WAITING_ACTIONS and customer_version is not None:
         projected = await uow.session.scalar(
             select(tables.customer.c.version).where(tables.customer.c.id == row.customer_id)
         )
-        return Facts(customer_version=customer_version, projected_customer_version=projected)
-    if action is Action.SYNCHRONIZE:
-        return Facts(send_to=await _projected_send_to(uow, row.customer_id))
-    return Facts()
+        facts = Facts(customer_version=customer_version, projected_customer_version=projected)
+    if action in (Action.SYNCHRONIZE, Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE):
+        facts = replace(facts, send_to=await _projected_send_to(uow, row.customer_id))
+    return facts
+
+
+# The actions that may wait for the customer version the user saved in catalog.
+_WAITING_ACTIONS = (Action.UPDATE_RECIPIENT, Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE)
 
 
 async def resend_for_customers(
@@ -224,10 +230,59 @@ async def resend_for_customers(
         if row.resend_at_customer_version > arrived[row.customer_id]:
             continue  # waits for a later version still
         send_to = await _projected_send_to(uow, row.customer_id)
-        values = action_rules.on_customer_arrival(CalloutState(row.state), now, send_to)
+        values = action_rules.on_customer_arrival(
+            CalloutState(row.state), now, send_to, row.customer_wait_action
+        )
         await uow.session.execute(
             update(c).where(c.c.id == row.id).values(updated_at=now, **values)
         )
+
+
+SYSTEM_ACTOR = "system"
+
+
+async def time_out_customer_waits(ctx: Context, uow: UnitOfWork) -> int:
+    """Callouts that have waited longer than ``recipient_update_timeout_hours`` for a
+    customer version (one catalog never issued, or that never reached us) stop waiting
+    and stay in their state with the error saying so, in the history as the system's
+    ``recipient_update_timed_out``. One batch, committed; how many were examined."""
+    c = tables.callout
+    now = ctx.clock.now()
+    hours = ctx.settings.recipient_update_timeout_hours
+    rows = (
+        await uow.session.execute(
+            select(c)
+            .where(
+                c.c.resend_at_customer_version.is_not(None),
+                c.c.customer_wait_since < now - timedelta(hours=hours),
+            )
+            .order_by(c.c.customer_wait_since)
+            .limit(ctx.settings.dispatch_batch_size)
+            .with_for_update(of=c, skip_locked=True)
+        )
+    ).all()
+    for row in rows:
+        state = CalloutState(row.state)
+        values, detail = action_rules.on_wait_timeout(state, now, hours, row.customer_wait_action)
+        await uow.session.execute(
+            update(c).where(c.c.id == row.id).values(updated_at=now, **values)
+        )
+        if detail is not None:
+            await uow.session.execute(
+                tables.callout_action.insert().values(
+                    action_rules.history_entry(
+                        row.id,
+                        "recipient_update_timed_out",
+                        SYSTEM_ACTOR,
+                        now,
+                        state,
+                        state,
+                        detail,
+                    )
+                )
+            )
+    await uow.commit()
+    return len(rows)
 
 
 async def recalculate(

@@ -98,13 +98,14 @@ def _filters(
     org_unit: Annotated[list[str] | None, Query()] = None,
     serial_item_id: uuid.UUID | None = None,
 ) -> queries.CalloutFilter:
-    """The list's filters. Without a "scheduled for" bound the list shows today up to the
-    configured number of days ahead (the seed's default filter); one item's tab
-    (``serial_item_id``) shows all its callouts."""
+    """The list's filters. Without a "scheduled for" bound the list shows the configured
+    number of days back (the recent past: yesterday's failed or sent callouts) up to the
+    configured number of days ahead (the seed's default filter limits only how far
+    ahead); one item's tab (``serial_item_id``) shows all its callouts."""
     zone = ZoneInfo(settings.time_zone)
     if scheduled_from is None and scheduled_to is None and serial_item_id is None:
         today = clock.now().astimezone(zone).date()
-        scheduled_from = today
+        scheduled_from = today - timedelta(days=settings.list_default_past_days)
         scheduled_to = today + timedelta(days=settings.list_default_days)
     for value in org_unit or []:
         if not value or len(value) > 50:
@@ -298,6 +299,7 @@ class ActionName(enum.StrEnum):
     RESEND = "resend"
     SYNCHRONIZE = "synchronize"
     UPDATE_RECIPIENT = "update-recipient"
+    UPDATE_RECIPIENT_AND_SYNCHRONIZE = "update-recipient-and-synchronize"
 
 
 _ACTIONS = {
@@ -308,6 +310,7 @@ _ACTIONS = {
     ActionName.RESEND: Action.RESEND,
     ActionName.SYNCHRONIZE: Action.SYNCHRONIZE,
     ActionName.UPDATE_RECIPIENT: Action.UPDATE_RECIPIENT,
+    ActionName.UPDATE_RECIPIENT_AND_SYNCHRONIZE: Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE,
 }
 
 
@@ -385,15 +388,42 @@ async def update_recipient(
     visible: VisibleDep,
     body: Annotated[UpdateRecipient | None, Body()] = None,
 ) -> CalloutOut:
+    """ "Update recipient information": resent once the customer version saved in catalog
+    has reached scheduling (at once without one)."""
+    return await _update_recipient(
+        Action.UPDATE_RECIPIENT, callout_id, uow, ctx, actor, visible, body
+    )
+
+
+@callouts.post("/{callout_id}/update-recipient-and-synchronize", responses=_NO_ACTOR | _REFUSED)
+async def update_recipient_and_synchronize(
+    callout_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    actor: ActorDep,
+    visible: VisibleDep,
+    body: Annotated[UpdateRecipient | None, Body()] = None,
+) -> CalloutOut:
+    """ "Update recipient and synchronize communication info": the recipient is re-read
+    once the customer version saved in catalog has reached scheduling (at once without
+    one); the state stays and nothing is sent."""
+    return await _update_recipient(
+        Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE, callout_id, uow, ctx, actor, visible, body
+    )
+
+
+async def _update_recipient(
+    action: Action,
+    callout_id: uuid.UUID,
+    uow: UnitOfWorkDep,
+    ctx: ContextDep,
+    actor: str,
+    visible: queries.Visible,
+    body: UpdateRecipient | None,
+) -> CalloutOut:
     version = body.customer_version if body else None
     result = await actions.act_on_one(
-        ctx,
-        uow,
-        Action.UPDATE_RECIPIENT,
-        callout_id,
-        actor,
-        customer_version=version,
-        visible=visible,
+        ctx, uow, action, callout_id, actor, customer_version=version, visible=visible
     )
     return CalloutOut.model_validate(result)
 

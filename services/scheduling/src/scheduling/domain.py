@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from aftersales_contracts import channels
 from aftersales_contracts.notifications import BlockReason
 from aftersales_contracts.servicetypes import ApprovalMethod, ServiceTypeChanged
 from aftersales_schedule import occurrences
@@ -175,6 +176,7 @@ class Action(enum.StrEnum):
     RESEND = "resend"
     UPDATE_RECIPIENT = "update_recipient"
     SYNCHRONIZE = "synchronize"
+    UPDATE_RECIPIENT_AND_SYNCHRONIZE = "update_recipient_and_synchronize"
     SHOW_ERROR = "show_error"
     CREATE_SERVICE_ORDER = "create_service_order"
 
@@ -198,6 +200,10 @@ _RESENDABLE = (
     S.NOTHING_TO_SEND,
 )
 
+# The seed's "Synchronize communication info" states (and "Update recipient and
+# synchronize"'s: "the same states").
+_SYNCHRONIZABLE = (S.SENT, S.FAILED, S.AWAITING_APPROVAL, S.APPROVED)
+
 # action -> {from-state: to-state}; a state not listed refuses the action.
 TRANSITIONS: dict[Action, dict[CalloutState, CalloutState]] = {
     Action.APPROVE: {S.AWAITING_APPROVAL: S.APPROVED},
@@ -216,15 +222,11 @@ TRANSITIONS: dict[Action, dict[CalloutState, CalloutState]] = {
         S.FAILED: S.APPROVED,
         S.BLOCKED_BY_ALLOWED_METHODS: S.APPROVED,
     },
-    # Re-reads the recipient from the customer projection; a failed or blocked callout is
-    # retried with it, the others keep their state.
-    Action.SYNCHRONIZE: {
-        S.AWAITING_APPROVAL: S.AWAITING_APPROVAL,
-        S.APPROVED: S.APPROVED,
-        S.SENT: S.SENT,
-        S.FAILED: S.APPROVED,
-        S.BLOCKED_BY_ALLOWED_METHODS: S.APPROVED,
-    },
+    # Re-reads the recipient from the customer projection, in the seed's states, and
+    # nothing else: it never sends (a failed callout stays failed until resent).
+    Action.SYNCHRONIZE: {s: s for s in _SYNCHRONIZABLE},
+    # The same once the customer's new details (saved in catalog) have arrived.
+    Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE: {s: s for s in _SYNCHRONIZABLE},
     # Not a transition: only a guard (an error exists to be shown in these states).
     Action.SHOW_ERROR: {s: s for s in ERROR_STATES},
     # Not a transition either: asks field work to open a visit; the callout keeps its
@@ -243,6 +245,7 @@ SELECTION_RULES: dict[Action, SelectionRule] = {
     Action.RESEND: SelectionRule.ANY,
     Action.UPDATE_RECIPIENT: SelectionRule.ANY,
     Action.SYNCHRONIZE: SelectionRule.ANY,
+    Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE: SelectionRule.ANY,
     Action.SHOW_ERROR: SelectionRule.ANY,
     # One callout at a time (no selection route offers it); ANY for completeness.
     Action.CREATE_SERVICE_ORDER: SelectionRule.ANY,
@@ -352,17 +355,24 @@ def localized(name: str, translations: dict[str, str], language: str | None) -> 
 def send_to(
     emails: list[str], mobiles: list[str], allowed: list[str], preferred: str | None
 ) -> str | None:
-    """Where a message would go today, from the customer's communication settings."""
-    order = [preferred] if preferred else []
-    order += [m for m in ("email", "sms") if m not in order]
-    for method in order:
-        if allowed and method not in allowed:
-            continue
-        if method == "email" and emails:
-            return emails[0]
-        if method == "sms" and mobiles:
-            return mobiles[0]
-    return None
+    """Where a message would go today, from the customer's communication settings: the
+    rule notifications sends by (``aftersales_contracts.channels.choose``), so the list
+    shows the addresses or number that will really be used; None when it would be
+    blocked."""
+    choice = channels.choose(emails=emails, mobiles=mobiles, allowed=allowed, preferred=preferred)
+    return choice.shown() if isinstance(choice, channels.Chosen) else None
+
+
+# A callout's own ``send_to`` is where its message went (a sent result) or what
+# synchronize read; until its message has gone the list shows where it would go now.
+SHOWS_STORED_SEND_TO = frozenset({S.SENT, S.COMPLETED, S.FAILED_AT_COMPLETION})
+
+
+def shown_send_to(state: CalloutState, stored: str | None, current: str | None) -> str | None:
+    """The list's "Send to" for a callout in ``state``."""
+    if state in SHOWS_STORED_SEND_TO and stored:
+        return stored
+    return current
 
 
 # --- what a recalculation changed ----------------------------------------------------

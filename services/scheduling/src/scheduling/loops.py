@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from aftersales_kit.runtime import ServiceRuntime
-from scheduling import dispatch
+from scheduling import actions, dispatch
 from scheduling.context import Context
 
 
@@ -37,3 +37,13 @@ async def continue_planning_forever(runtime: ServiceRuntime, ctx: Context) -> No
             worked = await ctx.planner.continue_runs(uow)
         if not worked:
             await asyncio.sleep(ctx.settings.planning_interval_seconds)
+
+
+async def time_out_customer_waits_forever(runtime: ServiceRuntime, ctx: Context) -> None:
+    """Ends the waits of "update recipient" for a customer version that has not come
+    within ``recipient_update_timeout_hours`` (the callout shows the error)."""
+    while True:
+        async with runtime.uow() as uow:
+            examined = await actions.time_out_customer_waits(ctx, uow)
+        if examined < ctx.settings.dispatch_batch_size:
+            await asyncio.sleep(ctx.settings.recipient_wait_interval_seconds)

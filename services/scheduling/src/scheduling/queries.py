@@ -232,8 +232,11 @@ def view(row: Any, language: str | None = None) -> dict[str, Any]:
     mobiles = data.pop("customer_mobiles", None) or []
     allowed = data.pop("customer_allowed_methods", None) or []
     preferred = data.pop("customer_preferred_method", None)
-    if not data.get("send_to"):
-        data["send_to"] = domain.send_to(emails, mobiles, allowed, preferred)
+    data["send_to"] = domain.shown_send_to(
+        CalloutState(data["state"]),
+        data.get("send_to"),
+        domain.send_to(emails, mobiles, allowed, preferred),
+    )
     data.pop("sort_key", None)
     return data
 

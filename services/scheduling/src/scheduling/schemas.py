@@ -37,7 +37,8 @@ class CalloutOut(BaseModel):
     completed_by: str | None
     cancelled_at: datetime | None
     cancelled_by: str | None
-    # Where it was sent; before sending, where it would go from the customer's settings.
+    # Where it was sent (sent, completed); until then where it would go now, by the rule
+    # notifications sends by (``aftersales_contracts.channels``): every address or number.
     send_to: str | None
     # The message notifications rendered and sent: GET /messages/{message_id}.
     message_id: uuid.UUID | None
@@ -45,8 +46,12 @@ class CalloutOut(BaseModel):
     error: str | None
     trace_id: str | None
     error_at: datetime | None
-    # "Update recipient" waits for this customer version before resending.
+    # "Update recipient" (or "... and synchronize", the action in customer_wait_action)
+    # waits for this customer version since customer_wait_since, until it arrives or the
+    # wait times out (SCHEDULING_RECIPIENT_UPDATE_TIMEOUT_HOURS).
     resend_at_customer_version: int | None
+    customer_wait_since: datetime | None = None
+    customer_wait_action: str | None = None
     # "Create service order": when it was asked for and by whom, then the order field work
     # opened (number, stage: new, planned, completed or cancelled).
     service_order_requested_at: datetime | None
@@ -70,9 +75,11 @@ class Selection(BaseModel):
 
 
 class UpdateRecipient(BaseModel):
-    """Sent after the new contact data was saved in catalog (``PUT /customers/{id}``):
-    the version catalog answered with; the callout is resent once scheduling's copy of
-    the customer has reached it. Without it the callout is resent at once."""
+    """Sent after the new contact data was saved in catalog (``PATCH /customers/{id}``):
+    the version catalog answered with; the action ("update recipient": resend; "update
+    recipient and synchronize": re-read the recipient) is done once scheduling's copy of
+    the customer has reached it, or gives up after the configured hours. Without it the
+    action is done at once."""
 
     customer_version: int | None = Field(default=None, ge=1)
 

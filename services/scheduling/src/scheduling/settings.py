@@ -2,6 +2,7 @@
 
 from datetime import time
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from aftersales_kit.settings import ServiceSettings
@@ -33,8 +34,16 @@ class Settings(ServiceSettings):
     time_zone: str = "UTC"
     dispatch_interval_seconds: float = 1.0
     dispatch_batch_size: int = 100
-    # The callout list shows, unless told otherwise, callouts scheduled from today up to
-    # this many days ahead.
-    list_default_days: int = 30
+    # The callout list shows, unless told otherwise, callouts scheduled from this many
+    # days back (yesterday's failed, blocked and sent ones stay in view) up to
+    # ``list_default_days`` ahead.
+    list_default_days: int = Field(default=30, ge=0)
+    list_default_past_days: int = Field(default=30, ge=0)
+    # "Update recipient" (and "update recipient and synchronize") with a customer version
+    # scheduling has not seen waits for it this long, then gives up: the callout keeps its
+    # state with the error "the recipient's update did not arrive within N hours". The
+    # loop looks for such callouts every ``recipient_wait_interval_seconds``.
+    recipient_update_timeout_hours: float = Field(default=24.0, gt=0)
+    recipient_wait_interval_seconds: float = 60.0
     # Rows fetched from the database per round trip while an export streams.
     export_batch_size: int = 1000

@@ -151,6 +151,10 @@ callout = Table(
     Column("error_at", DateTime(timezone=True), nullable=True),
     # "Update recipient": resend once the customer projection reaches this version.
     Column("resend_at_customer_version", Integer, nullable=True),
+    # Since when it waits for that version, and for which action (update recipient resends,
+    # update recipient and synchronize only re-reads): the wait times out (migration 0009).
+    Column("customer_wait_since", DateTime(timezone=True), nullable=True),
+    Column("customer_wait_action", String(40), nullable=True),
     # "Create service order": when and by whom field work was asked to open the visit, and
     # the order field work opened (its events: number, stage, and their version).
     Column("service_order_requested_at", DateTime(timezone=True), nullable=True),
@@ -175,6 +179,11 @@ callout = Table(
     Index(
         "ix_callout_customer_version",
         "customer_id",
+        postgresql_where="resend_at_customer_version IS NOT NULL",
+    ),
+    Index(
+        "ix_callout_customer_wait",
+        "customer_wait_since",
         postgresql_where="resend_at_customer_version IS NOT NULL",
     ),
 )

@@ -53,19 +53,25 @@ def ids(response: httpx.Response) -> list[str]:
 # --- the list ----------------------------------------------------------------------------
 
 
-async def test_the_default_window_is_today_to_n_days_ahead(seed: Seed, settings: Settings) -> None:
-    days = settings.list_default_days
-    before = await seed.callout(S.SENT, TODAY - timedelta(days=1))
+async def test_the_default_window_is_the_recent_past_to_n_days_ahead(
+    seed: Seed, settings: Settings
+) -> None:
+    days, past = settings.list_default_days, settings.list_default_past_days
+    assert past > 1
+    too_old = await seed.callout(S.SENT, TODAY - timedelta(days=past + 1))
+    oldest = await seed.callout(S.FAILED, TODAY - timedelta(days=past))
+    # Yesterday's failed, blocked and sent callouts stay in the default view (issue 17).
+    yesterday = await seed.callout(S.BLOCKED_BY_ALLOWED_METHODS, TODAY - timedelta(days=1))
     first = await seed.callout(S.AWAITING_APPROVAL, TODAY)
     last = await seed.callout(S.AWAITING_APPROVAL, TODAY + timedelta(days=days))
     after = await seed.callout(S.AWAITING_APPROVAL, TODAY + timedelta(days=days + 1))
 
-    assert ids(await seed.list()) == [first, last]
+    assert ids(await seed.list()) == [oldest, yesterday, first, last]
     wide = await seed.list(scheduled_from="2026-01-01", scheduled_to="2027-12-31")
-    assert ids(wide) == [before, first, last, after]
+    assert ids(wide) == [too_old, oldest, yesterday, first, last, after]
     # One item's tab shows all of its callouts.
     tab = await seed.client.get("/callouts", params={"serial_item_id": str(seed.item_id)})
-    assert ids(tab) == [before, first, last, after]
+    assert ids(tab) == [too_old, oldest, yesterday, first, last, after]
 
 
 async def test_every_filter_narrows_the_list(seed: Seed) -> None:
@@ -559,15 +565,20 @@ async def _lock_waits(seed: Seed) -> int:
 
 async def test_synchronize_rereads_the_recipient(seed: Seed) -> None:
     sent = await seed.callout(S.SENT, send_to="old@example.com")
-    failed = await seed.callout(S.FAILED)
+    failed = await seed.callout(S.FAILED, send_attempt=1, error="boom")
     cancelled = await seed.callout(S.CANCELLED)
+    blocked = await seed.callout(S.BLOCKED_BY_ALLOWED_METHODS)
     response = await seed.client.post(
-        "/callouts/actions/synchronize", json={"ids": [sent, failed, cancelled]}
+        "/callouts/actions/synchronize", json={"ids": [sent, failed, cancelled, blocked]}
     )
     body = response.json()
-    assert {r["id"]: r["state"] for r in body["acted"]} == {sent: "sent", failed: "approved"}
-    assert [r["id"] for r in body["skipped"]] == [cancelled]
+    # Only re-reads, in the seed's states: the failed callout stays failed, unsent.
+    assert {r["id"]: r["state"] for r in body["acted"]} == {sent: "sent", failed: "failed"}
+    assert {r["id"] for r in body["skipped"]} == {cancelled, blocked}
     assert (await seed.row(sent)).send_to == "ada@example.com"
+    row = await seed.row(failed)
+    assert (row.state, row.send_to, row.due_at.year) == (S.FAILED, "ada@example.com", 2099)
+    assert await seed.send_requests(failed) == []
 
 
 async def test_show_message_settings_and_error(seed: Seed) -> None:

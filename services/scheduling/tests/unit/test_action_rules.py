@@ -75,23 +75,63 @@ def test_update_recipient_waits_for_a_customer_version_not_yet_projected() -> No
     waiting = _effect(
         Action.UPDATE_RECIPIENT, blocked, Facts(customer_version=3, projected_customer_version=2)
     )
-    assert waiting.values == {"resend_at_customer_version": 3}
+    # Since now, for this action: the wait times out (on_wait_timeout).
+    assert waiting.values == {
+        "resend_at_customer_version": 3,
+        "customer_wait_since": NOW,
+        "customer_wait_action": "update_recipient",
+    }
     assert waiting.detail == "resend when customer version 3 arrives"
     assert waiting.state_after(S.BLOCKED_BY_ALLOWED_METHODS) is S.BLOCKED_BY_ALLOWED_METHODS
     unknown = _effect(Action.UPDATE_RECIPIENT, blocked, Facts(customer_version=1))
-    assert unknown.values == {"resend_at_customer_version": 1}  # not projected at all
+    assert unknown.values["resend_at_customer_version"] == 1  # not projected at all
     for facts in (Facts(customer_version=3, projected_customer_version=3), Facts()):
         assert _effect(Action.UPDATE_RECIPIENT, blocked, facts).values == action_rules.retry(NOW)
+    # A resend ends any wait.
+    assert action_rules.retry(NOW).items() >= action_rules.NOT_WAITING.items()
 
 
-def test_synchronize_rereads_the_recipient_and_retries_only_failed_or_blocked() -> None:
+def test_synchronize_only_rereads_the_recipient() -> None:
     facts = Facts(send_to="new@example.com")
-    sent = _effect(Action.SYNCHRONIZE, Callout(S.SENT), facts)
-    assert sent.values == {"send_to": "new@example.com"}
-    failed = _effect(Action.SYNCHRONIZE, Callout(S.FAILED), facts)
-    assert failed.values == {"send_to": "new@example.com"} | action_rules.retry(NOW)
-    approved = _effect(Action.SYNCHRONIZE, Callout(S.APPROVED), facts)
-    assert approved.values == {"send_to": "new@example.com"}
+    for state in (S.SENT, S.FAILED, S.APPROVED, S.AWAITING_APPROVAL):
+        effect = _effect(Action.SYNCHRONIZE, Callout(state), facts)
+        assert effect.values == {"send_to": "new@example.com"} | action_rules.NOT_WAITING
+        assert effect.send is None
+        assert effect.state_after(state) is state
+
+
+def test_update_recipient_and_synchronize_rereads_once_the_version_is_here() -> None:
+    action = Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE
+    failed = Callout(S.FAILED)
+    here = Facts(customer_version=2, projected_customer_version=2, send_to="new@example.com")
+    now = _effect(action, failed, here)
+    assert now.values == {"send_to": "new@example.com"} | action_rules.NOT_WAITING
+    assert (now.send, now.state_after(S.FAILED)) == (None, S.FAILED)
+    later = _effect(action, failed, Facts(customer_version=3, projected_customer_version=2))
+    assert later.values == {
+        "resend_at_customer_version": 3,
+        "customer_wait_since": NOW,
+        "customer_wait_action": "update_recipient_and_synchronize",
+    }
+    assert later.detail == "synchronize when customer version 3 arrives"
+    arrived = action_rules.on_customer_arrival(S.FAILED, NOW, "new@example.com", action.value)
+    # Re-read, still failed, nothing sent (no retry values).
+    assert arrived == {"send_to": "new@example.com"} | action_rules.NOT_WAITING
+    moved_on = action_rules.on_customer_arrival(S.CANCELLED, NOW, "x", action.value)
+    assert moved_on == action_rules.NOT_WAITING
+
+
+def test_a_wait_for_a_version_that_never_comes_times_out_visibly() -> None:
+    values, detail = action_rules.on_wait_timeout(S.BLOCKED_BY_ALLOWED_METHODS, NOW, 24)
+    assert detail == "the recipient's update did not arrive within 24 hours"
+    assert values == action_rules.NOT_WAITING | {"error": detail, "error_at": NOW}
+    assert "state" not in values  # it stays where it was
+    synced, _ = action_rules.on_wait_timeout(
+        S.SENT, NOW, 1.5, Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE.value
+    )
+    assert synced["error"] == "the recipient's update did not arrive within 1.5 hours"
+    # Moved on meanwhile (cancelled): it only stops waiting, no error, no history.
+    assert action_rules.on_wait_timeout(S.CANCELLED, NOW, 24) == (action_rules.NOT_WAITING, None)
 
 
 def test_show_error_is_not_a_command() -> None:
@@ -103,9 +143,7 @@ def test_a_customer_arriving_resends_only_what_may_still_be_resent() -> None:
     values = action_rules.on_customer_arrival(S.FAILED, NOW, "ada@example.net")
     assert values == action_rules.retry(NOW) | {"send_to": "ada@example.net"}
     # Cancelled meanwhile: it stops waiting, and stays cancelled.
-    assert action_rules.on_customer_arrival(S.CANCELLED, NOW, "x") == {
-        "resend_at_customer_version": None
-    }
+    assert action_rules.on_customer_arrival(S.CANCELLED, NOW, "x") == action_rules.NOT_WAITING
 
 
 def test_a_result_for_an_older_attempt_changes_nothing() -> None:

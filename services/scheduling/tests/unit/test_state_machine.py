@@ -49,12 +49,19 @@ EXPECTED: dict[Action, dict[CalloutState, CalloutState]] = {
         S.NOTHING_TO_SEND: S.APPROVED,
     },
     Action.UPDATE_RECIPIENT: {S.FAILED: S.APPROVED, S.BLOCKED_BY_ALLOWED_METHODS: S.APPROVED},
+    # Seed 000: "Sent", "Failed", "Awaiting approval" and "Approved"; re-reads only.
     Action.SYNCHRONIZE: {
         S.AWAITING_APPROVAL: S.AWAITING_APPROVAL,
         S.APPROVED: S.APPROVED,
         S.SENT: S.SENT,
-        S.FAILED: S.APPROVED,
-        S.BLOCKED_BY_ALLOWED_METHODS: S.APPROVED,
+        S.FAILED: S.FAILED,
+    },
+    # "Available in the same states."
+    Action.UPDATE_RECIPIENT_AND_SYNCHRONIZE: {
+        S.AWAITING_APPROVAL: S.AWAITING_APPROVAL,
+        S.APPROVED: S.APPROVED,
+        S.SENT: S.SENT,
+        S.FAILED: S.FAILED,
     },
     Action.SHOW_ERROR: {
         s: s
@@ -187,9 +194,27 @@ def test_localized_names_fall_back_to_the_language_then_the_default() -> None:
 
 
 def test_send_to_follows_preference_and_allowed_methods() -> None:
-    emails, mobiles = ["a@example.com"], ["+46701234567"]
+    # The shared rule (aftersales_contracts.channels), what notifications sends by.
+    emails, mobiles = ["a@example.com", "b@example.com"], ["+46701234567"]
     assert domain.send_to(emails, mobiles, ["email", "sms"], "sms") == "+46701234567"
-    assert domain.send_to(emails, mobiles, ["email", "sms"], None) == "a@example.com"
-    assert domain.send_to(emails, mobiles, ["sms"], "email") == "+46701234567"
+    # Every address: notifications sends to all of them.
+    assert domain.send_to(emails, mobiles, ["email", "sms"], None) == "a@example.com, b@example.com"
+    assert domain.send_to(emails, mobiles, ["sms"], None) == "+46701234567"
+    # A preferred method that is not allowed is blocked, not sent another way.
+    assert domain.send_to(emails, mobiles, ["sms"], "email") is None
     assert domain.send_to(emails, [], ["sms"], None) is None
-    assert domain.send_to([], [], [], None) is None
+    # No allowed method: nothing goes (was: an empty list allowed everything).
+    assert domain.send_to(emails, mobiles, [], None) is None
+    assert domain.send_to([], [], ["letter"], None) == "letter"
+
+
+def test_the_list_shows_where_a_message_went_or_would_go_now() -> None:
+    for state in (S.SENT, S.COMPLETED, S.FAILED_AT_COMPLETION):
+        assert domain.shown_send_to(state, "old@example.com", "new@example.com") == (
+            "old@example.com"
+        )
+        assert domain.shown_send_to(state, None, "new@example.com") == "new@example.com"
+    for state in (S.AWAITING_APPROVAL, S.APPROVED, S.FAILED, S.BLOCKED_BY_ALLOWED_METHODS):
+        assert domain.shown_send_to(state, "old@example.com", "new@example.com") == (
+            "new@example.com"
+        )

@@ -21,6 +21,11 @@ def upgrade() -> None:
         "callout", sa.Column("customer_wait_since", sa.DateTime(timezone=True), nullable=True)
     )
     op.add_column("callout", sa.Column("customer_wait_action", sa.String(40), nullable=True))
+    # Callouts already waiting start their wait now (they time out like the new ones).
+    op.execute(
+        "UPDATE callout SET customer_wait_since = now(), customer_wait_action = 'update_recipient'"
+        " WHERE resend_at_customer_version IS NOT NULL"
+    )
     op.create_index(
         "ix_callout_customer_wait",
         "callout",
