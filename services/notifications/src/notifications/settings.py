@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from aftersales_kit.settings import ServiceSettings
+from notifications.delivery.domain import check_sms_sender_name
 
 
 class Settings(ServiceSettings):
@@ -108,13 +107,7 @@ class Settings(ServiceSettings):
     @field_validator("sms_sender_name")
     @classmethod
     def _sender_name(cls, value: str) -> str:
-        if not 1 <= len(value) <= 11:
-            raise ValueError(f"the SMS sender name has {len(value)} characters; at most 11")
-        if not re.fullmatch(r"[A-Za-z0-9 ]+", value) or not re.search(r"[A-Za-z]", value):
-            raise ValueError(
-                "the SMS sender name takes letters, digits and spaces, and at least one letter"
-            )
-        return value
+        return check_sms_sender_name(value)
 
     @property
     def sms_configured(self) -> bool:

@@ -3,8 +3,10 @@ the result goes out; a flaky provider, a refused number, SMS not set up."""
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,7 +28,7 @@ from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
 from ..conftest import FAKE_SMS_KEY, outbox_payloads
-from .helpers import publish, send_body, status_of
+from .helpers import known_org_unit, publish, send_body, status_of
 
 
 def mobile() -> str:
@@ -270,3 +272,38 @@ async def _events_for(
         for b in bodies
         if b["payload"].get("requester_reference") == requester_reference
     ]
+
+
+async def test_an_org_unit_sends_its_sms_under_its_own_sender_name(
+    runtime: ServiceRuntime,
+    sms_sender_app: FastAPI,
+    fake_sms: FakeSmsServer,
+    client: httpx.AsyncClient,
+) -> None:
+    # Issue 17 item 9: the sender name is set per org unit through the API; an org unit
+    # without one, and a message without an org unit, use the installation's.
+    own, other = await known_org_unit(runtime), await known_org_unit(runtime)
+    url = f"/sending-settings/{own}"
+    for bad in ("Pumpservice1", "12345", "Pump-Service", "Pümp", ""):
+        refused = await client.put(url, json={"sms_sender_name": bad})
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.json()["field"] == "sms_sender_name", bad
+    assert (await client.get(url)).status_code == 404  # nothing stored
+    created = await client.put(url, json={"sms_sender_name": "Pump 24"})
+    assert created.status_code == 201, created.text
+    assert created.json()["sms_sender_name"] == "Pump 24"
+    assert (await client.get(url)).json()["sms_sender_name"] == "Pump 24"
+    assert (await client.put(f"/sending-settings/{other}", json={"footer": "F"})).status_code == 201
+
+    senders: dict[uuid.UUID | None, str] = {}
+    for unit in (own, other, None):
+        number = mobile()
+        body = sms_body(recipient={"mobiles": [number]}, org_unit_id=unit and str(unit))
+        assert (await client.post("/messages", json=body)).status_code == 202
+        received = await eventually(functools.partial(_received, fake_sms, number))
+        senders[unit] = received[0].sender
+    assert senders == {own: "Pump 24", other: "Aftersales", None: "Aftersales"}
+
+    # Cleared by a PUT without it: the installation's name again.
+    cleared = await client.put(url, json={}, headers={"If-Match": '"1"'})
+    assert cleared.json()["sms_sender_name"] is None

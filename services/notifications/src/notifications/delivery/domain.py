@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,24 @@ class SmtpServer:
     username: str | None = None
     # Decrypted only in the sender, only for the connection; never in a repr or a log.
     password: str | None = field(default=None, repr=False)
+
+
+SMS_SENDER_NAME_MAX = 11
+
+
+def check_sms_sender_name(value: str) -> str:
+    """An SMS sender name as providers accept it (an alphanumeric sender ID): 1 to 11
+    characters, letters (A-Z, a-z), digits and spaces, at least one letter. Raises
+    ValueError saying what is wrong."""
+    if not 1 <= len(value) <= SMS_SENDER_NAME_MAX:
+        raise ValueError(
+            f"the SMS sender name has {len(value)} characters; at most {SMS_SENDER_NAME_MAX}"
+        )
+    if not re.fullmatch(r"[A-Za-z0-9 ]+", value) or not re.search(r"[A-Za-z]", value):
+        raise ValueError(
+            "the SMS sender name takes letters, digits and spaces, and at least one letter"
+        )
+    return value
 
 
 @dataclass(frozen=True)

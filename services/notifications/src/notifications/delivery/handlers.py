@@ -589,13 +589,16 @@ async def _sms_attempt(
     except AttemptTaken:
         await _taken(uow, row)
         return
+    # The org unit's own sender name, else the installation's (read before the first
+    # request: one name for every number of the message).
+    sender = await org_settings.sms_sender_name(uow, row["org_unit_id"], settings)
     provider_ids: list[str] = []
     for number in row["recipients"]:
         try:
             provider_ids.append(
                 await provider.send(
                     to=number,
-                    sender=settings.sms_sender_name,
+                    sender=sender,
                     text=row["sms_text"],
                     # Per message and number: a provider that honours it never sends a
                     # number twice when a retry follows a partial success.

@@ -1,6 +1,7 @@
 """Use cases of org units' own sending settings: their SMTP server (the password
-encrypted at rest, write-only), from address, logo and footer; and what a message is
-sent with (``sending_profile``) or blocked for (``check_decision``)."""
+encrypted at rest, write-only), from address, logo, footer and SMS sender name; and what
+a message is sent with (``sending_profile``, ``sms_sender_name``) or blocked for
+(``check_decision``)."""
 
 from __future__ import annotations
 
@@ -120,6 +121,7 @@ async def put_settings(
         "from_address": str(body.from_address) if body.from_address else None,
         "logo_url": str(body.logo_url) if body.logo_url else None,
         "footer": body.footer,
+        "sms_sender_name": body.sms_sender_name,
         "updated_at": now,
     }
     if current is None:
@@ -220,3 +222,18 @@ async def sending_profile(
         logo_url=row["logo_url"],
         server=server,
     )
+
+
+async def sms_sender_name(
+    uow: UnitOfWork, org_unit_id: uuid.UUID | None, settings: Settings
+) -> str:
+    """The name an SMS of this org unit goes out under: its own, else the installation's."""
+    if org_unit_id is not None:
+        own = await uow.session.scalar(
+            select(org_unit_settings.c.sms_sender_name).where(
+                org_unit_settings.c.org_unit_id == org_unit_id
+            )
+        )
+        if own:
+            return str(own)
+    return settings.sms_sender_name

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, SecretStr, field_validator
 
+from notifications.delivery.domain import check_sms_sender_name
+
 
 class SendingSettingsIn(BaseModel):
     """An org unit's sending settings. Empty SMTP host: the installation's SMTP server.
@@ -28,6 +30,14 @@ class SendingSettingsIn(BaseModel):
     # clients fetch it, and it needs no storage here).
     logo_url: HttpUrl | None = Field(default=None)
     footer: str | None = Field(default=None, max_length=2_000)
+    # The name the org unit's SMS are sent under (an alphanumeric sender ID, as providers
+    # take it); none: the installation's NOTIFICATIONS_SMS_SENDER_NAME.
+    sms_sender_name: str | None = None
+
+    @field_validator("sms_sender_name")
+    @classmethod
+    def _sender_name(cls, value: str | None) -> str | None:
+        return check_sms_sender_name(value) if value is not None else None
 
     @field_validator("logo_url")
     @classmethod
@@ -48,6 +58,7 @@ class SendingSettingsOut(BaseModel):
     from_address: str | None
     logo_url: str | None
     footer: str | None
+    sms_sender_name: str | None
     version: int
     updated_at: datetime
 
