@@ -162,6 +162,9 @@ class SerialItemRegistered(Message):
     # A service type id as given; catalog does not know service types and cannot check it.
     pinned_service_type_id: uuid.UUID | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
+    # Added with issue 17: the item's action code; a service link with a pre-code applies
+    # only to items of that code. None (and older snapshots) match no pre-coded link.
+    action_code: str | None = None
 
 
 class SerialItemChanged(SerialItemRegistered):

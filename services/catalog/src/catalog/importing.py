@@ -117,6 +117,7 @@ SERIAL_ITEM_COLUMNS = frozenset(
         "delivery_date",
         "status",
         "pinned_service_type_id",
+        "action_code",
     }
 )
 ADDRESS_COLUMNS = ("street", "postal_code", "city", "country", "latitude", "longitude")
@@ -312,6 +313,7 @@ class SerialItemRow(_Row):
     status: SerialItemStatus | None = None
     pinned_service_type_id: Any = None
     attributes: Any = None
+    action_code: Any = None
 
     def given(self) -> dict[str, Any]:
         """The fields this row names, references left out."""

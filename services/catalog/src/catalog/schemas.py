@@ -210,6 +210,9 @@ class SerialItemFields(_In):
     status: SerialItemStatus = SerialItemStatus.ACTIVE
     pinned_service_type_id: uuid.UUID | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
+    # The action code a service link's pre-code names (servicetypes keeps pre-codes of at
+    # most 50 characters and compares them exactly).
+    action_code: str | None = Field(default=None, min_length=1, max_length=50)
 
     _locales = field_validator("translations")(_translations)
     _attributes = field_validator("attributes")(check_attributes)
@@ -237,6 +240,7 @@ class SerialItemPatch(_In):
     status: str | None = None
     pinned_service_type_id: str | None = None
     attributes: dict[str, Any] | None = None
+    action_code: str | None = None
 
 
 class OwnerIn(_In):
@@ -268,6 +272,7 @@ class SerialItemOut(BaseModel):
     status: SerialItemStatus
     pinned_service_type_id: uuid.UUID | None
     attributes: dict[str, str]
+    action_code: str | None = None
     version: int
 
 

@@ -120,6 +120,8 @@ serial_item = Table(
     Column("status", String(20), nullable=False, server_default="active", index=True),
     Column("pinned_service_type_id", UUID(as_uuid=True), nullable=True),
     Column("attributes", JSONB, nullable=False, server_default="{}"),
+    # The action code a service link's pre-code names (migration 0007).
+    Column("action_code", String(50), nullable=True),
     UniqueConstraint("product_id", "serial_number", name="uq_serial_item_product_serial"),
 )
 

@@ -257,6 +257,26 @@ async def test_serial_items_csv(client: httpx.AsyncClient) -> None:
     assert item["attributes"] == {"colour": "blue"}
 
 
+async def test_serial_items_csv_action_code(client: httpx.AsyncClient) -> None:
+    """Issue 17, item 8: the action_code column sets it; an empty cell leaves it."""
+    owner = await customer(client)
+    pump = await product(client)
+    s = n()
+    head = "product_number,serial_number,owner_customer_number,action_code\n"
+    key = f"{pump['product_number']},{s},{owner['customer_number']}"
+    job = await run_import(client, "serial-items", head + f"{key},INSP\n", CSV)
+    assert job["created"] == 1, job
+    [item] = (await client.get("/serial-items", params={"serial_number": s})).json()["items"]
+    assert item["action_code"] == "INSP"
+    job = await run_import(client, "serial-items", head + f"{key},\n", CSV)
+    [item] = (await client.get("/serial-items", params={"serial_number": s})).json()["items"]
+    assert item["action_code"] == "INSP"
+    other = f"{pump['product_number']},{s}-2,{owner['customer_number']}"
+    job = await run_import(client, "serial-items", head + f"{other},{'X' * 51}\n", CSV)
+    assert job["failed"] == 1, job
+    assert await errors(client, job["id"]) == [(2, "action_code")]
+
+
 async def test_a_bad_header_fails_the_job_and_imports_nothing(client: httpx.AsyncClient) -> None:
     job = await run_import(client, "customers", "customer_number,nmae\nC1,Ada\n", CSV)
     assert job["state"] == "failed"

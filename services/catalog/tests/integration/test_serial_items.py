@@ -68,6 +68,34 @@ async def test_register_with_every_field_and_event(client: httpx.AsyncClient) ->
     assert event["delivery_date"] == "2026-01-15"
 
 
+async def test_the_action_code_is_kept_changed_and_published(client: httpx.AsyncClient) -> None:
+    """Issue 17, item 8: the action code a service link's pre-code narrows to."""
+    i = await item(client, action_code="INSP")
+    assert i["action_code"] == "INSP"
+    [registered] = await outbox(client, REGISTERED, "serial_item_id", i["id"])
+    assert registered["action_code"] == "INSP"
+    # A PATCH without it keeps it; one naming it changes it; null clears it.
+    kept = await client.patch(
+        f"/serial-items/{i['id']}", json={"name": "B"}, headers={"If-Match": '"1"'}
+    )
+    assert kept.json()["action_code"] == "INSP"
+    changed = await client.patch(
+        f"/serial-items/{i['id']}", json={"action_code": "REPAIR"}, headers={"If-Match": '"2"'}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await client.get(f"/serial-items/{i['id']}")).json()["action_code"] == "REPAIR"
+    cleared = await client.patch(
+        f"/serial-items/{i['id']}", json={"action_code": None}, headers={"If-Match": '"3"'}
+    )
+    assert cleared.json()["action_code"] is None
+    published = await outbox(client, CHANGED, "serial_item_id", i["id"])
+    assert [e["action_code"] for e in published] == ["INSP", "REPAIR", None]
+    bad = await client.patch(
+        f"/serial-items/{i['id']}", json={"action_code": ""}, headers={"If-Match": '"4"'}
+    )
+    assert (bad.status_code, bad.json()["field"]) == (422, "action_code")
+
+
 async def test_legacy_org_unit_text_links_a_unit_with_that_code(client: httpx.AsyncClient) -> None:
     unit = await org_unit(client)
     linked = await item(client, org_unit=unit["code"])
@@ -106,6 +134,8 @@ async def test_bad_input_names_the_field(client: httpx.AsyncClient) -> None:
         ({"attributes": {f"k{i}": "v" for i in range(51)}}, "attributes"),
         ({"attributes": {"a": "v" * 1001}}, "attributes"),
         ({"colour": "red"}, "colour"),
+        ({"action_code": ""}, "action_code"),
+        ({"action_code": "X" * 51}, "action_code"),
     ):
         bad = await client.post("/serial-items", json=base | extra)
         assert bad.status_code == 422, (extra, bad.text)
