@@ -324,6 +324,69 @@ async def test_booking_confirmation_per_order_kind_with_and_without_optional_val
     assert set(body["placeholders"]) == {"company", "order_ref"}
 
 
+async def test_a_booking_confirmation_in_the_seeds_spelling(client: httpx.AsyncClient) -> None:
+    # Issue 17 item 10: seed 004's tags ({orderRef} ...) are accepted, stored in the
+    # placeholder language's spelling and filled with the same values.
+    order_kind = f"work_order-{unique()}"
+    created = await create_template(
+        client,
+        kind="booking_confirmation",
+        order_kind=order_kind,
+        email_subject="Bokning {orderRef}",
+        email_body=(
+            "<p>Hej, {facilityOrCustomer}</p><p>Vår servicetekniker {nextBookingName} kommer "
+            "till er {nextBookingDate}, {nextBookingTime}</p><p>Arbetet gäller {orderRef} "
+            "({customerOrderNumber})</p><p>Hälsningar {company}</p>"
+        ),
+        sms_text="{company}: {nextBookingDate} {nextBookingTime}",
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["email_subject"] == "Bokning {{ order_ref }}"
+    assert "{{ next_booking_name }}" in created.json()["email_body"]
+    values = {
+        "company": "Mitt Företag",
+        "order_ref": "AO462",
+        "facility_or_customer": "Anläggning 7",
+        "next_booking_name": "Börje",
+        "next_booking_date": "fredag 6 oktober",
+        "next_booking_time": "07:00-10:00",
+    }
+    out = (
+        await client.post(
+            "/messages",
+            json=send_body(
+                template={"order_kind": order_kind}, content={}, values=values, language="sv"
+            ),
+        )
+    ).json()
+    assert out["subject"] == "Bokning AO462"
+    assert (
+        "Vår servicetekniker Börje kommer till er fredag 6 oktober, 07:00-10:00"
+        in (out["body_text"])
+    )
+    assert "Arbetet gäller AO462 (saknas)" in out["body_text"]
+    assert out["sms_text"] == "Mitt Företag: fredag 6 oktober 07:00-10:00"
+    # An inline override in the seed's spelling too; a misspelt tag is named.
+    inline = send_body(
+        template={"order_kind": order_kind},
+        content={"email_subject": "Ny tid för {orderRef}"},
+        values=values,
+    )
+    assert (await client.post("/messages", json=inline)).json()["subject"] == "Ny tid för AO462"
+    body = problem(
+        await create_template(
+            client,
+            kind="booking_confirmation",
+            order_kind=f"other-{unique()}",
+            email_subject="{company}",
+            email_body="{ordrRef}",
+        ),
+        422,
+        "email_body",
+    )
+    assert body["placeholders"] == ["ordrRef"]
+
+
 async def test_bad_template_references_and_overrides(client: httpx.AsyncClient) -> None:
     problem(
         await client.post("/messages", json=send_body(template={"name": f"none-{unique()}"})),

@@ -178,3 +178,41 @@ def test_an_email_carries_logo_footer_and_attachments() -> None:
     parts = list(email.iter_attachments())
     assert [p.get_filename() for p in parts] == ["AO462.pdf"]
     assert parts[0].get_content() == b"%PDF-1.4 x"
+
+
+def test_seed_004_tags_are_the_booking_confirmations_placeholders() -> None:
+    # Issue 17 item 10: the seed's own example, tags in its spelling.
+    seed = (
+        "Hej, {facilityOrCustomer}\n"
+        "Vår servicetekniker {nextBookingName} kommer till er {nextBookingDate}, "
+        "{nextBookingTime}\nArbetet gäller {orderRef} ({customerOrderNumber}): "
+        "{serviceObjects}. {nextBooking}; {futureBookings}\nHälsningar {company}"
+    )
+    text = templates.in_placeholder_language(TemplateKind.BOOKING_CONFIRMATION, seed)
+    assert text == (
+        "Hej, {{ facility_or_customer }}\n"
+        "Vår servicetekniker {{ next_booking_name }} kommer till er {{ next_booking_date }}, "
+        "{{ next_booking_time }}\nArbetet gäller {{ order_ref }} ({{ customer_order_number }}): "
+        "{{ service_objects }}. {{ next_booking }}; {{ future_bookings }}\n"
+        "Hälsningar {{ company }}"
+    )
+    # Every seed tag is one of the kind's placeholders, and the mapping covers them all.
+    assert set(templates.SEED_BOOKING_TAGS.values()) == set(
+        templates.BOOKING_CONFIRMATION_PLACEHOLDERS
+    )
+    templates.check_placeholders(TemplateKind.BOOKING_CONFIRMATION, text)
+    # Both spellings in one text; the placeholder language's is left alone.
+    mixed = "{{ order_ref }} / {orderRef}"
+    assert (
+        templates.in_placeholder_language(TemplateKind.BOOKING_CONFIRMATION, mixed)
+        == "{{ order_ref }} / {{ order_ref }}"
+    )
+
+
+def test_a_misspelt_seed_tag_is_refused_and_other_kinds_keep_single_braces() -> None:
+    with pytest.raises(placeholders.UnknownPlaceholder) as error:
+        templates.in_placeholder_language(
+            TemplateKind.BOOKING_CONFIRMATION, "{orderRef} {nextBokingDate} {nextBokingDate}"
+        )
+    assert error.value.names == ["nextBokingDate"]
+    assert templates.in_placeholder_language(TemplateKind.GENERIC, "{orderRef}") == "{orderRef}"

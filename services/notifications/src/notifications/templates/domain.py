@@ -33,6 +33,24 @@ BOOKING_CONFIRMATION_PLACEHOLDERS: Mapping[str, str] = {
     "service_objects": "Every service object of the order, comma separated",
 }
 
+# The same tags in seed 004's own spelling, ``{orderRef}``, accepted in a booking
+# confirmation's texts and stored in the placeholder language's (``{{ order_ref }}``).
+SEED_BOOKING_TAGS: Mapping[str, str] = {
+    "company": "company",
+    "futureBookings": "future_bookings",
+    "orderRef": "order_ref",
+    "nextBooking": "next_booking",
+    "nextBookingName": "next_booking_name",
+    "nextBookingDate": "next_booking_date",
+    "nextBookingTime": "next_booking_time",
+    "facilityOrCustomer": "facility_or_customer",
+    "customerOrderNumber": "customer_order_number",
+    "serviceObjects": "service_objects",
+}
+
+# ``{name}`` in single braces, not part of a ``{{ name }}``.
+_SEED_TAG = re.compile(r"(?<!\{)\{([A-Za-z][A-Za-z0-9]*)\}(?!\})")
+
 # "E-mail with template": free texts an admin keeps, filled by whoever sends.
 GENERIC_PLACEHOLDERS: Mapping[str, str] = {
     "company": "Your company's name",
@@ -79,6 +97,19 @@ def missing_word(language: str | None) -> str:
 def check_placeholders(kind: TemplateKind, text: str) -> None:
     """Raise ``placeholders.UnknownPlaceholder`` naming what ``kind`` does not allow."""
     placeholders.check(text, ALLOWED[kind])
+
+
+def in_placeholder_language(kind: TemplateKind, text: str) -> str:
+    """A booking confirmation's text with seed 004's ``{orderRef}`` tags written as
+    ``{{ order_ref }}``; other kinds' texts as they are. A single-braced name that is not
+    one of the seed's tags raises ``placeholders.UnknownPlaceholder`` (a misspelt tag
+    must not go out as literal text)."""
+    if kind is not TemplateKind.BOOKING_CONFIRMATION:
+        return text
+    unknown = [name for name in _SEED_TAG.findall(text) if name not in SEED_BOOKING_TAGS]
+    if unknown:
+        raise placeholders.UnknownPlaceholder(list(dict.fromkeys(unknown)))
+    return _SEED_TAG.sub(lambda m: "{{ " + SEED_BOOKING_TAGS[m.group(1)] + " }}", text)
 
 
 def values_for(

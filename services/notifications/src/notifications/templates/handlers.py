@@ -26,6 +26,7 @@ from notifications.templates import reports
 from notifications.templates.domain import (
     TemplateKind,
     check_placeholders,
+    in_placeholder_language,
     sanitize_html,
     values_for,
 )
@@ -58,11 +59,14 @@ def _checked(body: TemplateIn) -> dict[str, Any]:
         raise Unprocessable(
             "a template needs an e-mail body, an SMS text or a report text", field="email_body"
         )
+    row = body.model_dump(mode="python")
     for name in _TEXT_FIELDS:
         text = getattr(body, name)
         if text is None:
             continue
         try:
+            # Seed 004's {orderRef} spelling is stored as {{ order_ref }}.
+            row[name] = text = in_placeholder_language(body.kind, text)
             check_placeholders(body.kind, text)
         except placeholders.UnknownPlaceholder as error:
             raise Unprocessable(
@@ -70,10 +74,9 @@ def _checked(body: TemplateIn) -> dict[str, Any]:
                 field=name,
                 placeholders=error.names,
             ) from error
-    row = body.model_dump(mode="python")
     row["kind"] = body.kind.value
-    if body.email_body is not None:
-        row["email_body"] = sanitize_html(body.email_body)
+    if row["email_body"] is not None:
+        row["email_body"] = sanitize_html(row["email_body"])
     return row
 
 
@@ -303,11 +306,14 @@ async def prepare_send(cmd: SendMessage, uow: UnitOfWork, settings: Settings) ->
     content, values = cmd.content, dict(cmd.values)
     if row is not None:
         kind = TemplateKind(row["kind"])
+        parts: dict[str, str | None] = {}
         for name in ("email_subject", "email_body", "sms_text"):
             inline = getattr(cmd.content, name)
             if inline is None:
+                parts[name] = row[name]  # the template's, for this part
                 continue
             try:
+                parts[name] = inline = in_placeholder_language(kind, inline)
                 check_placeholders(kind, inline)
             except placeholders.UnknownPlaceholder as error:
                 raise Unprocessable(
@@ -315,15 +321,7 @@ async def prepare_send(cmd: SendMessage, uow: UnitOfWork, settings: Settings) ->
                     field=f"content.{name}",
                     placeholders=error.names,
                 ) from error
-        content = InlineContent(
-            email_subject=cmd.content.email_subject
-            if cmd.content.email_subject is not None
-            else row["email_subject"],
-            email_body=cmd.content.email_body
-            if cmd.content.email_body is not None
-            else row["email_body"],
-            sms_text=cmd.content.sms_text if cmd.content.sms_text is not None else row["sms_text"],
-        )
+        content = InlineContent(**parts)
         values = values_for(kind, values, language)
     files = _attachments(cmd, settings)
     if cmd.report is not None:
