@@ -63,14 +63,24 @@ def send_query(*, customer_known: bool) -> Select[Any]:
     ``customer_known``: only callouts whose customer has reached the projection (the
     dispatcher's: one whose customer has not waits a tick)."""
     c, item, cust, st = tables.callout, tables.serial_item, tables.customer, tables.service_type
+    unit = tables.org_unit
     joined = c.join(item, item.c.id == c.c.serial_item_id).join(st, st.c.id == c.c.service_type_id)
     joined = (
         joined.join(cust, cust.c.id == c.c.customer_id)
         if customer_known
         else joined.outerjoin(cust, cust.c.id == c.c.customer_id)
     )
+    # The org unit's id for notifications (its sending settings), from the projection
+    # (a subquery: the dispatcher locks callout rows, one per callout).
+    unit_id = select(unit.c.id).where(unit.c.code == c.c.org_unit).limit(1).scalar_subquery()
     return select(
-        c, item, cust.c.name.label("customer_name"), cust.c.customer_number, st.c.definition
+        c,
+        item,
+        cust.c.name.label("customer_name"),
+        cust.c.customer_number,
+        cust.c.language.label("customer_language"),
+        unit_id.label("org_unit_id"),
+        st.c.definition,
     ).select_from(joined)
 
 

@@ -12,9 +12,10 @@ from aftersales_contracts.notifications import (
     ChannelChoice,
     InlineContent,
     Recipient,
+    ReportRequest,
     SendMessage,
 )
-from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_contracts.servicetypes import MessageSet, ServiceTypeChanged
 from scheduling import domain
 from scheduling.domain import Purpose
 
@@ -49,6 +50,45 @@ class CalloutToSend(Protocol):
     def product_name(self) -> str: ...
     @property
     def product_number(self) -> str: ...
+    @property
+    def translations(self) -> dict[str, str]: ...
+    @property
+    def customer_language(self) -> str | None: ...
+    @property
+    def org_unit_id(self) -> uuid.UUID | None: ...
+    @property
+    def approved_by(self) -> str | None: ...
+    @property
+    def completed_by(self) -> str | None: ...
+
+
+# A report without a print text of its own still says what it is about.
+DEFAULT_REPORT_TEXT = (
+    "{{ step_description }}\n{{ serial_item_name }} ({{ serial_number }})\n{{ scheduled_date }}"
+)
+REPORT_FILE_NAME = "{{ service_type_name }} {{ serial_number }}"
+
+
+def report_request(
+    messages: MessageSet, service_type: ServiceTypeChanged, step_description: str
+) -> ReportRequest | None:
+    """The step's report (seed 000: "Report", "Print tag", "Print text"), rendered by
+    notifications as a PDF: attached to the e-mail, or put in the print tag's print queue
+    for a customer whose method is letter. None when the step names no report and has no
+    print text. The step's print tag wins over the type's."""
+    if not (messages.report or messages.print_text):
+        return None
+    return ReportRequest(
+        title=messages.report or step_description,
+        text=messages.print_text or DEFAULT_REPORT_TEXT,
+        file_name=REPORT_FILE_NAME,
+        print_tag=(messages.print_tag or service_type.print_tag or None),
+    )
+
+
+def _language(value: str | None) -> str | None:
+    # What notifications takes (2-10 characters); anything else: its own default.
+    return value if value is not None and 2 <= len(value) <= 10 else None
 
 
 def send_message(callout: CalloutToSend, purpose: Purpose, attempt: int) -> SendMessage:
@@ -57,6 +97,10 @@ def send_message(callout: CalloutToSend, purpose: Purpose, attempt: int) -> Send
     service_type = ServiceTypeChanged.model_validate(callout.definition)
     step = next(s for s in service_type.steps if s.step_id == callout.step_id)
     messages = step.initial if purpose is Purpose.INITIAL else step.on_completion
+    # Who asked: the approving or "send now" user, the completing one for the
+    # on-completion message; None when the system did (automatic approval).
+    requested_by = callout.approved_by if purpose is Purpose.INITIAL else callout.completed_by
+    language = callout.customer_language
     return SendMessage(
         idempotency_key=domain.idempotency_key(callout.id, purpose, attempt),
         requester=REQUESTER,
@@ -72,7 +116,7 @@ def send_message(callout: CalloutToSend, purpose: Purpose, attempt: int) -> Send
             "customer_name": callout.customer_name or "",
             "customer_number": callout.customer_number or "",
             "serial_number": callout.serial_number,
-            "serial_item_name": callout.name,
+            "serial_item_name": domain.localized(callout.name, callout.translations, language),
             "product_name": callout.product_name,
             "product_number": callout.product_number,
             "scheduled_date": callout.scheduled_for.isoformat(),
@@ -83,6 +127,11 @@ def send_message(callout: CalloutToSend, purpose: Purpose, attempt: int) -> Send
         business_object=BusinessObject(
             kind=BUSINESS_OBJECT_KIND, id=str(callout.id), version=attempt
         ),
+        # The org unit's own SMTP server, from address, logo and footer apply.
+        org_unit_id=callout.org_unit_id,
+        requested_by=requested_by or None,
+        language=_language(language),
+        report=report_request(messages, service_type, step.description),
     )
 
 

@@ -38,6 +38,7 @@ async def on_customers(
             "mobiles": c.mobiles,
             "allowed_methods": [m.value for m in c.allowed_methods],
             "preferred_method": c.preferred_method.value if c.preferred_method else None,
+            "language": c.language,
         }
         if await upsert_if_newer(uow.session, tables.customer, values) is not None:
             arrived[customer_id] = c.version

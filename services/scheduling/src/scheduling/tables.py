@@ -34,6 +34,8 @@ customer = Table(
     # How the customer may and wishes to be reached: what "send to" shows before sending.
     Column("allowed_methods", ARRAY(String(20)), nullable=False, server_default="{}"),
     Column("preferred_method", String(20), nullable=True),
+    # The customer's language: a callout's message names the item in it (0008).
+    Column("language", String(20), nullable=True),
 )
 
 serial_item = Table(
@@ -54,6 +56,8 @@ serial_item = Table(
     Column("translations", JSONB, nullable=False, server_default="{}"),
     # The service type the item pins whatever its product (catalog's "service type").
     Column("pinned_service_type_id", UUID(as_uuid=True), nullable=True),
+    # Catalog's action code: a link with a pre-code applies only to items of it (0010).
+    Column("action_code", String(50), nullable=True),
     Index(
         "ix_serial_item_pinned_service_type",
         "pinned_service_type_id",
@@ -200,4 +204,17 @@ callout_action = Table(
     Column("from_state", String(40), nullable=False),
     Column("to_state", String(40), nullable=False),
     Column("detail", Text, nullable=True),
+)
+
+# The daily digest's record (``digest``, migration 0008): one row per org unit and local
+# day once its digest is compiled, so it goes once however many replicas look.
+callout_digest = Table(
+    "callout_digest",
+    metadata,
+    # The org unit's code; "" for the callouts without an org unit.
+    Column("org_unit_code", String(50), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("compiled_at", DateTime(timezone=True), nullable=False),
+    Column("awaiting_approval", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
 )
