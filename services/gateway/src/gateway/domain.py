@@ -34,6 +34,9 @@ ROUTES: Mapping[str, str] = {
     "messages": "notifications",
     "message-templates": "notifications",
     "reports": "notifications",
+    # The print queue of letter customers' reports, per print tag: the office (operators
+    # and admins) lists, downloads and marks them printed.
+    "print-queue": "notifications",
     # Per-org-unit SMTP and sender settings: admins only (the password is never returned).
     "sending-settings": "notifications",
     # Each user's own notification choices, and the admin's switches over anyone's.
@@ -63,7 +66,9 @@ ROUTES: Mapping[str, str] = {
 
 # Resources only admins may read: left out of everyone else's blanket read grant.
 ADMIN_ONLY = frozenset({"sending-settings", "notification-preferences", "document-settings"})
-READABLE = [r for r in ROUTES if r not in ADMIN_ONLY]
+# Resources for the office alone: operators and admins read and write them, viewers not.
+OPERATOR_ONLY = frozenset({"print-queue"})
+READABLE = [r for r in ROUTES if r not in ADMIN_ONLY | OPERATOR_ONLY]
 
 # Safe methods read; everything else the gateway forwards changes state.
 METHOD_ACCESS: Mapping[str, Access] = {
@@ -117,7 +122,8 @@ USERS = "users"
 # open campaign cases of the orders they work on).
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     "admin": _grants((*ROUTES, USERS), Access.READ, Access.WRITE),
-    "operator": _grants(READABLE, Access.READ)
+    "operator": _grants((*READABLE, *OPERATOR_ONLY), Access.READ)
+    | _grants(OPERATOR_ONLY, Access.WRITE)
     | _grants(
         (
             "customers",

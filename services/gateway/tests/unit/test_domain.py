@@ -20,7 +20,10 @@ def test_admin_may_do_everything(resource: str, access: Access) -> None:
 OWN_SETTINGS = {"my-notification-preferences"}
 
 
-@pytest.mark.parametrize("resource", sorted(set(domain.ROUTES) - domain.ADMIN_ONLY - OWN_SETTINGS))
+@pytest.mark.parametrize(
+    "resource",
+    sorted(set(domain.ROUTES) - domain.ADMIN_ONLY - domain.OPERATOR_ONLY - OWN_SETTINGS),
+)
 def test_viewer_may_only_read(resource: str) -> None:
     assert domain.is_allowed(["viewer"], resource, Access.READ)
     assert not domain.is_allowed(["viewer"], resource, Access.WRITE)
@@ -40,6 +43,14 @@ def test_templates_are_chosen_by_all_but_written_by_admins() -> None:
     assert not domain.is_allowed(["operator"], "message-templates", Access.WRITE)
     assert domain.is_allowed(["operator"], "reports", Access.WRITE)
     assert not domain.is_allowed(["viewer"], "reports", Access.WRITE)
+
+
+def test_the_print_queue_is_the_offices_own() -> None:
+    assert domain.ROUTES["print-queue"] == "notifications"
+    for access in Access:
+        assert domain.is_allowed(["operator"], "print-queue", access)
+        assert not domain.is_allowed(["viewer"], "print-queue", access)
+        assert not domain.is_allowed(["technician"], "print-queue", access)
 
 
 def test_operator_runs_daily_work_but_not_setup() -> None:
