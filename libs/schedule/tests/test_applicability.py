@@ -92,10 +92,24 @@ def test_a_pre_code_narrows_a_link_to_its_action_code() -> None:
     t = service_type(link(pre_code="INSP"), link(OTHER, pre_code=None))
     assert applies_to(t, MAIN, action_code="INSP")
     assert not applies_to(t, MAIN, action_code="REPAIR")
-    # A link without a pre-code matches every action code.
+    # A link without a pre-code matches every action code, and items without one.
     assert applies_to(t, OTHER, action_code="REPAIR")
-    # An item by itself has no action code: pre-codes do not narrow.
-    assert applies_to(t, MAIN)
+    assert applies_to(t, OTHER)
+    # An item without an action code does not match a link with a pre-code (issue 17,
+    # item 8: before, it matched every pre-coded link, so pre-codes narrowed nothing).
+    assert not applies_to(t, MAIN)
+    # Candidates are every linked product, pre-codes aside.
+    assert linked_products(t.links) == {MAIN, OTHER}
+
+
+def test_two_links_of_one_product_with_different_pre_codes() -> None:
+    t = service_type(link(pre_code="INSP"), link(pre_code="SERV", related=(RELATED,)))
+    assert applies_to(t, MAIN, action_code="INSP")
+    assert applies_to(t, MAIN, action_code="SERV")
+    assert not applies_to(t, RELATED, action_code="INSP")
+    assert applies_to(t, RELATED, action_code="SERV")
+    # A pinned item gets the type whatever its action code.
+    assert applies_to(t, OTHER, pinned_service_type_id=t.service_type_id)
 
 
 def test_link_products() -> None:

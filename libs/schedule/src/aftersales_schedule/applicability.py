@@ -8,9 +8,12 @@ The rule (servicetypes' README repeats it for users):
 - Otherwise the type applies when one of its links matches the item's product: the
   link's main product when "apply to main product" is set, or one of its related
   products. A main product without "apply to main product" only carries the link.
-- A link's pre-code narrows it to one action code: when the caller knows the action
-  code (``action_code``), a link with another pre-code does not match. A serial item by
-  itself has no action code, so matching an item (``action_code=None``) ignores pre-codes.
+- A link's pre-code narrows it to one action code (seed 000: "further specifies when the
+  link takes effect"): a link with a pre-code matches only an item whose action code
+  (catalog's ``action_code``) is that code; an item without one matches only links
+  without a pre-code. A link without a pre-code matches whatever the action code.
+- ``linked_products`` is every product a link names, pre-codes aside: the items a type
+  may apply to, for finding candidates; ``applies_to`` decides.
 """
 
 from __future__ import annotations
@@ -27,16 +30,9 @@ def link_products(link: ServiceLinkDefinition) -> set[uuid.UUID]:
     return main | set(link.related_product_ids)
 
 
-def linked_products(
-    links: Iterable[ServiceLinkDefinition], action_code: str | None = None
-) -> set[uuid.UUID]:
-    """Every product the links apply their type to (for ``action_code``, when given)."""
-    return {
-        product
-        for link in links
-        if _pre_code_matches(link, action_code)
-        for product in link_products(link)
-    }
+def linked_products(links: Iterable[ServiceLinkDefinition]) -> set[uuid.UUID]:
+    """Every product the links may apply their type to, whatever their pre-codes."""
+    return {product for link in links for product in link_products(link)}
 
 
 def applies_to(
@@ -46,14 +42,19 @@ def applies_to(
     pinned_service_type_id: uuid.UUID | None = None,
     action_code: str | None = None,
 ) -> bool:
-    """True when ``service_type`` applies to an item of ``product_id`` that pins
-    ``pinned_service_type_id`` (or none)."""
+    """True when ``service_type`` applies to an item of ``product_id`` with ``action_code``
+    that pins ``pinned_service_type_id`` (or none)."""
     if service_type.deleted or not service_type.enabled:
         return False
     if pinned_service_type_id == service_type.service_type_id:
         return True
-    return product_id in linked_products(service_type.links, action_code)
+    return any(
+        product_id in link_products(link) and pre_code_matches(link, action_code)
+        for link in service_type.links
+    )
 
 
-def _pre_code_matches(link: ServiceLinkDefinition, action_code: str | None) -> bool:
-    return action_code is None or link.pre_code is None or link.pre_code == action_code
+def pre_code_matches(link: ServiceLinkDefinition, action_code: str | None) -> bool:
+    """A link without a pre-code matches every item; one with a pre-code, only an item
+    of that action code."""
+    return link.pre_code is None or link.pre_code == action_code

@@ -23,12 +23,24 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import ColumnElement, Row, any_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Row,
+    any_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
@@ -73,19 +85,21 @@ _c, _w, _si, _st = (
 # The statements a batch runs many times: built once, so SQLAlchemy compiles them once.
 _UUIDS = ARRAY(UUID(as_uuid=True))
 # The batch's new workflows in one statement, answering the ones it created (a workflow
-# another transaction created first is left out, and looked up).
+# another transaction created first is left out, and looked up). ``created_at`` is the
+# planner's clock: the startup of an item without a startup date.
 _INSERT_WORKFLOWS = compiled_once(
     insert(tables.workflow)
     .from_select(
-        ["id", "service_type_id", "serial_item_id"],
+        ["id", "service_type_id", "serial_item_id", "created_at"],
         select(
             func.unnest(bindparam("ids", type_=_UUIDS)),
             bindparam("service_type_id", type_=UUID(as_uuid=True)),
             func.unnest(bindparam("serial_item_ids", type_=_UUIDS)),
+            bindparam("created_at", type_=DateTime(timezone=True)),
         ),
     )
     .on_conflict_do_nothing(constraint="uq_workflow_type_item")
-    .returning(_w.serial_item_id, _w.id)
+    .returning(_w.serial_item_id, _w.id, _w.created_at)
 )
 _LOCK = text(
     "SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(CAST(:keys AS text[])) AS key"
@@ -307,7 +321,8 @@ class Planner:
         session = uow.session
         type_id = service_type.service_type_id
         applies = planning_rules.applicability(service_type, items)
-        workflows = await self._workflows(uow, type_id, [item.id for item in items])
+        began: dict[uuid.UUID, datetime] = {}  # workflow id -> created_at
+        workflows = await self._workflows(uow, type_id, [item.id for item in items], began)
         known = set(workflows.values())  # the workflows that may have callouts already
         missing = [item.id for item in items if applies[item.id] and item.id not in workflows]
         if missing:
@@ -317,12 +332,15 @@ class Planner:
                     "ids": [uuid.uuid4() for _ in missing],
                     "service_type_id": type_id,
                     "serial_item_ids": missing,
+                    "created_at": self.clock.now(),
                 },
             )
-            workflows |= dict(created.tuples().all())
+            for item_id, workflow_id, created_at in created.tuples():
+                workflows[item_id] = workflow_id
+                began[workflow_id] = created_at
             raced = [i for i in missing if i not in workflows]
             if raced:  # created meanwhile by another transaction: may have callouts
-                found = await self._workflows(uow, type_id, raced)
+                found = await self._workflows(uow, type_id, raced, began)
                 workflows |= found
                 known |= set(found.values())
         if not workflows:
@@ -342,7 +360,7 @@ class Planner:
             catch_up_days=self.settings.catch_up_days,
         )
         changes = planning_rules.plan_workflows(
-            service_type, items, applies, workflows, existing, zones, policy
+            service_type, items, applies, workflows, existing, zones, policy, began
         )
         if changes.created:
             await session.execute(
@@ -427,15 +445,24 @@ class Planner:
         return touched
 
     async def _workflows(
-        self, uow: UnitOfWork, type_id: uuid.UUID, item_ids: list[uuid.UUID]
+        self,
+        uow: UnitOfWork,
+        type_id: uuid.UUID,
+        item_ids: list[uuid.UUID],
+        began: dict[uuid.UUID, datetime],
     ) -> dict[uuid.UUID, uuid.UUID]:
-        """Serial item id -> the id of its workflow of the type."""
+        """Serial item id -> the id of its workflow of the type; each workflow's creation
+        time goes into ``began``."""
         rows = await uow.session.execute(
-            select(_w.serial_item_id, _w.id).where(
+            select(_w.serial_item_id, _w.id, _w.created_at).where(
                 _w.service_type_id == type_id, _w.serial_item_id == uuids(item_ids)
             )
         )
-        return dict(rows.tuples().all())
+        found = {}
+        for item_id, workflow_id, created_at in rows.tuples():
+            found[item_id] = workflow_id
+            began[workflow_id] = created_at
+        return found
 
     async def zones(self, uow: UnitOfWork, codes: set[str | None]) -> dict[str | None, ZoneInfo]:
         """Each org unit's time zone from the projection; the service's zone otherwise."""

@@ -12,6 +12,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_schedule import local_date
 from scheduling import domain
 from scheduling.domain import CalloutState
 
@@ -36,6 +37,8 @@ class PlannedItem(Protocol):
     def startup_date(self) -> date | None: ...
     @property
     def status(self) -> str: ...
+    @property
+    def action_code(self) -> str | None: ...
 
 
 class ExistingCallout(Protocol):
@@ -116,12 +119,25 @@ def applicability(
     service_type: ServiceTypeChanged, items: Sequence[PlannedItem]
 ) -> dict[uuid.UUID, bool]:
     """Item id -> whether the type applies to it (the shared rule, pins included)."""
-    return {
-        item.id: domain.applies_to(
-            service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
-        )
-        for item in items
-    }
+    return {item.id: _applies(service_type, item) for item in items}
+
+
+def _applies(service_type: ServiceTypeChanged, item: PlannedItem) -> bool:
+    return domain.applies_to(
+        service_type,
+        item.product_id,
+        pinned_service_type_id=item.pinned_service_type_id,
+        action_code=item.action_code,
+    )
+
+
+def startup(item: PlannedItem, began: datetime | None, zone: ZoneInfo) -> date | None:
+    """The workflow's initiation (seed 000's "Startup"): the item's startup date when it
+    has one, otherwise the day its workflow of the type began (the item came under the
+    type), in the org unit's zone."""
+    if item.startup_date is not None:
+        return item.startup_date
+    return None if began is None else local_date(began, zone)
 
 
 def withdrawal_reason(service_type: ServiceTypeChanged, applies: bool, item_status: str) -> str:
@@ -143,12 +159,14 @@ def plan_workflows(
     existing: Mapping[uuid.UUID, CalloutsByOccurrence],
     zones: Mapping[str | None, ZoneInfo],
     policy: PlanningPolicy,
+    began: Mapping[uuid.UUID, datetime] | None = None,
 ) -> PlanChanges:
     """Bring the type's workflows of ``items`` (item id -> workflow id) in line with the
     plan: create the callouts they lack up to the horizon, move pending ones to their new
     date / owner / org unit / names, withdraw pending ones the plan no longer has. Sent,
     completed, cancelled and failed ones are history and never touched; a callout already
-    handed to notifications is not moved or withdrawn either."""
+    handed to notifications is not moved or withdrawn either. ``began`` (workflow id ->
+    when it was created) is the startup of an item without a startup date (``startup``)."""
     changes = PlanChanges()
     state = domain.initial_state(service_type.approval_method)
     approved_at = policy.now if state is CalloutState.APPROVED else None
@@ -159,18 +177,19 @@ def plan_workflows(
         if workflow_id is None:
             continue
         planned: list[domain.PlannedCallout] = []
+        zone = zones[item.org_unit]
         if applies[item.id] and domain.is_serviceable(item.status):
-            if item.startup_date not in plans:
-                plans[item.startup_date] = domain.plan(
+            start = startup(item, (began or {}).get(workflow_id), zone)
+            if start not in plans:
+                plans[start] = domain.plan(
                     service_type,
-                    item.startup_date,
+                    start,
                     policy.today,
                     policy.horizon_days,
                     policy.catch_up_days,
                 )
-            planned = plans[item.startup_date]
+            planned = plans[start]
         have = dict(existing.get(workflow_id, {}))
-        zone = zones[item.org_unit]
         for p in planned:
             row = have.pop((p.step_id, p.occurrence), None)
             description = steps.get(p.step_id)
@@ -251,9 +270,7 @@ def replans(
         applying: list[PlannedItem] = []
         withdrawn: list[uuid.UUID] = []
         for item in items:
-            if domain.applies_to(
-                service_type, item.product_id, pinned_service_type_id=item.pinned_service_type_id
-            ):
+            if _applies(service_type, item):
                 applying.append(item)
             elif (type_id, item.id) in workflows:
                 withdrawn.append(item.id)

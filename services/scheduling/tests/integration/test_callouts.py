@@ -346,6 +346,68 @@ async def test_a_changed_startup_date_moves_a_pending_callout(
     assert (after["id"], after["state"]) == (callout["id"], "awaiting_approval")
 
 
+async def test_an_item_without_a_startup_date_counts_from_its_workflows_start(
+    app_client: httpx.AsyncClient, settings: Settings, clock: Any
+) -> None:
+    """Issue 17, item 12: "Startup" is the workflow's initiation; an item without a
+    startup date used to get no callouts."""
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item(startup_date=None)
+    await world.service_type(ApprovalMethod.MANUAL)
+    [callout] = await eventually(world.callouts, what="a callout")
+    # The workflow began at the (fixed) clock's moment: its day is the startup.
+    assert callout["scheduled_for"] == clock.now().date().isoformat()
+    async with world.sessionmaker() as session:
+        began = await session.scalar(
+            select(tables.workflow.c.created_at).where(
+                tables.workflow.c.serial_item_id == world.item_id
+            )
+        )
+    assert began == clock.now()
+    # A startup date given later takes over.
+    later = date(2026, 12, 1)
+    await world.item(version=2, startup=later, cls=SerialItemChanged)
+
+    async def moved() -> dict[str, Any] | None:
+        [after] = await world.callouts()
+        return after if after["scheduled_for"] == later.isoformat() else None
+
+    assert await eventually(moved, what="the callout on the startup date") is not None
+
+
+async def test_a_pre_coded_link_plans_only_items_of_its_action_code(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Issue 17, item 8: the item's action code comes from catalog's events."""
+    world = World(app_client, settings)
+    await world.customer()
+    await world.item(action_code="REPAIR")
+    event = await world.service_type(ApprovalMethod.MANUAL, publish_it=False)
+    [link] = event.links
+    pre_coded = event.model_copy(update={"links": [link.model_copy(update={"pre_code": "INSP"})]})
+    await publish(world.broker, world.prefix, pre_coded)
+    await eventually(
+        lambda: world.row(tables.service_type, event.service_type_id, "planned_version"),
+        what="the type planned",
+    )
+    assert await world.row(tables.serial_item, world.item_id, "action_code") == "REPAIR"
+    assert await world.callouts() == []
+    # The item's action code becomes the link's: the type applies.
+    await world.item(version=2, cls=SerialItemChanged, action_code="INSP")
+    [callout] = await eventually(world.callouts, what="a callout")
+    assert callout["state"] == "awaiting_approval"
+    # And away again: the pending callout is withdrawn.
+    await world.item(version=3, cls=SerialItemChanged, action_code=None)
+
+    async def withdrawn() -> dict[str, Any] | None:
+        [after] = await world.callouts()
+        return after if after["state"] == "cancelled" else None
+
+    after = await eventually(withdrawn, what="the callout withdrawn")
+    assert after is not None
+
+
 async def test_an_owner_change_moves_pending_callouts_to_the_new_owner(
     app_client: httpx.AsyncClient, settings: Settings
 ) -> None:

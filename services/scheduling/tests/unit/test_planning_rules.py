@@ -44,6 +44,7 @@ class Item:
     org_unit: str | None = None
     startup_date: date | None = TODAY
     status: str = "active"
+    action_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _plan(
     service_type: ServiceTypeChanged,
     item: Item,
     existing: dict[tuple[uuid.UUID, int], ExistingCallout] | None = None,
+    began: datetime | None = None,
 ) -> planning_rules.PlanChanges:
     workflow = uuid.uuid4()
     applies = planning_rules.applicability(service_type, [item])
@@ -103,6 +105,7 @@ def _plan(
         {workflow: existing or {}},
         ZONES,
         POLICY,
+        {workflow: began} if began is not None else None,
     )
 
 
@@ -216,3 +219,71 @@ def test_replans_plan_applying_types_and_withdraw_the_others_where_there_is_a_wo
     assert by_type[elsewhere.service_type_id].reason == NOT_APPLICABLE_REASON
     # A type with nothing to plan and nothing to withdraw is left out.
     assert len(planning_rules.replans([elsewhere], [item], set())) == 0
+
+
+# --- "Startup" is the workflow's initiation (issue 17, item 12) --------------------------
+
+
+def test_the_items_startup_date_is_the_startup_when_it_has_one() -> None:
+    item = Item(uuid.uuid4(), startup_date=TODAY - timedelta(days=3))
+    began = NOW - timedelta(days=1)
+    [new] = _plan(_type(span=10), item, began=began).created
+    assert new.scheduled_for == TODAY + timedelta(days=7)
+
+
+def test_without_a_startup_date_the_workflow_began_in_the_org_units_zone() -> None:
+    # 23:30 UTC on November 20 is already November 21 in Stockholm.
+    began = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
+    item = Item(uuid.uuid4(), startup_date=None, org_unit="ou-1")
+    [new] = _plan(_type(span=10), item, began=began).created
+    assert new.scheduled_for == date(2026, 12, 1)
+    unzoned = Item(uuid.uuid4(), startup_date=None)
+    [new] = _plan(_type(span=10), unzoned, began=began).created
+    assert new.scheduled_for == date(2026, 11, 30)
+    # Before issue 17 such an item got no callouts at all.
+    assert planning_rules.startup(item, None, STOCKHOLM) is None
+
+
+# --- a link's pre-code narrows it to the item's action code (issue 17, item 8) ------------
+
+
+def test_a_pre_coded_link_plans_only_items_of_its_action_code() -> None:
+    link = ServiceLinkDefinition(
+        main_product_id=PRODUCT, apply_to_main_product=True, related_product_ids=[],
+        pre_code="INSP",
+    )  # fmt: skip
+    service_type = _type(links=[link])
+    inspected = Item(uuid.uuid4(), action_code="INSP")
+    repaired = Item(uuid.uuid4(), action_code="REPAIR")
+    plain = Item(uuid.uuid4())
+    applies = planning_rules.applicability(service_type, [inspected, repaired, plain])
+    assert applies == {inspected.id: True, repaired.id: False, plain.id: False}
+    assert len(_plan(service_type, inspected).created) == 1
+    assert _plan(service_type, repaired).created == []
+    # A pending callout of an item whose action code changed away is withdrawn.
+    pending = _pending()
+    changes = _plan(service_type, repaired, {(STEP, 0): pending})
+    assert changes.withdrawn == {NOT_APPLICABLE_REASON: [pending.id]}
+    [replan] = planning_rules.replans(
+        [service_type], [inspected, repaired], {(service_type.service_type_id, repaired.id)}
+    )
+    assert [i.id for i in replan.applying] == [inspected.id]
+    assert replan.withdrawn == [repaired.id]
+
+
+def test_a_monthly_schedule_repeating_every_three_months_is_planned() -> None:
+    """Issue 17, item 7: planned like any other repeat, keyed by occurrence."""
+    [step] = _type().steps
+    quarterly = step.model_copy(
+        update={
+            "schedule": StepSchedule(
+                kind="monthly", day=1, repeat_every=3, repeat_period="months", limit_repetitions=3
+            )
+        }
+    )
+    created = _plan(_type(steps=[quarterly]), Item(uuid.uuid4())).created
+    assert [(c.scheduled_for, c.occurrence) for c in created] == [
+        (date(2026, 12, 1), 0),
+        (date(2027, 3, 1), 1),
+        (date(2027, 6, 1), 2),
+    ]
