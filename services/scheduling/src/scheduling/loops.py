@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from aftersales_kit.runtime import ServiceRuntime
-from scheduling import actions, dispatch
+from scheduling import actions, digest, dispatch
 from scheduling.context import Context
 
 
@@ -37,6 +37,15 @@ async def continue_planning_forever(runtime: ServiceRuntime, ctx: Context) -> No
             worked = await ctx.planner.continue_runs(uow)
         if not worked:
             await asyncio.sleep(ctx.settings.planning_interval_seconds)
+
+
+async def compile_digests_forever(runtime: ServiceRuntime, ctx: Context) -> None:
+    """Compiles each org unit's daily digest once its local digest time has come (once
+    per org unit and day: the ``callout_digest`` row)."""
+    while True:
+        async with runtime.uow() as uow:
+            await digest.compile_due(ctx, uow)
+        await asyncio.sleep(ctx.settings.digest_interval_seconds)
 
 
 async def time_out_customer_waits_forever(runtime: ServiceRuntime, ctx: Context) -> None:

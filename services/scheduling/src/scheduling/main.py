@@ -23,6 +23,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
     runtime.add_loop("dispatcher", lambda: loops.dispatch_forever(runtime, ctx))
     runtime.add_loop("planning", lambda: loops.continue_planning_forever(runtime, ctx))
     runtime.add_loop("horizon", lambda: loops.extend_horizon_forever(runtime, ctx))
+    runtime.add_loop("digest", lambda: loops.compile_digests_forever(runtime, ctx))
     runtime.add_loop("recipient-waits", lambda: loops.time_out_customer_waits_forever(runtime, ctx))
     # One clock for the routes (ClockDep) and the use cases: tests move it.
     app = create_app(runtime, title="Aftersales scheduling", routers=routers, clock=clock)

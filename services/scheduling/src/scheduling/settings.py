@@ -45,5 +45,10 @@ class Settings(ServiceSettings):
     # loop looks for such callouts every ``recipient_wait_interval_seconds``.
     recipient_update_timeout_hours: float = Field(default=24.0, gt=0)
     recipient_wait_interval_seconds: float = 60.0
+    # The daily digest (seed 004's "service reminder"): each org unit's callouts awaiting
+    # approval or failed, compiled once a day from this local time on (the org unit's
+    # time zone); the loop looks every ``digest_interval_seconds``.
+    digest_time: time = time(7, 0)
+    digest_interval_seconds: float = Field(default=60.0, gt=0)
     # Rows fetched from the database per round trip while an export streams.
     export_batch_size: int = 1000
