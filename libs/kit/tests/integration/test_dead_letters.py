@@ -60,7 +60,9 @@ async def test_a_dead_letter_is_shown_then_redriven_once_the_cause_is_mended(
     assert (letter.reason, letter.message_type) == ("delivery_limit", Happened.TYPE)
     assert (letter.deaths, letter.redrives) == (1, 0)
     assert letter.queue == broker_prefix + REDRIVE.name
-    assert await queue_depth(channel, dlq) == 1  # looking leaves it there
+    # Looking leaves it there: peek's closed channel gives the message back to the queue,
+    # which the broker's count shows a moment later.
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="left in place")
 
     # Re-driven before the fix: it dies again, and shows both deaths and the re-drive.
     assert await dead_letters.redrive(infra.amqp_url, REDRIVE, broker_prefix) == 1
