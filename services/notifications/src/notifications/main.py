@@ -17,9 +17,11 @@ from notifications.delivery import routes as delivery
 from notifications.fieldwork_events import subscribers as fieldwork_events
 from notifications.org_settings import routes as org_settings
 from notifications.preferences import routes as preferences
+from notifications.print_queue import routes as print_queue
 from notifications.sending import routes as sending
 from notifications.sending.subscribers import api_consumers
 from notifications.sent_log import routes as sent_log
+from notifications.service_reminders import subscribers as service_reminders
 from notifications.settings import Settings
 from notifications.templates import routes as templates
 from notifications.user_accounts import routes as user_accounts
@@ -32,6 +34,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
     for consumer in [
         *api_consumers(runtime, clock, settings),
         *fieldwork_events.consumers(runtime),
+        *service_reminders.consumers(runtime),
     ]:
         runtime.add_consumer(consumer)
     return create_app(
@@ -45,6 +48,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
             *templates.routers,
             *org_settings.routers,
             *user_accounts.routers,
+            *print_queue.routers,
         ],
         clock=clock,
         api_clients=True,  # outside systems may call with a key (NOTIFICATIONS_INTERNAL_CLIENTS)

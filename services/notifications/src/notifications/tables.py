@@ -94,6 +94,8 @@ message = Table(
     Column("org_unit_id", UUID(as_uuid=True), nullable=True),
     Column("template_id", UUID(as_uuid=True), nullable=True),
     Column("language", String(10), nullable=True),
+    # The print queue its report goes to when the customer's method is letter (0012).
+    Column("print_tag", String(100), nullable=True),
     UniqueConstraint("requester", "idempotency_key", name="uq_message_requester_key"),
     # The sent log of one business object, newest first, with the id as the keyset's
     # tie-breaker (migration 0004 replaced ix_message_business_object with it).
@@ -258,4 +260,33 @@ user_account = Table(
     Column("org_units", ARRAY(String(50)), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The print queue (``print_queue``, migration 0012): a letter customer's report, per
+# print tag ("" for none), until the office marks it printed.
+print_job = Table(
+    "print_job",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "message_id",
+        UUID(as_uuid=True),
+        ForeignKey("message.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "attachment_id",
+        UUID(as_uuid=True),
+        ForeignKey("attachment.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("print_tag", String(100), nullable=False),
+    Column("org_unit_id", UUID(as_uuid=True), nullable=True),
+    Column("customer_id", UUID(as_uuid=True), nullable=True),
+    Column("file_name", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("printed_at", DateTime(timezone=True), nullable=True),
+    Column("printed_by", String(200), nullable=True),
+    Index("uq_print_job_message", "message_id", unique=True),
+    Index("ix_print_job_queue", "print_tag", "printed_at", "created_at", "id"),
 )

@@ -16,6 +16,7 @@ from aftersales_contracts.catalog import CommunicationMethod, CustomerRegistered
 from aftersales_contracts.notifications import ChannelChoice
 from aftersales_kit.projections import upsert_if_newer
 from aftersales_kit.uow import UnitOfWork
+from notifications.print_queue import handlers as print_queue
 from notifications.sending import messages, outcomes
 from notifications.sending.domain import Addressee, decide
 from notifications.sending.rendering import Rendered
@@ -98,7 +99,12 @@ async def project_customer(
     assert current is not None  # stored now, or newer before
     for row in await messages.awaiting_customer(uow, event.customer_id):
         decision = decide(
-            ChannelChoice(row["channel_choice"]), current, _rendered(row), sms_ready=sms_ready
+            ChannelChoice(row["channel_choice"]),
+            current,
+            _rendered(row),
+            sms_ready=sms_ready,
+            report=await print_queue.has_report(uow, row["id"]),
         )
         await outcomes.record(uow, row, decision, now=now)
+        await print_queue.follow(uow, row, decision, now=now)
     await uow.commit()

@@ -53,13 +53,22 @@ class SendSms:
 
 
 @dataclass(frozen=True)
+class SendLetter:
+    """The report goes to the print queue of its print tag (``print_queue``): a customer
+    whose way is letter. Sent once the office marks it printed."""
+
+    to: tuple[str, ...] = ()
+    channel: Channel = Channel.LETTER
+
+
+@dataclass(frozen=True)
 class Blocked:
     reason: BlockReason
     detail: str
     channel: Channel | None
 
 
-Decision = SendEmail | SendSms | Blocked
+Decision = SendEmail | SendSms | SendLetter | Blocked
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,12 @@ Outcome = Decision | Failed | AwaitingRecipient
 M = CommunicationMethod
 
 
-def provided(rendered: Rendered) -> frozenset[CommunicationMethod]:
+def provided(rendered: Rendered, *, report: bool = False) -> frozenset[CommunicationMethod]:
     """The methods a message has content for: e-mail with a subject and a body, SMS with
-    a text. (A letter is the print queue's: not offered here.)"""
+    a text, a letter with a report (``report``: the request rendered one)."""
     methods = set()
+    if report:
+        methods.add(M.LETTER)
     if rendered.subject and rendered.body_html:
         methods.add(M.EMAIL)
     if rendered.sms_text and rendered.sms_text.strip():
@@ -166,14 +177,19 @@ def choose(choice: ChannelChoice, addressee: Addressee, offers: frozenset[M]) ->
 
 
 def decide(
-    choice: ChannelChoice, addressee: Addressee, rendered: Rendered, *, sms_ready: bool = False
+    choice: ChannelChoice,
+    addressee: Addressee,
+    rendered: Rendered,
+    *,
+    sms_ready: bool = False,
+    report: bool = False,
 ) -> Decision:
     """Pick the channel and say whether the message can go, or why it is blocked.
 
     ``sms_ready``: an SMS provider is configured; without one an SMS is
     ``sms_setup_missing`` (the installation's SMS is not set up).
     """
-    chosen = choose(choice, addressee, provided(rendered))
+    chosen = choose(choice, addressee, provided(rendered, report=report))
     if isinstance(chosen, NotPossible):
         channel = Channel(chosen.method.value) if chosen.method is not None else None
         return Blocked(chosen.reason, chosen.detail, channel)
@@ -187,8 +203,8 @@ def decide(
         return SendSms(to=chosen.to)
     if chosen.method is M.EMAIL:
         return SendEmail(to=chosen.to)
-    # Not offered by ``provided``: letters go to the print queue, which decides them.
-    raise AssertionError(f"{chosen.method} is not sent by e-mail or SMS")
+    # A letter: the report goes to the print queue (``print_queue.handlers.follow``).
+    return SendLetter()
 
 
 def requested_addressee(cmd: SendMessage) -> Addressee:
@@ -202,7 +218,7 @@ def requested_addressee(cmd: SendMessage) -> Addressee:
 def outcome_values(outcome: Outcome, *, trace_id: str | None) -> dict[str, Any]:
     """The message columns an outcome sets. ``trace_id``: the work that decided a block
     or a failure, as MessageBlocked and MessageFailed report it."""
-    if isinstance(outcome, SendEmail | SendSms):
+    if isinstance(outcome, SendEmail | SendSms | SendLetter):
         return {
             "status": MessageStatus.QUEUED,
             "channel": outcome.channel,
@@ -271,4 +287,5 @@ def new_message(
         "org_unit_id": cmd.org_unit_id,
         "template_id": template_id,
         "language": language,
+        "print_tag": cmd.report.print_tag if cmd.report is not None else None,
     }

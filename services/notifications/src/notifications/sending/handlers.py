@@ -14,6 +14,7 @@ from aftersales_kit.uow import UnitOfWork
 from notifications import visibility
 from notifications.delivery import attempts
 from notifications.org_settings import handlers as org_settings
+from notifications.print_queue import handlers as print_queue
 from notifications.sending import customers, messages, outcomes, quotas, rendering
 from notifications.sending.domain import (
     AwaitingRecipient,
@@ -89,7 +90,13 @@ async def _to_users_only(cmd: SendMessage, uow: UnitOfWork) -> bool:
 
 
 async def decide_outcome(
-    cmd: SendMessage, uow: UnitOfWork, rendered: Rendered, settings: Settings, *, sms_ready: bool
+    cmd: SendMessage,
+    uow: UnitOfWork,
+    rendered: Rendered,
+    settings: Settings,
+    *,
+    sms_ready: bool,
+    report: bool = False,
 ) -> Outcome:
     """Whom and how: a known customer's own addresses and permissions (addresses in the
     request are not used then, so a requester cannot bypass them), a customer not known
@@ -100,7 +107,7 @@ async def decide_outcome(
             return AwaitingRecipient()
     else:
         addressee = requested_addressee(cmd)
-    decision = decide(cmd.channel, addressee, rendered, sms_ready=sms_ready)
+    decision = decide(cmd.channel, addressee, rendered, sms_ready=sms_ready, report=report)
     return await org_settings.check_decision(uow, cmd.org_unit_id, decision, settings)
 
 
@@ -163,7 +170,14 @@ async def request_message(
     elif ready.failure is not None:
         outcome = ready.failure
     else:
-        outcome = await decide_outcome(cmd, uow, ready.rendered, settings, sms_ready=sms_ready)
+        outcome = await decide_outcome(
+            cmd,
+            uow,
+            ready.rendered,
+            settings,
+            sms_ready=sms_ready,
+            report=any(f.is_report for f in ready.files),
+        )
         over = await _over_quota(cmd, uow, ready.rendered, outcome, settings, now=now)
         if over is not None:
             if reject_invalid:
@@ -188,6 +202,7 @@ async def request_message(
         return MessageOut.from_row(first), False
     await templates.store_files(uow, row["id"], ready.files, now=now)
     outcomes.emit(uow, row, outcome)
+    await print_queue.follow(uow, row, outcome, now=now)
     await uow.commit()
     return MessageOut.from_row(row), True
 
