@@ -9,15 +9,58 @@ unit means is each service's own rule.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy.dialects.postgresql import UUID
 
+from aftersales_contracts.catalog import OrgUnitChanged
+from aftersales_contracts.envelope import Envelope
 from aftersales_kit.http import UnitOfWorkDep
 from aftersales_kit.identity import Caller, CallerDep
+from aftersales_kit.projections import upsert_if_newer
 from aftersales_kit.uow import UnitOfWork
+
+
+def org_unit_table(metadata: MetaData) -> Table:
+    """The projection of catalog's org unit tree a service keeps (``catalog.org_unit.changed``,
+    newest version wins): codes and the tree for visibility, time zones for local dates."""
+    return Table(
+        "org_unit",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("code", String(50), nullable=False, index=True),
+        Column("name", String(200), nullable=False),
+        Column("time_zone", String(64), nullable=False),
+        Column("parent_id", UUID(as_uuid=True), nullable=True, index=True),
+    )
+
+
+OrgUnitHandler = Callable[[UnitOfWork, Envelope[OrgUnitChanged]], Awaitable[None]]
+
+
+def org_unit_projector(table: Table) -> OrgUnitHandler:
+    """The consumer's handler that keeps ``table`` (made by ``org_unit_table``): each
+    snapshot stored unless an equal or newer version is there."""
+
+    async def project(uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]) -> None:
+        unit = envelope.payload
+        values = {
+            "id": unit.org_unit_id,
+            "version": unit.version,
+            "code": unit.code,
+            "name": unit.name,
+            "time_zone": unit.time_zone,
+            "parent_id": unit.parent_id,
+        }
+        await upsert_if_newer(uow.session, table, values)
+
+    return project
+
 
 _UNITS_AND_DESCENDANTS = text(
     "WITH RECURSIVE visible(id, code) AS ("

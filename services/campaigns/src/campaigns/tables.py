@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from aftersales_kit.db import new_metadata
+from aftersales_kit.org_units import org_unit_table
 
 metadata = new_metadata()
 
@@ -32,16 +33,7 @@ case_number_seq = Sequence("case_number_seq", metadata=metadata, start=1)
 
 # --- projections of catalog (newest version wins) -----------------------------------------
 
-org_unit = Table(
-    "org_unit",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("code", String(50), nullable=False, index=True),
-    Column("name", String(200), nullable=False),
-    Column("time_zone", String(64), nullable=False),
-    Column("parent_id", UUID(as_uuid=True), nullable=True, index=True),
-)
+org_unit = org_unit_table(metadata)
 
 customer = Table(
     "customer",

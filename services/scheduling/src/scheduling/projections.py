@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from aftersales_contracts.catalog import CustomerRegistered, OrgUnitChanged, SerialItemRegistered
+from aftersales_contracts.catalog import CustomerRegistered, SerialItemRegistered
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.projections import newest, upsert_if_newer
@@ -62,21 +62,6 @@ async def on_serial_items(
         if row is not None:
             changed.append(row)
     await ctx.planner.replan_items(uow, changed)
-
-
-async def on_org_unit_changed(
-    ctx: Context, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
-) -> None:
-    unit = envelope.payload
-    values = {
-        "id": unit.org_unit_id,
-        "version": unit.version,
-        "code": unit.code,
-        "name": unit.name,
-        "time_zone": unit.time_zone,
-        "parent_id": unit.parent_id,
-    }
-    await upsert_if_newer(uow.session, tables.org_unit, values)
 
 
 async def on_service_type_changed(

@@ -6,8 +6,9 @@ from functools import partial
 
 from aftersales_contracts import catalog, fieldwork, notifications, servicetypes, topology
 from aftersales_kit.inbox import Consumer
+from aftersales_kit.org_units import org_unit_projector
 from aftersales_kit.runtime import ServiceRuntime
-from scheduling import projections, results, service_orders
+from scheduling import projections, results, service_orders, tables
 from scheduling.context import Context
 
 
@@ -22,7 +23,7 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
         catalog.SerialItemOwnerChanged,
     ):
         catalog_events.on_batch(item_event, partial(projections.on_serial_items, ctx))
-    catalog_events.on(catalog.OrgUnitChanged, partial(projections.on_org_unit_changed, ctx))
+    catalog_events.on(catalog.OrgUnitChanged, org_unit_projector(tables.org_unit))
     runtime.add_consumer(catalog_events)
 
     type_events = Consumer(topology.SCHEDULING_SERVICE_TYPE_EVENTS, runtime.uow)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from aftersales_kit.db import new_metadata
+from aftersales_kit.org_units import org_unit_table
 
 metadata = new_metadata()
 
@@ -66,16 +67,7 @@ serial_item = Table(
 )
 
 # Catalog's org unit tree: codes for visibility, time zones for the sending windows.
-org_unit = Table(
-    "org_unit",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("code", String(50), nullable=False, index=True),
-    Column("name", String(200), nullable=False),
-    Column("time_zone", String(64), nullable=False),
-    Column("parent_id", UUID(as_uuid=True), nullable=True, index=True),
-)
+org_unit = org_unit_table(metadata)
 
 # The "communication workflow settings" scheduling owns: when an org unit's callouts may
 # be sent (ISO weekdays 1-7, local start and end in the org unit's time zone).

@@ -23,10 +23,11 @@ from aftersales_contracts.servicetypes import (
     StepSchedule,
 )
 from aftersales_kit.clock import FixedClock
+from aftersales_kit.org_units import org_unit_projector
 from aftersales_testing.builders import org_unit_changed
 from aftersales_testing.messaging import publish
 from aftersales_testing.waiting import eventually
-from scheduling import dispatch, projections, tables
+from scheduling import dispatch, tables
 from scheduling.context import Context
 from scheduling.domain import CalloutState
 from scheduling.settings import Settings
@@ -241,11 +242,10 @@ async def _org_unit(
     parent_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """An org unit in scheduling's projection, as catalog's event would leave it."""
-    ctx: Context = client.app.state.context  # type: ignore[attr-defined]
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
     event = org_unit_changed(code=code, name=code, time_zone=zone, parent_id=parent_id)
     async with runtime.uow() as uow:
-        await projections.on_org_unit_changed(ctx, uow, Envelope.wrap(event))
+        await org_unit_projector(tables.org_unit)(uow, Envelope.wrap(event))
         await uow.commit()
     return event.org_unit_id
 

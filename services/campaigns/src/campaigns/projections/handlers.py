@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from aftersales_contracts.catalog import (
     CustomerRegistered,
-    OrgUnitChanged,
     ProductRegistered,
     SerialItemRegistered,
 )
@@ -72,18 +71,3 @@ async def on_product(ctx: Context, uow: UnitOfWork, envelope: Envelope[ProductRe
         "name": product.name,
     }
     await upsert_if_newer(uow.session, tables.product, values)
-
-
-async def on_org_unit_changed(
-    ctx: Context, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
-) -> None:
-    unit = envelope.payload
-    values = {
-        "id": unit.org_unit_id,
-        "version": unit.version,
-        "code": unit.code,
-        "name": unit.name,
-        "time_zone": unit.time_zone,
-        "parent_id": unit.parent_id,
-    }
-    await upsert_if_newer(uow.session, tables.org_unit, values)

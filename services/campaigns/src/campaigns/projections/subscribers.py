@@ -7,7 +7,9 @@ from functools import partial
 
 from aftersales_contracts import catalog, topology
 from aftersales_kit.inbox import Consumer
+from aftersales_kit.org_units import org_unit_projector
 from aftersales_kit.runtime import ServiceRuntime
+from campaigns import tables
 from campaigns.context import Context
 from campaigns.projections import handlers
 
@@ -26,5 +28,5 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
         catalog_events.on_batch(item_event, partial(handlers.on_serial_items, ctx))
     for product_event in (catalog.ProductRegistered, catalog.ProductChanged):
         catalog_events.on(product_event, partial(handlers.on_product, ctx))
-    catalog_events.on(catalog.OrgUnitChanged, partial(handlers.on_org_unit_changed, ctx))
+    catalog_events.on(catalog.OrgUnitChanged, org_unit_projector(tables.org_unit))
     runtime.add_consumer(catalog_events)

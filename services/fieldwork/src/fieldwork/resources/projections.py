@@ -16,7 +16,6 @@ from sqlalchemy import update
 
 from aftersales_contracts.catalog import (
     CustomerRegistered,
-    OrgUnitChanged,
     ProductRegistered,
     SerialItemRegistered,
 )
@@ -97,21 +96,6 @@ async def on_serial_items(
             )
             .values(location=location)
         )
-
-
-async def on_org_unit_changed(
-    ctx: Context, uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]
-) -> None:
-    unit = envelope.payload
-    values = {
-        "id": unit.org_unit_id,
-        "version": unit.version,
-        "code": unit.code,
-        "name": unit.name,
-        "time_zone": unit.time_zone,
-        "parent_id": unit.parent_id,
-    }
-    await upsert_if_newer(uow.session, tables.org_unit, values)
 
 
 async def on_service_type_changed(

@@ -7,7 +7,9 @@ from functools import partial
 
 from aftersales_contracts import catalog, servicetypes, topology
 from aftersales_kit.inbox import Consumer
+from aftersales_kit.org_units import org_unit_projector
 from aftersales_kit.runtime import ServiceRuntime
+from fieldwork import tables
 from fieldwork.context import Context
 from fieldwork.resources import projections
 
@@ -26,7 +28,7 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
         catalog_events.on_batch(item_event, partial(projections.on_serial_items, ctx))
     for product_event in (catalog.ProductRegistered, catalog.ProductChanged):
         catalog_events.on_batch(product_event, partial(projections.on_products, ctx))
-    catalog_events.on(catalog.OrgUnitChanged, partial(projections.on_org_unit_changed, ctx))
+    catalog_events.on(catalog.OrgUnitChanged, org_unit_projector(tables.org_unit))
     runtime.add_consumer(catalog_events)
 
     type_events = Consumer(topology.FIELDWORK_SERVICE_TYPE_EVENTS, runtime.uow)
