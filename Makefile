@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || (python3 -m pip install --quiet uv >/
 export AFTERSALES_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export AFTERSALES_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: install run demo test test-unit lint mypy-tests format asyncapi up down bench
+.PHONY: install run demo test test-unit lint mypy-tests format asyncapi openapi up down bench
 
 install:
 	$(UV) sync --frozen --all-packages --group dev
@@ -71,6 +71,9 @@ format: install
 
 asyncapi: install
 	$(UV) run --frozen python deploy/asyncapi.py docs/asyncapi
+
+openapi: install
+	$(UV) run --frozen python deploy/public_openapi.py
 
 up:
 	docker compose up -d --build
