@@ -3,9 +3,17 @@ its pending campaign cases, kept as projections of servicetypes' and campaigns' 
 
 Rules (``aftersales_schedule.applicability``, shared with servicetypes and scheduling):
 an enabled service type applies to an item whose product one of the type's links names,
-and to an item that pins it. A disabled or deleted type applies to nothing, pinned items
-included. A type catalog has not heard of yet shows on nothing. An item has a pending
-campaign while one of its cases is open.
+when that link has no pre-code or a pre-code equal to the item's ``action_code`` (an
+item without one matches only links without a pre-code), and to an item that pins it. A
+disabled or deleted type applies to nothing, pinned items included. A type catalog has
+not heard of yet shows on nothing. An item has a pending campaign while one of its cases
+is open.
+
+The projection keeps, per type and product, the pre-codes of the links naming the
+product (``service_type_product.pre_codes``; null when one of them has none, so every
+item matches), and the filters below ask the same in SQL; the integration tests check
+them against ``aftersales_schedule.applies_to`` on a table of cases. Rows projected
+before migration 0008 are null until the type's next version.
 """
 
 from __future__ import annotations
@@ -14,15 +22,15 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Table, and_, delete, exists, not_, or_, select
+from sqlalchemy import ColumnElement, Table, and_, any_, delete, exists, not_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.campaigns import CampaignCaseClosed, CampaignCaseOpened
 from aftersales_contracts.envelope import Envelope
-from aftersales_contracts.servicetypes import ServiceTypeChanged
+from aftersales_contracts.servicetypes import ServiceLinkDefinition, ServiceTypeChanged
 from aftersales_kit.projections import upsert_if_newer
 from aftersales_kit.uow import UnitOfWork
-from aftersales_schedule.applicability import linked_products
+from aftersales_schedule.applicability import link_products
 from catalog import tables
 from catalog.schemas import CampaignMark, SerialItemOut, SerialItemView, ServiceTypeMark
 
@@ -46,13 +54,34 @@ async def on_service_type_changed(uow: UnitOfWork, envelope: Envelope[ServiceTyp
     if stored is None:
         return  # a stale version arriving after a newer one leaves the projection alone
     await uow.session.execute(delete(p).where(p.c.service_type_id == event.service_type_id))
-    products = linked_products(event.links)
+    products = product_pre_codes(event.links)
     if products:
         await uow.session.execute(
             insert(p).values(
-                [{"service_type_id": event.service_type_id, "product_id": i} for i in products]
+                [
+                    {
+                        "service_type_id": event.service_type_id,
+                        "product_id": product,
+                        "pre_codes": None if codes is None else sorted(codes),
+                    }
+                    for product, codes in products.items()
+                ]
             )
         )
+
+
+def product_pre_codes(links: list[ServiceLinkDefinition]) -> dict[uuid.UUID, set[str] | None]:
+    """Every product the links name, with the pre-codes an item's action code must be one
+    of, or None when a link names it without a pre-code (which matches every item)."""
+    found: dict[uuid.UUID, set[str] | None] = {}
+    for link in links:
+        for product in link_products(link):
+            codes = found.setdefault(product, set())
+            if link.pre_code is None:
+                found[product] = None
+            elif codes is not None:
+                codes.add(link.pre_code)
+    return found
 
 
 async def on_campaign_case_opened(uow: UnitOfWork, envelope: Envelope[CampaignCaseOpened]) -> None:
@@ -107,7 +136,13 @@ def _applies(service_type: Table, item: Table) -> ColumnElement[bool]:
             service_type.c.id == item.c.pinned_service_type_id,
             # Correlated to both outer tables, however deeply this condition is nested.
             exists()
-            .where(p.c.service_type_id == service_type.c.id, p.c.product_id == item.c.product_id)
+            .where(
+                p.c.service_type_id == service_type.c.id,
+                p.c.product_id == item.c.product_id,
+                # ``pre_code_matches``: no pre-code, or the item's action code (a null
+                # action code is never equal, so it matches only null pre_codes).
+                or_(p.c.pre_codes.is_(None), item.c.action_code == any_(p.c.pre_codes)),
+            )
             .correlate_except(p),
         ),
     )

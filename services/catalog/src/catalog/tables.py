@@ -146,6 +146,10 @@ service_type_product = Table(
         primary_key=True,
     ),
     Column("product_id", UUID(as_uuid=True), primary_key=True, index=True),
+    # Null when a link names the product without a pre-code (every item matches), else
+    # the pre-codes of the links that name it: an item's action code must be one of them
+    # (migration 0008; rows stored before it are null until the type's next version).
+    Column("pre_codes", ARRAY(String(50)), nullable=True),
 )
 
 campaign_case = Table(

@@ -20,6 +20,7 @@ from aftersales_contracts.servicetypes import (
 from aftersales_contracts.topology import EVENTS_EXCHANGE
 from aftersales_kit.broker import exchange
 from aftersales_kit.metrics import REGISTRY
+from aftersales_schedule import applies_to
 from aftersales_testing.waiting import consumed, eventually
 from catalog.settings import Settings
 
@@ -104,13 +105,17 @@ def service_type(
 
 
 def link(
-    main: dict[str, Any], *, apply: bool, related: tuple[dict[str, Any], ...] = ()
+    main: dict[str, Any],
+    *,
+    apply: bool,
+    related: tuple[dict[str, Any], ...] = (),
+    pre_code: str | None = None,
 ) -> ServiceLinkDefinition:
     return ServiceLinkDefinition(
         main_product_id=main["id"],
         apply_to_main_product=apply,
         related_product_ids=[p["id"] for p in related],
-        pre_code="X1",  # ignored for marks: items have no action code
+        pre_code=pre_code,
     )
 
 
@@ -204,6 +209,109 @@ async def test_two_types_on_one_item_and_a_duplicate_delivery(
         {"id": str(first), "name": "A check"},
         {"id": str(second), "name": "B check"},
     ]
+
+
+async def test_pre_codes_narrow_marks_and_the_filter_as_scheduling_does(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Issue 17 item 8: a link with a pre-code marks only items of that action code.
+    The marks and the ``service_type_id`` filter must agree with scheduling's pure rule
+    (``aftersales_schedule.applies_to``) on every type and item of this table of cases
+    (those of libs/schedule's test_applicability.py, plus mixed links on one product)."""
+    bus = Broker(client, settings)
+    main, related, other = await product(client), await product(client), await product(client)
+    types = [
+        service_type(uuid.uuid4(), 1, links, name=f"T{i}", enabled=enabled)
+        for i, (links, enabled) in enumerate(
+            [
+                ([link(main, apply=True)], True),
+                ([link(main, apply=False, related=(related,))], True),
+                (
+                    [link(other, apply=False, related=(related,)), link(main, apply=True)],
+                    True,
+                ),
+                ([link(main, apply=True, pre_code="INSP"), link(other, apply=True)], True),
+                (
+                    [
+                        link(main, apply=True, pre_code="INSP"),
+                        link(main, apply=True, related=(related,), pre_code="SERV"),
+                    ],
+                    True,
+                ),
+                # One product under a pre-coded link and a plain one: the plain one wins.
+                (
+                    [link(main, apply=True, pre_code="INSP"), link(main, apply=True)],
+                    True,
+                ),
+                ([link(main, apply=False, related=(related,), pre_code="INSP")], True),
+                ([link(main, apply=True, pre_code="INSP")], False),
+                ([], True),
+            ]
+        )
+    ]
+    await bus.applied(*[await bus.publish(t) for t in types])
+
+    items = [
+        await item(client, product_id=p["id"], action_code=code)
+        for p in (main, related, other)
+        for code in (None, "INSP", "SERV", "REPAIR")
+    ] + [
+        await item(
+            client,
+            product_id=other["id"],
+            action_code="REPAIR",
+            pinned_service_type_id=str(pinned.service_type_id),
+        )
+        for pinned in (types[4], types[7], types[8], types[3])
+    ]
+
+    def expected(t: ServiceTypeChanged, i: dict[str, Any]) -> bool:
+        return applies_to(
+            t,
+            uuid.UUID(i["product_id"]),
+            pinned_service_type_id=(
+                uuid.UUID(i["pinned_service_type_id"]) if i["pinned_service_type_id"] else None
+            ),
+            action_code=i["action_code"],
+        )
+
+    marks: dict[str, set[str]] = {}
+    for p in (main, related, other):
+        response = await client.get("/serial-items", params={"product_id": p["id"], "limit": 100})
+        assert response.status_code == 200, response.text
+        marks |= {x["id"]: {m["id"] for m in x["service_types"]} for x in response.json()["items"]}
+    for i in items:
+        want = {str(t.service_type_id) for t in types if expected(t, i)}
+        assert marks[i["id"]] == want, (i["product_id"], i["action_code"], i["id"])
+    for t in types:
+        want_serials = sorted(i["serial_number"] for i in items if expected(t, i))
+        assert await serials(client, service_type_id=str(t.service_type_id)) == want_serials, t
+        assert (
+            await serials(client, service_type_id=str(t.service_type_id), limit=2) == want_serials
+        )
+    # Spot checks, so the table cannot pass by both sides being wrong the same way.
+    on_main = {i["action_code"]: i for i in items[:4]}
+    assert {m["name"] for m in await types_of(client, on_main[None])} == {"T0", "T2", "T5"}
+    assert {m["name"] for m in await types_of(client, on_main["INSP"])} == {
+        "T0",
+        "T2",
+        "T3",
+        "T4",
+        "T5",
+    }
+    assert (
+        await serials(client, service_type_id=str(types[6].service_type_id))
+        == [x["serial_number"] for x in items if x["product_id"] == related["id"]][1:2]
+    )
+
+    # A newer version without the pre-code marks every item of the product again.
+    t3 = types[3]
+    await bus.applied(
+        await bus.publish(service_type(t3.service_type_id, 2, [link(main, apply=True)], name="T3"))
+    )
+    assert await serials(client, service_type_id=str(t3.service_type_id)) == sorted(
+        [x["serial_number"] for x in items[:4]] + [items[15]["serial_number"]]
+    )
 
 
 async def test_pending_campaigns(client: httpx.AsyncClient, settings: Settings) -> None:

@@ -86,3 +86,26 @@ def test_every_revision_goes_down_and_up_again(
     tables = _sql(url, ["SELECT tablename FROM pg_tables WHERE schemaname = 'public'"], {})
     assert [t["tablename"] for t in tables] == ["alembic_version"]
     upgrade(url, MIGRATIONS)
+
+
+def test_0008_leaves_existing_links_without_pre_codes(
+    service_database: Callable[[str, Path | None], str],
+) -> None:
+    """A type projected before 0008 keeps its products with no pre-codes (null: marks
+    every item of the product, as before) until its next version refills them."""
+    url = service_database("catalog_pre_codes", None)
+    upgrade(url, MIGRATIONS, "0007")
+    ids = {"type": uuid.uuid4(), "product": uuid.uuid4()}
+    _sql(
+        url,
+        [
+            "INSERT INTO service_type (id, name, enabled, version)"
+            " VALUES (:type, 'Yearly check', true, 3)",
+            "INSERT INTO service_type_product (service_type_id, product_id)"
+            " VALUES (:type, :product)",
+        ],
+        ids,
+    )
+    upgrade(url, MIGRATIONS)
+    rows = _sql(url, ["SELECT product_id, pre_codes FROM service_type_product"], {})
+    assert [(r["product_id"], r["pre_codes"]) for r in rows] == [(ids["product"], None)]
