@@ -383,6 +383,12 @@ async def test_a_pre_coded_link_plans_only_items_of_its_action_code(
     world = World(app_client, settings)
     await world.customer()
     await world.item(action_code="REPAIR")
+    # The item and the type come on different queues: the item first, so that the type's
+    # planning sees it (either order is planned; this test checks what planning decides).
+    await eventually(
+        lambda: world.row(tables.serial_item, world.item_id, "action_code"),
+        what="the item with its action code",
+    )
     event = await world.service_type(ApprovalMethod.MANUAL, publish_it=False)
     [link] = event.links
     pre_coded = event.model_copy(update={"links": [link.model_copy(update={"pre_code": "INSP"})]})
