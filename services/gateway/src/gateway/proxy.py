@@ -49,6 +49,7 @@ RETURNED_RESPONSE_HEADERS = (
     "link",  # the next page of a list
     "allow",  # a 405 names the methods the resource has (RFC 9110 §15.5.6)
     "x-content-type-options",  # a downloaded attachment: nosniff
+    "x-print-job-ids",  # a print batch names the jobs in it, to mark them printed
 )
 # A Link header's targets that are paths on the upstream (``</callouts?cursor=x>``).
 _LINK_TARGET = re.compile(r"<(/[^>]*)>")

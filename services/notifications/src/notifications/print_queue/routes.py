@@ -9,7 +9,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from aftersales_kit.http import ClockDep, CursorQuery, LimitQuery, UnitOfWorkDep
+from aftersales_kit.http import (
+    ClockDep,
+    CursorQuery,
+    LimitQuery,
+    UnitOfWorkDep,
+    problem_responses,
+)
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE
 from notifications.print_queue import handlers
 from notifications.print_queue.domain import MAX_BATCH
@@ -22,7 +28,11 @@ from notifications.print_queue.schemas import (
 from notifications.templates.reports import PDF_MEDIA_TYPE
 from notifications.visibility import OperatorDep, VisibleDep
 
-queue = APIRouter(prefix="/print-queue", tags=["print queue"])
+queue = APIRouter(
+    prefix="/print-queue",
+    tags=["print queue"],
+    responses=problem_responses(403, s403="Only operators and admins use the print queue"),
+)
 
 PrintTagQuery = Annotated[
     str | None,
@@ -66,7 +76,11 @@ async def list_print_tags(
     return await handlers.tags(uow, visible)
 
 
-@queue.get("/pdf", response_class=Response)
+@queue.get(
+    "/pdf",
+    response_class=Response,
+    responses=problem_responses(404, s404="Nothing waits to be printed for that selection"),
+)
 async def download_batch(
     uow: UnitOfWorkDep,
     visible: VisibleDep,
