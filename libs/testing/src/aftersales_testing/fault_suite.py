@@ -99,6 +99,15 @@ class Fault:
         start = int(self.started * 1e9)
         return FaultMark(self.name, start, start + int(self.down_seconds * 1e9))
 
+    def outage(self) -> FaultMark:
+        """The fault until every process it touched was ready again (its recovery is
+        measured from the fault's start): an attempt made while a sender or its database
+        connection was still coming back lies inside the fault, not after it."""
+        start = int(self.started * 1e9)
+        recovered = [s for s in self.recovery.values() if s is not None]
+        lasted = max([self.down_seconds, *recovered])
+        return FaultMark(self.name, start, start + int(lasted * 1e9))
+
 
 @dataclass
 class FaultReport:
@@ -663,7 +672,7 @@ def _count(
     faults: list[Fault],
 ) -> tuple[list[Tally], Window]:
     marks = [f.mark() for f in faults]
-    kills = [f.mark() for f in faults if f.name not in HARMLESS_FOR_ATTEMPTS]
+    kills = [f.outage() for f in faults if f.name not in HARMLESS_FOR_ATTEMPTS]
     window = fault_counts.duplicate_window(evidence.by_id.values(), evidence.mail, marks)
     deliveries = evidence.mail | {k: evidence.mail.get(k, []) + v for k, v in evidence.sms.items()}
     tallies = []
