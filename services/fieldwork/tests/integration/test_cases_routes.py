@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import httpx
 
+from aftersales_kit.clock import FixedClock
 from tests.integration.seed import as_user, seed_world
 from tests.integration.test_cases_support import case_events, fetch_case, new_case, new_trip
 from tests.integration.test_orders_support import add_technician, if_match, new_order
@@ -158,11 +160,14 @@ async def test_change_a_case(client: httpx.AsyncClient) -> None:
     assert [e["payload"]["version"] for e in events] == [1, 2]
 
 
-async def test_list_cases(client: httpx.AsyncClient) -> None:
+async def test_list_cases(client: httpx.AsyncClient, clock: FixedClock) -> None:
     world = await seed_world(client)
     other = await seed_world(client)
+    # A minute apart: "newest first" is decided by the creation time, not the random id.
     first = await new_case(client, world, name="Oven alpha")
+    clock.advance(timedelta(minutes=1))
     second = await new_case(client, world, name="Fridge beta")
+    clock.advance(timedelta(minutes=1))
     third = await new_case(client, other, name="Oven gamma")
     # The world's cases, newest first, in pages of one.
     answer = await client.get(
