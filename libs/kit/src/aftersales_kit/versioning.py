@@ -16,7 +16,7 @@ So two editors never silently overwrite each other. Routes read the header with
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Header, Response
 
@@ -38,6 +38,7 @@ __all__ = [
     "expected_version",
     "parse_if_match",
     "set_etag",
+    "tagged",
 ]
 
 
@@ -52,6 +53,20 @@ def etag(version: int) -> str:
 def set_etag(response: Response, version: int) -> None:
     """The resource's version as the response's ETag, for the next If-Match."""
     response.headers["ETag"] = etag(version)
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
+
+
+def tagged(response: Response, out: V) -> V:
+    """``out`` answered with its version as the ETag (``set_etag``): a route's last line."""
+    set_etag(response, out.version)
+    return out
 
 
 def parse_if_match(header: str | None) -> int:

@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from aftersales_kit.http import ClockDep, CursorQuery, LimitQuery, RuntimeDep, UnitOfWorkDep
 from aftersales_kit.identity import CallerDep
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
-from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from aftersales_kit.versioning import IfMatchHeader, expected_version, tagged
 from campaigns.cases import handlers, queries, templates
 from campaigns.cases.domain import BasicType, CaseStatus, CaseType
 from campaigns.cases.export import export_csv
@@ -90,11 +90,6 @@ CaseFilterDep = Annotated[CaseFilter, Depends(_case_filter)]
 Versioned = TypeVar("Versioned", TemplateOut, CaseDetail)
 
 
-def _tagged(response: Response, out: Versioned) -> Versioned:
-    set_etag(response, out.version)
-    return out
-
-
 # --- case templates ---------------------------------------------------------------------
 
 
@@ -104,7 +99,7 @@ async def create_template(
 ) -> TemplateOut:
     out = await templates.create_template(uow, caller, body, now=clock.now())
     response.headers["Location"] = f"{case_templates.prefix}/{out.id}"
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @case_templates.get("")
@@ -127,7 +122,7 @@ async def list_templates(
 async def get_template(
     template_id: uuid.UUID, uow: UnitOfWorkDep, response: Response
 ) -> TemplateOut:
-    return _tagged(response, await templates.get_template(uow, template_id))
+    return tagged(response, await templates.get_template(uow, template_id))
 
 
 @case_templates.patch("/{template_id}", responses=TEMPLATE_WRITE)
@@ -144,7 +139,7 @@ async def change_template(
     templates.require_admin(caller)
     expected = expected_version(if_match, required=True)
     out = await templates.change_template(uow, caller, template_id, body, expected, now=clock.now())
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 async def _switch(
@@ -159,7 +154,7 @@ async def _switch(
     templates.require_admin(caller)
     expected = expected_version(if_match, required=True)
     out = await templates.set_active(uow, caller, template_id, active, expected, now=clock.now())
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @case_templates.post("/{template_id}/deactivate", responses=TEMPLATE_SWITCH)
@@ -202,7 +197,7 @@ async def create_parent_case(
     """A parent case (basic type "parent"): what a campaign's cases are linked to."""
     out = await handlers.create_parent_case(uow, ctx, caller, visible, body)
     response.headers["Location"] = f"{cases.prefix}/{out.id}"
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @cases.get("")
@@ -250,7 +245,7 @@ async def get_case(
 ) -> CaseDetail:
     """One case with its parent, campaign and template; a parent case with the count of its
     children by status."""
-    return _tagged(response, await queries.case_detail(uow, case_id, visible))
+    return tagged(response, await queries.case_detail(uow, case_id, visible))
 
 
 @cases.patch("/{case_id}", responses=PARENT_CHANGE)
@@ -269,7 +264,7 @@ async def change_parent_case(
     handlers.require_admin(caller)
     expected = expected_version(if_match, required=True)
     out = await handlers.change_parent_case(uow, ctx, caller, visible, case_id, body, expected)
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @cases.post("/{case_id}/close", responses=CLOSE)
@@ -288,7 +283,7 @@ async def close_case(
     handlers.require_closer(caller)
     expected = expected_version(if_match, required=True)
     out = await handlers.close_by_hand(uow, ctx, caller, visible, case_id, body, expected)
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 routers: list[APIRouter] = [case_templates, cases]

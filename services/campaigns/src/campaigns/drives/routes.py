@@ -26,7 +26,7 @@ from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep
 from aftersales_kit.identity import CallerDep
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
 from aftersales_kit.problems import PayloadTooLarge, UnsupportedMediaType
-from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from aftersales_kit.versioning import IfMatchHeader, expected_version, tagged
 from campaigns.dependencies import ContextDep
 from campaigns.drives import handlers
 from campaigns.drives.domain import SERIAL_MAX_LENGTH, CampaignState
@@ -61,10 +61,6 @@ CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
 SearchQuery = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
-def _tagged(response: Response, out: CampaignOut) -> None:
-    set_etag(response, out.version)
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -79,7 +75,7 @@ async def create_campaign(
     (422 naming the first missing)."""
     out = await handlers.create_campaign(uow, body, caller, now=ctx.clock.now())
     response.headers["Location"] = f"/campaigns/{out.id}"
-    _tagged(response, out)
+    tagged(response, out)
     return out
 
 
@@ -107,7 +103,7 @@ async def get_campaign(
     """The campaign with its counts (lines, failing lines, cases open and closed) within
     the caller's org units."""
     out = await handlers.get_campaign(uow, campaign_id, visible)
-    _tagged(response, out)
+    tagged(response, out)
     return out
 
 
@@ -129,7 +125,7 @@ async def change_campaign(
     out = await handlers.change_campaign(
         uow, campaign_id, body, expected, caller, now=ctx.clock.now()
     )
-    _tagged(response, out)
+    tagged(response, out)
     return out
 
 
@@ -265,7 +261,7 @@ async def release_campaign(
     does one interrupted midway. Idempotent: nothing is opened twice."""
     expected = expected_version(if_match, required=True)
     out = await handlers.release_campaign(uow, ctx, campaign_id, expected, caller)
-    _tagged(response, out.campaign)
+    tagged(response, out.campaign)
     if out.pending:
         response.status_code = status.HTTP_202_ACCEPTED
     return out
@@ -285,7 +281,7 @@ async def close_campaign(
     this call, ``pending`` > 0 (202): call it again to close the rest. A draft: 409."""
     expected = expected_version(if_match, required=True)
     out = await handlers.close_campaign(uow, ctx, campaign_id, expected, caller)
-    _tagged(response, out.campaign)
+    tagged(response, out.campaign)
     if out.pending:
         response.status_code = status.HTTP_202_ACCEPTED
     return out

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from aftersales_contracts.fieldwork import CaseStatus
 from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE
-from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag, tagged
 from fieldwork.cases import handlers
 from fieldwork.cases.schemas import (
     CaseChange,
@@ -33,11 +33,6 @@ _S403 = "The caller's role (operators and admins only) or org units do not allow
 _S409 = "The case is completed or cancelled (or, closing, something is missing: `missing`)"
 
 
-def _tagged(response: Response, view: CaseView) -> CaseView:
-    set_etag(response, view.version)
-    return view
-
-
 @cases.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -57,7 +52,7 @@ async def create_case(
     the customer's; a restricted caller only its own: 403). Status Planned."""
     view = await handlers.create_case(uow, ctx, body, by=caller.username, scope=scope)
     response.headers["Location"] = f"{cases.prefix}/{view.id}"
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @cases.get("")
@@ -105,7 +100,7 @@ async def get_case(
     technicians, booked time, distance), its protocols (id, status) and its review
     (what is missing, sent back); ``ETag`` for the next If-Match. 404 outside the
     caller's sight (a technician sees a case through their own trips, and only those)."""
-    return _tagged(response, await handlers.get_case(uow, case_id, scope=scope))
+    return tagged(response, await handlers.get_case(uow, case_id, scope=scope))
 
 
 @cases.patch("/{case_id}", responses=problem_responses(403, 409, s403=_S403, s409=_S409))
@@ -131,7 +126,7 @@ async def change_case(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @cases.post(
@@ -179,7 +174,7 @@ async def cancel_case(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @cases.get("/{case_id}/review", responses=problem_responses(403, s403=_S403))
@@ -213,7 +208,7 @@ async def close_case(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @cases.post("/{case_id}/send-back", responses=problem_responses(403, 409, s403=_S403, s409=_S409))
@@ -239,7 +234,7 @@ async def send_back(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @cases.post(
@@ -268,7 +263,7 @@ async def ready_for_invoicing(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 routers = [cases]

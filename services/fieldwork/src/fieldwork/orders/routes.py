@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from aftersales_kit.http import UnitOfWorkDep
-from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from aftersales_kit.versioning import IfMatchHeader, expected_version, tagged
 from fieldwork.dependencies import ContextDep
 from fieldwork.orders import actions, bookings, handlers
 from fieldwork.orders.domain import Action
@@ -38,11 +38,6 @@ _WRITE = _FORBIDDEN | _CONFLICT
 orders = APIRouter(prefix="/service-orders", tags=["service orders"])
 
 
-def _tagged(response: Response, view: OrderView) -> OrderView:
-    set_etag(response, view.version)
-    return view
-
-
 @orders.post("", status_code=status.HTTP_201_CREATED, responses=_WRITE)
 async def create_order(
     body: OrderDraft,
@@ -60,7 +55,7 @@ async def create_order(
     answer 422 naming the field; an org unit the caller does not see 403."""
     view = await handlers.create_order(uow, ctx, body, by=caller.username, scope=scope)
     response.headers["Location"] = f"{orders.prefix}/{view.id}"
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @orders.get("/{order_id}")
@@ -70,7 +65,7 @@ async def get_order(
     """One order with its bookings, ``time_spent`` (from its status history) and whether a
     booking confirmation can be offered; ``ETag`` for the next If-Match. 404 outside the
     caller's sight (a technician sees only their own orders)."""
-    return _tagged(response, await handlers.get_order(uow, ctx, order_id, scope=scope))
+    return tagged(response, await handlers.get_order(uow, ctx, order_id, scope=scope))
 
 
 @orders.patch("/{order_id}", responses=_WRITE)
@@ -96,7 +91,7 @@ async def change_order(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @orders.post("/{order_id}/actions/{action}", responses=_WRITE)
@@ -132,7 +127,7 @@ async def act_on_order(
         scope=scope,
         campaign_case_ids_done=body.campaign_case_ids_done if body is not None else (),
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @orders.post("/{order_id}/move", responses=_WRITE)
@@ -160,7 +155,7 @@ async def move_order(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @orders.post("/{order_id}/bookings", status_code=status.HTTP_201_CREATED, responses=_WRITE)
@@ -189,7 +184,7 @@ async def add_booking(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @orders.patch("/{order_id}/bookings/{booking_id}", responses=_WRITE)
@@ -216,7 +211,7 @@ async def change_booking(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @orders.delete("/{order_id}/bookings/{booking_id}", responses=_WRITE)
@@ -241,7 +236,7 @@ async def remove_booking(
         by=caller.username,
         scope=scope,
     )
-    return _tagged(response, view)
+    return tagged(response, view)
 
 
 @orders.get("/{order_id}/history")

@@ -13,7 +13,7 @@ from aftersales_kit.http import CursorQuery, LimitQuery, UnitOfWorkDep, problem_
 from aftersales_kit.identity import Caller, CallerDep
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE
 from aftersales_kit.problems import Forbidden
-from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag, tagged
 from fieldwork.dependencies import ContextDep
 from fieldwork.orders.permissions import may_plan
 from fieldwork.protocols import domain, handlers, uploads
@@ -57,10 +57,6 @@ _WRITE = problem_responses(
 )
 
 
-def _tagged(response: Response, view: ProtocolView) -> None:
-    set_etag(response, view.version)
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(403, 409))
 async def create_protocol(
     body: ProtocolDraft,
@@ -77,7 +73,7 @@ async def create_protocol(
     (``case_id`` alone: 403)."""
     view = await handlers.create_protocol(uow, ctx, body, by=caller.username, scope=scope)
     response.headers["Location"] = f"{router.prefix}/{view.id}"
-    _tagged(response, view)
+    tagged(response, view)
     return view
 
 
@@ -112,7 +108,7 @@ async def get_protocol(
     """The protocol with its items, works and attachments (metadata; the bytes at
     ``/attachments/{id}``); ``ETag`` for the next If-Match."""
     view = await handlers.get_protocol(uow, protocol_id, scope=scope)
-    _tagged(response, view)
+    tagged(response, view)
     return view
 
 
@@ -138,7 +134,7 @@ async def change_protocol(
         expected_version=expected_version(if_match, required=True),
         scope=scope,
     )
-    _tagged(response, view)
+    tagged(response, view)
     return view
 
 
@@ -164,7 +160,7 @@ async def replace_items(
         expected_version=expected_version(if_match, required=True),
         scope=scope,
     )
-    _tagged(response, view)
+    tagged(response, view)
     return view
 
 
@@ -190,7 +186,7 @@ async def replace_works(
         expected_version=expected_version(if_match, required=True),
         scope=scope,
     )
-    _tagged(response, view)
+    tagged(response, view)
     return view
 
 
@@ -216,7 +212,7 @@ async def complete_protocol(
         by=caller.username,
         scope=scope,
     )
-    _tagged(response, view)
+    tagged(response, view)
     return view
 
 

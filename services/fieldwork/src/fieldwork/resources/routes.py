@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Response, status
 from aftersales_kit.http import ClockDep, CursorQuery, LimitQuery, UnitOfWorkDep, problem_responses
 from aftersales_kit.identity import CallerDep
 from aftersales_kit.pagination import DEFAULT_PAGE_SIZE, Page
-from aftersales_kit.versioning import IfMatchHeader, expected_version, set_etag
+from aftersales_kit.versioning import IfMatchHeader, expected_version, tagged
 from fieldwork.resources import handlers
 from fieldwork.resources.handlers import ORDER_KINDS, TECHNICIANS, VEHICLES
 from fieldwork.resources.schemas import (
@@ -50,14 +50,9 @@ SearchQuery = Annotated[str | None, Query(min_length=1, max_length=200)]
 Versioned = TypeVar("Versioned", TechnicianOut, VehicleOut, OrderKindOut)
 
 
-def _tagged(response: Response, out: Versioned) -> Versioned:
-    set_etag(response, out.version)
-    return out
-
-
 def _created(router: APIRouter, response: Response, out: Versioned) -> Versioned:
     response.headers["Location"] = f"{router.prefix}/{out.id}"
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @technicians.get(
@@ -68,7 +63,7 @@ async def get_my_technician(
 ) -> TechnicianOut:
     """The technician record the caller signs in as (home base, working hours); 404 when
     no technician has the caller's username."""
-    return _tagged(response, await handlers.get_own_technician(uow, caller))
+    return tagged(response, await handlers.get_own_technician(uow, caller))
 
 
 # --- technicians --------------------------------------------------------------------------
@@ -118,7 +113,7 @@ async def list_technicians(
 async def get_technician(
     technician_id: uuid.UUID, uow: UnitOfWorkDep, scope: ScopeDep, response: Response
 ) -> TechnicianOut:
-    return _tagged(response, await handlers.get(TECHNICIANS, uow, technician_id, scope))
+    return tagged(response, await handlers.get(TECHNICIANS, uow, technician_id, scope))
 
 
 @technicians.patch("/{technician_id}", responses=WRITE_PROBLEMS)
@@ -137,7 +132,7 @@ async def change_technician(
     out = await handlers.change(
         TECHNICIANS, technician_id, body, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @technicians.post("/{technician_id}/deactivate", responses=SWITCH_PROBLEMS)
@@ -154,7 +149,7 @@ async def deactivate_technician(
     out = await handlers.set_active(
         TECHNICIANS, technician_id, False, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @technicians.post("/{technician_id}/activate", responses=SWITCH_PROBLEMS)
@@ -171,7 +166,7 @@ async def activate_technician(
     out = await handlers.set_active(
         TECHNICIANS, technician_id, True, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 # --- vehicles -----------------------------------------------------------------------------
@@ -221,7 +216,7 @@ async def list_vehicles(
 async def get_vehicle(
     vehicle_id: uuid.UUID, uow: UnitOfWorkDep, scope: ScopeDep, response: Response
 ) -> VehicleOut:
-    return _tagged(response, await handlers.get(VEHICLES, uow, vehicle_id, scope))
+    return tagged(response, await handlers.get(VEHICLES, uow, vehicle_id, scope))
 
 
 @vehicles.patch("/{vehicle_id}", responses=WRITE_PROBLEMS)
@@ -240,7 +235,7 @@ async def change_vehicle(
     out = await handlers.change(
         VEHICLES, vehicle_id, body, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @vehicles.post("/{vehicle_id}/deactivate", responses=SWITCH_PROBLEMS)
@@ -257,7 +252,7 @@ async def deactivate_vehicle(
     out = await handlers.set_active(
         VEHICLES, vehicle_id, False, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @vehicles.post("/{vehicle_id}/activate", responses=SWITCH_PROBLEMS)
@@ -274,7 +269,7 @@ async def activate_vehicle(
     out = await handlers.set_active(
         VEHICLES, vehicle_id, True, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 # --- order kinds --------------------------------------------------------------------------
@@ -324,7 +319,7 @@ async def list_order_kinds(
 async def get_order_kind(
     order_kind_id: uuid.UUID, uow: UnitOfWorkDep, scope: ScopeDep, response: Response
 ) -> OrderKindOut:
-    return _tagged(response, await handlers.get(ORDER_KINDS, uow, order_kind_id, scope))
+    return tagged(response, await handlers.get(ORDER_KINDS, uow, order_kind_id, scope))
 
 
 @order_kinds.patch("/{order_kind_id}", responses=WRITE_PROBLEMS)
@@ -343,7 +338,7 @@ async def change_order_kind(
     out = await handlers.change(
         ORDER_KINDS, order_kind_id, body, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @order_kinds.post("/{order_kind_id}/deactivate", responses=SWITCH_PROBLEMS)
@@ -360,7 +355,7 @@ async def deactivate_order_kind(
     out = await handlers.set_active(
         ORDER_KINDS, order_kind_id, False, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 @order_kinds.post("/{order_kind_id}/activate", responses=SWITCH_PROBLEMS)
@@ -377,7 +372,7 @@ async def activate_order_kind(
     out = await handlers.set_active(
         ORDER_KINDS, order_kind_id, True, expected, uow, scope, caller, now=clock.now()
     )
-    return _tagged(response, out)
+    return tagged(response, out)
 
 
 routers: list[APIRouter] = [technicians, vehicles, order_kinds]
