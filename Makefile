@@ -6,12 +6,26 @@ UV := $(shell command -v uv 2>/dev/null || (python3 -m pip install --quiet uv >/
 export AFTERSALES_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export AFTERSALES_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: install run demo test test-unit lint mypy-tests format asyncapi openapi up down bench
+.PHONY: install console console-test run demo test test-unit lint mypy-tests format asyncapi openapi up down bench
 
 install:
 	$(UV) sync --frozen --all-packages --group dev
 
-run: install
+# The console (TypeScript, services/console): installed from its lock file and built into
+# services/console/dist, which the gateway serves at /. npm ci runs again only when the
+# lock file changed.
+CONSOLE := services/console
+$(CONSOLE)/node_modules/.package-lock.json: $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund
+
+console: $(CONSOLE)/node_modules/.package-lock.json
+	cd $(CONSOLE) && npm run build
+
+# Component tests (Vitest, jsdom): no server needed.
+console-test: $(CONSOLE)/node_modules/.package-lock.json
+	cd $(CONSOLE) && npm test
+
+run: install console
 	$(UV) run --frozen python deploy/local/run.py
 
 demo:
@@ -22,9 +36,12 @@ demo:
 # and kills them (a few minutes); `pytest tests-e2e` leaves it out.
 TEST_TREES := libs/schedule/tests libs/contracts/tests libs/kit/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e tests-e2e/faults
 
-test: install
+# The console is built first: tests-e2e drives it in Chromium through the gateway.
+test: install console
 	@tally=$$(mktemp); export AFTERSALES_TEST_TALLY=$$tally; \
-	failed=""; for tree in $(TEST_TREES); do \
+	failed=""; echo "=== $(CONSOLE) (vitest)"; \
+	(cd $(CONSOLE) && npm test) || failed="$$failed $(CONSOLE)"; \
+	for tree in $(TEST_TREES); do \
 	  echo "=== $$tree"; $(UV) run --frozen pytest $$tree || failed="$$failed $$tree"; \
 	done; \
 	python3 deploy/local/tally.py $$tally; \
@@ -47,11 +64,15 @@ test-unit: install
 # from the tree's parent (tests-e2e, not a package, from the root).
 MYPY_TEST_TREES := libs/kit/tests libs/schedule/tests libs/contracts/tests $(sort $(wildcard services/*/tests)) deploy/tests tests-e2e
 
+PYTHON_SERVICES := $(filter-out $(CONSOLE),$(wildcard services/*))
+
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs/*/src services/*/src
+	$(UV) run --frozen mypy libs/*/src $(PYTHON_SERVICES:%=%/src)
 	$(UV) run --frozen lint-imports
+	@$(MAKE) --no-print-directory $(CONSOLE)/node_modules/.package-lock.json
+	cd $(CONSOLE) && npm run typecheck
 	@$(MAKE) --no-print-directory mypy-tests
 
 mypy-tests:
@@ -72,8 +93,10 @@ format: install
 asyncapi: install
 	$(UV) run --frozen python deploy/asyncapi.py docs/asyncapi
 
-openapi: install
+# The public API's document, then the console's typed client generated from it.
+openapi: install $(CONSOLE)/node_modules/.package-lock.json
 	$(UV) run --frozen python deploy/public_openapi.py
+	cd $(CONSOLE) && npm run gen:api
 
 up:
 	docker compose up -d --build

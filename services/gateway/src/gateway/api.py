@@ -42,6 +42,7 @@ from gateway.schemas import (
     Credentials,
     MePatch,
     PasswordIn,
+    SessionOut,
     TokenOut,
     UserAdminOut,
     UserIn,
@@ -70,11 +71,33 @@ UpstreamsDep = Annotated[Upstreams, Depends(get_upstreams)]
 PasswordsDep = Annotated[PasswordWork, Depends(get_passwords)]
 
 
+# The console's sign-in (decision 86): the token in a cookie script cannot read
+# (HttpOnly), sent to this origin only (SameSite=Strict). A change made with the cookie
+# must also carry the header the console sends: a cross-site form cannot set it.
+SESSION_COOKIE = "aftersales_session"
+CONSOLE_HEADER = "X-Requested-With"
+CONSOLE_HEADER_VALUE = "aftersales-console"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def current_principal(
-    token: Annotated[str | None, Depends(bearer)], runtime: RuntimeDep, clock: ClockDep
+    request: Request,
+    token: Annotated[str | None, Depends(bearer)],
+    runtime: RuntimeDep,
+    clock: ClockDep,
 ) -> Principal:
     if not token:
-        raise Unauthorized("a bearer token is required")
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise Unauthorized("a bearer token or the console's session is required")
+        if (
+            request.method not in SAFE_METHODS
+            and request.headers.get(CONSOLE_HEADER) != CONSOLE_HEADER_VALUE
+        ):
+            raise Forbidden(
+                f"a change made with the session cookie needs {CONSOLE_HEADER}: "
+                f"{CONSOLE_HEADER_VALUE}"
+            )
     async with runtime.uow() as uow:
         return await handlers.authenticate(token, uow, now=clock.now())
 
@@ -147,33 +170,31 @@ async def _read_credentials(request: Request, settings: Settings) -> Credentials
         ) from error
 
 
-@auth.post(
-    "/token",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/x-www-form-urlencoded": {"schema": _CREDENTIALS_SCHEMA},
-                "application/json": {"schema": _CREDENTIALS_SCHEMA},
-            },
-        }
-    },
-    responses={
-        401: {"description": "Wrong username or password"},
-        413: {"description": "A body over 64 KiB, refused before the rest is read"},
-        415: {"description": "Neither a form nor JSON"},
-        422: {"description": "A missing field, invalid JSON or another grant type"},
-        429: {"description": "Too many failed sign-ins for the username or the client address"},
-        503: {"description": "Too many sign-ins at once, or the gateway's database is away"},
-    },
-)
-async def issue_token(
+_SIGN_IN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _CREDENTIALS_SCHEMA},
+            "application/json": {"schema": _CREDENTIALS_SCHEMA},
+        },
+    }
+}
+_SIGN_IN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Wrong username or password"},
+    413: {"description": "A body over 64 KiB, refused before the rest is read"},
+    415: {"description": "Neither a form nor JSON"},
+    422: {"description": "A missing field, invalid JSON or another grant type"},
+    429: {"description": "Too many failed sign-ins for the username or the client address"},
+    503: {"description": "Too many sign-ins at once, or the gateway's database is away"},
+}
+
+
+async def _sign_in(
     request: Request,
-    response: Response,
     runtime: RuntimeDep,
-    passwords: PasswordsDep,
+    passwords: PasswordWork,
     clock: ClockDep,
-    settings: SettingsDep,
+    settings: Settings,
 ) -> TokenOut:
     credentials = await _read_credentials(request, settings)
     username_policy, address_policy = settings.signin_policies()
@@ -188,17 +209,70 @@ async def issue_token(
         request.headers.getlist("x-forwarded-for"),
         settings.trusted_proxies,
     )
-    token = await handlers.issue_token(
+    return await handlers.issue_token(
         credentials, runtime.uow, passwords, address=address, limits=limits, now=clock.now()
     )
+
+
+@auth.post("/token", openapi_extra=_SIGN_IN_BODY, responses=_SIGN_IN_RESPONSES)
+async def issue_token(
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    passwords: PasswordsDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> TokenOut:
+    token = await _sign_in(request, runtime, passwords, clock, settings)
     # RFC 6749 §5.1: a token response must not be cached.
     response.headers["Cache-Control"] = "no-store"
     return token
 
 
+@auth.post(
+    "/session",
+    openapi_extra=_SIGN_IN_BODY,
+    responses={**_SIGN_IN_RESPONSES, 200: {"description": "Signed in: the session cookie is set"}},
+)
+async def open_session(
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    passwords: PasswordsDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> SessionOut:
+    """The console's sign-in: the same check and throttling as /auth/token, the token in
+    an HttpOnly, SameSite=Strict cookie instead of the body."""
+    token = await _sign_in(request, runtime, passwords, clock, settings)
+    async with runtime.uow() as uow:
+        principal = await handlers.authenticate(token.access_token, uow, now=clock.now())
+    response.set_cookie(
+        SESSION_COOKIE,
+        token.access_token,
+        max_age=token.expires_in,
+        path="/",
+        secure=settings.cookie_secure(),
+        httponly=True,
+        samesite="strict",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return SessionOut(user=principal.to_out(), expires_in=token.expires_in)
+
+
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(principal: PrincipalDep, uow: UnitOfWorkDep, clock: ClockDep) -> None:
+async def logout(
+    principal: PrincipalDep,
+    uow: UnitOfWorkDep,
+    clock: ClockDep,
+    response: Response,
+    settings: SettingsDep,
+) -> None:
+    """Revokes the token (bearer or the console's session) and clears the cookie."""
     await handlers.revoke_token(principal.token_id, uow, now=clock.now())
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.cookie_secure(), httponly=True, samesite="strict"
+    )
 
 
 @auth.get("/me")

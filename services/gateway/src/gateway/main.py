@@ -20,6 +20,7 @@ from aftersales_kit.runtime import ServiceRuntime
 from gateway import handlers
 from gateway.accounts_push import AccountsPush
 from gateway.api import routers
+from gateway.console import console_router, default_console_dir
 from gateway.passwords import PasswordWork
 from gateway.proxy import Upstreams, upstream_client
 from gateway.settings import Settings
@@ -34,6 +35,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     # Accounts go to notifications over HTTP, retried until accepted (decision 74).
     runtime.add_loop("accounts-push", AccountsPush(runtime.uow, settings).run)
     # Forwarded requests stream through unread: the service behind checks its own input.
+    console = console_router(settings.console_dir or default_console_dir())
     app = create_app(
         runtime,
         title="Aftersales",
@@ -42,6 +44,8 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
         unchecked_paths=("/api/",),
         verify_identity=False,  # the public edge: it signs the identity, the services verify
     )
+    # Last: the console's catch-all must not shadow /healthz, /readyz, /metrics, /docs.
+    app.include_router(console)
     # One bound on Argon2 work for the whole process (sign-ins and user administration).
     app.state.passwords = PasswordWork(
         settings.password_hash_concurrency, settings.password_hash_wait_seconds

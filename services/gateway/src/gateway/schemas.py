@@ -101,3 +101,10 @@ class UserAdminOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class SessionOut(BaseModel):
+    """The console's sign-in: who is signed in; the token itself is in the cookie."""
+
+    user: UserOut
+    expires_in: int  # seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -61,6 +62,12 @@ class Settings(ServiceSettings):
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     password_hash_wait_seconds: float = Field(default=5.0, gt=0, le=300)
 
+    # The built console (services/console/dist); unset: found beside the sources, if built.
+    console_dir: Path | None = None
+    # The console's session cookie is sent over HTTPS only; unset: everywhere but in
+    # development (``make run`` serves plain HTTP on 127.0.0.1).
+    session_cookie_secure: bool | None = None
+
     dev_username: str = "dev"
     # No default secret outside development: validated below.
     dev_password: str | None = None
@@ -93,6 +100,11 @@ class Settings(ServiceSettings):
         elif not self.dev_password:
             raise ValueError("GATEWAY_DEV_PASSWORD must not be empty")
         return self
+
+    def cookie_secure(self) -> bool:
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.environment != DEVELOPMENT
 
     def signin_policies(self) -> tuple[ThrottlePolicy, ThrottlePolicy]:
         """The throttling rules for a username and for a client address."""
