@@ -50,7 +50,8 @@ def stack(
         amqp_url=infra.amqp_url,
         database_prefix=f"e2e_{run_id}_",
         broker_prefix=broker_prefix,
-        port_offset=10000,
+        # Another offset lets two e2e runs share a machine (parallel work trees).
+        port_offset=int(os.environ.get("AFTERSALES_E2E_PORT_OFFSET", "10000")),
         smtp_port=free_port(),
         mail_dir=base / "mail",
         log_dir=base / "logs",
@@ -61,7 +62,13 @@ def stack(
             # instead of 5 s, so a test sees a trace soon after the request.
             "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "500",
-        },
+        }
+        # The console build the gateway serves: services/console/dist unless named.
+        | (
+            {"GATEWAY_CONSOLE_DIR": console_dir}
+            if (console_dir := os.environ.get("AFTERSALES_CONSOLE_DIR"))
+            else {}
+        ),
     )
     prepare_databases(config)
     gateway = next(s for s in SERVICES if s.name == "gateway")

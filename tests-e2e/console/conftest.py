@@ -19,7 +19,10 @@ from aftersales_testing.journey import expect as expect_status
 from aftersales_testing.journey import login
 
 REPO = Path(__file__).resolve().parents[2]
-CONSOLE_BUILD = REPO / "services" / "console" / "dist" / "index.html"
+CONSOLE_BUILD = (
+    Path(os.environ.get("AFTERSALES_CONSOLE_DIR") or REPO / "services" / "console" / "dist")
+    / "index.html"
+)
 # Screenshots of the main screens, kept as the run's artefacts (README shows a few).
 SCREENSHOTS = Path(os.environ.get("AFTERSALES_SCREENSHOT_DIR", REPO / "var" / "screenshots"))
 
@@ -42,9 +45,7 @@ def chromium() -> str:
 async def browser(chromium: str) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        browser = await playwright.chromium.launch(
-            executable_path=chromium, args=["--no-sandbox"]
-        )
+        browser = await playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             yield browser
         finally:

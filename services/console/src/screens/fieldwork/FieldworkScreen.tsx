@@ -1,9 +1,20 @@
-// Placeholder until the screen lands: says so instead of pretending.
+import { lazy } from "react";
+import { Navigate, Route, Routes } from "react-router-dom";
+
+// Field work's screens: the desk's board, planning and map, and the technician's phone view.
+const Board = lazy(() => import("./board/BoardScreen"));
+const Planning = lazy(() => import("./planning/PlanningScreen"));
+const DayMap = lazy(() => import("./map/MapScreen"));
+const MyDay = lazy(() => import("./technician/MyDayScreen"));
+
 export default function FieldworkScreen() {
   return (
-    <section>
-      <h1>FieldworkScreen</h1>
-      <p role="status">Not built yet.</p>
-    </section>
+    <Routes>
+      <Route path="board/*" element={<Board />} />
+      <Route path="planning/*" element={<Planning />} />
+      <Route path="map/*" element={<DayMap />} />
+      <Route path="my-day/*" element={<MyDay />} />
+      <Route path="*" element={<Navigate to="board" replace />} />
+    </Routes>
   );
 }
