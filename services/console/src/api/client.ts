@@ -37,6 +37,8 @@ export const api = createClient<paths>({
   baseUrl: typeof window === "undefined" ? "http://localhost" : window.location.origin,
   credentials: "same-origin",
   headers: CONSOLE_HEADERS,
+  // Looked up on each call, so a component test can stub globalThis.fetch.
+  fetch: (request: Request) => globalThis.fetch(request),
 });
 api.use(problems);
 
