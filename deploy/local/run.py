@@ -96,7 +96,8 @@ def main() -> None:
         gateway_url = config.url("gateway")
         print(
             "\nAftersales is up.\n"
-            f"  Public API (gateway):  {gateway_url}   (OpenAPI: {gateway_url}/docs)\n"
+            f"  Console:               {gateway_url}/   (sign in as dev / dev)\n"
+            f"  Public API (gateway):  {gateway_url}/api   (document: /api/openapi.json)\n"
             f"  Internal services:     "
             + ", ".join(f"{s.name} :{config.port(s)}" for s in SERVICES if s.name != "gateway")
             + "\n"
