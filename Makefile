@@ -114,4 +114,6 @@ bench: install
 	$(UV) run --frozen python bench/protocol_pdf.py
 	$(UV) run --frozen python bench/campaigns_release.py
 	$(UV) run --frozen python bench/fuzz.py
+	$(MAKE) --no-print-directory console
+	$(UV) run --frozen python bench/console_load.py
 	$(UV) run --frozen python bench/faults.py
