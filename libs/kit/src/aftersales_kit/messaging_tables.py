@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Integer, String, Table, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from aftersales_kit.db import new_metadata
@@ -25,6 +36,14 @@ outbox_message = Table(
     Column("published_at", DateTime(timezone=True), nullable=True, index=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
+)
+# The relay's batch query (the oldest unpublished rows by id) reads this index alone: with
+# the published_at index the planner fetched every unpublished row and sorted them (200 ms
+# a batch with 100,000 waiting and stale statistics; 0.1 ms with this one).
+UNPUBLISHED_INDEX = Index(
+    "ix_outbox_message_unpublished",
+    outbox_message.c.id,
+    postgresql_where=outbox_message.c.published_at.is_(None),
 )
 
 inbox_message = Table(

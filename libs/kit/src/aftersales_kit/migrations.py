@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 from alembic.operations import Operations
@@ -12,7 +13,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from aftersales_kit.messaging_tables import inbox_message, outbox_message
+from aftersales_kit.messaging_tables import UNPUBLISHED_INDEX, inbox_message, outbox_message
 
 
 def run_env(target_metadata: list[MetaData], default_url: str) -> None:
@@ -61,6 +62,22 @@ def create_messaging_tables(op: Operations) -> None:
     bind = op.get_bind()
     outbox_message.create(bind)
     inbox_message.create(bind)
+
+
+def create_unpublished_index(op: Operations) -> None:
+    """The outbox's partial index on unpublished rows, for databases made before it: a
+    database made since has it from ``create_messaging_tables``."""
+    op.create_index(
+        UNPUBLISHED_INDEX.name or "",
+        "outbox_message",
+        ["id"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        if_not_exists=True,
+    )
+
+
+def drop_unpublished_index(op: Operations) -> None:
+    op.drop_index(UNPUBLISHED_INDEX.name or "", table_name="outbox_message", if_exists=True)
 
 
 def drop_messaging_tables(op: Operations) -> None:

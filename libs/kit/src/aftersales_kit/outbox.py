@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +25,19 @@ from aftersales_kit.metrics import OUTBOX_FAILURES, OUTBOX_PUBLISHED
 from aftersales_kit.transient import Dependency, transient_cause
 
 log = logging.getLogger(__name__)
+
+
+def unpublished_batch(size: int) -> Select[Any]:
+    """The relay's next batch: the oldest unpublished rows, locked, skipping those another
+    relay holds. Ordered by the identity, read from the partial index on unpublished rows
+    (``UNPUBLISHED_INDEX``), never a sort of all that wait."""
+    return (
+        select(outbox_message)
+        .where(outbox_message.c.published_at.is_(None))
+        .order_by(outbox_message.c.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
+    )
 
 
 class ConfirmingPublisher:
@@ -171,15 +184,7 @@ class OutboxRelay:
     async def relay_once(self) -> tuple[int, int]:
         """Publish one batch; returns how many were confirmed and how many failed."""
         async with self._sessionmaker() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(outbox_message)
-                    .where(outbox_message.c.published_at.is_(None))
-                    .order_by(outbox_message.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = (await session.execute(unpublished_batch(self._batch_size))).all()
             if not rows:
                 return 0, 0
             # Pipelined: confirms for the whole batch are awaited together.
