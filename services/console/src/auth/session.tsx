@@ -13,6 +13,8 @@ export type Role = "admin" | "operator" | "viewer" | "technician";
 export interface Session {
   /** undefined while the first /auth/me is on its way; null when signed out. */
   user: User | null | undefined;
+  /** The API answered 401 to a signed-in user: the session expired or was revoked. */
+  ended: boolean;
   signIn(username: string, password: string): Promise<void>;
   signOut(): Promise<void>;
   /** Whether the user has one of these roles. */
@@ -23,6 +25,7 @@ const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [ended, setEnded] = useState(false);
 
   useEffect(() => {
     let live = true;
@@ -30,7 +33,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .GET("/auth/me")
       .then(({ data }) => live && setUser(data ?? null))
       .catch(() => live && setUser(null));
-    const stop = onSignedOut(() => setUser(null));
+    const stop = onSignedOut(() =>
+      setUser((before) => {
+        if (before) setEnded(true);
+        return null;
+      }),
+    );
     return () => {
       live = false;
       stop();
@@ -48,6 +56,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (!response.ok) {
       throw new ProblemError(response.status, body, response.headers.get("X-Request-Id") ?? undefined);
     }
+    setEnded(false);
     setUser(body.user ?? null);
   }, []);
 
@@ -63,11 +72,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const value = useMemo<Session>(
     () => ({
       user,
+      ended,
       signIn,
       signOut,
       hasRole: (...roles: Role[]) => !!user && roles.some((role) => user.roles.includes(role)),
     }),
-    [user, signIn, signOut],
+    [user, ended, signIn, signOut],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
@@ -82,6 +92,7 @@ export function useSession(): Session {
 export function TestSession({ user, children }: { user: User; children: ReactNode }) {
   const value: Session = {
     user,
+    ended: false,
     signIn: async () => undefined,
     signOut: async () => undefined,
     hasRole: (...roles: Role[]) => roles.some((role) => user.roles.includes(role)),

@@ -6,7 +6,7 @@ import { ProblemAlert } from "./ProblemAlert";
 
 export function SignIn() {
   const { t } = useTranslation();
-  const { signIn } = useSession();
+  const { signIn, ended } = useSession();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>();
@@ -29,6 +29,11 @@ export function SignIn() {
     <main id="main" className="sign-in">
       <form onSubmit={(e) => void submit(e)} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">{t("app.name")}</h1>
+        {ended && !error ? (
+          <p role="status" className="alert alert-info">
+            {t("session.expired")}
+          </p>
+        ) : null}
         <ProblemAlert error={error} />
         <label htmlFor="username">{t("session.username")}</label>
         <input

@@ -31,7 +31,8 @@ export function stubApi(routes: StubRoutes): StubRequest[] {
     return { method, regex, handler };
   });
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(String(input), init);
+    // A relative path (the console's own fetch calls) is resolved as the browser would.
+    const request = input instanceof Request ? input : new Request(new URL(String(input), "http://localhost"), init);
     const url = new URL(request.url, "http://localhost");
     const text = await request.text();
     let body: unknown = text;
