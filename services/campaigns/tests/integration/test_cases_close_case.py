@@ -12,7 +12,7 @@ import pytest
 from aftersales_contracts.campaigns import CaseOutcome
 from aftersales_kit.clock import FixedClock
 from aftersales_kit.problems import NotFound
-from campaigns.cases.handlers import close_case
+from campaigns.cases.handlers import close_case, close_cases
 from campaigns.context import Context
 from campaigns.settings import Settings
 from tests.integration.seed import runtime_of, seed_world
@@ -155,3 +155,40 @@ async def test_two_closes_at_once_close_and_publish_once(
     assert list(results) == [True, False]
     assert (await case_row(client, rows.case_ids[0]))["closed_by"] == "a"
     assert len(await outbox_bodies(client, CLOSED, rows.case_ids[0])) == 1
+
+
+async def test_close_cases_closes_the_open_ones_in_one_go_with_one_event_each(
+    client: httpx.AsyncClient, settings: Settings, clock: FixedClock
+) -> None:
+    world = await seed_world(client, items=3)
+    rows = await insert_campaign(client, world)
+    ctx = Context(settings, clock)
+    first, *rest = rows.case_ids
+    async with runtime_of(client).uow() as uow:
+        assert await close_case(uow, ctx, first, how="manual", by="olle", reason="done")
+        await uow.commit()
+    async with runtime_of(client).uow() as uow:
+        closed = await close_cases(
+            uow,
+            ctx,
+            [*rows.case_ids, uuid.uuid4()],  # one already closed, one unknown: passed over
+            how="campaign_closed",
+            by="admin",
+            reason="campaign closed",
+            outcome=CaseOutcome.CANCELLED,
+        )
+        await uow.commit()
+
+    assert closed == len(rest)
+    assert (await case_row(client, first))["closed_how"] == "manual"
+    for case_id in rest:
+        row = await case_row(client, case_id)
+        assert (row["status"], row["closed_how"], row["version"]) == (
+            "closed",
+            "campaign_closed",
+            2,
+        )
+        (body,) = await outbox_bodies(client, CLOSED, case_id)
+        assert body["payload"]["outcome"] == "cancelled"
+        assert body["payload"]["campaign_code"] == rows.code
+    assert len(await outbox_bodies(client, CLOSED, first)) == 1  # not published again

@@ -9,7 +9,7 @@ ticked done (``service_orders``), and closing a campaign may close its open case
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ __all__ = [
     "change_parent_case",
     "close_by_hand",
     "close_case",
+    "close_cases",
     "closed_event",
     "create_parent_case",
 ]
@@ -81,14 +82,51 @@ async def close_case(
     outbox row included). Safe under concurrency: the update only matches an open row, so
     of two closes racing only one closes and publishes.
     """
+    closed = await close_cases(
+        uow,
+        ctx,
+        [case_id],
+        how=how,
+        by=by,
+        reason=reason,
+        service_order_id=service_order_id,
+        service_order_number=service_order_number,
+        outcome=outcome,
+    )
+    if closed:
+        return True
+    c = tables.case.c
+    if await uow.session.scalar(select(c.id).where(c.id == case_id)) is None:
+        raise NotFound(f"no case with id {case_id}", field="case_id")
+    return False
+
+
+async def close_cases(
+    uow: UnitOfWork,
+    ctx: Context,
+    case_ids: Sequence[uuid.UUID],
+    *,
+    how: str,
+    by: str | None,
+    reason: str | None = None,
+    service_order_id: uuid.UUID | None = None,
+    service_order_number: str | None = None,
+    outcome: CaseOutcome = CaseOutcome.COMPLETED,
+) -> int:
+    """``close_case`` for many at once: one UPDATE for the open ones among ``case_ids``,
+    one ``CampaignCaseClosed`` per campaign case it closed (the campaigns' codes and names
+    read once); ids already closed or unknown are passed over. Returns how many it closed.
+    Does NOT commit."""
     how = ClosedHow(how).value  # a typo is a programming error: ValueError, not a 4xx
+    if not case_ids:
+        return 0
     now = ctx.clock.now()
     c = tables.case.c
-    closed = (
+    rows = (
         (
             await uow.session.execute(
                 update(tables.case)
-                .where(c.id == case_id, c.status == CaseStatus.OPEN.value)
+                .where(c.id.in_(case_ids), c.status == CaseStatus.OPEN.value)
                 .values(
                     status=CaseStatus.CLOSED.value,
                     version=c.version + 1,
@@ -104,16 +142,26 @@ async def close_case(
             )
         )
         .mappings()
-        .first()
+        .all()
     )
-    if closed is None:
-        exists = await uow.session.scalar(select(c.id).where(c.id == case_id))
-        if exists is None:
-            raise NotFound(f"no case with id {case_id}", field="case_id")
-        return False
-    if closed["campaign_id"] is not None and closed["serial_item_id"] is not None:
-        uow.publish(await closed_event(uow, closed, outcome))
-    return True
+    published = [
+        r for r in rows if r["campaign_id"] is not None and r["serial_item_id"] is not None
+    ]
+    if published:
+        cp = tables.campaign.c
+        names = {
+            campaign.id: campaign
+            for campaign in (
+                await uow.session.execute(
+                    select(cp.id, cp.code, cp.name).where(
+                        cp.id.in_({r["campaign_id"] for r in published})
+                    )
+                )
+            ).mappings()
+        }
+        for row in published:
+            uow.publish(_closed_event(row, names[row["campaign_id"]], outcome))
+    return len(rows)
 
 
 async def closed_event(
@@ -128,6 +176,10 @@ async def closed_event(
         .mappings()
         .one()
     )
+    return _closed_event(row, campaign, outcome)
+
+
+def _closed_event(row: Any, campaign: Any, outcome: CaseOutcome) -> CampaignCaseClosed:
     return CampaignCaseClosed(
         case_id=row["id"],
         campaign_id=row["campaign_id"],
