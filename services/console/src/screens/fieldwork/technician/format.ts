@@ -50,16 +50,6 @@ export function longDay(isoDate: string, language: string): string {
   }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
-/** "1 h 5 min" style durations from minutes, in the user's language. */
-export function minutesText(minutes: number, language: string): string {
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  const unit = (value: number, name: "hour" | "minute") =>
-    new Intl.NumberFormat(language, { style: "unit", unit: name, unitDisplay: "short" }).format(value);
-  if (hours === 0) return unit(rest, "minute");
-  return rest === 0 ? unit(hours, "hour") : `${unit(hours, "hour")} ${unit(rest, "minute")}`;
-}
-
 /** File size for a thumbnail's caption. */
 export function sizeText(bytes: number, language: string): string {
   const kib = bytes / 1024;

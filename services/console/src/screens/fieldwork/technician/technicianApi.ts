@@ -133,6 +133,16 @@ export function uploadType(file: Blob): string {
   return file.type === "image/jpg" ? "image/jpeg" : file.type || "application/octet-stream";
 }
 
+/** A file's bytes (FileReader: every browser has it, and so has the test DOM). */
+export function bytesOf(file: Blob): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as ArrayBuffer);
+    reader.onerror = () => reject(reader.error ?? new Error("the file could not be read"));
+    reader.readAsArrayBuffer(file);
+  });
+}
+
 /** Uploads one file as its raw bytes (the API's format, not multipart); its name goes as
  * `file_name` (the gateway forwards no Content-Disposition). No If-Match: uploads from
  * one phone must not refuse each other. */
@@ -148,7 +158,7 @@ export async function uploadAttachment(
       method: "POST",
       credentials: "same-origin",
       headers: { ...CONSOLE_HEADERS, "Content-Type": uploadType(file) },
-      body: await file.arrayBuffer(),
+      body: await bytesOf(file),
     }),
   );
   if (!response.ok) {
