@@ -9,6 +9,7 @@ import re
 import struct
 import uuid
 import zlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -175,8 +176,8 @@ async def test_a_technician_works_an_order_from_their_phone(
     protocol = expect_status(await admin_api.get(f"/api/protocols/{protocols['items'][0]['id']}"))
     assert protocol["status"] == "completed"
     assert protocol["fault_description"] == "Worn seal"
-    assert [(i["description"], i["quantity"], i["unit"]) for i in protocol["items"]] == [
-        ("Seal kit", "2", "pcs")
+    assert [(i["description"], Decimal(i["quantity"]), i["unit"]) for i in protocol["items"]] == [
+        ("Seal kit", Decimal(2), "pcs")
     ]
     assert [(w["description"], w["minutes"]) for w in protocol["works"]] == [
         ("Replaced the pump seal", 45)

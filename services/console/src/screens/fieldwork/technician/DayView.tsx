@@ -7,6 +7,7 @@ import type { components } from "../../../api/schema";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useLoad } from "../../../hooks/useLoad";
 import { addressLine, campaignName, longDay, mapsLink, shiftDay, shortTime } from "./format";
+import { dayState } from "./dayState";
 import { NS } from "./messages";
 import { statusTone } from "./statusRules";
 import { loadMyDay, loadOrder, type MyDayBooking } from "./technicianApi";
@@ -129,7 +130,7 @@ function Visit({
         </span>
       </div>
       <h3 className="tech-visit-title">
-        <Link to={`orders/${order.id}`} className="tech-visit-link">
+        <Link to={`orders/${order.id}`} state={dayState(booking.local_date)} className="tech-visit-link">
           {order.customer?.name ?? t("day.noCustomer")}
           <span className="visually-hidden">, </span>
           <span className="tech-visit-number">{order.number}</span>

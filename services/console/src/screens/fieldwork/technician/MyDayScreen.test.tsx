@@ -55,6 +55,17 @@ describe("My day", () => {
     await waitFor(() => expect(seen.some((r) => r.path === "/api/my-day" && r.query.get("date") === "2026-12-01")).toBe(true));
   });
 
+  it("opens an order and leads back to the same day", async () => {
+    stubApi({
+      "GET /api/my-day": () => myDay(),
+      ...orderRoutes(),
+    });
+    renderAt("/?date=2026-11-30");
+    await userEvent.click(await screen.findByRole("link", { name: /Berg AB/ }));
+    expect(await screen.findByRole("heading", { name: /Berg AB/, level: 1 })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: /My day/ })).toHaveAttribute("href", "/?date=2026-11-30");
+  });
+
   it("says so when the user is no technician", async () => {
     stubApi({ "GET /api/my-day": () => ({ status: 404, body: { title: "Not found", status: 404 } }) });
     renderAt("/");

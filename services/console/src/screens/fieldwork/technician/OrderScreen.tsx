@@ -1,10 +1,11 @@
 import { useTranslation } from "react-i18next";
-import { Link, useParams } from "react-router-dom";
+import { Link, useLocation, useParams } from "react-router-dom";
 
 import { useSession } from "../../../auth/session";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useLoad } from "../../../hooks/useLoad";
 import { addressLine, campaignName, localToday, longDay, mapsLink, shortTime } from "./format";
+import { dayOfState } from "./dayState";
 import { NS } from "./messages";
 import { ProtocolPanel } from "./ProtocolPanel";
 import { StatusButtons } from "./StatusButtons";
@@ -19,11 +20,13 @@ export function OrderScreen() {
   const canAct = hasRole("technician", "operator", "admin");
   const loaded = useLoad(() => loadOrder(orderId), [orderId]);
   const order = loaded.data?.value;
+  // Back to the day the order was opened from (the day list keeps it in the address).
+  const day = dayOfState(useLocation().state);
 
   return (
     <article aria-labelledby="tech-order-title">
       <p className="tech-back">
-        <Link to="..">
+        <Link to={day ? `..?date=${day}` : ".."}>
           <span aria-hidden="true">‹ </span>
           {t("order.back")}
         </Link>

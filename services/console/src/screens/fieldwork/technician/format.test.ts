@@ -46,3 +46,12 @@ describe("the phone view's formatting", () => {
     expect(campaignName(c, "en")).toBe("Pump recall");
   });
 });
+
+describe("the day an order was opened from", () => {
+  it("is read back from the router's state, and only when it is a day", async () => {
+    const { dayOfState, dayState } = await import("./dayState");
+    expect(dayOfState(dayState("2026-12-01"))).toBe("2026-12-01");
+    expect(dayOfState(null)).toBeUndefined();
+    expect(dayOfState({ date: "javascript:alert(1)" })).toBeUndefined();
+  });
+});

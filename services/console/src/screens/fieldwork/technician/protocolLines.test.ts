@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { decimalText, emptyWork, itemsBody, worksBody } from "./protocolLines";
+import { decimalText, emptyWork, itemRows, itemsBody, plainDecimal, worksBody } from "./protocolLines";
 
 describe("the protocol's lines as the API takes them", () => {
   it("sends free-text items with their quantity as a decimal string", () => {
@@ -15,6 +15,15 @@ describe("the protocol's lines as the API takes them", () => {
         { product_id: "p-1", quantity: "2", unit: "m" },
       ],
     });
+  });
+
+  it("shows saved quantities without the trailing zeros", () => {
+    expect(plainDecimal("2.000")).toBe("2");
+    expect(plainDecimal("1.500")).toBe("1.5");
+    expect(plainDecimal("10")).toBe("10");
+    expect(plainDecimal("100.000")).toBe("100");
+    const [row] = itemRows([{ id: "i", position: 1, product_id: null, product_number: null, description: "Seal", quantity: "0.250", unit: "kg" }]);
+    expect(row?.quantity).toBe("0.25");
   });
 
   it("reads decimals written with a comma", () => {

@@ -35,7 +35,7 @@ export function itemRows(items: readonly ItemOut[]): ItemRow[] {
     key: item.id,
     product_id: item.product_id,
     description: item.description,
-    quantity: item.quantity,
+    quantity: plainDecimal(item.quantity),
     unit: item.unit,
   }));
 }
@@ -56,6 +56,11 @@ export function emptyItem(): ItemRow {
 
 export function emptyWork(date: string): WorkRow {
   return { key: rowKey(), technician_id: null, description: "", minutes: "", work_date: date };
+}
+
+/** "2.000" -> "2", "1.500" -> "1.5": the API's fixed 3 decimals without trailing zeros. */
+export function plainDecimal(value: string): string {
+  return value.includes(".") ? value.replace(/\.?0+$/, "") : value;
 }
 
 /** "1,5" (a Swedish keyboard) or " 1.5 " -> "1.5"; the server checks the rest. */
