@@ -157,7 +157,7 @@ export const NS = registerMessages("technician", {
     "action.title": "Status",
     "action.none": "Ingen statusändring gäller längre för den här ordern.",
     "action.done": "Klart: {{action}}.",
-    "action.depart": "Åk",
+    "action.depart": "Åk iväg",
     "action.arrive": "Framme",
     "action.start_work": "Börja arbeta",
     "action.break": "Ta rast",
