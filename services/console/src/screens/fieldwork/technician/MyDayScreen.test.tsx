@@ -255,6 +255,25 @@ describe("the protocol on site", () => {
     expect(screen.getByRole("button", { name: "Complete the protocol" })).toBeDisabled();
   });
 
+  it("reports a problem, and shows the server's message next to its description", async () => {
+    const seen = stubApi(
+      protocolRoutes(protocol(), {
+        "PATCH /api/protocols/{id}": () => ({
+          status: 422,
+          body: { title: "Invalid request", status: 422, errors: [{ field: "problem_description", message: "required while a problem is reported" }] },
+        }),
+      }),
+    );
+    renderAt(orderPath);
+    await userEvent.click(await screen.findByRole("checkbox", { name: /Report a problem/ }));
+    await userEvent.click(screen.getByRole("button", { name: "Save descriptions" }));
+    expect(await screen.findByText("required while a problem is reported")).toBeInTheDocument();
+    expect(screen.getByLabelText("What is the problem?")).toHaveAttribute("aria-invalid", "true");
+    const sent = seen.find((r) => r.method === "PATCH");
+    expect(sent?.headers.get("If-Match")).toBe('"1"');
+    expect(sent?.body).toMatchObject({ problem_reported: true, problem_description: "", show_images: true });
+  });
+
   it("completes the protocol and then shows it read-only", async () => {
     const work = { id: "w-1", position: 1, description: "Replaced seal", minutes: 30, technician_id: "tech-1", technician_name: "Tess", work_date: "2026-11-30" };
     const seen = stubApi(

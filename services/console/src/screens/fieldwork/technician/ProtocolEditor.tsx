@@ -2,7 +2,7 @@ import { useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { ProblemAlert } from "../../../components/ProblemAlert";
-import { TextAreaField } from "../../../components/Field";
+import { CheckboxField, TextAreaField } from "../../../components/Field";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "./messages";
 import { PhotoSection } from "./PhotoSection";
@@ -113,12 +113,20 @@ function TextsForm({
   const { t } = useTranslation(NS);
   const [fault, setFault] = useState(proto.value.fault_description);
   const [solution, setSolution] = useState(proto.value.solution_description);
+  const [problem, setProblem] = useState(proto.value.problem_reported);
+  const [problemText, setProblemText] = useState(proto.value.problem_description ?? "");
+  const [showImages, setShowImages] = useState(proto.value.show_images);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [savedNote, setSavedNote] = useState("");
-  const isDirty = fault !== proto.value.fault_description || solution !== proto.value.solution_description;
+  const isDirty =
+    fault !== proto.value.fault_description ||
+    solution !== proto.value.solution_description ||
+    problem !== proto.value.problem_reported ||
+    problemText !== (proto.value.problem_description ?? "") ||
+    showImages !== proto.value.show_images;
 
-  function edit(set: (v: string) => void, value: string) {
+  function edit<V>(set: (v: V) => void, value: V) {
     set(value);
     setSavedNote("");
     onDirty("texts", true);
@@ -131,6 +139,10 @@ function TextsForm({
       const next = await changeProtocol(proto.value.id, proto.etag, {
         fault_description: fault,
         solution_description: solution,
+        problem_reported: problem,
+        // Only while a problem is reported (the server requires it then).
+        ...(problem ? { problem_description: problemText } : {}),
+        show_images: showImages,
       });
       onSaved(next);
       onDirty("texts", false);
@@ -152,7 +164,10 @@ function TextsForm({
       }}
     >
       <h3 id="tech-texts-title">{t("protocol.texts")}</h3>
-      <ProblemAlert error={error} claimedFields={["fault_description", "solution_description"]} />
+      <ProblemAlert
+        error={error}
+        claimedFields={["fault_description", "solution_description", "problem_reported", "problem_description", "show_images"]}
+      />
       <TextAreaField
         label={t("protocol.fault")}
         name="fault_description"
@@ -170,6 +185,34 @@ function TextsForm({
         rows={3}
         readOnly={readOnly}
         onChange={(e) => edit(setSolution, e.target.value)}
+      />
+      <CheckboxField
+        label={t("protocol.problemReported")}
+        name="problem_reported"
+        error={error}
+        checked={problem}
+        disabled={readOnly}
+        onChange={(e) => edit(setProblem, e.target.checked)}
+      />
+      {problem ? (
+        <TextAreaField
+          label={t("protocol.problemDescription")}
+          name="problem_description"
+          error={error}
+          value={problemText}
+          rows={2}
+          maxLength={1000}
+          readOnly={readOnly}
+          onChange={(e) => edit(setProblemText, e.target.value)}
+        />
+      ) : null}
+      <CheckboxField
+        label={t("protocol.showImages")}
+        name="show_images"
+        error={error}
+        checked={showImages}
+        disabled={readOnly}
+        onChange={(e) => edit(setShowImages, e.target.checked)}
       />
       {readOnly ? null : (
         <div className="tech-row-actions">
