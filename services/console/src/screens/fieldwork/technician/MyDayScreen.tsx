@@ -1,9 +1,18 @@
-// Placeholder until the screen lands: says so instead of pretending.
+import { Navigate, Route, Routes } from "react-router-dom";
+
+import { DayView } from "./DayView";
+import { OrderScreen } from "./OrderScreen";
+import "./technician.css";
+
+/** The technician's phone view: the day's visits, and one order with its protocol. */
 export default function MyDayScreen() {
   return (
-    <section>
-      <h1>MyDayScreen</h1>
-      <p role="status">Not built yet.</p>
-    </section>
+    <div className="tech">
+      <Routes>
+        <Route index element={<DayView />} />
+        <Route path="orders/:orderId" element={<OrderScreen />} />
+        <Route path="*" element={<Navigate to="/fieldwork/my-day" replace />} />
+      </Routes>
+    </div>
   );
 }
