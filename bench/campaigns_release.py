@@ -15,7 +15,8 @@ numbers as one CSV file streamed from disk (the upload validates them), validate
 all again, releases the campaign (``POST /release`` again while it answers 202, as a
 client would: each call opens at most 10 committed batches); with ``--drain`` waits until
 the outbox relay has published every ``CampaignCaseOpened``, with ``--close`` closes the
-campaign (every case closed through ``close_case``, one ``CampaignCaseClosed`` each).
+campaign (its cases closed a batch at a time by ``close_cases``: one UPDATE, one
+``CampaignCaseClosed`` each).
 Peak memory is the service's VmHWM, reset before each phase (``/proc/<pid>/clear_refs``),
 and the bench's own ``ru_maxrss``.
 
