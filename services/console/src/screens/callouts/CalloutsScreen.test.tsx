@@ -65,7 +65,7 @@ const SENT = callout("c-sent", "sent", "SN-2");
 const FAILED = callout("c-failed", "failed", "SN-3");
 
 function user(...roles: string[]): User {
-  return { id: "u1", username: "eva", display_name: "Eva", roles };
+  return { id: "u1", username: "eva", display_name: "Eva", roles, org_units: [] };
 }
 
 function routes(extra: StubRoutes = {}): StubRoutes {
