@@ -440,3 +440,14 @@ describe("a serial item's tab", () => {
     expect(screen.queryByRole("button", { name: "Recalculate messages" })).toBeNull();
   });
 });
+
+describe("Show", () => {
+  it("reads the list again with unchanged filters", async () => {
+    const seen = stubApi(routes());
+    renderAt("/callouts", ["viewer"]);
+    await screen.findByText("SN-1");
+    await userEvent.click(screen.getByRole("button", { name: "Show" }));
+    await userEvent.click(screen.getByRole("button", { name: "Show" }));
+    await waitFor(() => expect(lists(seen)).toHaveLength(3));
+  });
+});

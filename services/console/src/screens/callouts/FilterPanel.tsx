@@ -38,7 +38,7 @@ export function FilterPanel({
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onApply(draft);
+    onApply({ ...draft }); // a new object: "Show" reads the list again even if nothing changed
   };
   const reset = (to: Filters) => {
     setDraft(to);
