@@ -27,6 +27,7 @@ import { FilterPanel } from "./FilterPanel";
 import { NS } from "./messages";
 import { type Outcome, fromRefusal, fromResult, remainingSelection } from "./outcome";
 import { OutcomePanel } from "./OutcomePanel";
+import { PlanningRuns } from "./PlanningRuns";
 import type { ActionName, Callout } from "./types";
 
 const PAGE_SIZE = 100;
@@ -186,6 +187,7 @@ export function CalloutList({
         ) : null}
         {extraActions}
       </div>
+      <PlanningRuns reloadSignal={reloadSignal} />
       {canAct ? (
         <ActionBar selected={selectedRows} busy={busy} onAct={(a) => void act(a)} onClear={() => setSelected(new Set())} />
       ) : null}

@@ -71,6 +71,7 @@ function user(...roles: string[]): User {
 function routes(extra: StubRoutes = {}): StubRoutes {
   return {
     "GET /api/callouts/columns": () => COLUMNS,
+    "GET /api/callouts/planning-runs": () => [],
     "GET /api/callouts": () => ({ items: [AWAITING, SENT, FAILED], next_cursor: null }),
     "GET /api/service-types": () => ({ items: [] }),
     "GET /api/org-units": () => ({ items: [{ id: "o1", code: "N-1", name: "North", time_zone: "Europe/Stockholm", parent_id: null, version: 1 }], next_cursor: null }),
@@ -89,6 +90,9 @@ function renderAt(path: string, roles: string[]) {
     </TestSession>,
   );
 }
+
+// Rendering and typing take seconds on a loaded, shared machine: room beyond the 5 s default.
+const SLOW = 30_000;
 
 const lists = (seen: StubRequest[]) => seen.filter((r) => r.method === "GET" && r.path === "/api/callouts");
 
@@ -124,7 +128,7 @@ describe("the callout list", () => {
     expect(filtered.query.get("approved_from")).toBe("2026-11-01");
     expect(filtered.query.has("scheduled_from")).toBe(false);
     expect(filtered.query.get("scheduled_to")).toBe(first.query.get("scheduled_to"));
-  });
+  }, SLOW);
 
   it("sorts by a column header and pages with the cursor", async () => {
     const seen = stubApi(
@@ -145,7 +149,7 @@ describe("the callout list", () => {
     await waitFor(() => expect(lists(seen).at(-1)!.query.get("sort")).toBe("state"));
     await userEvent.click(await screen.findByRole("button", { name: "Sort by State, sorted ascending" }));
     await waitFor(() => expect(lists(seen).at(-1)!.query.get("sort")).toBe("-state"));
-  });
+  }, SLOW);
 
   it("shows the columns chosen and remembers them", async () => {
     stubApi(routes());
@@ -156,7 +160,7 @@ describe("the callout list", () => {
     await userEvent.click(screen.getByRole("checkbox", { name: "Created on" }));
     expect(within(table).getByRole("button", { name: /^Sort by Created on/ })).toBeInTheDocument();
     expect(JSON.parse(localStorage.getItem(COLUMNS_STORAGE_KEY) ?? "[]")).toContain("created_at");
-  });
+  }, SLOW);
 
   it("shows an error naming a filter under that filter", async () => {
     stubApi(
@@ -176,7 +180,7 @@ describe("the callout list", () => {
     const input = await screen.findByLabelText("Scheduled from");
     await waitFor(() => expect(input).toHaveAccessibleDescription("scheduled_from is after scheduled_to"));
     expect(screen.getByText(/req-9/)).toBeInTheDocument();
-  });
+  }, SLOW);
 });
 
 describe("actions on the selection", () => {
@@ -213,7 +217,7 @@ describe("actions on the selection", () => {
     const outcome = await screen.findByTestId("action-outcome");
     expect(outcome).toHaveTextContent("Approve: 1 done, 1 skipped");
     expect(outcome).toHaveTextContent("SN-2 · 1st reminder · 2026-12-01 (Sent): cannot approve a callout in state 'sent'");
-  });
+  }, SLOW);
 
   it("shows a refused selection's reasons", async () => {
     stubApi(
@@ -236,7 +240,7 @@ describe("actions on the selection", () => {
     const outcome = await screen.findByTestId("action-outcome");
     expect(outcome).toHaveTextContent("Cancel callouts was refused");
     expect(outcome).toHaveTextContent("completed meanwhile");
-  });
+  }, SLOW);
 
   it("approves all by the current filters after a confirmation", async () => {
     const seen = stubApi(routes({ "POST /api/callouts/approve-all": () => ({ approved: 7 }) }));
@@ -250,7 +254,7 @@ describe("actions on the selection", () => {
     const post = seen.find((r) => r.method === "POST")!;
     expect(post.path).toBe("/api/callouts/approve-all");
     expect(post.query.get("scheduled_from")).toBe(lists(seen)[0]!.query.get("scheduled_from"));
-  });
+  }, SLOW);
 
   it("gives a viewer the list, export and dialogs but nothing to act with", async () => {
     stubApi(routes());
@@ -265,7 +269,7 @@ describe("actions on the selection", () => {
     const dialog = screen.getByRole("dialog");
     expect(within(dialog).queryByRole("button", { name: "Update recipient information" })).toBeNull();
     expect(within(dialog).queryByRole("button", { name: "Create service order" })).toBeNull();
-  });
+  }, SLOW);
 });
 
 describe("one callout's dialog", () => {
@@ -292,7 +296,7 @@ describe("one callout's dialog", () => {
     await userEvent.click(within(dialog).getByRole("tab", { name: "Error" }));
     expect(await within(dialog).findByTestId("trace-id")).toHaveTextContent("trace-123");
     expect(within(dialog).getByText("smtp said no")).toBeInTheDocument();
-  });
+  }, SLOW);
 
   it("warns when no message has been generated, and shows the step's settings", async () => {
     stubApi(
@@ -317,7 +321,7 @@ describe("one callout's dialog", () => {
     const row = await within(dialog).findByRole("row", { name: /E-mail subject/ });
     expect(row).toHaveTextContent("Service due");
     expect(row).toHaveTextContent("Service done");
-  });
+  }, SLOW);
 
   it("updates the recipient in catalog with its ETag, then the callout with the new version", async () => {
     const seen = stubApi(
@@ -365,7 +369,7 @@ describe("one callout's dialog", () => {
     const post = seen.find((r) => r.method === "POST")!;
     expect(post.path).toBe(`/api/callouts/${FAILED.id}/update-recipient`);
     expect(post.body).toEqual({ customer_version: 4 });
-  });
+  }, SLOW);
 
   it("shows catalog's message under the field it names", async () => {
     stubApi(
@@ -402,7 +406,7 @@ describe("one callout's dialog", () => {
         /not a valid email address/,
       ),
     );
-  });
+  }, SLOW);
 });
 
 describe("a serial item's tab", () => {
@@ -431,14 +435,14 @@ describe("a serial item's tab", () => {
     expect(await screen.findByText(/2 created, 0 moved, 0 updated, 1 withdrawn/)).toBeInTheDocument();
     await waitFor(() => expect(lists(seen)).toHaveLength(2));
     expect(seen.some((r) => r.path === "/api/callouts/serial-items/item-1/recalculate")).toBe(true);
-  });
+  }, SLOW);
 
   it("has no recalculate button for a viewer", async () => {
     stubApi(routes({ "GET /api/serial-items/{id}": () => ({ id: "item-1", serial_number: "SN-1", name: "Heat pump" }) }));
     renderAt("/callouts/serial-items/item-1", ["viewer"]);
     await screen.findByText("SN-2");
     expect(screen.queryByRole("button", { name: "Recalculate messages" })).toBeNull();
-  });
+  }, SLOW);
 });
 
 describe("Show", () => {
@@ -449,5 +453,20 @@ describe("Show", () => {
     await userEvent.click(screen.getByRole("button", { name: "Show" }));
     await userEvent.click(screen.getByRole("button", { name: "Show" }));
     await waitFor(() => expect(lists(seen)).toHaveLength(3));
-  });
+  }, SLOW);
+});
+
+describe("planning runs", () => {
+  it("says which service types are still being planned, and how far", async () => {
+    stubApi(
+      routes({
+        "GET /api/callouts/planning-runs": () => [
+          { service_type_id: "t1", display_name: "Annual inspection", version: 2, planned_version: 1, items_planned: 250, items_total: 1000 },
+        ],
+      }),
+    );
+    renderAt("/callouts", ["viewer"]);
+    const bar = await screen.findByRole("progressbar", { name: "Annual inspection: 250 of 1,000 items planned" });
+    expect(bar).toHaveAttribute("value", "250");
+  }, SLOW);
 });

@@ -206,6 +206,15 @@ export const NS = registerMessages("callouts", {
     "recipient.done": "Saved; the callout was updated.",
 
     "serviceOrder.requested": "A service order was requested from field work.",
+    "planning.title": "Still being planned: items not yet reached show their earlier callouts.",
+    "planning.run": "{{name}}: {{planned}} of {{total}} items planned",
+    "planning.refresh": "Check again",
+    "message.status.awaiting_recipient": "Awaiting recipient",
+    "message.status.queued": "Queued",
+    "message.status.sent": "Sent",
+    "message.status.failed": "Failed",
+    "message.status.blocked": "Blocked",
+    "message.status.unconfirmed": "Unconfirmed",
   },
   sv: {
     title: "Serviceutskick",
@@ -411,5 +420,14 @@ export const NS = registerMessages("callouts", {
     "recipient.done": "Sparat; utskicket har uppdaterats.",
 
     "serviceOrder.requested": "En serviceorder har begärts från fältservice.",
+    "planning.title": "Planeras fortfarande: artiklar som inte nåtts än visar sina tidigare utskick.",
+    "planning.run": "{{name}}: {{planned}} av {{total}} artiklar planerade",
+    "planning.refresh": "Kontrollera igen",
+    "message.status.awaiting_recipient": "Väntar på mottagare",
+    "message.status.queued": "I kö",
+    "message.status.sent": "Skickat",
+    "message.status.failed": "Misslyckat",
+    "message.status.blocked": "Blockerat",
+    "message.status.unconfirmed": "Obekräftat",
   },
 });

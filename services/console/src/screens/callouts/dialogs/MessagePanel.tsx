@@ -53,7 +53,7 @@ function MessageView({ purpose, message }: { purpose: string; message: SentMessa
       <dl className="callouts-facts">
         <div>
           <dt>{t("message.status")}</dt>
-          <dd>{message.status}</dd>
+          <dd>{t(`message.status.${message.status}`, { defaultValue: message.status })}</dd>
         </div>
         {message.subject ? (
           <div>
