@@ -148,3 +148,13 @@ describe("formatting", () => {
     expect(splitList(" a@x.se ,b@y.se;; ")).toEqual(["a@x.se", "b@y.se"]);
   });
 });
+
+describe("the screen's texts", () => {
+  it("exist in Swedish for every English key", async () => {
+    const i18n = (await import("../../i18n")).default;
+    await import("./messages");
+    const en = Object.keys(i18n.getResourceBundle("en", "callouts") as Record<string, string>).sort();
+    const sv = Object.keys(i18n.getResourceBundle("sv", "callouts") as Record<string, string>).sort();
+    expect(sv).toEqual(en);
+  });
+});

@@ -135,6 +135,7 @@ export const NS = registerMessages("callouts", {
     "overview.serviceOrderRequested": "Requested {{at}} by {{who}}; being opened",
     "overview.waiting": "Waiting for the customer's version {{version}} since {{at}}",
     "overview.orgUnit": "Org. unit",
+    "overview.itemCallouts": "its callouts",
 
     "message.none": "No message has been generated for this callout yet.",
     "message.purpose.initial": "Initial message",
@@ -349,6 +350,7 @@ export const NS = registerMessages("callouts", {
     "overview.serviceOrderRequested": "Begärd {{at}} av {{who}}; skapas",
     "overview.waiting": "Väntar på kundens version {{version}} sedan {{at}}",
     "overview.orgUnit": "Org.enhet",
+    "overview.itemCallouts": "dess utskick",
 
     "message.none": "Inget meddelande har skapats för det här utskicket ännu.",
     "message.purpose.initial": "Första meddelandet",

@@ -158,11 +158,20 @@ function Overview({ callout }: { callout: Callout }) {
     ["overview.step", callout.step_description ?? ""],
     [
       "overview.serialItem",
-      <Link key="item" to={`/callouts/serial-items/${callout.serial_item_id}`}>
-        {[callout.serial_number, callout.serial_item_name].filter(Boolean).join(" · ")}
+      <span key="item">
+        <Link to={`/installed-base/serial-items/${callout.serial_item_id}`}>
+          {[callout.serial_number, callout.serial_item_name].filter(Boolean).join(" · ")}
+        </Link>
+        {" · "}
+        <Link to={`/callouts/serial-items/${callout.serial_item_id}`}>{t("overview.itemCallouts")}</Link>
+      </span>,
+    ],
+    [
+      "overview.customer",
+      <Link key="customer" to={`/installed-base/customers/${callout.customer_id}`}>
+        {[callout.customer_number, callout.customer_name].filter(Boolean).join(" · ")}
       </Link>,
     ],
-    ["overview.customer", [callout.customer_number, callout.customer_name].filter(Boolean).join(" · ")],
     ["overview.sendTo", callout.send_to ?? ""],
     ["overview.orgUnit", callout.org_unit ?? ""],
     ["overview.approved", by(callout.approved_at, callout.approved_by)],
