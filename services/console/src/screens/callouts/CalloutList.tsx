@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router-dom";
 
 import { api, download, queryString } from "../../api/client";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -12,17 +13,17 @@ import { ApproveAllDialog } from "./ApproveAllDialog";
 import { cell } from "./cells";
 import { ColumnChooser } from "./ColumnChooser";
 import {
-  DEFAULT_SORT,
   type Sort,
   loadColumnChoice,
   nextSort,
   saveColumnChoice,
+  sortFromParam,
   sortParam,
   toggleColumn,
   visibleColumns,
 } from "./columns";
 import { CalloutDialog } from "./dialogs/CalloutDialog";
-import { FILTER_FIELDS, type Filters, defaultFilters, toQuery } from "./filters";
+import { FILTER_FIELDS, type Filters, defaultFilters, filtersFromSearch, searchOf, toQuery } from "./filters";
 import { FilterPanel } from "./FilterPanel";
 import { NS } from "./messages";
 import { type Outcome, fromRefusal, fromResult, remainingSelection } from "./outcome";
@@ -52,8 +53,15 @@ export function CalloutList({
   const language = i18n.language;
 
   const defaults = useMemo(() => defaultFilters(new Date(), forItem), [forItem]);
-  const [filters, setFilters] = useState<Filters>(defaults);
-  const [sort, setSort] = useState<Sort>(DEFAULT_SORT);
+  // The filters and sort live in the address too: a list can be linked, and Back (from an
+  // item's tab, say) returns to it as it was.
+  const [search, setSearch] = useSearchParams();
+  const [filters, setFilters] = useState<Filters>(() => filtersFromSearch(search, defaults));
+  const [sort, setSort] = useState<Sort>(() => sortFromParam(search.get("sort")));
+  useEffect(() => {
+    setSearch(searchOf(filters, sortParam(sort)), { replace: true });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [filters, sort]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();

@@ -470,3 +470,17 @@ describe("planning runs", () => {
     expect(bar).toHaveAttribute("value", "250");
   }, SLOW);
 });
+
+describe("a linked list", () => {
+  it("opens with the filters and sort its address names", async () => {
+    const seen = stubApi(routes());
+    renderAt("/callouts?state=failed&customer=Ada&scheduled_from=&scheduled_to=&sort=-state", ["viewer"]);
+    await screen.findByText("SN-1");
+    const first = lists(seen)[0]!;
+    expect(first.query.getAll("state")).toEqual(["failed"]);
+    expect(first.query.get("customer")).toBe("Ada");
+    expect(first.query.has("scheduled_from")).toBe(false);
+    expect(first.query.get("sort")).toBe("-state");
+    expect(screen.getByRole("textbox", { name: "Customer" })).toHaveValue("Ada");
+  }, SLOW);
+});

@@ -55,3 +55,9 @@ export function sortParam(sort: Sort): string {
 export function nextSort(current: Sort, field: string): Sort {
   return current.field === field ? { field, descending: !current.descending } : { field, descending: false };
 }
+
+/** The sort an address names ("state", "-scheduled_for"), else the default. */
+export function sortFromParam(param: string | null): Sort {
+  if (!param) return DEFAULT_SORT;
+  return param.startsWith("-") ? { field: param.slice(1), descending: true } : { field: param, descending: false };
+}

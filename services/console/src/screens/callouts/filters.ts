@@ -127,3 +127,52 @@ export const FILTER_FIELDS = [
   "step",
   "serial_item_id",
 ] as const;
+
+// --- the filters in the address: a list can be linked, and Back returns to it as it was --
+
+const LIST_KEYS: Record<"states" | "serviceTypeIds" | "orgUnits", string> = {
+  states: "state",
+  serviceTypeIds: "service_type_id",
+  orgUnits: "org_unit",
+};
+const TEXT_KEYS: Record<Exclude<keyof Filters, keyof typeof LIST_KEYS>, string> = {
+  scheduledFrom: "scheduled_from",
+  scheduledTo: "scheduled_to",
+  approvedFrom: "approved_from",
+  approvedTo: "approved_to",
+  completedFrom: "completed_from",
+  completedTo: "completed_to",
+  customer: "customer",
+  customerId: "customer_id",
+  step: "step",
+  serialItemId: "serial_item_id",
+};
+
+/** The address's query for the filters and sort. The scheduled-for bounds are always
+ * written, empty when cleared, so a link without a window stays without one. */
+export function searchOf(filters: Filters, sort: string): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [field, key] of Object.entries(LIST_KEYS) as [keyof typeof LIST_KEYS, string][]) {
+    for (const value of filters[field]) params.append(key, value);
+  }
+  for (const [field, key] of Object.entries(TEXT_KEYS) as [keyof typeof TEXT_KEYS, string][]) {
+    const value = filters[field].trim();
+    if (value || field === "scheduledFrom" || field === "scheduledTo") params.set(key, value);
+  }
+  params.set("sort", sort);
+  return params;
+}
+
+/** The filters an address names; `defaults` when it names none (a plain /callouts). */
+export function filtersFromSearch(params: URLSearchParams, defaults: Filters): Filters {
+  const keys = [...Object.values(LIST_KEYS), ...Object.values(TEXT_KEYS)];
+  if (!keys.some((key) => params.has(key))) return defaults;
+  const filters: Filters = { ...NO_FILTERS };
+  filters.states = params.getAll(LIST_KEYS.states) as CalloutState[];
+  filters.serviceTypeIds = params.getAll(LIST_KEYS.serviceTypeIds);
+  filters.orgUnits = params.getAll(LIST_KEYS.orgUnits);
+  for (const [field, key] of Object.entries(TEXT_KEYS) as [keyof typeof TEXT_KEYS, string][]) {
+    filters[field] = params.get(key) ?? "";
+  }
+  return filters;
+}

@@ -158,3 +158,18 @@ describe("the screen's texts", () => {
     expect(sv).toEqual(en);
   });
 });
+
+describe("the filters in the address", () => {
+  it("round-trip, a cleared window included", async () => {
+    const { searchOf, filtersFromSearch } = await import("./filters");
+    const { sortFromParam } = await import("./columns");
+    const defaults = defaultFilters(new Date(2026, 10, 30));
+    const chosen = { ...NO_FILTERS, states: ["failed", "sent"] as const, customer: "Ada", orgUnits: ["N-1"] };
+    const params = searchOf({ ...chosen, states: [...chosen.states] }, "-state");
+    expect(params.toString()).toBe("state=failed&state=sent&org_unit=N-1&scheduled_from=&scheduled_to=&customer=Ada&sort=-state");
+    expect(filtersFromSearch(params, defaults)).toEqual({ ...chosen, states: ["failed", "sent"] });
+    expect(sortFromParam(params.get("sort"))).toEqual({ field: "state", descending: true });
+    expect(filtersFromSearch(new URLSearchParams(""), defaults)).toBe(defaults);
+    expect(filtersFromSearch(new URLSearchParams("sort=state"), defaults)).toBe(defaults);
+  });
+});
