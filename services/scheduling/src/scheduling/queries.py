@@ -377,7 +377,8 @@ async def show_message(
 ) -> dict[str, Any]:
     row = await _callout(uow, callout_id, visible)
     messages = [
-        {"purpose": purpose, "message_id": str(mid), "href": f"/messages/{mid}"}
+        # The public path: clients read this through the gateway (bodies are not rewritten).
+        {"purpose": purpose, "message_id": str(mid), "href": f"/api/messages/{mid}"}
         for purpose, mid in (("initial", row.message_id), ("completion", row.completion_message_id))
         if mid is not None
     ]

@@ -407,7 +407,7 @@ async def test_send_now_sends_at_once_and_records_the_result(
     assert row.send_to == "ada@example.com"
     shown = (await seed.client.get(f"/callouts/{callout}/message")).json()
     assert shown["warning"] is None
-    assert shown["messages"][0]["href"] == f"/messages/{row.message_id}"
+    assert shown["messages"][0]["href"] == f"/api/messages/{row.message_id}"
     refused = await seed.client.post(f"/callouts/{callout}/send-now")
     assert refused.status_code == 409
 
