@@ -44,13 +44,21 @@ export class ProblemError extends Error {
    * "query.state" ...): a form shows it next to that field. */
   messageFor(field: string): string | undefined {
     const wanted = new Set([field, `query.${field}`, `path.${field}`, `body.${field}`]);
-    return this.errors.find((e) => wanted.has(e.field))?.message;
+    const exact = this.errors.find((e) => wanted.has(e.field));
+    if (exact) return exact.message;
+    // A list input shows its items' messages: "emails.1" belongs to the field "emails".
+    const item = this.errors.find((e) => [...wanted].some((w) => new RegExp(`^${escape(w)}\\.\\d+$`).test(e.field)));
+    return item?.message;
   }
 
   /** Messages no field of the form claims: shown above the form. */
   unclaimed(fields: readonly string[]): FieldMessage[] {
     return this.errors.filter((e) => !fields.some((f) => this.messageFor(f) === e.message));
   }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Any failure as a ProblemError: a network error becomes status 0. */

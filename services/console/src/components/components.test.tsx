@@ -60,3 +60,11 @@ describe("DataTable", () => {
     expect(onSelect).toHaveBeenLastCalledWith(new Set(["a", "b"]));
   });
 });
+
+describe("a list input", () => {
+  it("shows its items' messages", () => {
+    const problem = new ProblemError(422, { errors: [{ field: "emails.1", message: "not an e-mail address" }] });
+    expect(problem.messageFor("emails")).toBe("not an e-mail address");
+    expect(problem.messageFor("email")).toBeUndefined();
+  });
+});
