@@ -106,7 +106,7 @@ function AddSerials({ campaignId, onAdded }: { campaignId: string; onAdded: () =
     if (!file) return;
     void run(
       async () => {
-        const csv = await file.text();
+        const csv = await readText(file);
         return (
           await api.POST("/api/campaigns/{campaign_id}/serials/upload", {
             params: { path: { campaign_id: campaignId } },
@@ -176,4 +176,14 @@ function AddSerials({ campaignId, onAdded }: { campaignId: string; onAdded: () =
       </div>
     </div>
   );
+}
+
+/** A chosen file's text (UTF-8; the API refuses anything else, naming the byte). */
+function readText(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result ?? ""));
+    reader.onerror = () => reject(reader.error ?? new Error("the file cannot be read"));
+    reader.readAsText(file, "utf-8");
+  });
 }
