@@ -52,6 +52,7 @@ export function CampaignPage() {
   const { campaign, etag } = loaded.data;
   const props: CampaignTabProps = { campaign, etag, reload: loaded.reload };
   const counts = campaign.counts;
+  const base = `/campaigns/${campaign.id}`;
   return (
     <section>
       <p>
@@ -85,12 +86,12 @@ export function CampaignPage() {
       </dl>
       <ProblemAlert error={loaded.error} onRetry={loaded.reload} />
       <nav className="tabs" aria-label={t("detail.sections")}>
-        <NavLink to="" end>
+        <NavLink to={base} end>
           {t("tab.overview")}
         </NavLink>
-        <NavLink to="serials">{t("tab.serials")}</NavLink>
-        <NavLink to="validation">{t("tab.validation")}</NavLink>
-        <NavLink to="progress">{t("tab.progress")}</NavLink>
+        <NavLink to={`${base}/serials`}>{t("tab.serials")}</NavLink>
+        <NavLink to={`${base}/validation`}>{t("tab.validation")}</NavLink>
+        <NavLink to={`${base}/progress`}>{t("tab.progress")}</NavLink>
       </nav>
       <Routes>
         <Route index element={<CampaignOverview {...props} onSaved={() => loaded.reload()} />} />

@@ -305,3 +305,69 @@ describe("roles", () => {
     expect(within(table).getByRole("progressbar", { name: "Share of cases closed in No org unit" })).toHaveAttribute("value", "50");
   });
 });
+
+describe("changing a campaign", () => {
+  it("lets a released campaign change only its texts, sent with If-Match", async () => {
+    const released = aCampaign({ state: "released", version: 5 });
+    const seen = stubApi({
+      ...campaignReads(released),
+      "GET /api/case-templates": () => page([TEMPLATE]),
+      "GET /api/cases": () => page([PARENT]),
+      "PATCH /api/campaigns/{id}": () => ({ status: 200, body: { ...released, version: 6, cause_code: "RC-8" }, headers: { ETag: '"6"' } }),
+    });
+    renderAt(`/campaigns/${ID}`, "admin");
+    await userEvent.click(await screen.findByRole("button", { name: "Edit campaign" }));
+    expect(screen.getByLabelText("Case template")).toBeDisabled();
+    expect(screen.getByLabelText("Parent case")).toBeDisabled();
+    expect(screen.getByLabelText("Use customer from customer order")).toBeDisabled();
+    const cause = screen.getByLabelText("Cause code");
+    expect(cause).toBeEnabled();
+    await userEvent.clear(cause);
+    await userEvent.type(cause, "RC-8");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    const patch = seen.find((r) => r.method === "PATCH");
+    expect(patch?.body).toEqual({ cause_code: "RC-8" });
+    expect(patch?.headers.get("If-Match")).toBe('"5"');
+    expect(await screen.findByText("Saved.")).toBeInTheDocument();
+  });
+
+  it("shows a closed campaign without Edit even to an admin", async () => {
+    stubApi(campaignReads(aCampaign({ state: "closed" })));
+    renderAt(`/campaigns/${ID}`, "admin");
+    await screen.findByText("Service campaign");
+    expect(screen.queryByRole("button", { name: "Edit campaign" })).toBeNull();
+  });
+});
+
+describe("case templates", () => {
+  it("an admin creates one and deactivates one with its version", async () => {
+    const seen = stubApi({
+      "GET /api/case-templates": () => page([TEMPLATE]),
+      "POST /api/case-templates": () => ({ status: 201, body: { ...TEMPLATE, id: "t2", name: "Recall" } }),
+      "POST /api/case-templates/{id}/deactivate": () => ({ ...TEMPLATE, active: false, version: 2 }),
+    });
+    renderAt("/campaigns/templates", "admin");
+    await userEvent.type(await screen.findByLabelText("Name"), "Recall");
+    await userEvent.click(screen.getByLabelText("Cause description"));
+    await userEvent.click(screen.getByRole("button", { name: "Create template" }));
+    expect(await screen.findByText("Template Recall created.")).toBeInTheDocument();
+    expect(seen.find((r) => r.method === "POST")?.body).toEqual({
+      name: "Recall",
+      case_type: "service_campaign",
+      required_fields: ["cause_description"],
+    });
+    await userEvent.click(screen.getByRole("button", { name: "Deactivate Service campaign" }));
+    const off = seen.find((r) => r.path.endsWith("/deactivate"));
+    expect(off?.headers.get("If-Match")).toBe('"1"');
+    expect(await screen.findByRole("button", { name: "Activate Service campaign" })).toBeInTheDocument();
+  });
+
+  it("a viewer reads them without buttons", async () => {
+    stubApi({ "GET /api/case-templates": () => page([TEMPLATE]) });
+    renderAt("/campaigns/templates", "viewer");
+    const table = await screen.findByRole("table", { name: "Case templates" });
+    await waitFor(() => expect(within(table).getAllByRole("row")).toHaveLength(2));
+    expect(within(table).getAllByRole("row")[1]).toHaveTextContent("Cause code");
+    expect(screen.queryByRole("button", { name: /Deactivate|Create template/ })).toBeNull();
+  });
+});
