@@ -112,6 +112,7 @@ async def test_an_admin_defines_validates_and_releases_a_campaign(
     await expect(page.get_by_label("Parent case")).not_to_have_value("")
     await page.get_by_label("Cause code", exact=True).fill("RC-7")
     await page.get_by_label("Our reference").fill("Quality desk")
+    await screenshot(page, "campaign-create")
     await page.get_by_role("button", name="Create campaign").click()
 
     # Its serial numbers: the real item and one catalog does not know.

@@ -5,8 +5,7 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
-import { fieldError } from "../../components/Field";
-import { CheckboxField, SelectField, TextAreaField, TextField } from "../../components/Field";
+import { CheckboxField, fieldError, SelectField, TextAreaField, TextField } from "../../components/Field";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLoad } from "../../hooks/useLoad";
 import { NS } from "./messages";

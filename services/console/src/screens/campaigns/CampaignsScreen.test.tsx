@@ -371,3 +371,12 @@ describe("case templates", () => {
     expect(screen.queryByRole("button", { name: /Deactivate|Create template/ })).toBeNull();
   });
 });
+
+describe("a technician", () => {
+  it("is told campaigns are not theirs, without asking the API", async () => {
+    const seen = stubApi({});
+    renderAt("/campaigns", "technician");
+    expect(screen.getByRole("alert")).toHaveTextContent("You may not do this.");
+    expect(seen).toHaveLength(0);
+  });
+});

@@ -3,6 +3,7 @@
 import { useTranslation } from "react-i18next";
 import { Route, Routes } from "react-router-dom";
 
+import { useSession } from "../../auth/session";
 import "./campaigns.css";
 import { CampaignCreate } from "./CampaignCreate";
 import { CampaignList } from "./CampaignList";
@@ -12,6 +13,9 @@ import { TemplatesPage } from "./TemplatesPage";
 
 export default function CampaignsScreen() {
   const { t } = useTranslation(NS);
+  const { hasRole } = useSession();
+  // Technicians have no campaigns (the gateway answers them 403): say so plainly.
+  if (!hasRole("admin", "operator", "viewer")) return <p role="alert">{t("common:error.forbidden")}</p>;
   return (
     <Routes>
       <Route index element={<CampaignList />} />
