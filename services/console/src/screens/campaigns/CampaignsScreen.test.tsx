@@ -4,6 +4,7 @@ import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { describe, expect, it, vi } from "vitest";
 
 import { type Role, TestSession } from "../../auth/session";
+import i18n from "../../i18n";
 import { stubApi, type StubRoutes } from "../../test/stubApi";
 import CampaignsScreen from "./CampaignsScreen";
 import { aCampaign, aCase, aLine, page, PARENT, TEMPLATE } from "./testData";
@@ -378,5 +379,20 @@ describe("a technician", () => {
     renderAt("/campaigns", "technician");
     expect(screen.getByRole("alert")).toHaveTextContent("You may not do this.");
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe("in Swedish", () => {
+  it("gives the failing serial numbers' reasons in Swedish", async () => {
+    await i18n.changeLanguage("sv");
+    try {
+      stubApi(campaignReads(aCampaign({ counts: { lines: 1, failing: 1, cases_open: 0, cases_closed: 0 } }), [], [aLine({ problem: "inactive" })]));
+      renderAt(`/campaigns/${ID}/validation`, "admin");
+      const report = await screen.findByRole("table", { name: "Underkända serienummer i GASKET" });
+      expect(await within(report).findByText("Inaktivt: enheten är inaktiv eller skrotad")).toBeInTheDocument();
+      expect(screen.getByRole("button", { name: "Släpp kampanjen" })).toBeDisabled();
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });
