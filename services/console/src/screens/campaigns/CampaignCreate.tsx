@@ -2,13 +2,13 @@
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 
-import { useSession } from "../../auth/session";
 import { CampaignForm } from "./CampaignForm";
 import { NS } from "./messages";
+import { useCampaignRoles } from "./roles";
 
 export function CampaignCreate() {
   const { t } = useTranslation(NS);
-  const { hasRole } = useSession();
+  const { manager } = useCampaignRoles();
   const navigate = useNavigate();
   return (
     <section>
@@ -16,7 +16,7 @@ export function CampaignCreate() {
         <Link to="/campaigns">{t("detail.back")}</Link>
       </p>
       <h1>{t("list.new")}</h1>
-      {hasRole("admin") ? (
+      {manager ? (
         <CampaignForm onCancel={() => navigate("/campaigns")} onSaved={(c) => navigate(`/campaigns/${c.id}/serials`)} />
       ) : (
         <p role="alert">{t("common:error.forbidden")}</p>

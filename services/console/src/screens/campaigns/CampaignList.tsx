@@ -4,11 +4,11 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 
 import { api } from "../../api/client";
-import { useSession } from "../../auth/session";
 import { type Column, DataTable, Pager } from "../../components/DataTable";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useKeysetList } from "../../hooks/useKeysetList";
 import { NS } from "./messages";
+import { useCampaignRoles } from "./roles";
 import { CAMPAIGN_STATES, formatDateTime, stateBadge } from "./rules";
 import type { Campaign, CampaignState } from "./types";
 
@@ -16,7 +16,7 @@ const SORTS = ["code", "name", "-created_at"] as const;
 
 export function CampaignList() {
   const { t, i18n } = useTranslation(NS);
-  const { hasRole } = useSession();
+  const { manager } = useCampaignRoles();
   const [state, setState] = useState<CampaignState | "">("");
   const [text, setText] = useState("");
   const [q, setQ] = useState("");
@@ -55,7 +55,7 @@ export function CampaignList() {
         <h1>{t("list.title")}</h1>
         <div className="toolbar">
           <Link to="/campaigns/templates">{t("templates.title")}</Link>
-          {hasRole("admin") ? (
+          {manager ? (
             <Link className="button primary" to="/campaigns/new">
               {t("list.new")}
             </Link>

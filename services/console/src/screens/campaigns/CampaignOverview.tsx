@@ -2,17 +2,17 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { useSession } from "../../auth/session";
 import { useLoad } from "../../hooks/useLoad";
 import { api } from "../../api/client";
 import type { CampaignTabProps } from "./CampaignPage";
 import { CampaignForm } from "./CampaignForm";
 import { NS } from "./messages";
+import { useCampaignRoles } from "./roles";
 import { formatDateTime } from "./rules";
 
 export function CampaignOverview({ campaign, etag, onSaved }: CampaignTabProps & { onSaved: () => void }) {
   const { t, i18n } = useTranslation(NS);
-  const { hasRole } = useSession();
+  const { manager } = useCampaignRoles();
   const [editing, setEditing] = useState(false);
   const [saved, setSaved] = useState(false);
   const template = useLoad(async () => {
@@ -41,7 +41,7 @@ export function CampaignOverview({ campaign, etag, onSaved }: CampaignTabProps &
     );
   }
   const translations = Object.entries(campaign.translations);
-  const canEdit = hasRole("admin") && campaign.state !== "closed";
+  const canEdit = manager && campaign.state !== "closed";
   return (
     <div className="panel">
       <h2>{t("tab.overview")}</h2>

@@ -4,13 +4,13 @@ import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api, download, queryString } from "../../api/client";
-import { useSession } from "../../auth/session";
 import { type Column, DataTable, Pager } from "../../components/DataTable";
 import { Dialog } from "../../components/Dialog";
 import { SelectField, TextAreaField } from "../../components/Field";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useKeysetList } from "../../hooks/useKeysetList";
 import { NS } from "./messages";
+import { useCampaignRoles } from "./roles";
 import { etagOfVersion, formatDateTime } from "./rules";
 import type { CampaignDetail, Case, CaseOutcome } from "./types";
 
@@ -18,8 +18,7 @@ type Status = "" | "open" | "closed";
 
 export function CasesPanel({ campaign, onChanged }: { campaign: CampaignDetail; onChanged: () => void }) {
   const { t, i18n } = useTranslation(NS);
-  const { hasRole } = useSession();
-  const canClose = hasRole("admin", "operator");
+  const { closer: canClose } = useCampaignRoles();
   const [status, setStatus] = useState<Status>("");
   const [serialText, setSerialText] = useState("");
   const [serial, setSerial] = useState("");

@@ -4,18 +4,18 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api, etagOf } from "../../api/client";
-import { useSession } from "../../auth/session";
 import { Dialog } from "../../components/Dialog";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLoad } from "../../hooks/useLoad";
 import type { CampaignTabProps } from "./CampaignPage";
 import { CasesPanel } from "./CasesPanel";
 import { NS } from "./messages";
+import { useCampaignRoles } from "./roles";
 import { closedPercent } from "./rules";
 
 export function ProgressPanel({ campaign, etag, reload }: CampaignTabProps) {
   const { t } = useTranslation(NS);
-  const { hasRole } = useSession();
+  const { manager } = useCampaignRoles();
   const progress = useLoad(async () => {
     const { data } = await api.GET("/api/campaigns/{campaign_id}/progress", {
       params: { path: { campaign_id: campaign.id } },
@@ -92,7 +92,7 @@ export function ProgressPanel({ campaign, etag, reload }: CampaignTabProps) {
           </div>
         ) : null}
       </div>
-      {hasRole("admin") && campaign.state === "released" ? (
+      {manager && campaign.state === "released" ? (
         <CloseCampaign campaignId={campaign.id} code={campaign.code} etag={etag} onClosed={reload} />
       ) : null}
       {campaign.state === "closed" ? <p className="alert alert-info">{t("close.isClosed")}</p> : null}

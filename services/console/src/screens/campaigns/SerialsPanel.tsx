@@ -5,12 +5,12 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../api/client";
 import { asProblem } from "../../api/problem";
-import { useSession } from "../../auth/session";
 import { TextAreaField } from "../../components/Field";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useKeysetList } from "../../hooks/useKeysetList";
 import type { CampaignTabProps } from "./CampaignPage";
 import { NS } from "./messages";
+import { useCampaignRoles } from "./roles";
 import { parseSerialList } from "./rules";
 import { serialLines } from "./serialsApi";
 import { SerialLinesTable } from "./SerialLinesTable";
@@ -20,8 +20,8 @@ type Show = "all" | "failing" | "passing";
 
 export function SerialsPanel({ campaign, reload }: CampaignTabProps) {
   const { t } = useTranslation(NS);
-  const { hasRole } = useSession();
-  const canChange = hasRole("admin") && campaign.state !== "closed";
+  const { manager } = useCampaignRoles();
+  const canChange = manager && campaign.state !== "closed";
   const [show, setShow] = useState<Show>("all");
   const list = useKeysetList<SerialLine>(
     (cursor) => serialLines(campaign.id, show === "all" ? undefined : show === "failing", cursor),

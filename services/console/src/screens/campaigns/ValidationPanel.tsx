@@ -6,11 +6,11 @@ import { useTranslation } from "react-i18next";
 
 import { api, etagOf } from "../../api/client";
 import { asProblem, ProblemError } from "../../api/problem";
-import { useSession } from "../../auth/session";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useKeysetList } from "../../hooks/useKeysetList";
 import type { CampaignTabProps } from "./CampaignPage";
 import { NS } from "./messages";
+import { useCampaignRoles } from "./roles";
 import { pendingLines, problemCounts, problemKey, releaseBlock } from "./rules";
 import { serialLines } from "./serialsApi";
 import { SerialLinesTable } from "./SerialLinesTable";
@@ -24,9 +24,8 @@ interface ReleaseProgress {
 
 export function ValidationPanel({ campaign, etag, reload }: CampaignTabProps) {
   const { t } = useTranslation(NS);
-  const { hasRole } = useSession();
-  const admin = hasRole("admin");
-  const writable = admin && campaign.state !== "closed";
+  const { manager } = useCampaignRoles();
+  const writable = manager && campaign.state !== "closed";
   const report = useKeysetList<SerialLine>((cursor) => serialLines(campaign.id, true, cursor), [campaign.id]);
   const [validation, setValidation] = useState<Validation>();
   const [error, setError] = useState<unknown>();
@@ -113,7 +112,7 @@ export function ValidationPanel({ campaign, etag, reload }: CampaignTabProps) {
         </div>
       </div>
 
-      {admin && campaign.state !== "closed" ? (
+      {manager && campaign.state !== "closed" ? (
         <div className="panel">
           <h2>{t("release.title")}</h2>
           {campaign.state === "draft" ? (

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { closesCases, managesCampaigns } from "./roles";
 import {
   closedPercent,
   createBody,
@@ -142,5 +143,18 @@ describe("progress and versions", () => {
 
   it("writes a version as the ETag the API gives", () => {
     expect(etagOfVersion(7)).toBe('"7"');
+  });
+});
+
+describe("who manages campaigns", () => {
+  const user = (roles: string[], org_units: string[] = []) => ({ id: "u", username: "u", display_name: "U", roles, org_units });
+
+  it("an unrestricted admin manages; operators and admins close cases", () => {
+    expect(managesCampaigns(user(["admin"]))).toBe(true);
+    expect(managesCampaigns(user(["admin"], ["N-1"]))).toBe(false); // a campaign spans org units
+    expect(managesCampaigns(user(["operator"]))).toBe(false);
+    expect(managesCampaigns(null)).toBe(false);
+    expect(closesCases(user(["operator"]))).toBe(true);
+    expect(closesCases(user(["viewer"]))).toBe(false);
   });
 });
