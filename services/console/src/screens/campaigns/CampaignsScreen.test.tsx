@@ -396,3 +396,45 @@ describe("in Swedish", () => {
     }
   });
 });
+
+describe("closing and exporting", () => {
+  it("closes a released campaign, going on while cases are pending", async () => {
+    let calls = 0;
+    const released = aCampaign({ state: "released", version: 7, counts: { lines: 2, failing: 0, cases_open: 2, cases_closed: 0 } });
+    const seen = stubApi({
+      ...campaignReads(released),
+      "POST /api/campaigns/{id}/close": () => {
+        calls += 1;
+        const closed = { ...released, state: "closed", version: 8 };
+        return calls === 1
+          ? { status: 202, body: { campaign: closed, done: 1, pending: 1 }, headers: { ETag: '"8"' } }
+          : { status: 200, body: { campaign: closed, done: 1, pending: 0 }, headers: { ETag: '"8"' } };
+      },
+    });
+    renderAt(`/campaigns/${ID}/progress`, "admin");
+    await userEvent.click(await screen.findByRole("button", { name: "Close campaign" }));
+    const dialog = screen.getByRole("dialog", { name: "Close campaign GASKET?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Close campaign and its cases" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    const closes = seen.filter((r) => r.path.endsWith(`/campaigns/${ID}/close`));
+    expect(closes.map((r) => r.headers.get("If-Match"))).toEqual(['"7"', '"8"']);
+  });
+
+  it("exports the campaign's cases with the filters shown", async () => {
+    const createObjectURL = vi.fn(() => "blob:cases");
+    Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() });
+    const save = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => undefined);
+    const seen = stubApi({
+      ...campaignReads(aCampaign({ state: "released" })),
+      "GET /api/cases/export.csv": () => ({ status: 200, body: "number\n", headers: { "Content-Disposition": 'attachment; filename="cases.csv"' } }),
+    });
+    renderAt(`/campaigns/${ID}/progress`, "viewer");
+    await userEvent.selectOptions(await screen.findByLabelText("Status"), "open");
+    await userEvent.click(screen.getByRole("button", { name: "Export CSV" }));
+    await waitFor(() => expect(save).toHaveBeenCalled());
+    expect(createObjectURL).toHaveBeenCalled();
+    const exported = seen.find((r) => r.path === "/api/cases/export.csv");
+    expect(exported?.query.get("campaign_id")).toBe(ID);
+    expect(exported?.query.get("status")).toBe("open");
+  });
+});

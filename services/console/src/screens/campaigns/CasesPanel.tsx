@@ -41,7 +41,9 @@ export function CasesPanel({ campaign, onChanged }: { campaign: CampaignDetail; 
   const exportCsv = async () => {
     setExportError(undefined);
     try {
-      await download(`/api/cases/export.csv${queryString(filters)}`, `cases-${campaign.code}.csv`);
+      // Absolute (same origin): the component tests' fetch stub reads no relative URL.
+      const url = `${window.location.origin}/api/cases/export.csv${queryString(filters)}`;
+      await download(url, `cases-${campaign.code}.csv`);
     } catch (failure) {
       setExportError(failure);
     }
