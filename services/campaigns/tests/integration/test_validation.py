@@ -126,7 +126,7 @@ async def test_every_reason_in_the_report(client: httpx.AsyncClient) -> None:
     assert refused.status_code == 409
     problem = refused.json()
     assert problem["failing"] == 7
-    assert problem["report"] == f"/campaigns/{campaign['id']}/serials?failing=true"
+    assert problem["report"] == f"/api/campaigns/{campaign['id']}/serials?failing=true"
     assert problem["problems"]["not_found"] == 2
 
 

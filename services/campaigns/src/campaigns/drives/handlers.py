@@ -533,7 +533,8 @@ async def release_campaign(
                 field="serial_numbers",
                 failing=report.failing,
                 problems=report.problems,
-                report=f"/campaigns/{campaign_id}/serials?failing=true",
+                # The public path: clients read it through the gateway (bodies not rewritten).
+                report=f"/api/campaigns/{campaign_id}/serials?failing=true",
             )
         now = ctx.clock.now()
         values = {
