@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { configure, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router-dom";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,9 @@ import { type StubRequest, stubApi } from "../../test/stubApi";
 import type { ServiceTypeIn } from "./draft";
 import { PRODUCT, SAVED, STEP_A, STEP_B } from "./fixtures";
 import ServiceTypesScreen from "./ServiceTypesScreen";
+
+// The editor is a large form and the machine is shared: wait up to 5 s for what follows.
+configure({ asyncUtilTimeout: 5_000 });
 
 const PLACEHOLDERS = {
   syntax: "{{ name }}",

@@ -1,12 +1,12 @@
 // One step of a service type: its description and price, its scheduling and its two
 // message sets; moved and removed with buttons (keyboard-usable, no drag needed).
-import { useId } from "react";
+import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { ProblemError } from "../../api/problem";
 import { TextField } from "../../components/Field";
 
-import { MESSAGE_SETS, type StepDraft } from "./draft";
+import { filledMessages, MESSAGE_SETS, type StepDraft } from "./draft";
 import { MessageSetFields, type Placeholder, type SmsLength } from "./MessageSetFields";
 import { NS } from "./messages";
 import { ScheduleFields } from "./ScheduleFields";
@@ -38,6 +38,10 @@ export function StepEditor({
   const headingId = useId();
   const number = index + 1;
   const name = (field: string) => `steps.${index}.${field}`;
+  // The texts fold away while empty; a step with texts, or an error in them, shows them.
+  const [open, setOpen] = useState(() => filledMessages(step) > 0);
+  const messageError = error?.errors.some((e) => MESSAGE_SETS.some((set) => e.field.startsWith(name(`${set}.`))));
+  const messagesOpen = open || !!messageError;
   return (
     <section className="st-step panel" aria-labelledby={headingId}>
       <header className="st-step-header">
@@ -95,21 +99,24 @@ export function StepEditor({
         error={error}
         onChange={(schedule) => onChange({ ...step, schedule })}
       />
-      <div className="st-messages">
-        {MESSAGE_SETS.map((set) => (
-          <MessageSetFields
-            key={set}
-            set={set}
-            index={index}
-            messages={step[set]}
-            placeholders={placeholders}
-            smsLength={sms.find((s) => s.field === name(`${set}.sms_text`))}
-            error={error}
-            readOnly={readOnly}
-            onChange={(messages) => onChange({ ...step, [set]: messages })}
-          />
-        ))}
-      </div>
+      <details className="st-messages-details" open={messagesOpen} onToggle={(e) => setOpen(e.currentTarget.open)}>
+        <summary>{t("messages.summary", { count: filledMessages(step) })}</summary>
+        <div className="st-messages">
+          {MESSAGE_SETS.map((set) => (
+            <MessageSetFields
+              key={set}
+              set={set}
+              index={index}
+              messages={step[set]}
+              placeholders={placeholders}
+              smsLength={sms.find((s) => s.field === name(`${set}.sms_text`))}
+              error={error}
+              readOnly={readOnly}
+              onChange={(messages) => onChange({ ...step, [set]: messages })}
+            />
+          ))}
+        </div>
+      </details>
     </section>
   );
 }

@@ -95,6 +95,14 @@ export function emptyMessages(): MessageDraft {
   return { email_subject: "", email_body: "", sms_text: "", report: "", print_tag: "", print_text: "" };
 }
 
+/** How many texts of a step's two message sets are filled in. */
+export function filledMessages(step: Pick<StepDraft, "initial" | "on_completion">): number {
+  return MESSAGE_SETS.reduce(
+    (sum, set) => sum + MESSAGE_FIELDS.filter((field) => step[set][field].trim() !== "").length,
+    0,
+  );
+}
+
 export function emptySchedule(): ScheduleDraft {
   return {
     kind: "after",
