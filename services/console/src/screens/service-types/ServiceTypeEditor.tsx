@@ -82,6 +82,14 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
     void load();
   }, [load]);
 
+  // Closing or reloading the tab with unsaved changes asks first (the browser's own dialog).
+  useEffect(() => {
+    if (!dirty || !canEdit) return undefined;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty, canEdit]);
+
   const preview = usePreview(
     !draft ? null : canEdit ? { kind: "draft", serviceType: previewServiceType(draft), startupDate } : id ? ({ kind: "saved", id, startupDate } satisfies PreviewRequest) : null,
   );
