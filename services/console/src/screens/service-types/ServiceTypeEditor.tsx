@@ -1,7 +1,7 @@
 // One service type: its own fields, its steps (scheduling and templates) and its service
 // links, with the live preview of the dates beside them. Admins edit and save (PUT with
 // If-Match); operators and viewers read, and may still preview other startup dates.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate } from "react-router-dom";
 
@@ -55,6 +55,7 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
   });
   const [startupDate, setStartupDate] = useState(() => today());
   const [deleting, setDeleting] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
   const placeholders = useLoad(async () => (await api.GET("/api/service-types/placeholders")).data, []);
 
   const show = useCallback((type: ServiceTypeOut, response: Response) => {
@@ -127,6 +128,8 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
       }
     } catch (failure) {
       setSaveError(failure);
+      // To the first input the API named, once its message is shown.
+      requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
     } finally {
       setSaving(false);
     }
@@ -170,6 +173,7 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
       </header>
       <div className="st-layout">
         <form
+          ref={form}
           className="st-form"
           aria-label={id ? t("editor.title", { name: saved?.display_name ?? "" }) : t("editor.newTitle")}
           onSubmit={(e) => {
@@ -178,6 +182,31 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
           }}
           noValidate
         >
+          {readOnly ? null : (
+            <>
+              <div className="st-savebar toolbar">
+                <button type="submit" className="primary" disabled={saving}>
+                  {id ? t("common:action.save") : t("editor.create")}
+                </button>
+                {id && saved ? (
+                  <button type="button" className="danger" onClick={() => setDeleting(true)}>
+                    {t("common:action.delete")}
+                  </button>
+                ) : null}
+                <span role="status" aria-live="polite">
+                  {saving ? t("editor.saving") : notice || (dirty ? t("editor.unsaved") : "")}
+                </span>
+              </div>
+              <ProblemAlert error={saveError} claimedFields={formFields(draft)} />
+              {stale ? (
+                <p>
+                  <button type="button" onClick={() => void load()}>
+                    {t("editor.reload")}
+                  </button>
+                </p>
+              ) : null}
+            </>
+          )}
           <fieldset className="st-bare" disabled={readOnly || saving}>
             <section className="panel" aria-labelledby="st-general">
               <h2 id="st-general">{t("section.general")}</h2>
@@ -275,29 +304,6 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
             </section>
           </fieldset>
 
-          {readOnly ? null : (
-            <div className="st-savebar">
-              <ProblemAlert error={saveError} claimedFields={formFields(draft)} />
-              {stale ? (
-                <button type="button" onClick={() => void load()}>
-                  {t("editor.reload")}
-                </button>
-              ) : null}
-              <div className="toolbar">
-                <button type="submit" className="primary" disabled={saving}>
-                  {id ? t("common:action.save") : t("editor.create")}
-                </button>
-                {id && saved ? (
-                  <button type="button" className="danger" onClick={() => setDeleting(true)}>
-                    {t("common:action.delete")}
-                  </button>
-                ) : null}
-                <span role="status" aria-live="polite">
-                  {saving ? t("editor.saving") : notice || (dirty ? t("editor.unsaved") : "")}
-                </span>
-              </div>
-            </div>
-          )}
         </form>
         <PreviewPanel
           preview={preview}

@@ -144,6 +144,8 @@ describe("the service type editor", { timeout: 20_000 }, () => {
     expect(within(stepRegion(1)).queryByText("at most 1000")).toBeNull();
     const subject = within(within(stepRegion(1)).getByRole("group", { name: "Initial" })).getByLabelText("Email subject");
     expect(subject).toHaveAccessibleDescription("unknown placeholder(s): iban");
+    // The first input named gets the focus.
+    await waitFor(() => expect(subject).toHaveFocus());
     const alert = screen.getByText("somewhere_else").closest("[role=alert]") as HTMLElement;
     expect(alert).toHaveTextContent("odd");
     expect(alert).toHaveTextContent("req-42");
