@@ -56,6 +56,14 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
   const [startupDate, setStartupDate] = useState(() => today());
   const [deleting, setDeleting] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  // After a refused save: to the first input the API named, once its message is shown and
+  // the form is enabled again.
+  const focusError = useRef(false);
+  useEffect(() => {
+    if (!focusError.current || saving) return;
+    focusError.current = false;
+    form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [saveError, saving]);
   const placeholders = useLoad(async () => (await api.GET("/api/service-types/placeholders")).data, []);
 
   const show = useCallback((type: ServiceTypeOut, response: Response) => {
@@ -128,8 +136,7 @@ export function ServiceTypeEditor({ id }: { id?: string }) {
       }
     } catch (failure) {
       setSaveError(failure);
-      // To the first input the API named, once its message is shown.
-      requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      focusError.current = true;
     } finally {
       setSaving(false);
     }

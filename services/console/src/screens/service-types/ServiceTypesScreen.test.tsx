@@ -236,6 +236,20 @@ describe("the service type editor", { timeout: 20_000 }, () => {
     expect(sms).toHaveValue("Remember {{ customer_name }}");
   });
 
+  it("folds a step's texts away while they are empty, and unfolds them on demand", async () => {
+    routes();
+    const user = userEvent.setup({ delay: null });
+    renderAt(`/service-types/${SAVED.id}`, "admin");
+    await screen.findByLabelText("Display name");
+    await user.click(screen.getByRole("button", { name: "Add step" }));
+    const summary = within(stepRegion(3)).getByText("Messages: initial and on completion (0 filled in)");
+    const details = summary.closest("details") as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect((stepRegion(1).querySelector("details") as HTMLDetailsElement).open).toBe(true);
+    await user.click(summary);
+    expect(details.open).toBe(true);
+  });
+
   it("creates a new type with POST and opens it", async () => {
     const created = { ...SAVED, id: "aaaaaaaa-0000-0000-0000-000000000001", version: 1, steps: [], links: [] };
     const seen = routes({
