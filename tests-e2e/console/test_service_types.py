@@ -124,3 +124,40 @@ async def test_a_viewer_reads_a_service_type_without_edit_controls(
     )
     await page.get_by_label("Startup date").fill(STARTUP)
     await expect_preview_date(page, 2, "2028-02-15")
+
+
+async def test_an_admin_creates_a_type_and_sees_the_server_s_422_under_the_step_s_field(
+    open_console: OpenConsole, admin_api: httpx.AsyncClient
+) -> None:
+    tag = unique()
+    page = await open_console("admin")
+    await page.goto("/service-types")
+    await page.get_by_role("link", name="New service type").click()
+    await page.get_by_label("Display name").fill(f"Spring check {tag}")
+    await page.get_by_label("System name").fill(f"spring_check_{tag}")
+    await page.get_by_role("button", name="Add step").click()
+    first = page.get_by_role("region", name=re.compile(r"^Step 1:"))
+    await first.get_by_label("Description").fill("Spring check")
+    await first.get_by_label("Schedule", exact=True).select_option("yearly")
+    await first.get_by_label("Month", exact=True).select_option(label="April")
+    day = first.get_by_label("Day of month")
+    await day.fill("31")
+
+    # The live preview names the day under its input, and the draft stays as typed.
+    await expect(day).to_have_attribute("aria-invalid", "true")
+    await expect(first.get_by_text("month 4 never has a day 31")).to_be_visible()
+    await page.get_by_role("button", name="Create service type").click()
+    await expect(day).to_be_focused()
+    await expect(day).to_have_value("31")
+
+    await day.fill("30")
+    await page.get_by_label("Startup date").fill(STARTUP)
+    await expect_preview_date(page, 1, "2027-04-30")
+    await page.get_by_role("button", name="Create service type").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Service type: Spring check {tag}"
+    )
+    types = expect_status(await admin_api.get("/api/service-types"))["items"]
+    created = next(t for t in types if t["system_name"] == f"spring_check_{tag}")
+    assert created["steps"][0]["schedule"]["day"] == 30
+    assert created["steps"][0]["schedule"]["month"] == 4
