@@ -1,0 +1,3 @@
+export function FieldSetupTab() {
+  return <p>TODO</p>;
+}

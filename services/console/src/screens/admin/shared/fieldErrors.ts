@@ -1,0 +1,26 @@
+import { asProblem } from "../../../api/problem";
+
+/** The messages the API gave for a field or any of its items ("events" also matches
+ * "events.0", "body.events.2"): a group of checkboxes or a list shows them together. */
+export function groupMessages(error: unknown, name: string): string[] {
+  if (!error) return [];
+  const problem = asProblem(error);
+  return problem.errors
+    .filter((e) => {
+      const field = e.field.replace(/^(body|query|path)\./, "");
+      return field === name || field.startsWith(`${name}.`);
+    })
+    .map((e) => e.message);
+}
+
+/** The names an error's messages use that belong to one of `names` (items included), so
+ * a ProblemAlert leaves them to the form. */
+export function claimedBy(error: unknown, names: readonly string[]): string[] {
+  if (!error) return [];
+  return asProblem(error)
+    .errors.map((e) => e.field)
+    .filter((field) => {
+      const plain = field.replace(/^(body|query|path)\./, "");
+      return names.some((n) => plain === n || plain.startsWith(`${n}.`));
+    });
+}
