@@ -32,13 +32,13 @@ export default function AdminScreen() {
         <ul className="tabs admin-tabs">
           {tabs.map((id) => (
             <li key={id}>
-              <NavLink to={id}>{t(`tab.${id}`)}</NavLink>
+              <NavLink to={`/admin/${id}`}>{t(`tab.${id}`)}</NavLink>
             </li>
           ))}
         </ul>
       </nav>
       <Routes>
-        <Route index element={<Navigate to="me" replace />} />
+        <Route index element={<Navigate to="/admin/me" replace />} />
         {(Object.keys(SCREENS) as TabId[]).map((id) => {
           const Screen = SCREENS[id];
           return (
