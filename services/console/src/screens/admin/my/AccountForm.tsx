@@ -5,8 +5,10 @@ import { api } from "../../../api/client";
 import type { components } from "../../../api/schema";
 import { TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
+import { explainPatterns } from "../shared/fieldErrors";
 import { blankToNull } from "../rules";
 
 type Me = components["schemas"]["UserOut"];
@@ -42,7 +44,7 @@ export function AccountForm() {
       if (data) me.set(data);
       setSaved(true);
     } catch (failure) {
-      setError(failure);
+      setError(explainPatterns(failure, { mobile: t("error.mobile") }));
     } finally {
       setSaving(false);
     }
@@ -60,7 +62,7 @@ export function AccountForm() {
         <dt>{t("user.orgUnits")}</dt>
         <dd>{user.org_units?.length ? user.org_units.join(", ") : t("user.allOrgUnits")}</dd>
       </dl>
-      <ProblemAlert error={error} claimedFields={["email", "mobile"]} />
+      <FormProblem error={error} claimedFields={["email", "mobile"]} />
       <TextField
         label={t("user.email")}
         name="email"

@@ -6,9 +6,10 @@ import { asProblem } from "../../../api/problem";
 import type { components } from "../../../api/schema";
 import { CheckboxField, TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { CheckboxGroup } from "../shared/CheckboxGroup";
-import { claimedBy } from "../shared/fieldErrors";
+import { claimedBy, explainPatterns } from "../shared/fieldErrors";
 import { NS } from "../messages";
 import { blankToNull, formatDateTime } from "../rules";
 
@@ -74,7 +75,7 @@ export function NotificationPreferencesForm() {
       if (data) loaded.set({ preferences: data, etag: etagOf(response) });
       setSaved(true);
     } catch (failure) {
-      setError(failure);
+      setError(explainPatterns(failure, { mobile: t("error.mobile") }));
     } finally {
       setSaving(false);
     }
@@ -91,7 +92,7 @@ export function NotificationPreferencesForm() {
           </button>
         </div>
       ) : (
-        <ProblemAlert error={error} claimedFields={claimedBy(error, FIELDS)} />
+        <FormProblem error={error} claimedFields={claimedBy(error, FIELDS)} />
       )}
       <CheckboxGroup
         legend={t("my.events")}

@@ -6,6 +6,7 @@ import { ProblemError } from "../../../api/problem";
 import type { components } from "../../../api/schema";
 import { CheckboxField, TextAreaField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
 import { splitList } from "../rules";
@@ -73,7 +74,7 @@ function Editor({
     <section className="panel" aria-labelledby="admin-document-settings">
       <h3 id="admin-document-settings">{t("documents.title")}</h3>
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="admin-document-settings">
-        <ProblemAlert error={error} claimedFields={claimedBy(error, [...LISTS, "protocol_file_name_with_machine_number"])} />
+        <FormProblem error={error} claimedFields={claimedBy(error, [...LISTS, "protocol_file_name_with_machine_number"])} />
         {LISTS.map((name) => {
           const messages = groupMessages(error, name);
           return (

@@ -6,6 +6,7 @@ import { asProblem } from "../../../api/problem";
 import type { components } from "../../../api/schema";
 import { CheckboxField, TextAreaField, TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
 import { blankToNull } from "../rules";
@@ -105,7 +106,7 @@ function SettingsEditor({ orgUnitId, settings, etag, onChanged }: { orgUnitId: s
       <h3 id="admin-sending-settings">{t("sending.settings")}</h3>
       {settings ? null : <p className="muted">{t("sending.defaults")}</p>}
       <form onSubmit={(e) => void submit(e)} noValidate aria-labelledby="admin-sending-settings">
-        <ProblemAlert error={error} claimedFields={FIELDS} />
+        <FormProblem error={error} claimedFields={FIELDS} />
         <div className="form-grid">
           {text("smtp_host", { hint: t("hint.smtpHost") })}
           {text("smtp_port", { type: "number", inputMode: "numeric", min: 1, max: 65535 })}

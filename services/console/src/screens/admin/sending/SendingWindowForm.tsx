@@ -5,6 +5,7 @@ import { api } from "../../../api/client";
 import type { components } from "../../../api/schema";
 import { TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
 import { formatDateTime, hourMinute } from "../rules";
@@ -65,7 +66,7 @@ function WindowEditor({ window, onChanged }: { window: Window; onChanged: (w: Wi
         {window.next_opening ? ` ${t("window.next", { when: formatDateTime(window.next_opening, i18n.language) })}` : ""}
       </p>
       <form onSubmit={submit} noValidate aria-labelledby="admin-sending-window">
-        <ProblemAlert error={error} claimedFields={claimedBy(error, ["weekdays", "start", "end"])} />
+        <FormProblem error={error} claimedFields={claimedBy(error, ["weekdays", "start", "end"])} />
         <CheckboxGroup legend={t("window.weekdays")} name="weekdays" options={WEEKDAYS.map((d) => ({ value: d, label: t(`weekday.${d}`) }))} value={weekdays} onChange={setWeekdays} error={error} />
         <div className="form-grid">
           <TextField label={t("window.start")} name="start" type="time" value={start} onChange={(e) => setStart(e.target.value)} error={error} />

@@ -5,7 +5,7 @@ import { api } from "../../../api/client";
 import type { components } from "../../../api/schema";
 import { Dialog } from "../../../components/Dialog";
 import { SelectField, TextAreaField, TextField } from "../../../components/Field";
-import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { NS } from "../messages";
 import { blankToNull, insertAt, placeholderToken, versionTag } from "../rules";
 
@@ -129,7 +129,7 @@ export function TemplateDialog({
       }
     >
       <form id={formId} onSubmit={(e) => void submit(e)} noValidate>
-        <ProblemAlert error={error} claimedFields={FIELDS} />
+        <FormProblem error={error} claimedFields={FIELDS} />
         <div className="form-grid">
           <TextField label={t("template.name")} name="name" value={form.name} onChange={(e) => setForm((f) => ({ ...f, name: e.target.value }))} error={error} required />
           <SelectField

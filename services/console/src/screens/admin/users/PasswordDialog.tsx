@@ -5,7 +5,7 @@ import { api } from "../../../api/client";
 import type { components } from "../../../api/schema";
 import { Dialog } from "../../../components/Dialog";
 import { TextField } from "../../../components/Field";
-import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { NS } from "../messages";
 import { versionTag } from "../rules";
 
@@ -50,7 +50,7 @@ export function PasswordDialog({ user, onClose, onSaved }: { user: User; onClose
       }
     >
       <form id={formId} onSubmit={(e) => void submit(e)} noValidate>
-        <ProblemAlert error={error} claimedFields={["password"]} />
+        <FormProblem error={error} claimedFields={["password"]} />
         <TextField
           label={t("user.newPassword")}
           name="password"

@@ -6,6 +6,7 @@ import { asProblem } from "../../../api/problem";
 import type { components } from "../../../api/schema";
 import { CheckboxField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
 import { formatDateTime } from "../rules";
@@ -54,7 +55,7 @@ export function UserChannels({ username }: { username: string }) {
       {loaded.data === null ? <p className="muted">{t("channels.none")}</p> : null}
       {loaded.data ? (
         <>
-          <ProblemAlert error={error} claimedFields={["email_enabled", "sms_enabled"]} />
+          <FormProblem error={error} claimedFields={["email_enabled", "sms_enabled"]} />
           <CheckboxField
             label={t("channels.email", { has: loaded.data.switches.has_email ? t("channels.hasAddress") : t("channels.noAddress") })}
             name="email_enabled"

@@ -6,11 +6,12 @@ import type { components } from "../../../api/schema";
 import { Dialog } from "../../../components/Dialog";
 import { CheckboxField, TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
+import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
 import { blankUserForm, ROLES, userCreateBody, userFormOf, userPatchBody, type UserForm } from "../rules";
 import { CheckboxGroup } from "../shared/CheckboxGroup";
-import { claimedBy } from "../shared/fieldErrors";
+import { claimedBy, explainPatterns } from "../shared/fieldErrors";
 import type { OrgUnit } from "../shared/useOrgUnits";
 import { UserChannels } from "./UserChannels";
 
@@ -101,7 +102,7 @@ function UserFormDialog({
         if (data) onSaved(data);
       }
     } catch (failure) {
-      setError(failure);
+      setError(explainPatterns(failure, { mobile: t("error.mobile") }));
       setSaving(false);
     }
   };
@@ -123,7 +124,7 @@ function UserFormDialog({
       }
     >
       <form id={formId} onSubmit={(e) => void submit(e)} noValidate>
-        <ProblemAlert error={error} claimedFields={claimedBy(error, FIELDS)} />
+        <FormProblem error={error} claimedFields={claimedBy(error, FIELDS)} />
         <div className="form-grid">
           <TextField
             label={t("user.username")}
