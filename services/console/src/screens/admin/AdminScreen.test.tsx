@@ -22,7 +22,7 @@ describe("the admin screen's tabs", () => {
     expect(within(tabs).getAllByRole("link").map((a) => a.textContent)).toEqual(["My settings"]);
     expect(await screen.findByRole("heading", { name: "My account" })).toBeInTheDocument();
     expect(await screen.findByRole("group", { name: "Tell me when" })).toBeInTheDocument();
-  });
+  }, 20_000);
 
   it("shows an admin every area", () => {
     stubMySettings(["admin"]);
@@ -35,7 +35,7 @@ describe("the admin screen's tabs", () => {
       "Sending settings",
       "Field work setup",
     ]);
-  });
+  }, 20_000);
 
   it("refuses an operator the users area, with no action to take", async () => {
     const seen = stubMySettings(["operator"]);
@@ -43,5 +43,5 @@ describe("the admin screen's tabs", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("You may not do this.");
     expect(screen.queryByRole("button", { name: "New user" })).not.toBeInTheDocument();
     expect(seen.some((r) => r.path === "/auth/users")).toBe(false);
-  });
+  }, 20_000);
 });

@@ -36,7 +36,7 @@ describe("my settings", () => {
     await waitFor(() => expect(within(form).getByRole("status")).toHaveTextContent("Saved."));
     expect(mobile).not.toHaveAttribute("aria-invalid");
     expect(seen.filter((r) => r.method === "PATCH").at(-1)?.body).toEqual({ email: null, mobile: "+46701234567" });
-  });
+  }, 20_000);
 
   it("saves the events and channels chosen with the version read", async () => {
     const seen = stubApi({
@@ -54,7 +54,7 @@ describe("my settings", () => {
     const put = seen.find((r) => r.method === "PUT");
     expect(put?.headers.get("If-Match")).toBe('"4"');
     expect(put?.body).toEqual({ events: ["booked", "order_assigned"], email_enabled: false, sms_enabled: true, email: null, mobile: null });
-  });
+  }, 20_000);
 
   it("shows a channel refused for want of an address under its switch", async () => {
     stubApi({
@@ -72,5 +72,5 @@ describe("my settings", () => {
     await waitFor(() => expect(within(form).getByRole("checkbox", { name: "SMS" })).toHaveAccessibleDescription("no mobile number to send SMS to"));
     expect(within(form).getByRole("group", { name: "Tell me when" })).toHaveAccessibleDescription("unknown event");
     expect(within(form).queryByRole("alert", { name: /Invalid request/ })).not.toBeInTheDocument();
-  });
+  }, 20_000);
 });

@@ -53,7 +53,7 @@ describe("notification templates", () => {
       report_text: null,
       report_file_name: null,
     });
-  });
+  }, 20_000);
 
   it("filters by kind and deletes with the template's version", async () => {
     const seen = stubApi({
@@ -69,5 +69,5 @@ describe("notification templates", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
     await waitFor(() => expect(seen.some((r) => r.method === "DELETE")).toBe(true));
     expect(seen.find((r) => r.method === "DELETE")?.headers.get("If-Match")).toBe('"7"');
-  });
+  }, 20_000);
 });

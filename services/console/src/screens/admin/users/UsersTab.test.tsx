@@ -45,7 +45,7 @@ describe("users and roles", () => {
     await waitFor(() => expect(seen.filter((r) => r.path === "/auth/users").at(-1)?.query.get("active")).toBe("false"));
     await userEvent.selectOptions(screen.getByLabelText("Show"), "All");
     await waitFor(() => expect(seen.filter((r) => r.path === "/auth/users").at(-1)?.query.has("active")).toBe(false));
-  });
+  }, 20_000);
 
   it("creates a user with the roles and org units ticked", async () => {
     const seen = stubApi({
@@ -71,7 +71,7 @@ describe("users and roles", () => {
       org_units: ["S-2"],
     });
     expect(screen.getByRole("status")).toHaveTextContent("User kim created.");
-  });
+  }, 20_000);
 
   it("shows the API's 422 under the field it names", async () => {
     stubApi({
@@ -92,7 +92,7 @@ describe("users and roles", () => {
     await waitFor(() => expect(password).toHaveAttribute("aria-invalid", "true"));
     expect(password).toHaveAccessibleDescription(/a password has at least 12 characters/);
     expect(within(dialog).getByRole("group", { name: "Roles" })).toHaveAccessibleDescription("at least one role");
-  });
+  }, 20_000);
 
   it("edits with the user's ETag and sends only what changed", async () => {
     const seen = stubApi({
@@ -112,7 +112,7 @@ describe("users and roles", () => {
     const patch = seen.find((r) => r.method === "PATCH");
     expect(patch?.body).toEqual({ roles: ["operator", "admin"] });
     expect(patch?.headers.get("If-Match")).toBe('"2"');
-  });
+  }, 20_000);
 
   it("shows the 409 that would lock the admin out", async () => {
     stubApi({
@@ -130,5 +130,5 @@ describe("users and roles", () => {
     const alert = await within(dialog).findByRole("alert");
     expect(alert).toHaveTextContent("you may not deactivate yourself");
     expect(alert).toHaveTextContent("r-9");
-  });
+  }, 20_000);
 });
