@@ -20,13 +20,15 @@ type ListName = (typeof LISTS)[number];
  * protocol's file name carries the machine number. */
 export function DocumentSettingsForm({ orgUnitId }: { orgUnitId: string }) {
   const { t } = useTranslation(NS);
+  // Kept here: the editor starts afresh from each saved version.
+  const [saved, setSaved] = useState(false);
   const loaded = useLoad(async () => {
     const { data, response } = await api.GET("/api/document-settings/{org_unit_id}", { params: { path: { org_unit_id: orgUnitId } } });
     return { settings: data as Settings, etag: etagOf(response) };
   }, [orgUnitId]);
   if (loaded.error) return <ProblemAlert error={loaded.error} onRetry={loaded.reload} />;
   if (!loaded.data) return <p className="muted">{t("common:state.loading")}</p>;
-  return <Editor key={loaded.data.etag} orgUnitId={orgUnitId} settings={loaded.data.settings} etag={loaded.data.etag} onSaved={loaded.set} />;
+  return <Editor key={loaded.data.etag} orgUnitId={orgUnitId} settings={loaded.data.settings} etag={loaded.data.etag} onSaved={loaded.set} saved={saved} setSaved={setSaved} />;
 }
 
 function Editor({
@@ -34,11 +36,15 @@ function Editor({
   settings,
   etag,
   onSaved,
+  saved,
+  setSaved,
 }: {
   orgUnitId: string;
   settings: Settings;
   etag: string;
   onSaved: (next: { settings: Settings; etag: string }) => void;
+  saved: boolean;
+  setSaved: (saved: boolean) => void;
 }) {
   const { t } = useTranslation(NS);
   const [lists, setLists] = useState<Record<ListName, string>>(
@@ -47,7 +53,6 @@ function Editor({
   const [withMachine, setWithMachine] = useState(settings.protocol_file_name_with_machine_number ?? false);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

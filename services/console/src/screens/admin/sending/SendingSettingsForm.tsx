@@ -54,6 +54,8 @@ export function sendingSettingsBody(form: Form): SettingsIn {
 
 export function SendingSettingsForm({ orgUnitId }: { orgUnitId: string }) {
   const { t } = useTranslation(NS);
+  // Kept here: the editor starts afresh from each saved version.
+  const [saved, setSaved] = useState(false);
   const loaded = useLoad(async () => {
     try {
       const { data, response } = await api.GET("/api/sending-settings/{org_unit_id}", { params: { path: { org_unit_id: orgUnitId } } });
@@ -66,15 +68,28 @@ export function SendingSettingsForm({ orgUnitId }: { orgUnitId: string }) {
 
   if (loaded.error) return <ProblemAlert error={loaded.error} onRetry={loaded.reload} />;
   if (!loaded.data) return <p className="muted">{t("common:state.loading")}</p>;
-  return <SettingsEditor key={loaded.data.etag || "none"} orgUnitId={orgUnitId} settings={loaded.data.settings} etag={loaded.data.etag} onChanged={loaded.reload} />;
+  return <SettingsEditor key={loaded.data.etag || "none"} orgUnitId={orgUnitId} settings={loaded.data.settings} etag={loaded.data.etag} onChanged={loaded.reload} saved={saved} setSaved={setSaved} />;
 }
 
-function SettingsEditor({ orgUnitId, settings, etag, onChanged }: { orgUnitId: string; settings: Settings | null; etag: string; onChanged: () => void }) {
+function SettingsEditor({
+  orgUnitId,
+  settings,
+  etag,
+  onChanged,
+  saved,
+  setSaved,
+}: {
+  orgUnitId: string;
+  settings: Settings | null;
+  etag: string;
+  onChanged: () => void;
+  saved: boolean;
+  setSaved: (saved: boolean) => void;
+}) {
   const { t } = useTranslation(NS);
   const [form, setForm] = useState<Form>(() => formOf(settings));
   const [error, setError] = useState<unknown>();
   const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
   const [confirmReset, setConfirmReset] = useState(false);
   const setText = (name: TextName, value: string) => setForm((f) => ({ ...f, texts: { ...f.texts, [name]: value } }));
   const text = (name: TextName, extra: Record<string, unknown> = {}) => (

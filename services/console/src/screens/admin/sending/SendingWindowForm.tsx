@@ -20,23 +20,34 @@ export const WEEKDAYS: readonly Weekday[] = ["monday", "tuesday", "wednesday", "
  * org unit's time zone. */
 export function SendingWindowForm({ orgUnitCode }: { orgUnitCode: string }) {
   const { t } = useTranslation(NS);
+  // Kept here: the editor starts afresh from each saved window.
+  const [saved, setSaved] = useState("");
   const loaded = useLoad(
     async () => (await api.GET("/api/callouts/sending-windows/{org_unit_code}", { params: { path: { org_unit_code: orgUnitCode } } })).data as Window,
     [orgUnitCode],
   );
   if (loaded.error) return <ProblemAlert error={loaded.error} onRetry={loaded.reload} />;
   if (!loaded.data) return <p className="muted">{t("common:state.loading")}</p>;
-  return <WindowEditor key={`${loaded.data.updated_at ?? ""}${String(loaded.data.configured)}`} window={loaded.data} onChanged={loaded.set} />;
+  return <WindowEditor key={`${loaded.data.updated_at ?? ""}${String(loaded.data.configured)}`} window={loaded.data} onChanged={loaded.set} saved={saved} setSaved={setSaved} />;
 }
 
-function WindowEditor({ window, onChanged }: { window: Window; onChanged: (w: Window) => void }) {
+function WindowEditor({
+  window,
+  onChanged,
+  saved,
+  setSaved,
+}: {
+  window: Window;
+  onChanged: (w: Window) => void;
+  saved: string;
+  setSaved: (message: string) => void;
+}) {
   const { t, i18n } = useTranslation(NS);
   const [weekdays, setWeekdays] = useState<string[]>([...window.weekdays]);
   const [start, setStart] = useState(hourMinute(window.start));
   const [end, setEnd] = useState(hourMinute(window.end));
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState("");
   const path = { params: { path: { org_unit_code: window.org_unit_code } } };
 
   const run = async (call: () => Promise<Window | undefined>, message: string) => {
