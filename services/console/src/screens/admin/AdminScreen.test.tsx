@@ -31,6 +31,7 @@ describe("the admin screen's tabs", () => {
     expect(within(tabs).getAllByRole("link").map((a) => a.textContent)).toEqual([
       "My settings",
       "Users and roles",
+      "Org units",
       "Notification templates",
       "Sending settings",
       "Field work setup",

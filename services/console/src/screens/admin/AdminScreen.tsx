@@ -8,6 +8,7 @@ import "./admin.css";
 import { FieldSetupTab } from "./field-setup/FieldSetupTab";
 import { NS } from "./messages";
 import { MySettings } from "./my/MySettings";
+import { OrgUnitsTab } from "./org-units/OrgUnitsTab";
 import { tabsFor, type TabId } from "./rules";
 import { SendingTab } from "./sending/SendingTab";
 import { TemplatesTab } from "./templates/TemplatesTab";
@@ -16,6 +17,7 @@ import { UsersTab } from "./users/UsersTab";
 const SCREENS: Record<TabId, () => JSX.Element> = {
   me: MySettings,
   users: UsersTab,
+  "org-units": OrgUnitsTab,
   templates: TemplatesTab,
   sending: SendingTab,
   "field-setup": FieldSetupTab,

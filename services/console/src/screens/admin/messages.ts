@@ -1,12 +1,21 @@
-import { registerMessages } from "../../i18n";
+import { registerMessages, type Bundle } from "../../i18n";
 
 // The admin screen's texts, English and Swedish.
-export const NS = registerMessages("admin", {
+export const MESSAGES: Bundle = {
   en: {
     title: "Admin and settings",
     "tabs.label": "Admin areas",
     "tab.me": "My settings",
     "tab.users": "Users and roles",
+    "tab.org-units": "Org units",
+    "org.new": "New org unit",
+    "org.editTitle": "Edit org unit {{code}}",
+    "org.code": "Code",
+    "org.name": "Name",
+    "org.timeZone": "Time zone",
+    "org.parent": "Parent org unit",
+    "org.saved": "Org unit {{code}} saved.",
+    "hint.timeZone": "An IANA name, e.g. Europe/Stockholm.",
     "tab.templates": "Notification templates",
     "tab.sending": "Sending settings",
     "tab.field-setup": "Field work setup",
@@ -219,6 +228,15 @@ export const NS = registerMessages("admin", {
     "tabs.label": "Administrationsområden",
     "tab.me": "Mina inställningar",
     "tab.users": "Användare och roller",
+    "tab.org-units": "Organisationsenheter",
+    "org.new": "Ny organisationsenhet",
+    "org.editTitle": "Redigera organisationsenheten {{code}}",
+    "org.code": "Kod",
+    "org.name": "Namn",
+    "org.timeZone": "Tidszon",
+    "org.parent": "Överordnad enhet",
+    "org.saved": "Organisationsenheten {{code}} har sparats.",
+    "hint.timeZone": "Ett IANA-namn, t.ex. Europe/Stockholm.",
     "tab.templates": "Meddelandemallar",
     "tab.sending": "Utskicksinställningar",
     "tab.field-setup": "Fältarbete",
@@ -426,4 +444,6 @@ export const NS = registerMessages("admin", {
     "kindOfOrder.requiresPhotos": "Kräver foton",
     "kindOfOrder.defaultText": "Standardtext för meddelanden",
   },
-});
+};
+
+export const NS = registerMessages("admin", MESSAGES);

@@ -39,7 +39,7 @@ describe("tabs per role", () => {
     expect(tabsFor(["viewer"])).toEqual(["me"]);
     expect(tabsFor(["technician"])).toEqual(["me"]);
     expect(tabsFor(["operator"])).toEqual(["me"]);
-    expect(tabsFor(["admin"])).toEqual(["me", "users", "templates", "sending", "field-setup"]);
+    expect(tabsFor(["admin"])).toEqual(["me", "users", "org-units", "templates", "sending", "field-setup"]);
     expect(tabsFor([])).toEqual([]);
   });
 });

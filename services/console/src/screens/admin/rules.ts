@@ -8,12 +8,13 @@ type UserAdminOut = components["schemas"]["UserAdminOut"];
 
 export const ROLES: readonly Role[] = ["admin", "operator", "viewer", "technician"];
 
-export type TabId = "me" | "users" | "templates" | "sending" | "field-setup";
+export type TabId = "me" | "users" | "org-units" | "templates" | "sending" | "field-setup";
 
 /** The admin screen's areas and who may open each: "My settings" is everyone's. */
 export const TABS: readonly { id: TabId; roles: readonly Role[] }[] = [
   { id: "me", roles: ROLES },
   { id: "users", roles: ["admin"] },
+  { id: "org-units", roles: ["admin"] },
   { id: "templates", roles: ["admin"] },
   { id: "sending", roles: ["admin"] },
   { id: "field-setup", roles: ["admin"] },
