@@ -135,7 +135,7 @@ export function NotificationPreferencesForm() {
         value={mobile}
         onChange={(e) => setMobile(e.target.value)}
         error={error}
-        hint={t("hint.e164")}
+        hint={t("my.mobileHint")}
       />
       {preferences.channels_changed_by ? (
         <p className="muted">
