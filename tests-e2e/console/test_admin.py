@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import secrets
 
+import httpx
 from playwright.async_api import Browser, expect
 
 from aftersales_testing.builders import unique
+from aftersales_testing.journey import expect as expect_status
 
 from .conftest import OpenConsole, screenshot, sign_in_through_the_form
 
@@ -117,3 +119,66 @@ async def test_a_user_keeps_their_mobile_and_notification_settings(
     await expect(
         notifications.get_by_role("checkbox", name="An order is booked")
     ).not_to_be_checked()
+
+
+async def test_an_admin_writes_a_template_and_sets_an_org_units_sending(
+    open_console: OpenConsole, admin_api: httpx.AsyncClient
+) -> None:
+    code = unique("0-N-")
+    unit = await admin_api.post(
+        "/api/org-units", json={"code": code, "name": "North", "time_zone": "Europe/Stockholm"}
+    )
+    expect_status(unit, 201)
+    page = await open_console("admin")
+    await page.goto("/admin/templates")
+
+    # A callout template whose body gets a placeholder from the list, by its button.
+    name = unique("Reminder ")
+    await page.get_by_role("button", name="New template").click()
+    dialog = page.get_by_role("dialog", name="New template")
+    await dialog.get_by_label("Name", exact=True).fill(name)
+    await dialog.get_by_label("Kind", exact=True).select_option("callout")
+    body = dialog.get_by_label("E-mail body")
+    await body.fill("<p>Dear </p>")
+    await body.evaluate("(area) => area.setSelectionRange(8, 8)")
+    await dialog.get_by_role("button", name=re.compile(r"^Insert customer_name ")).click()
+    await expect(body).to_have_value("<p>Dear {{ customer_name }}</p>")
+    await dialog.get_by_label("E-mail subject").fill("Time for service")
+    await dialog.get_by_role("button", name="Save").click()
+    await expect(dialog).to_have_count(0)
+    row = page.get_by_role("row").filter(has_text=name)
+    await expect(row).to_contain_text("Service callout")
+    await expect(row).to_contain_text("Time for service")
+    stored = await admin_api.get("/api/message-templates", params={"kind": "callout"})
+    expect_status(stored, 200)
+    assert any(
+        t["name"] == name and "{{ customer_name }}" in t["email_body"] for t in stored.json()
+    )
+
+    # The org unit's sending window: Friday off, saved, and read back from the API.
+    await (
+        page.get_by_role("navigation", name="Admin areas")
+        .get_by_role("link", name="Sending settings")
+        .click()
+    )
+    await page.get_by_label("Org unit", exact=True).select_option(label=f"{code} — North")
+    window = page.get_by_role("region", name="Automatic sending of callouts")
+    await window.get_by_role("checkbox", name="Friday").uncheck()
+    await window.get_by_label("From").fill("09:00")
+    await window.get_by_role("button", name="Save sending window").click()
+    await expect(window.get_by_role("status")).to_have_text("Saved.")
+    saved = await admin_api.get(f"/api/callouts/sending-windows/{code}")
+    expect_status(saved, 200)
+    assert saved.json()["configured"] is True
+    assert "friday" not in saved.json()["weekdays"]
+    assert saved.json()["start"].startswith("09:00")
+
+    # Its own sender, then an SMS sender name the API refuses, under its field.
+    sending = page.get_by_role("region", name="E-mail and SMS sending")
+    await sending.get_by_label("Sender address").fill("service@north.example")
+    await sending.get_by_role("button", name="Save").click()
+    await expect(sending.get_by_role("status")).to_have_text("Saved.")
+    await sending.get_by_label("SMS sender name").fill("A name far too long for SMS")
+    await sending.get_by_role("button", name="Save").click()
+    await expect(sending.get_by_label("SMS sender name")).to_have_attribute("aria-invalid", "true")
+    await screenshot(page, "admin-sending")
