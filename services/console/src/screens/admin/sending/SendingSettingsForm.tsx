@@ -68,13 +68,29 @@ export function SendingSettingsForm({ orgUnitId }: { orgUnitId: string }) {
 
   if (loaded.error) return <ProblemAlert error={loaded.error} onRetry={loaded.reload} />;
   if (!loaded.data) return <p className="muted">{t("common:state.loading")}</p>;
-  return <SettingsEditor key={loaded.data.etag || "none"} orgUnitId={orgUnitId} settings={loaded.data.settings} etag={loaded.data.etag} onChanged={loaded.reload} saved={saved} setSaved={setSaved} />;
+  return (
+    <SettingsEditor
+      key={loaded.data.etag || "none"}
+      orgUnitId={orgUnitId}
+      settings={loaded.data.settings}
+      etag={loaded.data.etag}
+      onSaved={(next) => {
+        // One render: the editor starts again from the saved version, saying so.
+        loaded.set(next);
+        setSaved(true);
+      }}
+      onChanged={loaded.reload}
+      saved={saved}
+      setSaved={setSaved}
+    />
+  );
 }
 
 function SettingsEditor({
   orgUnitId,
   settings,
   etag,
+  onSaved,
   onChanged,
   saved,
   setSaved,
@@ -82,6 +98,7 @@ function SettingsEditor({
   orgUnitId: string;
   settings: Settings | null;
   etag: string;
+  onSaved: (next: { settings: Settings; etag: string }) => void;
   onChanged: () => void;
   saved: boolean;
   setSaved: (saved: boolean) => void;
@@ -102,13 +119,17 @@ function SettingsEditor({
     setError(undefined);
     setSaved(false);
     try {
-      await api.PUT("/api/sending-settings/{org_unit_id}", {
+      const { data, response } = await api.PUT("/api/sending-settings/{org_unit_id}", {
         params: { path: { org_unit_id: orgUnitId } },
         body: sendingSettingsBody(form),
         headers: settings ? { "If-Match": etag } : {},
       });
-      setSaved(true);
-      onChanged();
+      // 200 and 201 both answer the settings saved, with their version.
+      if (data) onSaved({ settings: data, etag: etagOf(response) });
+      else {
+        setSaved(true);
+        onChanged();
+      }
     } catch (failure) {
       setError(failure);
     } finally {

@@ -41,7 +41,7 @@ describe("sending settings", () => {
       "GET /api/sending-settings/{id}": () => (stored ? { status: 200, body: savedSettings, headers: { ETag: '"1"' } } : { status: 404, body: { title: "Not Found", status: 404 } }),
       "PUT /api/sending-settings/{id}": () => {
         stored = true;
-        return { status: 201 };
+        return { status: 201, body: savedSettings, headers: { ETag: '"1"' } };
       },
       "GET /api/callouts/sending-windows/{code}": () => window,
       "GET /api/document-settings/{id}": () => ({ status: 200, body: { org_unit_id: "o1", version: 0, planner_emails: [] }, headers: { ETag: '"0"' } }),
@@ -57,6 +57,12 @@ describe("sending settings", () => {
     expect(put?.headers.has("If-Match")).toBe(false);
     expect(put?.body).toMatchObject({ from_address: "service@north.example", sms_sender_name: "North", smtp_host: null, clear_smtp_password: false });
     expect(put?.body).not.toHaveProperty("smtp_password");
+    // The form shows what was saved, and the next save names its version.
+    const saved = screen.getByRole("region", { name: "E-mail and SMS sending" });
+    expect(within(saved).getByLabelText("Sender address")).toHaveValue("service@north.example");
+    await userEvent.click(within(saved).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(seen.filter((r) => r.method === "PUT")).toHaveLength(2));
+    expect(seen.filter((r) => r.method === "PUT")[1]?.headers.get("If-Match")).toBe('"1"');
   }, 20_000);
 
   it("sets the callouts' sending window of the org unit by its code", async () => {
