@@ -20,7 +20,8 @@ export function ProblemAlert({
   return (
     <div role="alert" className="alert alert-error" data-status={problem.status}>
       <strong>{problem.status === 0 ? t("error.network") : problem.title}</strong>
-      {problem.detail && unclaimed.length === 0 ? <p>{problem.detail}</p> : null}
+      {/* With field messages, the detail repeats them: the fields (or the list) say it. */}
+      {problem.detail && problem.errors.length === 0 ? <p>{problem.detail}</p> : null}
       {unclaimed.length > 0 ? (
         <ul>
           {unclaimed.map((e) => (

@@ -68,3 +68,12 @@ describe("a list input", () => {
     expect(problem.messageFor("email")).toBeUndefined();
   });
 });
+
+describe("ProblemAlert when the fields show every message", () => {
+  it("does not repeat them", () => {
+    render(<ProblemAlert error={problem} claimedFields={["name", "steps.0.days"]} />);
+    const alert = screen.getByRole("alert");
+    expect(alert).toHaveTextContent("Invalid request");
+    expect(alert).not.toHaveTextContent("too long");
+  });
+});
