@@ -1,11 +1,11 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 
 import { api, etagOf } from "../../../api/client";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
-import { useLoad } from "../../../hooks/useLoad";
+import { type Loaded, useLoad } from "../../../hooks/useLoad";
 import { allOrgUnits } from "../api";
 import { NS } from "../messages";
 import { paths } from "../paths";
@@ -18,7 +18,7 @@ import {
   emptyCustomerForm,
 } from "../rules";
 import { ChangeError, useCanChange } from "../shared";
-import { type CommunicationMethod, type CustomerKind, KINDS, METHODS } from "../types";
+import { type CommunicationMethod, type Customer, type CustomerKind, KINDS, METHODS } from "../types";
 
 const FIELDS = [
   "customer_number",
@@ -38,12 +38,7 @@ const LANGUAGES = ["en", "sv", "nb", "da", "fi", "de"];
 export function CustomerEdit() {
   const { t } = useTranslation(NS);
   const { customerId } = useParams();
-  const navigate = useNavigate();
   const canChange = useCanChange();
-  const [form, setForm] = useState<CustomerForm>(emptyCustomerForm);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const units = useLoad(allOrgUnits, []);
   const loaded = useLoad(async () => {
     if (!customerId) return undefined;
     const { data, response } = await api.GET("/api/customers/{customer_id}", {
@@ -52,13 +47,20 @@ export function CustomerEdit() {
     return data ? { customer: data, etag: etagOf(response) } : undefined;
   }, [customerId]);
 
-  useEffect(() => {
-    if (loaded.data) setForm(customerToForm(loaded.data.customer));
-  }, [loaded.data]);
-
   if (!canChange) return <p role="alert">{t("common:error.forbidden")}</p>;
   if (loaded.error) return <ProblemAlert error={loaded.error} onRetry={loaded.reload} />;
   if (customerId && !loaded.data) return <p className="muted">{t("common:state.loading")}</p>;
+  // A new version read (after "reload") starts the form again from it.
+  return <CustomerFormView key={loaded.data?.etag ?? "new"} loaded={loaded} />;
+}
+
+function CustomerFormView({ loaded }: { loaded: Loaded<{ customer: Customer; etag: string } | undefined> }) {
+  const { t } = useTranslation(NS);
+  const navigate = useNavigate();
+  const [form, setForm] = useState<CustomerForm>(() => (loaded.data ? customerToForm(loaded.data.customer) : emptyCustomerForm()));
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const units = useLoad(allOrgUnits, []);
 
   const set = <K extends keyof CustomerForm>(key: K, value: CustomerForm[K]) => setForm({ ...form, [key]: value });
   const toggleMethod = (method: CommunicationMethod, on: boolean) =>
@@ -97,10 +99,7 @@ export function CustomerEdit() {
       <ChangeError
         error={shownError}
         claimedFields={FIELDS}
-        onReload={() => {
-          setError(undefined);
-          loaded.reload();
-        }}
+        onReload={loaded.reload}
       />
       <div className="form-grid">
         <TextField

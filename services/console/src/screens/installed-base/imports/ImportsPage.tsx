@@ -144,7 +144,7 @@ function JobList() {
           options={[{ value: "", label: t("filter.any") }, ...JOB_STATES.map((s) => ({ value: s, label: t(`import.state.${s}`) }))]}
         />
         <SelectField
-          label={t("import.kind")}
+          label={t("filter.kind")}
           name="kind"
           error={list.error}
           value={kind}

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 
@@ -11,7 +11,7 @@ import { NS } from "../messages";
 import { paths } from "../paths";
 import { emptySerialItemForm, serialItemCreateBody, serialItemPatchBody, type SerialItemForm, serialItemToForm } from "../rules";
 import { ChangeError, useCanChange } from "../shared";
-import { ITEM_STATUSES, type SerialItemStatus } from "../types";
+import { ITEM_STATUSES, type SerialItem, type SerialItemStatus } from "../types";
 import { CustomerPicker } from "./CustomerPicker";
 
 const ADDRESS = "installation_address";
@@ -33,13 +33,7 @@ const FIELDS = [
 export function SerialItemEdit() {
   const { t } = useTranslation(NS);
   const { itemId } = useParams();
-  const navigate = useNavigate();
   const canChange = useCanChange();
-  const [form, setForm] = useState<SerialItemForm>(emptySerialItemForm);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const products = useLoad(allProducts, []);
-  const units = useLoad(allOrgUnits, []);
   const loaded = useLoad(async () => {
     if (!itemId) return undefined;
     const { data, response } = await api.GET("/api/serial-items/{serial_item_id}", {
@@ -48,14 +42,21 @@ export function SerialItemEdit() {
     return data ? { item: data, etag: etagOf(response) } : undefined;
   }, [itemId]);
 
-  useEffect(() => {
-    if (loaded.data) setForm(serialItemToForm(loaded.data.item));
-  }, [loaded.data]);
-
   if (!canChange) return <p role="alert">{t("common:error.forbidden")}</p>;
   if (loaded.error) return <ProblemAlert error={loaded.error} onRetry={loaded.reload} />;
   if (itemId && !loaded.data) return <p className="muted">{t("common:state.loading")}</p>;
-  const editing = loaded.data;
+  // A new version read (after "reload") starts the form again from it.
+  return <SerialItemFormView key={loaded.data?.etag ?? "new"} editing={loaded.data} onReload={loaded.reload} />;
+}
+
+function SerialItemFormView({ editing, onReload }: { editing: { item: SerialItem; etag: string } | undefined; onReload: () => void }) {
+  const { t } = useTranslation(NS);
+  const navigate = useNavigate();
+  const [form, setForm] = useState<SerialItemForm>(() => (editing ? serialItemToForm(editing.item) : emptySerialItemForm()));
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const products = useLoad(allProducts, []);
+  const units = useLoad(allOrgUnits, []);
   const set = <K extends keyof SerialItemForm>(key: K, value: SerialItemForm[K]) => setForm({ ...form, [key]: value });
   const text = (key: keyof SerialItemForm, label: string, apiName: string = key, extra: { type?: string; hint?: string; required?: boolean } = {}) => (
     <TextField
@@ -98,10 +99,7 @@ export function SerialItemEdit() {
       <ChangeError
         error={error}
         claimedFields={FIELDS}
-        onReload={() => {
-          setError(undefined);
-          loaded.reload();
-        }}
+        onReload={onReload}
       />
       <div className="form-grid">
         <TextField
