@@ -40,7 +40,7 @@ async def test_an_operator_registers_a_customer_with_a_contact(open_console: Ope
     await dialog.get_by_role("checkbox", name="Booking confirmations").check()
     await dialog.get_by_role("button", name="Save").click()
     contacts = page.get_by_role("table", name="Contacts")
-    await expect(contacts.get_by_role("cell", name="Karin Lind")).to_be_visible()
+    await expect(contacts.get_by_role("cell", name="Karin Lind", exact=True)).to_be_visible()
     await expect(page.get_by_role("region", name="Communication preferences")).to_contain_text(
         f"office.{tag}@example.com"
     )
@@ -110,7 +110,7 @@ async def test_a_serial_items_page_shows_its_marks(
         "Annual inspection"
     )
     await expect(marks).to_contain_text("No pending campaign.")
-    await expect(page.get_by_role("link", name="Callouts")).to_have_attribute(
+    await expect(page.get_by_role("link", name="Callouts", exact=True)).to_have_attribute(
         "href", f"/callouts/serial-items/{item['id']}"
     )
     # A viewer reads: no edit, owner change or deactivation.
