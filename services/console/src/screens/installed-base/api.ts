@@ -3,7 +3,7 @@
 import { api, CONSOLE_HEADERS } from "../../api/client";
 import { ProblemError, type ProblemBody } from "../../api/problem";
 import { fileFormat } from "./rules";
-import type { Customer, ImportJob, ImportPath, OrgUnit, Product } from "./types";
+import type { Customer, ImportJob, ImportPath, OrgUnit, Product, ServiceType } from "./types";
 
 /** POST /api/imports/{what} with the file as the body (CSV or JSON Lines): the job. */
 export async function uploadImport(what: ImportPath, file: File): Promise<ImportJob> {
@@ -46,5 +46,11 @@ export async function customersNamed(name: string): Promise<Customer[]> {
   const { data } = await api.GET("/api/customers", {
     params: { query: { name: name.trim() || undefined, active: true, limit: 20, sort: "name" } },
   });
+  return data?.items ?? [];
+}
+
+/** Every service type (an item can be pinned to one; the list filters by one). */
+export async function allServiceTypes(): Promise<ServiceType[]> {
+  const { data } = await api.GET("/api/service-types");
   return data?.items ?? [];
 }

@@ -12,6 +12,8 @@ import {
   emptyCustomerForm,
   emptySerialItemForm,
   fileFormat,
+  formatAttributes,
+  parseAttributes,
   isConcurrentChange,
   isFinished,
   progressPercent,
@@ -80,6 +82,14 @@ describe("serial item bodies", () => {
     expect(patch).not.toHaveProperty("serial_number");
     expect(patch).not.toHaveProperty("owner_customer_id");
     expect(patch).toMatchObject({ name: "Pump", status: "active", startup_date: null });
+  });
+});
+
+describe("free attributes", () => {
+  it("reads one key = value a line and writes them back", () => {
+    const attributes = parseAttributes(" colour = red \n\nfloor=2\nnote = a=b");
+    expect(attributes).toEqual({ colour: "red", floor: "2", note: "a=b" });
+    expect(parseAttributes(formatAttributes(attributes))).toEqual(attributes);
   });
 });
 

@@ -163,6 +163,23 @@ export function contactBody(form: ContactForm): ContactIn {
 
 // --- serial items --------------------------------------------------------------------
 
+/** Free attributes typed one "key = value" a line. */
+export function parseAttributes(text: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const at = line.indexOf("=");
+    const key = (at < 0 ? line : line.slice(0, at)).trim();
+    if (key) attributes[key] = at < 0 ? "" : line.slice(at + 1).trim();
+  }
+  return attributes;
+}
+
+export function formatAttributes(attributes: Record<string, string>): string {
+  return Object.entries(attributes)
+    .map(([key, value]) => `${key} = ${value}`)
+    .join("\n");
+}
+
 export interface SerialItemForm {
   serial_number: string;
   product_id: string;
@@ -179,6 +196,8 @@ export interface SerialItemForm {
   country: string;
   latitude: string;
   longitude: string;
+  pinned_service_type_id: string;
+  attributes: string;
 }
 
 export function emptySerialItemForm(): SerialItemForm {
@@ -198,6 +217,8 @@ export function emptySerialItemForm(): SerialItemForm {
     country: "",
     latitude: "",
     longitude: "",
+    pinned_service_type_id: "",
+    attributes: "",
   };
 }
 
@@ -219,6 +240,8 @@ export function serialItemToForm(item: SerialItem): SerialItemForm {
     country: address?.country ?? "",
     latitude: address?.latitude == null ? "" : String(address.latitude),
     longitude: address?.longitude == null ? "" : String(address.longitude),
+    pinned_service_type_id: item.pinned_service_type_id ?? "",
+    attributes: formatAttributes(item.attributes),
   };
 }
 
@@ -253,6 +276,8 @@ function serialItemCommon(form: SerialItemForm) {
     startup_date: orNull(form.startup_date),
     delivery_date: orNull(form.delivery_date),
     installation_address: addressOf(form),
+    pinned_service_type_id: orNull(form.pinned_service_type_id),
+    attributes: parseAttributes(form.attributes),
   };
 }
 

@@ -17,6 +17,7 @@ export type AddressIn = Schemas["catalog.AddressIn"];
 export type Product = Schemas["ProductOut"];
 export type ProductIn = Schemas["ProductIn"];
 export type OrgUnit = Schemas["OrgUnitOut"];
+export type ServiceType = Schemas["ServiceTypeOut"];
 export type ImportJob = Schemas["ImportJobOut"];
 export type ImportError = Schemas["ImportErrorOut"];
 export type ImportPath = Schemas["ImportPath"];

@@ -100,7 +100,7 @@ export function CustomersList() {
           options={[
             { value: "customer_number", label: t("customer.number") },
             { value: "name", label: t("customer.name") },
-            { value: "-created_at", label: t("import.startedAt") },
+            { value: "-created_at", label: t("filter.newest") },
           ]}
         />
         <div className="field">

@@ -3,13 +3,13 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 
 import { api, etagOf } from "../../../api/client";
-import { SelectField, TextField } from "../../../components/Field";
+import { SelectField, TextAreaField, TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useLoad } from "../../../hooks/useLoad";
-import { allOrgUnits, allProducts } from "../api";
+import { allOrgUnits, allProducts, allServiceTypes } from "../api";
 import { NS } from "../messages";
 import { paths } from "../paths";
-import { emptySerialItemForm, serialItemCreateBody, serialItemPatchBody, type SerialItemForm, serialItemToForm } from "../rules";
+import { byListField, emptySerialItemForm, serialItemCreateBody, serialItemPatchBody, type SerialItemForm, serialItemToForm } from "../rules";
 import { ChangeError, useCanChange } from "../shared";
 import { ITEM_STATUSES, type SerialItem, type SerialItemStatus } from "../types";
 import { CustomerPicker } from "./CustomerPicker";
@@ -25,6 +25,8 @@ const FIELDS = [
   "status",
   "startup_date",
   "delivery_date",
+  "pinned_service_type_id",
+  "attributes",
   ADDRESS,
   ...["street", "postal_code", "city", "country", "latitude", "longitude"].map((f) => `${ADDRESS}.${f}`),
 ];
@@ -57,6 +59,7 @@ function SerialItemFormView({ editing, onReload }: { editing: { item: SerialItem
   const [busy, setBusy] = useState(false);
   const products = useLoad(allProducts, []);
   const units = useLoad(allOrgUnits, []);
+  const types = useLoad(allServiceTypes, []);
   const set = <K extends keyof SerialItemForm>(key: K, value: SerialItemForm[K]) => setForm({ ...form, [key]: value });
   const text = (key: keyof SerialItemForm, label: string, apiName: string = key, extra: { type?: string; hint?: string; required?: boolean } = {}) => (
     <TextField
@@ -147,6 +150,27 @@ function SerialItemFormView({ editing, onReload }: { editing: { item: SerialItem
         {text("action_code", t("item.actionCode"))}
         {text("startup_date", t("item.startupDate"), "startup_date", { type: "date" })}
         {text("delivery_date", t("item.deliveryDate"), "delivery_date", { type: "date" })}
+        <SelectField
+          label={t("item.pinned")}
+          name="pinned_service_type_id"
+          error={error}
+          hint={t("item.pinnedHint")}
+          value={form.pinned_service_type_id}
+          onChange={(e) => set("pinned_service_type_id", e.target.value)}
+          options={[
+            { value: "", label: t("customer.orgUnitNone") },
+            ...(types.data ?? []).map((s) => ({ value: s.id, label: s.display_name })),
+          ]}
+        />
+        <TextAreaField
+          label={t("item.attributes")}
+          name="attributes"
+          error={byListField(error, ["attributes"])}
+          hint={t("item.attributesHint")}
+          rows={3}
+          value={form.attributes}
+          onChange={(e) => set("attributes", e.target.value)}
+        />
       </div>
       {editing ? null : (
         <fieldset className="ib-fieldset">

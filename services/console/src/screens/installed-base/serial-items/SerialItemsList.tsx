@@ -8,7 +8,7 @@ import { SelectField, TextField } from "../../../components/Field";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useKeysetList } from "../../../hooks/useKeysetList";
 import { useLoad } from "../../../hooks/useLoad";
-import { allOrgUnits, allProducts } from "../api";
+import { allOrgUnits, allProducts, allServiceTypes } from "../api";
 import { NS } from "../messages";
 import { paths } from "../paths";
 import { useCanChange } from "../shared";
@@ -19,6 +19,7 @@ interface Filters {
   customer_name: string;
   product_id: string;
   org_unit_id: string;
+  service_type_id: string;
   status: SerialItemStatus | "";
   has_pending_campaign: "" | "true" | "false";
   sort: string;
@@ -29,6 +30,7 @@ const NO_FILTERS: Filters = {
   customer_name: "",
   product_id: "",
   org_unit_id: "",
+  service_type_id: "",
   status: "",
   has_pending_campaign: "",
   sort: "serial_number",
@@ -45,6 +47,7 @@ export function SerialItemsList() {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const products = useLoad(allProducts, []);
   const units = useLoad(allOrgUnits, []);
+  const types = useLoad(allServiceTypes, []);
   const productName = (id: string) => {
     const product = products.data?.find((p) => p.id === id);
     return product ? `${product.product_number} ${product.name}` : "";
@@ -60,6 +63,7 @@ export function SerialItemsList() {
             customer_name: filters.customer_name.trim() || undefined,
             product_id: filters.product_id || undefined,
             org_unit_id: filters.org_unit_id || undefined,
+            service_type_id: filters.service_type_id || undefined,
             status: filters.status || undefined,
             has_pending_campaign: filters.has_pending_campaign === "" ? undefined : filters.has_pending_campaign === "true",
             owner_customer_id: owner || undefined,
@@ -117,6 +121,11 @@ export function SerialItemsList() {
           options={[{ value: "", label: t("filter.any") }, ...(units.data ?? []).map((u) => ({ value: u.id, label: `${u.code} ${u.name}` }))]}
         />
         <SelectField
+          label={t("item.serviceType")}
+          {...field("service_type_id")}
+          options={[{ value: "", label: t("filter.any") }, ...(types.data ?? []).map((s) => ({ value: s.id, label: s.display_name }))]}
+        />
+        <SelectField
           label={t("item.status")}
           {...field("status")}
           options={[{ value: "", label: t("filter.any") }, ...ITEM_STATUSES.map((s) => ({ value: s, label: t(`item.status.${s}`) }))]}
@@ -136,7 +145,7 @@ export function SerialItemsList() {
           options={[
             { value: "serial_number", label: t("item.serial") },
             { value: "name", label: t("item.name") },
-            { value: "-created_at", label: t("import.startedAt") },
+            { value: "-created_at", label: t("filter.newest") },
           ]}
         />
         <div className="field">

@@ -23,6 +23,7 @@ describe("the serial item list", () => {
       "GET /api/serial-items": () => ({ items: [serialItem()], next_cursor: null }),
       "GET /api/products": () => ({ items: [product], next_cursor: null }),
       "GET /api/org-units": () => emptyPage,
+      "GET /api/service-types": () => ({ items: [] }),
     });
     renderAt(`/installed-base/serial-items?owner_customer_id=${CUSTOMER_ID}`, "viewer");
     expect(await screen.findByRole("link", { name: "SN-100" })).toHaveAttribute("href", `/installed-base/serial-items/${ITEM_ID}`);
@@ -79,6 +80,7 @@ describe("editing a serial item", () => {
       "GET /api/serial-items/{id}": () => ({ status: 200, body: serialItem(), headers: { ETag: '"7"' } }),
       "GET /api/products": () => ({ items: [product], next_cursor: null }),
       "GET /api/org-units": () => emptyPage,
+      "GET /api/service-types": () => ({ items: [] }),
       "PATCH /api/serial-items/{id}": () => ({
         status: 422,
         body: { title: "Invalid request", errors: [{ field: "installation_address.country", message: "not a country code" }] },
@@ -88,11 +90,12 @@ describe("editing a serial item", () => {
     const country = await screen.findByLabelText("Country");
     await userEvent.clear(country);
     await userEvent.type(country, "XX");
+    await userEvent.type(screen.getByLabelText("Attributes"), "colour = red{enter}floor=2");
     await userEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(screen.getByLabelText("Country")).toHaveAttribute("aria-invalid", "true"));
     expect(screen.getByLabelText("Country")).toHaveAccessibleDescription("Two letters, e.g. SE not a country code");
     const patch = seen.find((r) => r.method === "PATCH");
     expect(patch?.headers.get("If-Match")).toBe('"7"');
-    expect(patch?.body).toMatchObject({ name: "Pump in basement", installation_address: { street: "Storgatan 1", country: "XX" } });
+    expect(patch?.body).toMatchObject({ name: "Pump in basement", installation_address: { street: "Storgatan 1", country: "XX" }, attributes: { colour: "red", floor: "2" }, pinned_service_type_id: null });
   });
 });
