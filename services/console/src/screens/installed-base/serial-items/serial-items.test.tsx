@@ -99,3 +99,47 @@ describe("editing a serial item", () => {
     expect(patch?.body).toMatchObject({ name: "Pump in basement", installation_address: { street: "Storgatan 1", country: "XX" }, attributes: { colour: "red", floor: "2" }, pinned_service_type_id: null });
   });
 });
+
+describe("registering a serial item", () => {
+  it("sends product, owner picked by name, dates and address", async () => {
+    const seen = stubApi({
+      "GET /api/products": () => ({ items: [product], next_cursor: null }),
+      "GET /api/org-units": () => emptyPage,
+      "GET /api/service-types": () => ({ items: [] }),
+      "GET /api/customers": (r) => ({ items: r.query.get("name") === "Acme" ? [customer()] : [], next_cursor: null }),
+      "POST /api/serial-items": () => ({ status: 201, body: serialItem() }),
+      "GET /api/serial-items/{id}": () => serialItem(),
+      "GET /api/products/{id}": () => product,
+      "GET /api/customers/{id}": () => customer(),
+    });
+    renderAt("/installed-base/serial-items/new", "operator");
+    await userEvent.type(screen.getByLabelText("Serial number"), "SN-100");
+    await waitFor(() => expect(screen.getByRole("option", { name: "P-1 Heat pump" })).toBeInTheDocument());
+    await userEvent.selectOptions(screen.getByLabelText("Product"), PRODUCT_ID);
+    await userEvent.type(screen.getByLabelText("Search customer by name"), "Acme");
+    await waitFor(() => expect(screen.getByRole("option", { name: "Acme AB (C-1)" })).toBeInTheDocument());
+    await userEvent.selectOptions(screen.getByLabelText("Owner"), CUSTOMER_ID);
+    await userEvent.type(screen.getByLabelText("Startup date"), "2026-01-15");
+    await userEvent.type(screen.getByLabelText("Street"), "Storgatan 1");
+    await userEvent.type(screen.getByLabelText("Postal code"), "111 22");
+    await userEvent.type(screen.getByLabelText("City"), "Stockholm");
+    await userEvent.type(screen.getByLabelText("Country"), "se");
+    await userEvent.click(screen.getByRole("button", { name: "Create" }));
+    await screen.findByRole("region", { name: "Marks" });
+    const post = seen.find((r) => r.method === "POST");
+    expect(post?.body).toEqual({
+      serial_number: "SN-100",
+      product_id: PRODUCT_ID,
+      owner_customer_id: CUSTOMER_ID,
+      name: null,
+      org_unit_id: null,
+      action_code: null,
+      status: "active",
+      startup_date: "2026-01-15",
+      delivery_date: null,
+      installation_address: { street: "Storgatan 1", postal_code: "111 22", city: "Stockholm", country: "SE", latitude: null, longitude: null },
+      pinned_service_type_id: null,
+      attributes: {},
+    });
+  });
+});
