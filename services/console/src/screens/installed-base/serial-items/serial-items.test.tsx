@@ -63,7 +63,7 @@ describe("a serial item's page", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Change owner" }));
     const dialog = screen.getByRole("dialog");
     await userEvent.type(within(dialog).getByLabelText("Search customer by name"), "New");
-    await waitFor(() => expect(within(dialog).getByRole("option", { name: "New Owner AB (C-2)" })).toBeInTheDocument());
+    await waitFor(() => expect(within(dialog).getByRole("option", { name: "New Owner AB (C-2)" })).toBeInTheDocument(), { timeout: 3000 });
     await userEvent.selectOptions(within(dialog).getByLabelText("Owner"), "c-new");
     await userEvent.click(within(dialog).getByRole("button", { name: "Change owner" }));
     await screen.findByText("Owner changed.");
@@ -114,10 +114,10 @@ describe("registering a serial item", () => {
     });
     renderAt("/installed-base/serial-items/new", "operator");
     await userEvent.type(screen.getByLabelText("Serial number"), "SN-100");
-    await waitFor(() => expect(screen.getByRole("option", { name: "P-1 Heat pump" })).toBeInTheDocument());
+    await waitFor(() => expect(screen.getByRole("option", { name: "P-1 Heat pump" })).toBeInTheDocument(), { timeout: 3000 });
     await userEvent.selectOptions(screen.getByLabelText("Product"), PRODUCT_ID);
     await userEvent.type(screen.getByLabelText("Search customer by name"), "Acme");
-    await waitFor(() => expect(screen.getByRole("option", { name: "Acme AB (C-1)" })).toBeInTheDocument());
+    await waitFor(() => expect(screen.getByRole("option", { name: "Acme AB (C-1)" })).toBeInTheDocument(), { timeout: 3000 });
     await userEvent.selectOptions(screen.getByLabelText("Owner"), CUSTOMER_ID);
     await userEvent.type(screen.getByLabelText("Startup date"), "2026-01-15");
     await userEvent.type(screen.getByLabelText("Street"), "Storgatan 1");
@@ -141,5 +141,5 @@ describe("registering a serial item", () => {
       pinned_service_type_id: null,
       attributes: {},
     });
-  });
+  }, 20_000);
 });
