@@ -115,3 +115,4 @@ async def test_a_serial_items_page_shows_its_marks(
     )
     # A viewer reads: no edit, owner change or deactivation.
     await expect(page.get_by_role("main").get_by_role("button")).to_have_count(0)
+    await screenshot(page, "installed-base-serial-item")
