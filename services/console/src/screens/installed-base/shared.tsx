@@ -1,0 +1,113 @@
+// Pieces the installed-base screens share: who may change, the "someone else changed it"
+// alert, a confirmation dialog and dates in the user's language.
+import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+
+import { useSession } from "../../auth/session";
+import { Dialog } from "../../components/Dialog";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { NS } from "./messages";
+import { isConcurrentChange } from "./rules";
+
+/** Operators and admins change the installed base; viewers only read it. */
+export function useCanChange(): boolean {
+  return useSession().hasRole("admin", "operator");
+}
+
+/** A stale version (412/409): say so plainly and offer to reload; else the API's error. */
+export function ChangeError({
+  error,
+  onReload,
+  claimedFields = [],
+}: {
+  error: unknown;
+  onReload: () => void;
+  claimedFields?: readonly string[];
+}) {
+  const { t } = useTranslation(NS);
+  if (!error) return null;
+  if (isConcurrentChange(error)) {
+    return (
+      <div role="alert" className="alert alert-error ib-conflict">
+        <strong>{t("conflict.title")}</strong>
+        <p>{t("conflict.text")}</p>
+        <button type="button" onClick={onReload}>
+          {t("conflict.reload")}
+        </button>
+      </div>
+    );
+  }
+  return <ProblemAlert error={error} claimedFields={claimedFields} />;
+}
+
+/** "Are you sure?" with the action's own button; the API's error stays in the dialog. */
+export function ConfirmDialog({
+  title,
+  text,
+  confirmLabel,
+  onConfirm,
+  onClose,
+  onReload,
+}: {
+  title: string;
+  text?: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+  onReload: () => void;
+}) {
+  const { t } = useTranslation(NS);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const confirm = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onConfirm();
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={title}
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" onClick={onClose}>
+            {t("common:action.cancel")}
+          </button>
+          <button type="button" className="danger" disabled={busy} onClick={() => void confirm()}>
+            {confirmLabel}
+          </button>
+        </>
+      }
+    >
+      {text ? <p>{text}</p> : null}
+      <ChangeError
+        error={error}
+        onReload={() => {
+          onClose();
+          onReload();
+        }}
+      />
+    </Dialog>
+  );
+}
+
+export function formatDate(value: string | null | undefined, language: string): string {
+  if (!value) return "";
+  const date = value.length === 10 ? new Date(`${value}T00:00:00`) : new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return new Intl.DateTimeFormat(language, value.length === 10 ? { dateStyle: "medium" } : { dateStyle: "medium", timeStyle: "short" }).format(date);
+}
+
+/** A short success note, read out by screen readers. */
+export function Notice({ text }: { text: string | undefined }) {
+  return (
+    <div aria-live="polite" className="ib-notice">
+      {text ? <p className="alert alert-ok">{text}</p> : null}
+    </div>
+  );
+}
