@@ -18856,7 +18856,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["SendingSettingsOut"];
+                };
             };
             /** @description Malformed: a body that is not JSON, an If-Match that is not an ETag given out */
             400: {

@@ -56,7 +56,7 @@ async def get_sending_settings(
 @sending_settings.put(
     "/{org_unit_id}",
     responses={
-        201: {"description": "The org unit's first settings"},
+        201: {"description": "The org unit's first settings", "model": SendingSettingsOut},
         404: {"description": "No such org unit (catalog's org units, as projected here)"},
     },
 )
