@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+
+import type { TechnicianDay } from "../shared/types";
+import { DEFAULT_RANGE, gridRange, hourTicks, percentAt, percentWidth, slotAt } from "./timeGrid";
+
+const day = (working: [string, string][], bookings: [string, string][] = []): TechnicianDay => ({
+  date: "2026-12-01",
+  working_hours: working.map(([start, end]) => ({ start, end })),
+  gaps: [],
+  bookings: bookings.map(([local_start, local_end], i) => ({
+    booking_id: `b${i}`, local_start, local_end, local_date: "2026-12-01", starts_at: "", ends_at: "", order: null, overrides: [], override_reason: null,
+  })),
+});
+
+describe("the planning's time grid", () => {
+  it("spans the working hours and bookings in whole hours, at least 7–17", () => {
+    expect(gridRange([])).toEqual(DEFAULT_RANGE);
+    expect(gridRange([day([["08:00", "16:00"]])])).toEqual({ start: 420, end: 1020 });
+    expect(gridRange([day([["06:30", "15:00"]], [["17:00", "19:15"]])])).toEqual({ start: 360, end: 1200 });
+  });
+
+  it("places times on the row", () => {
+    const range = { start: 480, end: 1080 }; // 08–18
+    expect(percentAt("08:00", range)).toBe(0);
+    expect(percentAt("13:00", range)).toBe(50);
+    expect(percentAt("20:00", range)).toBe(100);
+    expect(percentWidth("09:00", "10:00", range)).toBeCloseTo(10);
+  });
+
+  it("turns a drop into a snapped visit inside the row", () => {
+    const range = { start: 480, end: 1080 };
+    expect(slotAt(0.5, range)).toEqual({ start: "13:00", end: "14:00" });
+    expect(slotAt(0.104, range)).toEqual({ start: "09:00", end: "10:00" }); // 09:02 snaps to 09:00
+    expect(slotAt(1, range)).toEqual({ start: "17:00", end: "18:00" });
+    expect(slotAt(-1, range, 90)).toEqual({ start: "08:00", end: "09:30" });
+  });
+
+  it("labels the hours", () => {
+    expect(hourTicks({ start: 480, end: 600 })).toEqual(["08:00", "09:00", "10:00"]);
+  });
+});
