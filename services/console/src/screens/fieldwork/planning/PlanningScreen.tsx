@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../../../api/client";
@@ -58,11 +58,11 @@ export default function PlanningScreen() {
     return { view, days: data?.days ?? [], technicians: data?.technicians ?? [], unbooked: data?.unbooked ?? { count: 0, items: [] } };
   }, [view, view === "day" ? date : weekStart, orgUnit, technician]);
 
-  // The unbooked list pages on (unbooked_cursor) without reloading the grid.
-  const [unbooked, setUnbooked] = useState<Plan["unbooked"]>({ count: 0, items: [] });
-  useEffect(() => {
-    if (plan.data) setUnbooked(plan.data.unbooked);
-  }, [plan.data]);
+  // The unbooked list pages on (unbooked_cursor) without reloading the grid; the pages
+  // belong to the answer they continue (a reload starts from its first page again).
+  const [more, setMore] = useState<{ base: Plan; unbooked: Plan["unbooked"] } | null>(null);
+  const unbooked: Plan["unbooked"] =
+    more && more.base === plan.data ? more.unbooked : plan.data?.unbooked ?? { count: 0, items: [] };
   const [moreError, setMoreError] = useState<unknown>();
   const [loadingMore, setLoadingMore] = useState(false);
   const loadMore = async () => {
@@ -76,7 +76,13 @@ export default function PlanningScreen() {
         unbooked_cursor: unbooked.next_cursor,
       };
       const { data } = await api.GET("/api/planning/day", { params: { query: { date, ...query } } });
-      if (data) setUnbooked((u) => ({ count: data.unbooked.count, items: [...u.items, ...data.unbooked.items], next_cursor: data.unbooked.next_cursor }));
+      const base = plan.data;
+      if (data && base) {
+        setMore({
+          base,
+          unbooked: { count: data.unbooked.count, items: [...unbooked.items, ...data.unbooked.items], next_cursor: data.unbooked.next_cursor },
+        });
+      }
     } catch (error) {
       setMoreError(error);
     } finally {
