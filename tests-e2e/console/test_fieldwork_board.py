@@ -148,7 +148,9 @@ async def test_an_operator_drags_cards_and_books_on_the_planning(
     await page.get_by_label("Order number starts with").fill(number)
     await page.get_by_role("button", name="Apply filters").click()
     await _column_card(page, "planned", number)
-    await expect(page.get_by_test_id("column-planned").get_by_label("1 order")).to_be_visible()
+    await expect(
+        page.get_by_test_id("column-planned").get_by_role("heading", name="Planned 1 order")
+    ).to_be_visible()
     await screenshot(page, "fieldwork-board")
 
     # Dragged from Planned to New: the server releases the booking.

@@ -133,7 +133,7 @@ export default function BoardScreen() {
         ) : null}
       </div>
       <BoardFilters lookups={lookups.data} error={board.error} onApply={setFilters} />
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <p className={announcement && !refusal ? "alert alert-ok" : "visually-hidden"} role="status" aria-live="polite">
         {announcement}
       </p>
       {refusal ? (
@@ -181,7 +181,11 @@ export default function BoardScreen() {
               }}
             >
               <h2 id={headingId} className="fw-column-head">
-                {t(`stage.${column.stage}`)} <span className="badge" aria-label={t("board.count", { count: column.count })}>{column.count}</span>
+                <span>{t(`stage.${column.stage}`)}</span>
+                <span className="badge">
+                  <span aria-hidden="true">{column.count}</span>
+                  <span className="visually-hidden">{t("board.count", { count: column.count })}</span>
+                </span>
               </h2>
               {column.cards.length === 0 ? <p className="muted fw-small">{t("board.emptyColumn")}</p> : null}
               <ul className="fw-card-list">

@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { shortTime } from "../shared/format";
 import { NS } from "../shared/messages";
 import type { PlannedBooking, TechnicianPlan } from "../shared/types";
-import { hourTicks, lengthOf, percentAt, percentWidth, slotAt, type Range } from "./timeGrid";
+import { hourTicks, lanesOf, lengthOf, percentAt, percentWidth, slotAt, type Range } from "./timeGrid";
 
 /** One day per technician as a row of time: working hours shaded, free gaps marked,
  * bookings as blocks. Planners drop an order or a booking on a row at the time wanted. */
@@ -47,6 +47,7 @@ export function DayGrid({
       </div>
       {plans.map(({ technician, days }) => {
         const day = days.find((d) => d.date === date) ?? days[0];
+        const lanes = lanesOf(day?.bookings ?? []);
         return (
           <div className="fw-row" role="row" key={technician.id} data-testid={`plan-row-${technician.name}`}>
             <span role="rowheader" className="fw-row-name">
@@ -90,12 +91,19 @@ export function DayGrid({
                 </span>
               ))}
               {day && day.working_hours.length === 0 ? <span className="fw-day-off muted">{t("planning.dayOff")}</span> : null}
-              {day?.bookings.map((b) => (
+              {day?.bookings.map((b, index) => {
+                const { lane, of } = lanes[index] ?? { lane: 0, of: 1 };
+                return (
                 <button
                   key={b.booking_id}
                   type="button"
                   className={b.order ? `fw-block fw-block-${b.order.priority}` : "fw-block fw-block-hidden"}
-                  style={{ left: `${percentAt(b.local_start, range)}%`, width: `${percentWidth(b.local_start, b.local_end, range)}%` }}
+                  style={{
+                    left: `${percentAt(b.local_start, range)}%`,
+                    width: `${percentWidth(b.local_start, b.local_end, range)}%`,
+                    top: `calc(${(lane * 100) / of}% + 0.1rem)`,
+                    height: `calc(${100 / of}% - 0.2rem)`,
+                  }}
                   draggable={canPlan && b.order !== null}
                   onDragStart={(event) => {
                     event.dataTransfer.setData("text/plain", b.booking_id);
@@ -117,7 +125,8 @@ export function DayGrid({
                   <span className="fw-block-customer">{b.order?.customer?.name ?? ""}</span>
                   {b.overrides.length > 0 ? <span aria-hidden="true"> ⚠</span> : null}
                 </button>
-              ))}
+                );
+              })}
             </div>
           </div>
         );

@@ -192,7 +192,7 @@ export default function PlanningScreen() {
           options={[{ value: "", label: t("filter.any") }, ...technicians.map((o) => ({ value: o.id, label: o.name }))]}
         />
       </div>
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <p className={announcement ? "alert alert-info" : "visually-hidden"} role="status" aria-live="polite">
         {announcement}
       </p>
       {plan.error ? <ProblemAlert error={plan.error} claimedFields={["date", "week_start", "org_unit_id", "technician_id"]} onRetry={plan.reload} /> : null}

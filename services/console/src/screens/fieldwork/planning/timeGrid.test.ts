@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { TechnicianDay } from "../shared/types";
-import { DEFAULT_RANGE, gridRange, hourTicks, percentAt, percentWidth, slotAt } from "./timeGrid";
+import { DEFAULT_RANGE, gridRange, hourTicks, lanesOf, percentAt, percentWidth, slotAt } from "./timeGrid";
 
 const day = (working: [string, string][], bookings: [string, string][] = []): TechnicianDay => ({
   date: "2026-12-01",
@@ -37,5 +37,21 @@ describe("the planning's time grid", () => {
 
   it("labels the hours", () => {
     expect(hourTicks({ start: 480, end: 600 })).toEqual(["08:00", "09:00", "10:00"]);
+  });
+});
+
+describe("bookings side by side", () => {
+  it("gives overlapping bookings their own lanes and leaves the others whole", () => {
+    const b = (local_start: string, local_end: string) => ({ local_start, local_end });
+    expect(lanesOf([b("10:00", "11:00"), b("10:30", "11:30"), b("12:00", "13:00"), b("11:00", "12:00")])).toEqual([
+      { lane: 0, of: 2 },
+      { lane: 1, of: 2 },
+      { lane: 0, of: 1 },
+      { lane: 0, of: 2 },
+    ]);
+    expect(lanesOf([b("08:00", "09:00"), b("09:00", "10:00")])).toEqual([
+      { lane: 0, of: 1 },
+      { lane: 0, of: 1 },
+    ]);
   });
 });

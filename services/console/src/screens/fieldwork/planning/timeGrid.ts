@@ -64,3 +64,40 @@ export function hourTicks(range: Range): string[] {
   for (let m = Math.ceil(range.start / 60) * 60; m <= range.end; m += 60) ticks.push(clock(m));
   return ticks;
 }
+
+export interface Lane {
+  lane: number;
+  /** lanes in the cluster of overlapping bookings it belongs to */
+  of: number;
+}
+
+/** Overlapping bookings (booked over a conflict) side by side: each gets a lane within
+ * its cluster of overlapping ones, so none hides another. In the items' order. */
+export function lanesOf(items: readonly { local_start: string; local_end: string }[]): Lane[] {
+  const order = items.map((item, index) => ({ index, start: minutesOf(item.local_start), end: minutesOf(item.local_end) }));
+  order.sort((a, b) => a.start - b.start || a.end - b.end);
+  const result: Lane[] = items.map(() => ({ lane: 0, of: 1 }));
+  let cluster: number[] = [];
+  let laneEnds: number[] = [];
+  let clusterEnd = -Infinity;
+  const close = () => {
+    for (const index of cluster) result[index] = { lane: result[index]?.lane ?? 0, of: laneEnds.length };
+    cluster = [];
+    laneEnds = [];
+  };
+  for (const item of order) {
+    if (item.start >= clusterEnd) close();
+    let lane = laneEnds.findIndex((end) => end <= item.start);
+    if (lane === -1) {
+      lane = laneEnds.length;
+      laneEnds.push(item.end);
+    } else {
+      laneEnds[lane] = item.end;
+    }
+    result[item.index] = { lane, of: 1 };
+    cluster.push(item.index);
+    clusterEnd = Math.max(clusterEnd, item.end);
+  }
+  close();
+  return result;
+}
