@@ -134,6 +134,10 @@ async def _column_card(page: Page, stage: str, number: str) -> None:
     await expect(column.get_by_test_id(f"card-{number}")).to_be_visible()
 
 
+# A whole journey (its own org unit, technician and orders through catalog's events, then
+# the board, the planning and the map): longer than the suite's default 120 s when it
+# also pays for the stack's start on a busy machine.
+@pytest.mark.timeout(300)
 async def test_an_operator_drags_cards_and_books_on_the_planning(
     open_console: OpenConsole, admin_api: httpx.AsyncClient
 ) -> None:
@@ -244,7 +248,7 @@ async def test_a_viewer_reads_the_board_without_moving_anything(
     card = page.get_by_test_id(f"card-{number}")
     await expect(card).to_be_visible()
     await expect(card).to_have_attribute("draggable", "false")
-    await expect(page.get_by_role("button", name=re.compile("Move .* to…"))).to_have_count(0)
+    await expect(page.get_by_role("button", name=re.compile("Move to…"))).to_have_count(0)
     await expect(page.get_by_role("link", name="New order")).to_have_count(0)
     await page.goto("/fieldwork/planning")
     await expect(page.get_by_role("heading", name="Unbooked orders")).to_be_visible()

@@ -78,9 +78,9 @@ export function BoardCard({
             aria-expanded={menu}
             disabled={busy}
             onClick={() => setMenu((open) => !open)}
-            aria-label={t("board.moveLabel", { number: card.number })}
           >
             {t("board.moveTo")}
+            <span className="visually-hidden"> {card.number}</span>
           </button>
           {menu ? (
             <ul className="fw-move-menu">

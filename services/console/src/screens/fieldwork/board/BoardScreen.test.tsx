@@ -65,7 +65,7 @@ describe("the board", () => {
     renderBoard("viewer");
     const first = await screen.findByTestId("card-SO-000001");
     expect(first).toHaveAttribute("draggable", "false");
-    expect(screen.queryByRole("button", { name: /Move .* to…/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Move to…/ })).not.toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "New order" })).not.toBeInTheDocument();
   });
 
@@ -104,7 +104,7 @@ describe("the board", () => {
     });
     renderBoard("operator");
     await screen.findByTestId("card-SO-000001");
-    await userEvent.click(screen.getByRole("button", { name: "Move SO-000001 to…" }));
+    await userEvent.click(screen.getByRole("button", { name: "Move to… SO-000001" }));
     await userEvent.click(screen.getByRole("button", { name: "Completed" }));
     const refusal = await screen.findByTestId("move-refused");
     expect(refusal).toHaveTextContent("complete needs a planned order");
@@ -123,7 +123,7 @@ describe("the board", () => {
     });
     renderBoard("operator");
     await screen.findByTestId("card-SO-000001");
-    await userEvent.click(screen.getByRole("button", { name: "Move SO-000001 to…" }));
+    await userEvent.click(screen.getByRole("button", { name: "Move to… SO-000001" }));
     await userEvent.click(screen.getByRole("button", { name: "Planned" }));
     const dialog = await screen.findByRole("dialog", { name: "Plan SO-000001" });
     await userEvent.selectOptions(within(dialog).getByLabelText("Technician"), "t1");

@@ -207,7 +207,7 @@ export function OrderDetail() {
                               aria-label={t("booking.removeLabel", { date: b.local_date, time: shortTime(b.local_start) })}
                               onClick={() => void run(() => removeBooking(order.id, b.id, etag), t("booking.removed"))}
                             >
-                              {t("common:action.delete")}
+                              {t("booking.remove")}
                             </button>
                           </div>
                         ) : null}
