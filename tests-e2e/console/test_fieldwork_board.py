@@ -253,3 +253,43 @@ async def test_a_viewer_reads_the_board_without_moving_anything(
     await page.goto("/fieldwork/planning")
     await expect(page.get_by_role("heading", name="Unbooked orders")).to_be_visible()
     await expect(page.get_by_role("button", name=re.compile("^Book "))).to_have_count(0)
+
+
+@pytest.mark.timeout(240)
+async def test_an_operator_creates_and_edits_an_order_with_the_form(
+    open_console: OpenConsole, admin_api: httpx.AsyncClient
+) -> None:
+    world = await _world(admin_api)
+    customer_id = world["planned"]["customer_id"]
+    item_id = world["planned"]["serial_item_id"]
+    customer_name = world["planned"]["customer_name"]
+    page = await open_console("operator")
+    await page.goto("/fieldwork/board")
+    await page.get_by_role("link", name="New order").click()
+    await expect(page.get_by_role("heading", name="New service order")).to_be_visible()
+    await page.get_by_label("Customer", exact=True).fill(customer_name.split()[-1])
+    await page.get_by_role("button", name=re.compile(re.escape(customer_name))).click()
+    await page.get_by_label("Serial item").select_option(value=item_id)
+    await page.get_by_label("Technician").select_option(value=world["technician"]["id"])
+    await page.get_by_label("Priority").select_option("urgent")
+    await page.get_by_label("Description").fill("Noise from the bearing")
+    await page.get_by_role("button", name="Save").click()
+    heading = page.get_by_role("heading", name=re.compile(r"^Service order SO-\d+$"))
+    await expect(heading).to_be_visible()
+    order_id = page.url.rstrip("/").split("/")[-1]
+    created = await _order(admin_api, order_id)
+    assert (created["customer_id"], created["serial_item_id"]) == (customer_id, item_id)
+    assert (created["priority"], created["technician_id"]) == ("urgent", world["technician"]["id"])
+    assert created["description"] == "Noise from the bearing"
+
+    # Edited: only the priority changes (PATCH with the version read).
+    await page.get_by_role("link", name="Edit").click()
+    await expect(page.get_by_role("heading", name=f"Edit {created['number']}")).to_be_visible()
+    await page.get_by_label("Priority").select_option("low")
+    await page.get_by_role("button", name="Save").click()
+    await expect(heading).to_be_visible()
+    await expect(page.get_by_text("Low", exact=True)).to_be_visible()
+    edited = await _order(admin_api, order_id)
+    assert edited["priority"] == "low"
+    assert edited["version"] == created["version"] + 1
+    assert edited["description"] == "Noise from the bearing"

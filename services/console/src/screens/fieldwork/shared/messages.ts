@@ -43,6 +43,9 @@ export const NS = registerMessages("fieldworkDesk", {
     "historyKind.moved": "Moved on the board",
     "historyKind.absence": "Customer absent",
     "historyKind.message_sent": "Message sent",
+    "historyKind.campaign_cases_done": "Campaign cases done",
+    "historyKind.sent_back": "Sent back",
+    "historyKind.work_order_offered": "Work order offered",
     "duration": "{{hours}} h {{minutes}} min",
 
     "filter.title": "Filters",
@@ -279,6 +282,9 @@ export const NS = registerMessages("fieldworkDesk", {
     "historyKind.moved": "Flyttad på tavlan",
     "historyKind.absence": "Kunden ej hemma",
     "historyKind.message_sent": "Meddelande skickat",
+    "historyKind.campaign_cases_done": "Kampanjärenden utförda",
+    "historyKind.sent_back": "Återsänd",
+    "historyKind.work_order_offered": "Arbetsorder erbjuden",
     "duration": "{{hours}} h {{minutes}} min",
 
     "filter.title": "Filter",
