@@ -293,3 +293,5 @@ async def test_an_operator_creates_and_edits_an_order_with_the_form(
     assert edited["priority"] == "low"
     assert edited["version"] == created["version"] + 1
     assert edited["description"] == "Noise from the bearing"
+    await expect(page.get_by_role("region", name="History")).to_contain_text("Changed")
+    await screenshot(page, "fieldwork-order")

@@ -11,7 +11,18 @@ import { NS } from "../shared/messages";
 /** The booking confirmation (`GET|POST .../booking-confirmation`): whether one can be
  * offered and to whom, send (or resend) it by e-mail and/or SMS; and the sent log
  * (`GET .../sent-log`), an entry flagged when the booking changed since it went out. */
-export function ConfirmationPanel({ orderId, canSend, version }: { orderId: string; canSend: boolean; version: number }) {
+export function ConfirmationPanel({
+  orderId,
+  canSend,
+  booked,
+  version,
+}: {
+  orderId: string;
+  canSend: boolean;
+  /** Whether a booking stands: there is nothing to confirm without one. */
+  booked: boolean;
+  version: number;
+}) {
   const { t, i18n } = useTranslation(NS);
   const offer = useLoad(async () => {
     const { data } = await api.GET("/api/service-orders/{order_id}/booking-confirmation", { params: { path: { order_id: orderId } } });
@@ -69,7 +80,7 @@ export function ConfirmationPanel({ orderId, canSend, version }: { orderId: stri
           <p className="muted">{t("confirmation.cannot", { reason: offer.data.reason ?? "" })}</p>
         )
       ) : null}
-      {canSend ? (
+      {canSend && booked ? (
         <form onSubmit={(e) => void submit(e)} aria-label={t("confirmation.title")}>
           <fieldset className="fw-fieldset">
             <legend>{t("confirmation.channels")}</legend>

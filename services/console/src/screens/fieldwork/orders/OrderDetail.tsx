@@ -239,7 +239,7 @@ export function OrderDetail() {
         ) : null}
       </section>
 
-      <ConfirmationPanel orderId={order.id} canSend={canPlan} version={order.version} />
+      <ConfirmationPanel orderId={order.id} canSend={canPlan} booked={order.bookings.some((b) => b.state === "standing")} version={order.version} />
 
       <section className="panel" aria-labelledby="fw-history">
         <h2 id="fw-history">{t("history.title")}</h2>
