@@ -153,7 +153,10 @@ async def test_a_technician_works_an_order_from_their_phone(
     await expect(page.get_by_text("1 file uploaded.")).to_be_visible()
     thumbnail = page.get_by_role("img", name="pump.png")
     await expect(thumbnail).to_be_visible()
-    assert await thumbnail.evaluate("img => img.complete && img.naturalWidth") == 2
+    # Drawn from the API, not just placed: the 2x2 PNG decoded (waits for the load).
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 2", arg=await thumbnail.element_handle()
+    )
     await screenshot(page, "technician-protocol")
 
     await page.get_by_role("button", name="Complete the protocol").click()
