@@ -263,7 +263,9 @@ async def callout_list(browser: Browser, gateway: str, runs: int) -> dict[str, l
         await rows.first.wait_for()
         found["first_row"].append((await timing(page))["now"])
         await page.wait_for_function(
-            f"document.querySelectorAll('main table tbody tr').length >= {ROWS}", timeout=30_000
+            "rows => document.querySelectorAll('main table tbody tr').length >= rows",
+            arg=ROWS,
+            timeout=30_000,
         )
         measured = await timing(page)
         found["rows"].append(measured["now"])
