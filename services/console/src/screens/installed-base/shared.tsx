@@ -1,10 +1,10 @@
 // Pieces the installed-base screens share: who may change, the "someone else changed it"
 // alert, a confirmation dialog and dates in the user's language.
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
 import { useSession } from "../../auth/session";
-import { Dialog } from "../../components/Dialog";
+import { ConfirmDialog as SharedConfirmDialog } from "../../components/ConfirmDialog";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./messages";
 import { isConcurrentChange } from "./rules";
@@ -40,7 +40,7 @@ export function ChangeError({
   return <ProblemAlert error={error} claimedFields={claimedFields} />;
 }
 
-/** "Are you sure?" with the action's own button; the API's error stays in the dialog. */
+/** "Are you sure?" with the action's own button; a concurrent change offers a reload. */
 export function ConfirmDialog({
   title,
   text,
@@ -56,43 +56,24 @@ export function ConfirmDialog({
   onClose: () => void;
   onReload: () => void;
 }) {
-  const { t } = useTranslation(NS);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const confirm = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onConfirm();
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
   return (
-    <Dialog
+    <SharedConfirmDialog
       title={title}
+      confirmLabel={confirmLabel}
+      onConfirm={onConfirm}
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" onClick={onClose}>
-            {t("common:action.cancel")}
-          </button>
-          <button type="button" className="danger" disabled={busy} onClick={() => void confirm()}>
-            {confirmLabel}
-          </button>
-        </>
-      }
+      errorView={(error) => (
+        <ChangeError
+          error={error}
+          onReload={() => {
+            onClose();
+            onReload();
+          }}
+        />
+      )}
     >
       {text ? <p>{text}</p> : null}
-      <ChangeError
-        error={error}
-        onReload={() => {
-          onClose();
-          onReload();
-        }}
-      />
-    </Dialog>
+    </SharedConfirmDialog>
   );
 }
 

@@ -10,7 +10,7 @@ import { FormProblem } from "../shared/FormProblem";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
 import { blankToNull } from "../rules";
-import { ConfirmDialog } from "../shared/ConfirmDialog";
+import { ConfirmDialog } from "../../../components/ConfirmDialog";
 
 type Settings = components["schemas"]["SendingSettingsOut"];
 type SettingsIn = components["schemas"]["SendingSettingsIn"];

@@ -10,7 +10,7 @@ import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useLoad } from "../../../hooks/useLoad";
 import { NS } from "../messages";
 import { formatDateTime, versionTag } from "../rules";
-import { ConfirmDialog } from "../shared/ConfirmDialog";
+import { ConfirmDialog } from "../../../components/ConfirmDialog";
 import { TemplateDialog, TEMPLATE_KINDS } from "./TemplateDialog";
 
 type Template = components["schemas"]["notifications.TemplateOut"];

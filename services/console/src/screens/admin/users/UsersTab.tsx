@@ -11,7 +11,7 @@ import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useKeysetList } from "../../../hooks/useKeysetList";
 import { NS } from "../messages";
 import { versionTag } from "../rules";
-import { ConfirmDialog } from "../shared/ConfirmDialog";
+import { ConfirmDialog } from "../../../components/ConfirmDialog";
 import { useOrgUnits } from "../shared/useOrgUnits";
 import { PasswordDialog } from "./PasswordDialog";
 import { UserDialog } from "./UserDialog";

@@ -1,11 +1,11 @@
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
-import { Dialog } from "../../../components/Dialog";
-import { ProblemAlert } from "../../../components/ProblemAlert";
+import { Dialog } from "./Dialog";
+import { ProblemAlert } from "./ProblemAlert";
 
 /** "Are you sure?" before a change that cannot simply be undone; the API's refusal (a 409,
- * a stale version) is shown in the dialog. */
+ * a stale version) is shown in the dialog (by `errorView`, a ProblemAlert unless given). */
 export function ConfirmDialog({
   title,
   children,
@@ -13,13 +13,15 @@ export function ConfirmDialog({
   onConfirm,
   onClose,
   danger = true,
+  errorView,
 }: {
   title: ReactNode;
-  children: ReactNode;
+  children?: ReactNode;
   confirmLabel: string;
   onConfirm: () => Promise<void>;
   onClose: () => void;
   danger?: boolean;
+  errorView?: (error: unknown) => ReactNode;
 }) {
   const { t } = useTranslation();
   const [error, setError] = useState<unknown>();
@@ -51,7 +53,7 @@ export function ConfirmDialog({
       }
     >
       {children}
-      <ProblemAlert error={error} />
+      {errorView ? (error ? errorView(error) : null) : <ProblemAlert error={error} />}
     </Dialog>
   );
 }
