@@ -70,7 +70,7 @@ OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Signing in needs no token; signing out would revoke the fuzzer's own token (it is
 # fuzzed for its 401 only).
 NOT_FUZZED = frozenset({"POST /auth/logout"})
-PUBLIC = frozenset({"POST /auth/token"})
+PUBLIC = frozenset({"POST /auth/token", "POST /auth/session"})
 
 Credentials = Callable[[], dict[str, str]]
 
