@@ -1,6 +1,7 @@
 // Pure rules of the admin screen: which tabs a role sees, how forms become request bodies.
 import type { components } from "../../api/schema";
 import type { Role } from "../../auth/session";
+import { dateTimeFormat } from "../../i18n/format";
 
 type UserIn = components["schemas"]["UserIn"];
 type UserPatch = components["schemas"]["UserPatch"];
@@ -128,7 +129,7 @@ export function formatDateTime(iso: string | null | undefined, language: string)
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(date);
+  return dateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(date);
 }
 
 /** Comma- or line-separated addresses as a list (blank entries dropped). */

@@ -9,6 +9,7 @@ import type {
   SerialIn,
   SerialLine,
 } from "./types";
+import { dateTimeFormat } from "../../i18n/format";
 
 export const CAMPAIGN_STATES: readonly CampaignState[] = ["draft", "released", "closed"];
 
@@ -232,5 +233,5 @@ export function problemCounts(problems: unknown): [string, number][] {
 
 export function formatDateTime(iso: string | null | undefined, language: string): string {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  return dateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }

@@ -8,6 +8,7 @@ import { ConfirmDialog as SharedConfirmDialog } from "../../components/ConfirmDi
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./messages";
 import { isConcurrentChange } from "./rules";
+import { dateTimeFormat } from "../../i18n/format";
 
 /** Operators and admins change the installed base; viewers only read it. */
 export function useCanChange(): boolean {
@@ -81,7 +82,7 @@ export function formatDate(value: string | null | undefined, language: string): 
   if (!value) return "";
   const date = value.length === 10 ? new Date(`${value}T00:00:00`) : new Date(value);
   if (Number.isNaN(date.getTime())) return value;
-  return new Intl.DateTimeFormat(language, value.length === 10 ? { dateStyle: "medium" } : { dateStyle: "medium", timeStyle: "short" }).format(date);
+  return dateTimeFormat(language, value.length === 10 ? { dateStyle: "medium" } : { dateStyle: "medium", timeStyle: "short" }).format(date);
 }
 
 /** A short success note, read out by screen readers. */

@@ -1,18 +1,19 @@
 // Dates as the user reads them, in the console's language.
+import { dateTimeFormat } from "../../i18n/format";
 
 /** An ISO calendar date ("2027-01-15") in the language's short form; the date itself,
  * never shifted by a time zone. */
 export function formatDate(isoDate: string, language: string): string {
   const [year, month, day] = isoDate.split("-").map(Number);
   if (!year || !month || !day) return isoDate;
-  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: "UTC" }).format(
+  return dateTimeFormat(language, { dateStyle: "medium", timeZone: "UTC" }).format(
     new Date(Date.UTC(year, month - 1, day)),
   );
 }
 
 /** The names of the twelve months, January first. */
 export function monthNames(language: string): string[] {
-  const format = new Intl.DateTimeFormat(language, { month: "long", timeZone: "UTC" });
+  const format = dateTimeFormat(language, { month: "long", timeZone: "UTC" });
   return Array.from({ length: 12 }, (_, i) => format.format(new Date(Date.UTC(2000, i, 1))));
 }
 

@@ -1,5 +1,6 @@
 // Pure helpers for dates and times as the desk screens show and send them. Days are
 // ISO local dates ("2026-11-30"); times of day are "HH:MM".
+import { dateTimeFormat } from "../../../i18n/format";
 
 /** Today as an ISO date in the browser's zone. */
 export function todayIso(now: Date = new Date()): string {
@@ -50,11 +51,11 @@ export function shortTime(time: string): string {
 
 export function formatDateTime(iso: string | null | undefined, language: string): string {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  return dateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
 
 export function formatDay(isoDay: string, language: string, weekday = true): string {
-  return new Intl.DateTimeFormat(language, {
+  return dateTimeFormat(language, {
     weekday: weekday ? "short" : undefined,
     day: "numeric",
     month: "short",

@@ -1,4 +1,5 @@
 // Pure formatting for the phone view: days, times, addresses and map links.
+import { dateTimeFormat } from "../../../i18n/format";
 
 export interface AddressLike {
   street?: string | null;
@@ -41,7 +42,7 @@ export function shortTime(time: string): string {
 /** A day as the user's language writes it ("Monday 30 November 2026"). */
 export function longDay(isoDate: string, language: string): string {
   const [y, m, d] = isoDate.split("-").map(Number) as [number, number, number];
-  return new Intl.DateTimeFormat(language, {
+  return dateTimeFormat(language, {
     weekday: "long",
     day: "numeric",
     month: "long",
