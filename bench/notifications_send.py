@@ -16,11 +16,15 @@ N-th. This is the senders' own rate, apart from the API's, and what running a se
 sender process buys when a queue has piled up.
 
 Usage: uv run python bench/notifications_send.py [N]   (defaults to 2000)
+       uv run python bench/notifications_send.py 2000 --senders 1 --phases end-to-end \
+           --profile var/profiles/send     # py-spy over every process of the measured phase
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import subprocess
@@ -31,7 +35,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import ceilings
 import httpx
+from profiling import sampled
 
 from aftersales_testing.infrastructure import create_database, delete_topology, drop_database
 from aftersales_testing.smtp_sink import free_port
@@ -150,7 +156,7 @@ async def drain(
     return time.perf_counter() - (first or time.perf_counter())
 
 
-def run_with(senders: int, n: int, *, backlog: bool) -> None:
+def run_with(senders: int, n: int, *, backlog: bool, profile: Path | None = None) -> None:
     run = uuid.uuid4().hex[:8]
     name = f"bench_notifications_{run}"
     prefix = f"bench-{run}"
@@ -166,13 +172,24 @@ def run_with(senders: int, n: int, *, backlog: bool) -> None:
         "NOTIFICATIONS_LOG_LEVEL": "WARNING",
         # One requester sends every message of the bench: the daily quota is not measured.
         "NOTIFICATIONS_DAILY_EMAILS_PER_REQUESTER": "10000000",
+        # The pacing a provider asks for (20 a second per server by default) would be
+        # the measured rate: the local sink asks for none.
+        "NOTIFICATIONS_SMTP_RATE_PER_SECOND": "1000000",
+        "NOTIFICATIONS_SMTP_RATE_BURST": "1000",
     }
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
     # Each process's CPU time once all are ready: start-up (imports) is not counted.
     baseline: dict[int, float] = {}
 
+    profiling = contextlib.ExitStack()
+
     def on_ready() -> None:
         baseline.update({p.pid: cpu_seconds(p.pid) for _, p in processes})
+        if profile is not None:
+            phase = "drain" if backlog else "end-to-end"
+            where = profile / f"{phase}-{senders}"
+            pids = {label: p.pid for label, p in processes if label != "smtp sink"}
+            profiling.enter_context(sampled(pids, where))
 
     def start_senders() -> list[str]:
         urls = []
@@ -202,6 +219,7 @@ def run_with(senders: int, n: int, *, backlog: bool) -> None:
                     return await drain(n, api, run, mail, start_senders, on_ready)
 
                 seconds = asyncio.run(backlogged())
+                profiling.close()
                 print(
                     f"{senders} sender(s), drain of {n} queued: {seconds:6.1f} s"
                     f" ({n / seconds:6.0f} messages/s)"
@@ -215,6 +233,7 @@ def run_with(senders: int, n: int, *, backlog: bool) -> None:
                     return await measure(n, api, run, mail)
 
                 accept_s, total_s = asyncio.run(go())
+                profiling.close()
                 print(
                     f"{senders} sender(s), end to end: {n} accepted in {accept_s:6.1f} s"
                     f" ({n / accept_s:6.0f} requests/s), in the sink after {total_s:6.1f} s"
@@ -246,15 +265,24 @@ def run_with(senders: int, n: int, *, backlog: bool) -> None:
             drop_database(POSTGRES, name)
 
 
-def main(n: int) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=2000, help="messages per run")
+    parser.add_argument("--senders", type=int, nargs="+", default=list(SENDER_COUNTS))
+    parser.add_argument(
+        "--phases", nargs="+", choices=("end-to-end", "drain"), default=["end-to-end", "drain"]
+    )
+    parser.add_argument("--profile", type=Path, help="py-spy each process into this directory")
+    args = parser.parse_args()
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        f" N = {n}, {CONCURRENCY} requests in flight"
+        f" N = {args.n}, {CONCURRENCY} requests in flight"
     )
-    for backlog in (False, True):
-        for senders in SENDER_COUNTS:
-            run_with(senders, n, backlog=backlog)
+    asyncio.run(ceilings.measure())
+    for phase in args.phases:
+        for senders in args.senders:
+            run_with(senders, args.n, backlog=phase == "drain", profile=args.profile)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    main()
