@@ -32,9 +32,10 @@ def build_app(
         raise SystemExit(str(error)) from error
     runtime = ServiceRuntime(settings)
     clock = clock or SystemClock()
-    for consumer in sender_consumers(
-        runtime, clock, transport or SmtpTransport(settings), settings
-    ):
+    transport = transport or SmtpTransport(settings)
+    if isinstance(transport, SmtpTransport):
+        runtime.add_loop("smtp connections", transport.connections.run)
+    for consumer in sender_consumers(runtime, clock, transport, settings):
         runtime.add_consumer(consumer)
     return create_app(runtime, title="Aftersales notifications e-mail sender", clock=clock)
 

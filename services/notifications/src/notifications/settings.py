@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from aftersales_kit.settings import ServiceSettings
@@ -43,6 +43,10 @@ class Settings(ServiceSettings):
     # Implicit TLS (port 465). With it off, STARTTLS is used when the server offers it.
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = 30.0
+    # Connections kept open between messages, per server (``delivery.smtp.SmtpConnections``):
+    # closed after this long idle (0: a connection per message) or this many messages.
+    smtp_keep_open_seconds: float = Field(default=30.0, ge=0)
+    smtp_messages_per_connection: int = Field(default=100, ge=1)
     # A transient failure (server away, 4xx, timeout) waits ``base * 2 ** (delivery - 1)``
     # seconds, capped at the maximum, before the delivery goes back to the queue; the
     # queue's delivery limit (5) then decides when it is dead-lettered, so with the

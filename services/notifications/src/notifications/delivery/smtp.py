@@ -5,8 +5,11 @@ came: it may have been accepted, so it is not sent again on its own)."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Protocol
@@ -92,14 +95,114 @@ def _flatten(
     return data, options, "utf-8" if utf8 else "ascii"
 
 
+@dataclass
+class _Kept:
+    client: aiosmtplib.SMTP
+    sent: int  # messages this connection has carried
+    idle_since: float
+
+
+class SmtpConnections:
+    """SMTP connections kept open between messages, per server (host, port, TLS, login):
+    a connect, TLS handshake, login and EHLO per e-mail cost more than the transaction
+    itself. A connection goes back after a transaction the server answered with 250
+    (it is then ready for the next MAIL, RFC 5321 4.1.4); one that failed in any way is
+    closed. Idle ones are closed after ``max_idle_seconds`` (servers drop idle clients
+    after a minute or so, RFC 5321 4.5.3.2.7, and a closed one is noticed by the next
+    take), and a connection is closed after ``max_messages`` (servers limit messages a
+    connection)."""
+
+    def __init__(
+        self,
+        *,
+        max_idle_seconds: float,
+        max_messages: int,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_idle_seconds = max_idle_seconds
+        self.max_messages = max_messages
+        self._monotonic = monotonic
+        self._idle: dict[SmtpServer, list[_Kept]] = {}
+
+    def take(self, server: SmtpServer) -> _Kept | None:
+        """An open idle connection to ``server`` (the most recently used), or None."""
+        kept = self._idle.get(server)
+        while kept:
+            candidate = kept.pop()
+            if candidate.client.is_connected and not self._expired(candidate):
+                return candidate
+            candidate.client.close()
+        return None
+
+    def give_back(self, server: SmtpServer, client: aiosmtplib.SMTP, sent: int) -> bool:
+        """Keep ``client`` for the next message to ``server``; False when it has carried
+        its share (the caller says goodbye)."""
+        if sent >= self.max_messages or self.max_idle_seconds <= 0:
+            return False
+        self._idle.setdefault(server, []).append(_Kept(client, sent, self._monotonic()))
+        return True
+
+    def _expired(self, kept: _Kept) -> bool:
+        return self._monotonic() - kept.idle_since > self.max_idle_seconds
+
+    async def close_idle(self, *, everything: bool = False) -> None:
+        """Say goodbye to connections idle too long (every one with ``everything``)."""
+        for server, kept in list(self._idle.items()):
+            leaving = [k for k in kept if everything or self._expired(k)]
+            self._idle[server] = [k for k in kept if k not in leaving]
+            for k in leaving:
+                await _goodbye(k.client)
+
+    async def run(self) -> None:
+        """The sender's background loop: close idle connections as they expire; every
+        one when the process stops."""
+        try:
+            while True:
+                await asyncio.sleep(max(self.max_idle_seconds / 2, 0.5))
+                await self.close_idle()
+        finally:
+            await asyncio.shield(self.close_idle(everything=True))
+
+
+async def _goodbye(client: aiosmtplib.SMTP) -> None:
+    """QUIT when the connection still answers; close it whatever happens."""
+    try:
+        if client.is_connected:
+            await client.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        pass
+    finally:
+        client.close()
+
+
+class _StaleConnection(Exception):
+    """A kept connection turned out closed before anything of the message reached it."""
+
+
 class SmtpTransport:
     """One SMTP transaction a step at a time (connect with TLS/STARTTLS and login, EHLO,
     MAIL, RCPT for each recipient, then ``handing_over``, then DATA), so the point of no
     return is known: a failure before DATA sent nothing; from DATA on, a lost answer may
-    hide an accepted message (RFC 1047)."""
+    hide an accepted message (RFC 1047). Connections are kept open between messages
+    (``SmtpConnections``); a kept one the server closed meanwhile is found at MAIL, before
+    anything of the message was handed over, and the message goes on a new one."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, connections: SmtpConnections | None = None) -> None:
         self._settings = settings
+        self.connections = connections or SmtpConnections(
+            max_idle_seconds=settings.smtp_keep_open_seconds,
+            max_messages=settings.smtp_messages_per_connection,
+        )
+
+    def _installation_server(self) -> SmtpServer:
+        s = self._settings
+        return SmtpServer(
+            host=s.smtp_host,
+            port=s.smtp_port,
+            use_tls=s.smtp_use_tls,
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+        )
 
     async def send(
         self,
@@ -109,29 +212,44 @@ class SmtpTransport:
         *,
         handing_over: HandingOver | None = None,
     ) -> list[str]:
-        s = self._settings
-        if server is None:
-            server = SmtpServer(
-                host=s.smtp_host,
-                port=s.smtp_port,
-                use_tls=s.smtp_use_tls,
-                username=s.smtp_username,
-                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-            )
-        # The envelope sender is the e-mail's From (an org unit may have its own).
-        sender = parseaddr(str(email["From"]))[1] or s.from_address
+        server = server or self._installation_server()
+        kept = self.connections.take(server)
+        if kept is not None:
+            try:
+                return await self._transaction(
+                    kept.client, kept.sent, email, recipients, server, handing_over
+                )
+            except _StaleConnection:
+                pass  # closed while it waited: nothing was handed over, a new one goes on
         client = aiosmtplib.SMTP(
             hostname=server.host,
             port=server.port,
             username=server.username,
             password=server.password,
             use_tls=server.use_tls,
-            timeout=s.smtp_timeout_seconds,
+            timeout=self._settings.smtp_timeout_seconds,
+            # Named once, not looked up (``socket.getfqdn``) for every connection.
+            local_hostname=_local_hostname(),
         )
-        accepted: list[str] | None = None
+        return await self._transaction(client, None, email, recipients, server, handing_over)
+
+    async def _transaction(
+        self,
+        client: aiosmtplib.SMTP,
+        sent: int | None,
+        email: EmailMessage,
+        recipients: Sequence[str],
+        server: SmtpServer,
+        handing_over: HandingOver | None,
+    ) -> list[str]:
+        """One message on ``client``: a kept connection that has carried ``sent``
+        messages, or a new one (None) connected here."""
+        sender = parseaddr(str(email["From"]))[1] or self._settings.from_address
         data_began = False
         try:
-            async with client:
+            try:
+                if sent is None:
+                    await client.connect()
                 await _greet(client)
                 data, options, encoding = _flatten(client, email, sender, recipients)
                 await client.mail(sender, options=options, encoding=encoding)
@@ -143,38 +261,61 @@ class SmtpTransport:
                         raise _NotHandedOver(error) from error
                 data_began = True
                 await client.data(data)
-                accepted = [r for r in recipients if r not in refused]
+            except Exception:
+                await _goodbye(client)
+                raise
+            except BaseException:  # cancelled: no goodbye to wait for
+                client.close()
+                raise
         except _NotHandedOver as failed:
             # Not the server's doing: the envelope is dropped (QUIT), nothing was sent.
             raise failed.error from None
-        except aiosmtplib.SMTPRecipientsRefused as error:
-            # Every recipient refused: permanent only when every refusal is.
-            codes = [r.code for r in error.recipients]
-            detail = "; ".join(f"{r.recipient}: {_describe(r)}" for r in error.recipients)
-            if codes and all(500 <= code < 600 for code in codes):
-                raise PermanentDeliveryError(detail) from error
-            raise TransientDeliveryError(detail) from error
-        except aiosmtplib.SMTPAuthenticationError as error:
-            # Wrong credentials are the operator's to fix, not the message's fault:
-            # retry, and let the delivery limit park it in the dead-letter queue for a redrive.
-            raise TransientDeliveryError(_describe(error)) from error
-        except aiosmtplib.SMTPResponseException as error:
-            # The server answered, so it did not take the message (whatever the step).
-            if 500 <= error.code < 600:
-                raise PermanentDeliveryError(_describe(error)) from error
-            raise TransientDeliveryError(_describe(error)) from error
         except (aiosmtplib.SMTPException, OSError) as error:
-            if accepted is not None:  # taken; only the goodbye went wrong
-                return accepted
-            said = f"{type(error).__name__}: {error}"
-            if data_began:
-                # The message may be on the server although its reply never came.
-                raise UncertainDeliveryError(
-                    f"no answer after the data was sent ({said})"
-                ) from error
-            # Connection refused, dropped, timed out before the data: the server may be back soon.
-            raise TransientDeliveryError(said) from error
-        return accepted
+            raise _sorted(error, kept=sent is not None, data_began=data_began) from error
+        if not self.connections.give_back(server, client, (sent or 0) + 1):
+            await _goodbye(client)
+        return [r for r in recipients if r not in refused]
+
+
+def _sorted(
+    error: aiosmtplib.SMTPException | OSError, *, kept: bool, data_began: bool
+) -> Exception:
+    """What a failure of the SMTP transaction means for the message."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        # Every recipient refused: permanent only when every refusal is.
+        codes = [r.code for r in error.recipients]
+        detail = "; ".join(f"{r.recipient}: {_describe(r)}" for r in error.recipients)
+        if codes and all(500 <= code < 600 for code in codes):
+            return PermanentDeliveryError(detail)
+        return TransientDeliveryError(detail)
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        # Wrong credentials are the operator's to fix, not the message's fault:
+        # retry, and let the delivery limit park it in the dead-letter queue for a redrive.
+        return TransientDeliveryError(_describe(error))
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        if kept and error.code == 421 and not data_began:
+            # A kept connection the server is closing (idle too long): not an answer
+            # about this message.
+            return _StaleConnection()
+        # The server answered, so it did not take the message (whatever the step).
+        if 500 <= error.code < 600:
+            return PermanentDeliveryError(_describe(error))
+        return TransientDeliveryError(_describe(error))
+    said = f"{type(error).__name__}: {error}"
+    if data_began:
+        # The message may be on the server although its reply never came.
+        return UncertainDeliveryError(f"no answer after the data was sent ({said})")
+    if kept:
+        # A kept connection found closed before DATA (the hand-over's own failures are
+        # not these): nothing of the message was handed over.
+        return _StaleConnection()
+    # Connection refused, dropped, timed out before the data: the server may be back soon.
+    return TransientDeliveryError(said)
+
+
+@functools.cache
+def _local_hostname() -> str:
+    return socket.getfqdn()
 
 
 async def _envelope(client: aiosmtplib.SMTP, recipients: Sequence[str], encoding: str) -> set[str]:
