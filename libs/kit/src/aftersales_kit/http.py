@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aftersales_kit.clock import Clock, SystemClock
 from aftersales_kit.input_guard import InputGuard, skip_prefixes
@@ -84,18 +86,7 @@ def create_app(
             clients=runtime.settings.internal_clients if api_clients else None,
         )
 
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get(REQUEST_ID_HEADER)
-        # A client's id is kept only when it is a plausible id: it goes into every log
-        # line and onto the services behind.
-        rid = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        request.state.request_id = rid
-        response = await call_next(request)
-        response.headers[REQUEST_ID_HEADER] = rid
-        return response
+    app.add_middleware(RequestId)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -116,6 +107,33 @@ def create_app(
     instrument_http(app, runtime.settings.service_name)
     instrument_app(app)
     return app
+
+
+class RequestId:
+    """ASGI middleware: every request gets an id (the client's own when it is a plausible
+    one: it goes into every log line and onto the services behind), kept in the request's
+    state and answered in ``X-Request-Id``. Plain ASGI, not ``@app.middleware("http")``:
+    Starlette's ``BaseHTTPMiddleware`` runs the app in a task of its own and streams the
+    response through a memory channel, which cost more than some whole requests
+    (bench/README.md, the send path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(REQUEST_ID_HEADER)
+        rid = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 # --- the statuses in the OpenAPI document ------------------------------------------------

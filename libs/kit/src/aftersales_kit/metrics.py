@@ -7,9 +7,8 @@ One registry per process. Labels stay few and bounded: the service, the route te
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -17,6 +16,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REGISTRY = CollectorRegistry()
 
@@ -91,22 +91,43 @@ LOOP_RESTARTS = Counter(
 )
 
 
+class HttpMetrics:
+    """ASGI middleware: count and time each request by its route template and status
+    (plain ASGI for the reason given in ``aftersales_kit.http.RequestId``)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # an error no handler answered: the server error middleware's 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            HTTP_SECONDS.labels(self.service, method, template).observe(
+                time.perf_counter() - started
+            )
+            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+
+
 def instrument_http(app: FastAPI, service: str) -> None:
     """Count and time every request by its route template; serve ``/metrics``."""
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
-        HTTP_SECONDS.labels(service, request.method, template).observe(
-            time.perf_counter() - started
-        )
-        HTTP_REQUESTS.labels(service, request.method, template, str(response.status_code)).inc()
-        return response
+    app.add_middleware(HttpMetrics, service=service)
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)
     async def metrics() -> Response:
