@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import TextClause, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from aftersales_kit.db import compiled_once
 from aftersales_kit.uow import UnitOfWork
 from notifications.sending.domain import MessageStatus
 from notifications.tables import message
@@ -35,13 +37,21 @@ async def find_by_key(uow: UnitOfWork, requester: str, key: str) -> dict[str, An
 async def insert_new(uow: UnitOfWork, row: Mapping[str, Any]) -> bool:
     """Store a new message; False when its idempotency key is taken (by a request that
     won a race with this one in another transaction)."""
-    inserted = await uow.session.scalar(
+    statement = _insert_new(tuple(sorted(row)))
+    inserted = await uow.session.scalar(statement, dict(row))
+    return inserted is not None
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_new(columns: tuple[str, ...]) -> TextClause:
+    """The insert of a new message with these columns, compiled once (every send request
+    runs it; see ``compiled_once``). A handful of column sets exist, one per outcome."""
+    return compiled_once(
         insert(message)
-        .values(dict(row))
+        .values({name: bindparam(name, type_=message.c[name].type) for name in columns})
         .on_conflict_do_nothing(constraint="uq_message_requester_key")
         .returning(message.c.id)
     )
-    return inserted is not None
 
 
 async def change(uow: UnitOfWork, message_id: uuid.UUID, values: Mapping[str, Any]) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Integer, bindparam, literal_column
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.notifications import Channel, SendMessage
+from aftersales_kit.db import compiled_once
 from aftersales_kit.uow import UnitOfWork
 from notifications.sending.domain import SendEmail, SendSms
 from notifications.sending.rendering import Rendered
@@ -102,27 +104,44 @@ async def count(
     )
     if max_messages < 1 or (max_segments is not None and segments > max_segments):
         return refused  # even a first request of the day would not fit
-    within = send_quota.c.messages + 1 <= max_messages
-    if max_segments is not None:
-        within &= send_quota.c.sms_segments + segments <= max_segments
-    statement = (
-        insert(send_quota)
-        .values(
-            requester=requester,
-            channel=decision.channel.value,
-            day=day,
-            messages=1,
-            sms_segments=segments,
-        )
-        .on_conflict_do_update(
-            index_elements=[send_quota.c.requester, send_quota.c.channel, send_quota.c.day],
-            set_={
-                "messages": send_quota.c.messages + 1,
-                "sms_segments": send_quota.c.sms_segments + segments,
-            },
-            where=within,
-        )
-        .returning(send_quota.c.messages)
+    counted = await uow.session.scalar(
+        _COUNT,
+        {
+            "requester": requester,
+            "channel": decision.channel.value,
+            "day": day,
+            "segments": segments,
+            "max_messages": max_messages,
+            "max_segments": max_segments if max_segments is not None else _NO_LIMIT,
+        },
     )
-    counted = await uow.session.scalar(statement)
     return None if counted is not None else refused
+
+
+_ONE = literal_column("1")  # a literal, not a bind: compiled_once keeps only named binds
+_NO_LIMIT = 2**31 - 1  # an integer column's largest: no sum of segments passes it
+
+# Every send request runs it: compiled once (``aftersales_kit.db.compiled_once``).
+_COUNT = compiled_once(
+    insert(send_quota)
+    .values(
+        requester=bindparam("requester", type_=send_quota.c.requester.type),
+        channel=bindparam("channel", type_=send_quota.c.channel.type),
+        day=bindparam("day", type_=send_quota.c.day.type),
+        messages=_ONE,
+        sms_segments=bindparam("segments", type_=Integer()),
+    )
+    .on_conflict_do_update(
+        index_elements=[send_quota.c.requester, send_quota.c.channel, send_quota.c.day],
+        set_={
+            "messages": send_quota.c.messages + _ONE,
+            "sms_segments": send_quota.c.sms_segments + bindparam("segments", type_=Integer()),
+        },
+        where=(send_quota.c.messages + _ONE <= bindparam("max_messages", type_=Integer()))
+        & (
+            send_quota.c.sms_segments + bindparam("segments", type_=Integer())
+            <= bindparam("max_segments", type_=Integer())
+        ),
+    )
+    .returning(send_quota.c.messages)
+)
