@@ -7,10 +7,12 @@ Prints rows per second and the service's peak resident memory (VmHWM) after each
 import, then the same serial-items file through the ``catalog-import`` command line.
 
 Usage: uv run python bench/catalog_import.py [ITEMS]   (defaults to 100000)
+       uv run python bench/catalog_import.py 20000 --profile var/profiles/import  # py-spy
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import platform
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from profiling import sampled
 
 from aftersales_testing.infrastructure import create_database, delete_topology, drop_database
 
@@ -109,7 +112,7 @@ def report(label: str, rows: int, seconds: float, memory: str) -> None:
     print(f"{label:<34} {rows:>8} rows  {seconds:7.1f} s  {rows / seconds:8.0f} rows/s  {memory}")
 
 
-def main(items: int) -> None:
+def main(items: int, profile: Path | None = None) -> None:
     run = uuid.uuid4().hex[:8]
     name = f"bench_catalog_{run}"
     prefix = f"bench-{run}"
@@ -124,7 +127,7 @@ def main(items: int) -> None:
     }
     service = subprocess.Popen([sys.executable, "-m", "catalog.main"], env=env)
     try:
-        asyncio.run(bench(items, service, port, env))
+        asyncio.run(bench(items, service, port, env, profile))
     finally:
         service.terminate()
         service.wait(timeout=30)
@@ -133,7 +136,11 @@ def main(items: int) -> None:
 
 
 async def bench(
-    items: int, service: subprocess.Popen[bytes], port: int, env: dict[str, str]
+    items: int,
+    service: subprocess.Popen[bytes],
+    port: int,
+    env: dict[str, str],
+    profile: Path | None = None,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         customers, serial_items = write_files(Path(tmp), items)
@@ -152,7 +159,9 @@ async def bench(
             baseline = peak_rss_mib(service.pid)
             print(f"catalog service idle: peak RSS {baseline:.0f} MiB")
             for kind, path in (("customers", customers), ("serial-items", serial_items)):
-                job, seconds = await upload(client, kind, path)
+                where = profile / kind if profile is not None else None
+                with sampled({"catalog": service.pid}, where):
+                    job, seconds = await upload(client, kind, path)
                 assert job["state"] == "completed", job
                 assert job["failed"] == 0, job
                 rows = job["created"] + job["updated"] + job["unchanged"]
@@ -185,4 +194,8 @@ async def bench(
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("items", nargs="?", type=int, default=100_000)
+    parser.add_argument("--profile", type=Path, help="py-spy the service into this directory")
+    args = parser.parse_args()
+    main(args.items, args.profile)

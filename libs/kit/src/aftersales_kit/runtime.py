@@ -59,7 +59,10 @@ class ServiceRuntime:
         setup_tracing(settings.service_name, settings.otel_exporter_otlp_endpoint)
         self.settings = settings
         self.engine = create_engine(settings.database_url, settings.database_pool_size)
-        instrument_engine(self.engine)
+        if settings.otel_exporter_otlp_endpoint:
+            # A span per statement costs a fifth of a message's CPU on the hot paths
+            # (bench/README.md): made only where spans go somewhere (decision 87).
+            instrument_engine(self.engine)
         self.sessionmaker = create_sessionmaker(self.engine)
         self.broker = create_broker(settings.amqp_url, prefetch_count=settings.prefetch_count)
         self.relay = OutboxRelay(
