@@ -43,7 +43,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from faststream.exceptions import NackMessage, RejectMessage
 from pydantic import ValidationError
 
-from aftersales_contracts.envelope import Envelope, Message
+from aftersales_contracts.envelope import Envelope, Message, envelope_of
 from aftersales_contracts.topology import QueueSpec
 from aftersales_kit.dead_letters import Reason
 from aftersales_kit.metrics import DEAD_LETTERED, MESSAGE_SECONDS, MESSAGES, TRANSIENT_RETRIES
@@ -291,7 +291,7 @@ class Consumer:
                 Reason.UNKNOWN_TYPE, f"no handler for type {str(message_type)[:100]!r}"
             )
         try:
-            envelope = Envelope[route.message_cls].model_validate(body)  # type: ignore[name-defined]
+            envelope = envelope_of(route.message_cls).model_validate(body)
         except ValidationError as error:
             # No number of retries makes a malformed message valid.
             raise Unprocessable(Reason.INVALID_ENVELOPE, _envelope_error(error)) from error

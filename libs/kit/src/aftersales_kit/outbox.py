@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
+import pydantic_core
 from sqlalchemy import Select, delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -228,7 +228,7 @@ class OutboxRelay:
         await self._publisher.publish(
             self._prefix + row.exchange,
             row.routing_key,
-            json.dumps(row.body, separators=(",", ":")).encode(),
+            pydantic_core.to_json(row.body),
             message_id=str(row.message_id),
             message_type=row.message_type,
             correlation_id=str(row.body.get("correlation_id") or row.message_id),
