@@ -28,7 +28,7 @@ from aftersales_contracts.servicetypes import MessageSet
 from aftersales_testing.builders import customer_registered
 from aftersales_testing.messaging import publish
 from aftersales_testing.waiting import consumed, eventually
-from scheduling import projections, tables
+from scheduling import projections, queries, tables
 from scheduling.domain import CalloutState
 from scheduling.settings import Settings
 
@@ -235,6 +235,36 @@ async def test_exports_stream_the_filtered_list(seed: Seed) -> None:
     ]
     assert a
     assert b
+
+
+async def test_an_export_of_every_column_says_what_the_list_says(seed: Seed) -> None:
+    """The export reads only its columns, as tuples: cell for cell what the list shows
+    (the localized item name, the computed send-to, dates and instants)."""
+    await seed.callout(S.AWAITING_APPROVAL, TODAY, error="the step has no message")
+    await seed.callout(S.SENT, TODAY + timedelta(days=1), send_to="ada@example.org")
+    await seed.callout(
+        S.COMPLETED,
+        TODAY + timedelta(days=2),
+        completed_at=datetime(2026, 11, 20, 8, 30, tzinfo=UTC),
+        service_order_number="SO-1",
+    )
+    keys = [col.key for col in queries.COLUMNS]
+    params = {"org_unit": seed.org_unit, "lang": "sv"}
+    listed = (await seed.client.get("/callouts", params=params)).json()["items"]
+    exported = await seed.client.get("/callouts/export", params=params | {"columns": keys})
+    rows = list(csv.reader(io.StringIO(exported.text)))
+    assert rows[0] == [col.label for col in queries.COLUMNS]
+    assert len(rows) == 1 + len(listed) == 4
+    for shown, cells in zip(listed, rows[1:], strict=True):
+        for key, cell in zip(keys, cells, strict=True):
+            value = shown[key]
+            if value is None:
+                assert cell == "", key
+            elif key.endswith("_at"):
+                assert datetime.fromisoformat(cell) == datetime.fromisoformat(value), key
+            else:
+                assert cell == str(value), key
+    assert rows[1][keys.index("serial_item_name")] == "Pump X (sv)"
 
 
 async def test_bad_list_input_is_named(seed: Seed) -> None:
