@@ -156,7 +156,78 @@ async def drain(
     return time.perf_counter() - (first or time.perf_counter())
 
 
-def run_with(senders: int, n: int, *, backlog: bool, profile: Path | None = None) -> None:
+PROBES = 100
+PROBE_GAP_SECONDS = 0.2
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def latencies(api: str, run: str, mail: Path, background_rate: float) -> list[float]:
+    """Milliseconds from each probe's request to its e-mail in the sink (the sink names
+    each file by its arrival in nanoseconds), PROBES probes PROBE_GAP_SECONDS apart;
+    with ``background_rate`` > 0 other requests flow meanwhile at that rate (open loop)."""
+    seen: set[str] = set()
+    arrived: dict[str, int] = {}  # probe address -> arrival (ns)
+
+    def look() -> None:
+        with os.scandir(mail) as entries:
+            fresh = [e.name for e in entries if e.name.endswith(".eml") and e.name not in seen]
+        for name in fresh:
+            seen.add(name)
+            head = (mail / name).read_bytes()[:2000]
+            start = head.find(b"probe-")
+            if start >= 0:
+                address = head[start : head.index(b"@", start)].decode()
+                arrived[address] = int(name.split("-")[0])
+
+    limits = httpx.Limits(max_connections=64)
+    client = httpx.AsyncClient(base_url=api, timeout=60, trust_env=False, limits=limits)
+    async with client:
+        stop = asyncio.Event()
+
+        async def background() -> None:
+            started, k, tasks = time.perf_counter(), 0, set()
+            while not stop.is_set():
+                k += 1
+                body = request(f"{run}-bg", k)
+                task = asyncio.create_task(client.post("/messages", json=body))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                await asyncio.sleep(max(0.0, started + k / background_rate - time.perf_counter()))
+            await asyncio.gather(*tasks)
+
+        loader = asyncio.create_task(background()) if background_rate > 0 else None
+        await asyncio.sleep(2.0 if loader else 0.0)  # the background flow settles first
+        sent: dict[str, int] = {}
+        for k in range(PROBES):
+            body = request(f"{run}-probe", k)
+            address = f"probe-{k}"
+            body["recipient"] = {"emails": [f"{address}@example.com"]}
+            sent[address] = time.time_ns()
+            response = await client.post("/messages", json=body)
+            if response.status_code != 202:
+                raise RuntimeError(f"probe {k}: {response.status_code} {response.text}")
+            await asyncio.sleep(PROBE_GAP_SECONDS)
+            look()
+        deadline = time.perf_counter() + 60
+        while len(arrived) < PROBES and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+            look()
+        stop.set()
+        if loader is not None:
+            await loader
+    if len(arrived) < PROBES:
+        raise RuntimeError(f"only {len(arrived)} of {PROBES} probes arrived")
+    return [(arrived[a] - sent[a]) / 1e6 for a in sent]
+
+
+def run_with(
+    senders: int, n: int, *, phase: str, profile: Path | None = None, background_rate: float = 0
+) -> None:
+    backlog = phase == "drain"
     run = uuid.uuid4().hex[:8]
     name = f"bench_notifications_{run}"
     prefix = f"bench-{run}"
@@ -212,6 +283,26 @@ def run_with(senders: int, n: int, *, backlog: bool, profile: Path | None = None
             processes.append(("notifications API", subprocess.Popen(api_command, env=env)))
             api = f"http://127.0.0.1:{api_port}"
 
+            if phase == "latency":
+
+                async def probed() -> tuple[list[float], list[float]]:
+                    urls = start_senders()
+                    await asyncio.gather(*(wait_ready(u) for u in (api, *urls)))
+                    idle = await latencies(api, run, mail, 0)
+                    loaded = await latencies(api, run, mail, background_rate)
+                    return idle, loaded
+
+                for label, values in zip(
+                    ("idle", f"{background_rate:.0f} messages/s in the background"),
+                    asyncio.run(probed()),
+                    strict=True,
+                ):
+                    print(
+                        f"{senders} sender(s), latency request -> sink, {label}:"
+                        f" p50 {_percentile(values, 0.5):6.1f} ms"
+                        f"  p95 {_percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms"
+                    )
+                return
             if backlog:
 
                 async def backlogged() -> float:
@@ -270,7 +361,13 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=2000, help="messages per run")
     parser.add_argument("--senders", type=int, nargs="+", default=list(SENDER_COUNTS))
     parser.add_argument(
-        "--phases", nargs="+", choices=("end-to-end", "drain"), default=["end-to-end", "drain"]
+        "--phases",
+        nargs="+",
+        choices=("end-to-end", "drain", "latency"),
+        default=["end-to-end", "drain", "latency"],
+    )
+    parser.add_argument(
+        "--background-rate", type=float, default=40.0, help="messages/s during the latency probes"
     )
     parser.add_argument("--profile", type=Path, help="py-spy each process into this directory")
     args = parser.parse_args()
@@ -280,8 +377,15 @@ def main() -> None:
     )
     asyncio.run(ceilings.measure())
     for phase in args.phases:
-        for senders in args.senders:
-            run_with(senders, args.n, backlog=phase == "drain", profile=args.profile)
+        # Latency with one sender: what one more process would change is the rate.
+        for senders in args.senders[:1] if phase == "latency" else args.senders:
+            run_with(
+                senders,
+                args.n,
+                phase=phase,
+                profile=args.profile,
+                background_rate=args.background_rate,
+            )
 
 
 if __name__ == "__main__":

@@ -102,6 +102,24 @@ async def test_every_filter_narrows_the_list(seed: Seed) -> None:
     assert ids(await seed.list(org_unit=[seed.org_unit, "elsewhere"])) == [a, b, c]
 
 
+async def test_a_name_part_many_customers_share_filters_the_same(
+    seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past FEW_CUSTOMERS matching customers the part stays a subquery (the list's own
+    order finds them): the same callouts either way, in the list and in an export."""
+    a = await seed.callout(S.APPROVED, TODAY)
+    b = await seed.callout(S.AWAITING_APPROVAL, TODAY + timedelta(days=1))
+    for few in (2000, 0):
+        monkeypatch.setattr(queries, "FEW_CUSTOMERS", few)
+        assert ids(await seed.list(customer="lovelace")) == [a, b]
+        assert ids(await seed.list(customer="C-1")) == [a, b]
+        assert ids(await seed.list(customer="nobody")) == []
+        exported = await seed.client.get(
+            "/callouts/export", params={"customer": "lovelace", "columns": ["state"]}
+        )
+        assert exported.text.split() == ["State", "approved", "awaiting_approval"]
+
+
 async def test_rows_carry_the_list_columns(seed: Seed) -> None:
     callout = await seed.callout(S.AWAITING_APPROVAL)
     [row] = (await seed.list()).json()["items"]
