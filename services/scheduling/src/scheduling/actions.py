@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, literal, select, update
+from sqlalchemy import Row, literal, select, text, update
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.problems import Conflict, NotFound
@@ -106,6 +106,8 @@ async def approve_matching(
     """ "Approve all": every callout awaiting approval that matches the list's filter."""
     c = tables.callout
     now = ctx.clock.now()
+    if matching.customer:
+        await uow.session.execute(text(queries.CUSTOM_PLANS))
     ids = (
         select(c.c.id)
         .select_from(queries.joined())
