@@ -54,11 +54,17 @@ class NotPossible:
 Choice = Chosen | NotPossible
 
 
+# By value (a member is its own value): a lookup, not an enum call that raises for an
+# unknown one. The list computes "Send to" for every row it shows or exports.
+_METHODS = {m.value: m for m in CommunicationMethod}
+
+
 def _method(value: CommunicationMethod | str) -> CommunicationMethod | None:
-    try:
-        return CommunicationMethod(value)
-    except ValueError:
-        return None  # a method this version does not know is never chosen
+    return _METHODS.get(value)  # a method this version does not know is never chosen
+
+
+def _names(allows: Collection[CommunicationMethod]) -> str:
+    return ", ".join(m.value for m in ORDER if m in allows) or "none"
 
 
 def _to(
@@ -86,7 +92,6 @@ def choose(
     allows = {m for m in map(_method, allowed) if m is not None}
     offers = None if provided is None else {m for m in map(_method, provided) if m is not None}
     wanted = _method(preferred) if preferred else None
-    names = ", ".join(m.value for m in ORDER if m in allows) or "none"
     if offers is not None and not offers:
         # The step has no message at all: whatever the customer prefers, nothing to send.
         return NotPossible(BlockReason.NOTHING_TO_SEND, "the message has no content")
@@ -94,7 +99,7 @@ def choose(
         if wanted not in allows:
             return NotPossible(
                 BlockReason.ALLOWED_METHODS,
-                f"the preferred method {wanted.value} is not allowed (allowed: {names})",
+                f"the preferred method {wanted.value} is not allowed (allowed: {_names(allows)})",
                 wanted,
             )
         if offers is not None and wanted not in offers:
@@ -115,13 +120,13 @@ def choose(
         given = ", ".join(m.value for m in ORDER if offers is None or m in offers)
         return NotPossible(
             BlockReason.ALLOWED_METHODS,
-            f"the customer allows {names}; the message has {given}",
+            f"the customer allows {_names(allows)}; the message has {given}",
         )
     missing = " or ".join(
         "e-mail address" if m is CommunicationMethod.EMAIL else "mobile number" for m in usable
     )
     return NotPossible(
         BlockReason.ALLOWED_METHODS,
-        f"the customer has no {missing} (allowed: {names})",
+        f"the customer has no {missing} (allowed: {_names(allows)})",
         usable[0],
     )

@@ -372,7 +372,10 @@ def _export_plan(
     cells: list[Cells] = []
     for col in columns:
         if col.key == "serial_item_name":
-            cells.append(functools.partial(_item_name_cell, at(*_SERIAL_ITEM_NAME), language))
+            if language:
+                cells.append(functools.partial(_item_name_cell, at(*_SERIAL_ITEM_NAME), language))
+            else:  # the default name: no translations to read (and decode) per row
+                cells.append(functools.partial(_plain_cell, at(item.name)))
         elif col.key == "send_to":
             cells.append(functools.partial(_send_to_cell, at(*_SEND_TO)))
         else:
@@ -397,20 +400,7 @@ def _send_to_cell(i: int, row: Any) -> str:
     state, stored, emails, mobiles, allowed, preferred = row[i : i + 6]
     if stored and state in domain.SHOWS_STORED_SEND_TO:
         return str(stored)
-    settings = (tuple(emails or ()), tuple(mobiles or ()), tuple(allowed or ()), preferred)
-    return _cell(_current_send_to(*settings))
-
-
-@functools.lru_cache(maxsize=4096)
-def _current_send_to(
-    emails: tuple[str, ...],
-    mobiles: tuple[str, ...],
-    allowed: tuple[str, ...],
-    preferred: str | None,
-) -> str | None:
-    """``domain.send_to`` once per contact settings: an export meets each customer's
-    settings once for each of its callouts (the rule was two fifths of an export's time)."""
-    return domain.send_to(list(emails), list(mobiles), list(allowed), preferred)
+    return _cell(domain.send_to(emails or [], mobiles or [], allowed or [], preferred))
 
 
 async def _export_batches(
