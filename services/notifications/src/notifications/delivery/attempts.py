@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from aftersales_contracts.notifications import Channel
@@ -80,32 +80,37 @@ async def begin(
 ) -> Attempt:
     """Record that the message is about to be handed over, committed at once (on a
     connection of its own: the delivery's transaction stays as it is)."""
+    attempt_id = uuid.uuid4()
+    # One statement: the next number is read as the row goes in (the delivery holds the
+    # message row's lock, so no other attempt of the message is being numbered).
+    earlier = select(func.coalesce(func.max(delivery_attempt.c.number), 0) + 1).where(
+        delivery_attempt.c.message_id == message_id
+    )
     async with _own_session(uow) as session, session.begin():
         number = await session.scalar(
-            select(func.coalesce(func.max(delivery_attempt.c.number), 0) + 1).where(
-                delivery_attempt.c.message_id == message_id
+            insert(delivery_attempt)
+            .from_select(
+                ["id", "message_id", "number", "channel", "recipients", "started_at", "phase"],
+                select(
+                    literal(attempt_id, delivery_attempt.c.id.type),
+                    literal(message_id, delivery_attempt.c.message_id.type),
+                    earlier.scalar_subquery(),
+                    literal(channel.value, delivery_attempt.c.channel.type),
+                    literal(list(recipients), delivery_attempt.c.recipients.type),
+                    literal(now, delivery_attempt.c.started_at.type),
+                    literal(AttemptPhase.PREPARING.value, delivery_attempt.c.phase.type),
+                ),
             )
+            .returning(delivery_attempt.c.number)
         )
-        attempt = Attempt(
-            id=uuid.uuid4(),
-            message_id=message_id,
-            number=int(number or 1),
-            channel=channel,
-            recipients=tuple(recipients),
-            started_at=now,
-        )
-        await session.execute(
-            delivery_attempt.insert().values(
-                id=attempt.id,
-                message_id=message_id,
-                number=attempt.number,
-                channel=channel.value,
-                recipients=list(recipients),
-                started_at=now,
-                phase=AttemptPhase.PREPARING.value,
-            )
-        )
-    return attempt
+    return Attempt(
+        id=attempt_id,
+        message_id=message_id,
+        number=int(number or 1),
+        channel=channel,
+        recipients=tuple(recipients),
+        started_at=now,
+    )
 
 
 class AttemptTaken(Exception):

@@ -118,7 +118,7 @@ async def count(
     return None if counted is not None else refused
 
 
-_ONE = literal_column("1")  # a literal, not a bind: compiled_once keeps only named binds
+_ONE = literal_column("1", Integer())  # a literal, not a bind: compiled_once keeps only named binds
 _NO_LIMIT = 2**31 - 1  # an integer column's largest: no sum of segments passes it
 
 # Every send request runs it: compiled once (``aftersales_kit.db.compiled_once``).
