@@ -165,7 +165,9 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def latencies(api: str, run: str, mail: Path, background_rate: float) -> list[float]:
+async def latencies(
+    api: str, run: str, mail: Path, background_rate: float, tag: str
+) -> list[float]:
     """Milliseconds from each probe's request to its e-mail in the sink (the sink names
     each file by its arrival in nanoseconds), PROBES probes PROBE_GAP_SECONDS apart;
     with ``background_rate`` > 0 other requests flow meanwhile at that rate (open loop)."""
@@ -178,7 +180,7 @@ async def latencies(api: str, run: str, mail: Path, background_rate: float) -> l
         for name in fresh:
             seen.add(name)
             head = (mail / name).read_bytes()[:2000]
-            start = head.find(b"probe-")
+            start = head.find(b"probe")
             if start >= 0:
                 address = head[start : head.index(b"@", start)].decode()
                 arrived[address] = int(name.split("-")[0])
@@ -192,7 +194,7 @@ async def latencies(api: str, run: str, mail: Path, background_rate: float) -> l
             started, k, tasks = time.perf_counter(), 0, set()
             while not stop.is_set():
                 k += 1
-                body = request(f"{run}-bg", k)
+                body = request(f"{run}-{tag}-bg", k)
                 task = asyncio.create_task(client.post("/messages", json=body))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
@@ -203,8 +205,8 @@ async def latencies(api: str, run: str, mail: Path, background_rate: float) -> l
         await asyncio.sleep(2.0 if loader else 0.0)  # the background flow settles first
         sent: dict[str, int] = {}
         for k in range(PROBES):
-            body = request(f"{run}-probe", k)
-            address = f"probe-{k}"
+            body = request(f"{run}-{tag}-probe", k)
+            address = f"probe{tag}-{k}"
             body["recipient"] = {"emails": [f"{address}@example.com"]}
             sent[address] = time.time_ns()
             response = await client.post("/messages", json=body)
@@ -288,8 +290,8 @@ def run_with(
                 async def probed() -> tuple[list[float], list[float]]:
                     urls = start_senders()
                     await asyncio.gather(*(wait_ready(u) for u in (api, *urls)))
-                    idle = await latencies(api, run, mail, 0)
-                    loaded = await latencies(api, run, mail, background_rate)
+                    idle = await latencies(api, run, mail, 0, "idle")
+                    loaded = await latencies(api, run, mail, background_rate, "loaded")
                     return idle, loaded
 
                 for label, values in zip(
@@ -345,9 +347,9 @@ def run_with(
                 )
             )
         finally:
+            # Senders first, the sink last: a sender still at work meets no closed port.
             for _, process in reversed(processes):
                 process.terminate()
-            for _, process in processes:
                 try:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
