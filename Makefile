@@ -105,6 +105,7 @@ down:
 	docker compose down
 
 bench: install
+	$(UV) run --frozen python bench/ceilings.py
 	$(UV) run --frozen python bench/outbox_relay.py
 	$(UV) run --frozen python bench/catalog_import.py
 	$(UV) run --frozen python bench/notifications_send.py
