@@ -3,89 +3,39 @@ import { useTranslation } from "react-i18next";
 
 import { api } from "../../../api/client";
 import type { components } from "../../../api/schema";
-import { DataTable, Pager, type Column } from "../../../components/DataTable";
 import { Dialog } from "../../../components/Dialog";
 import { CheckboxField, SelectField, TextAreaField, TextField } from "../../../components/Field";
-import { ProblemAlert } from "../../../components/ProblemAlert";
 import { FormProblem } from "../shared/FormProblem";
-import { useKeysetList } from "../../../hooks/useKeysetList";
 import { NS } from "../messages";
 import { versionTag } from "../rules";
 import type { OrgUnit } from "../shared/useOrgUnits";
-import { activeParam, ActiveFilterField, orgUnitName, orgUnitOptions, useToggle, type ActiveFilter } from "./common";
+import { orgUnitName, orgUnitOptions } from "./common";
+import { SetupPanel } from "./SetupPanel";
 
 type OrderKind = components["schemas"]["OrderKindOut"];
 
 export function OrderKindsPanel({ orgUnits }: { orgUnits: readonly OrgUnit[] }) {
   const { t } = useTranslation(NS);
-  const [active, setActive] = useState<ActiveFilter>("");
-  const [open, setOpen] = useState<OrderKind | "new" | null>(null);
-  const toggle = useToggle();
-  const list = useKeysetList<OrderKind>(
-    async (cursor) => (await api.GET("/api/order-kinds", { params: { query: { active: activeParam(active), cursor, limit: 50 } } })).data ?? { items: [] },
-    [active],
-  );
-  const columns: Column<OrderKind>[] = [
-    { key: "code", header: t("kindOfOrder.code"), render: (x) => x.code },
-    { key: "name", header: t("kindOfOrder.name"), render: (x) => x.name },
-    { key: "org", header: t("setup.orgUnit"), render: (x) => orgUnitName(orgUnits, x.org_unit_id) },
-    { key: "photos", header: t("kindOfOrder.requiresPhotos"), render: (x) => (x.requires_photos ? t("common:yes") : t("common:no")) },
-    { key: "active", header: t("user.status"), render: (x) => <span className={x.active ? "badge badge-ok" : "badge"}>{x.active ? t("user.active") : t("user.inactive")}</span> },
-    {
-      key: "actions",
-      header: <span className="visually-hidden">{t("actions")}</span>,
-      render: (x) => (
-        <span className="admin-actions">
-          <button type="button" onClick={() => setOpen(x)} aria-label={t("setup.editNamed", { name: x.name })}>
-            {t("common:action.edit")}
-          </button>
-          <button
-            type="button"
-            disabled={toggle.busy === x.id}
-            aria-label={t(x.active ? "setup.deactivateNamed" : "setup.activateNamed", { name: x.name })}
-            onClick={() =>
-              void toggle.run(
-                x.id,
-                () =>
-                  x.active
-                    ? api.POST("/api/order-kinds/{order_kind_id}/deactivate", { params: { path: { order_kind_id: x.id } }, headers: { "If-Match": versionTag(x.version) } })
-                    : api.POST("/api/order-kinds/{order_kind_id}/activate", { params: { path: { order_kind_id: x.id } }, headers: { "If-Match": versionTag(x.version) } }),
-                list.reload,
-              )
-            }
-          >
-            {x.active ? t("setup.deactivate") : t("setup.activate")}
-          </button>
-        </span>
-      ),
-    },
-  ];
   return (
-    <section className="panel" aria-labelledby="admin-order-kinds">
-      <h3 id="admin-order-kinds">{t("setup.orderKinds")}</h3>
-      <div className="toolbar">
-        <div className="filters">
-          <ActiveFilterField value={active} onChange={setActive} />
-        </div>
-        <button type="button" className="primary" onClick={() => setOpen("new")}>
-          {t("kindOfOrder.new")}
-        </button>
-      </div>
-      <ProblemAlert error={list.error ?? toggle.error} onRetry={list.error ? list.reload : undefined} />
-      <DataTable caption={t("setup.orderKinds")} columns={columns} rows={list.items} rowKey={(x) => x.id} empty={list.loading ? t("common:state.loading") : t("setup.none")} />
-      <Pager count={list.items.length} hasMore={list.hasMore} loading={list.loading} onMore={list.loadMore} />
-      {open ? (
-        <OrderKindDialog
-          kind={open === "new" ? undefined : open}
-          orgUnits={orgUnits}
-          onClose={() => setOpen(null)}
-          onSaved={() => {
-            setOpen(null);
-            list.reload();
-          }}
-        />
-      ) : null}
-    </section>
+    <SetupPanel<OrderKind>
+      headingId="admin-order-kinds"
+      title={t("setup.orderKinds")}
+      newLabel={t("kindOfOrder.new")}
+      defaultActive=""
+      fetchPage={async (active, cursor) => (await api.GET("/api/order-kinds", { params: { query: { active, cursor, limit: 50 } } })).data ?? { items: [] }}
+      columns={[
+        { key: "code", header: t("kindOfOrder.code"), render: (x) => x.code },
+        { key: "name", header: t("kindOfOrder.name"), render: (x) => x.name },
+        { key: "org", header: t("setup.orgUnit"), render: (x) => orgUnitName(orgUnits, x.org_unit_id) },
+        { key: "photos", header: t("kindOfOrder.requiresPhotos"), render: (x) => (x.requires_photos ? t("common:yes") : t("common:no")) },
+      ]}
+      nameOf={(x) => x.name}
+      toggleActive={(x) => {
+        const options = { params: { path: { order_kind_id: x.id } }, headers: { "If-Match": versionTag(x.version) } };
+        return x.active ? api.POST("/api/order-kinds/{order_kind_id}/deactivate", options) : api.POST("/api/order-kinds/{order_kind_id}/activate", options);
+      }}
+      dialog={(kind, onClose, onSaved) => <OrderKindDialog kind={kind} orgUnits={orgUnits} onClose={onClose} onSaved={onSaved} />}
+    />
   );
 }
 
