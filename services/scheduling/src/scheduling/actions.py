@@ -11,10 +11,11 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, literal, select, text, update
+from sqlalchemy import Row, literal, select, update
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.problems import Conflict, NotFound
+from aftersales_kit.search import plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from scheduling import action_rules, dispatch, domain, outgoing, queries, tables
 from scheduling.action_rules import Facts
@@ -106,8 +107,8 @@ async def approve_matching(
     """ "Approve all": every callout awaiting approval that matches the list's filter."""
     c = tables.callout
     now = ctx.clock.now()
-    if matching.customer:
-        await uow.session.execute(text(queries.CUSTOM_PLANS))
+    if queries.searches(matching):
+        await plan_for_values(uow.session)
     ids = (
         select(c.c.id)
         .select_from(queries.joined())

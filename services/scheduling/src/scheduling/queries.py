@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter  # type: ignore[import-untyped]
-from sqlalchemy import ARRAY, UUID, ColumnElement, Select, any_, func, literal, or_, select, text
+from sqlalchemy import ARRAY, UUID, ColumnElement, Select, any_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_contracts.servicetypes import ServiceTypeChanged
@@ -22,6 +22,7 @@ from aftersales_kit import keyset, org_units
 from aftersales_kit.identity import Caller
 from aftersales_kit.pagination import Sort, decode_cursor, page_of
 from aftersales_kit.problems import Conflict, NotFound, Unprocessable
+from aftersales_kit.search import CUSTOM_PLANS, like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from scheduling import domain, planning, tables
 from scheduling.domain import CalloutState
@@ -184,7 +185,7 @@ def conditions(criteria: CalloutFilter) -> list[ColumnElement[bool]]:
     if criteria.customer_id is not None:
         where.append(c.customer_id == criteria.customer_id)
     if criteria.step:
-        where.append(c.step_description.ilike("%" + _like_escape(criteria.step) + "%", escape="\\"))
+        where.append(c.step_description.ilike("%" + like_escape(criteria.step) + "%", escape="\\"))
     if criteria.org_units:
         where.append(c.org_unit.in_(criteria.org_units))
     if criteria.serial_item_id is not None:
@@ -203,7 +204,7 @@ FEW_CUSTOMERS = 2000
 
 
 def _customers_matching(part: str) -> Select[Any]:
-    pattern = _like_escape(part)
+    pattern = like_escape(part)
     found = tables.customer.alias("found")  # not the list's joined customer
     return select(found.c.id).where(
         or_(
@@ -213,28 +214,22 @@ def _customers_matching(part: str) -> Select[Any]:
     )
 
 
-# A name part is a LIKE pattern: with a generic plan (PostgreSQL's choice for a prepared
-# statement after five runs, and the driver prepares every statement) the prefix index
-# cannot be used and the customers are read whole, 350-410 ms at 200,000 customers.
-CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+def searches(criteria: CalloutFilter) -> bool:
+    """Whether the filter has a LIKE pattern (a name part, a step): its statements are
+    then planned for their values (``aftersales_kit.search``)."""
+    return bool(criteria.customer or criteria.step)
 
 
 async def with_customers_found(session: AsyncSession, criteria: CalloutFilter) -> CalloutFilter:
     """``criteria`` with the customers its name part matches looked up, when they are at
-    most FEW_CUSTOMERS (else as it was: the part stays a subquery). The rest of the
-    session's transaction plans its statements for their values (``CUSTOM_PLANS``)."""
+    most FEW_CUSTOMERS (else as it was: the part stays a subquery)."""
     if not criteria.customer or criteria.customers_found is not None:
         return criteria
-    await session.execute(text(CUSTOM_PLANS))
     query = _customers_matching(criteria.customer).limit(FEW_CUSTOMERS + 1)
     found = tuple((await session.scalars(query)).all())
     if len(found) > FEW_CUSTOMERS:
         return criteria
     return replace(criteria, customers_found=found)
-
-
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def joined() -> Any:
@@ -297,6 +292,8 @@ async def list_callouts(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page in keyset order (sort key, id): no OFFSET, stable under inserts."""
     key, kind = SORTS[sort.field]
+    if searches(matching):
+        await plan_for_values(uow.session)
     where = conditions(await with_customers_found(uow.session, matching))
     if cursor is not None:
         last = decode_cursor(cursor, (kind, uuid.UUID), sort)
@@ -422,6 +419,8 @@ async def _export_batches(
     query = select(*selected).select_from(joined()).order_by(*order)
     # Its own sessions: the response streams after the request's unit of work is gone.
     async with sessionmaker() as session:
+        if searches(matching):
+            await plan_for_values(session)
         matching = await with_customers_found(session, matching)
     query = query.where(*conditions(matching))
     async with sessionmaker() as session:
@@ -433,7 +432,7 @@ async def _export_batches(
         driver = (await connection.get_raw_connection()).driver_connection
         assert driver is not None
         async with driver.transaction(readonly=True):
-            if matching.customer:
+            if searches(matching):
                 await driver.execute(CUSTOM_PLANS)
             cursor = await driver.cursor(compiled.string, *parameters)
             while rows := await cursor.fetch(batch):

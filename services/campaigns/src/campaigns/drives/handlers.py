@@ -31,6 +31,7 @@ from aftersales_kit.problems import (
     PayloadTooLarge,
     Unprocessable,
 )
+from aftersales_kit.search import like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from campaigns import tables
@@ -222,7 +223,8 @@ async def list_campaigns(
     if state is not None:
         filters.append(cp.state == state.value)
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        await plan_for_values(uow.session)
+        pattern = "%" + like_escape(text) + "%"
         filters.append(or_(cp.code.ilike(pattern), cp.name.ilike(pattern)))
     rows, next_cursor = await keyset.table_page(
         uow.session, tables.campaign, filters, sort, SORTS, cursor, limit

@@ -15,10 +15,11 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts import catalog as events
 from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict, NotFound
+from aftersales_kit.search import like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from catalog import domain, tables, visibility
-from catalog.handlers.rows import get_row, like_escape, locked, referenced, validate_merged
+from catalog.handlers.rows import get_row, locked, referenced, validate_merged
 from catalog.schemas import (
     ContactIn,
     ContactOut,
@@ -214,6 +215,7 @@ async def list_customers(
     if kind is not None:
         filters.append(t.c.kind == kind.value)
     if name_contains:
+        await plan_for_values(uow.session)
         filters.append(t.c.name.ilike("%" + like_escape(name_contains) + "%", escape="\\"))
     rows, next_cursor = await keyset.table_page(uow.session, t, filters, sort, SORTS, cursor, limit)
     contacts = await contacts_of(uow, [r["id"] for r in rows])

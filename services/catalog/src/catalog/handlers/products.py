@@ -12,10 +12,11 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts import catalog as events
 from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict
+from aftersales_kit.search import like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from catalog import tables
-from catalog.handlers.rows import get_row, like_escape, locked, validate_merged
+from catalog.handlers.rows import get_row, locked, validate_merged
 from catalog.schemas import ProductFields, ProductIn, ProductOut, ProductPatch
 
 SORTS: dict[str, type] = {"product_number": str, "name": str, "created_at": datetime}
@@ -110,6 +111,7 @@ async def list_products(
     if product_group is not None:
         filters.append(t.c.product_group == product_group)
     if number_prefix:
+        await plan_for_values(uow.session)
         filters.append(t.c.product_number.like(like_escape(number_prefix) + "%", escape="\\"))
     rows, next_cursor = await keyset.table_page(uow.session, t, filters, sort, SORTS, cursor, limit)
     return [_out(r) for r in rows], next_cursor

@@ -56,8 +56,3 @@ async def referenced(
     if row is None:
         raise Unprocessable(f"no {what} with id {row_id}", field=field)
     return dict(row)
-
-
-def like_escape(text: str) -> str:
-    """``text`` as a literal inside a LIKE pattern (escape character ``\\``)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

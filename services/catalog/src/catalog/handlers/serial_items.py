@@ -13,10 +13,11 @@ from sqlalchemy.dialects.postgresql import insert
 from aftersales_contracts import catalog as events
 from aftersales_kit import keyset
 from aftersales_kit.problems import Conflict
+from aftersales_kit.search import like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from catalog import marks, tables, visibility
-from catalog.handlers.rows import get_row, like_escape, locked, referenced, validate_merged
+from catalog.handlers.rows import get_row, locked, referenced, validate_merged
 from catalog.schemas import (
     OwnerIn,
     SerialItemFields,
@@ -255,6 +256,8 @@ async def list_serial_items(
             filters.append(column == value)
     if status is not None:
         filters.append(t.c.status == status.value)
+    if serial_prefix or customer_name:
+        await plan_for_values(uow.session)
     if serial_prefix:
         filters.append(t.c.serial_number.like(like_escape(serial_prefix) + "%", escape="\\"))
     if customer_name:

@@ -30,6 +30,7 @@ from aftersales_contracts.fieldwork import (
 from aftersales_kit import keyset
 from aftersales_kit.pagination import Sort
 from aftersales_kit.problems import Conflict, Forbidden, Unprocessable
+from aftersales_kit.search import like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from fieldwork import tables
@@ -493,7 +494,8 @@ async def list_cases(
     if org_unit_ids:
         query = query.where(C.org_unit_id.in_(list(org_unit_ids)))
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        await plan_for_values(uow.session)
+        escaped = like_escape(q)
         query = query.where(
             or_(
                 C.name.ilike(f"%{escaped}%", escape="\\"),

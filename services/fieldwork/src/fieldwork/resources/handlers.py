@@ -30,6 +30,7 @@ from aftersales_contracts.fieldwork import TechnicianChanged, VehicleChanged
 from aftersales_kit import keyset
 from aftersales_kit.identity import Caller
 from aftersales_kit.problems import Conflict, Forbidden, NotFound, Unprocessable
+from aftersales_kit.search import like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from aftersales_kit.versioning import check_version
 from fieldwork import tables
@@ -367,11 +368,6 @@ async def set_active(
     return resource.out.model_validate(changed)
 
 
-def like_escape(text: str) -> str:
-    """``text`` as a literal inside a LIKE pattern (escape character ``\\``)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 async def list_page(
     resource: Resource[Out],
     uow: UnitOfWork,
@@ -395,6 +391,7 @@ async def list_page(
     if active is not None:
         filters.append(c.active == active)
     if text:
+        await plan_for_values(uow.session)
         pattern = "%" + like_escape(text) + "%"
         searched = [c.name.ilike(pattern, escape="\\")]
         if resource is TECHNICIANS:

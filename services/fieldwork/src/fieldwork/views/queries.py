@@ -34,6 +34,7 @@ from aftersales_contracts.fieldwork import Priority, Stage
 from aftersales_kit import keyset
 from aftersales_kit.pagination import Sort, decode_cursor, page_of
 from aftersales_kit.problems import NotFound, Unprocessable
+from aftersales_kit.search import like_escape, plan_for_values
 from aftersales_kit.uow import UnitOfWork
 from fieldwork import tables
 from fieldwork.views import domain
@@ -187,10 +188,6 @@ def _local_days(
     return where
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def conditions(criteria: OrderFilter, scope: Scope, default_zone: str) -> list[ColumnElement[bool]]:
     """The filter and the caller's scope as conditions on ``card_query``'s rows."""
     criteria.check()
@@ -210,7 +207,7 @@ def conditions(criteria: OrderFilter, scope: Scope, default_zone: str) -> list[C
     where += _local_days(o.booked_from, criteria.booked_from, criteria.booked_to, default_zone)
     where += _local_days(o.created_at, criteria.created_from, criteria.created_to, default_zone)
     if criteria.number:
-        where.append(o.number.like(_like_escape(criteria.number.upper()) + "%", escape="\\"))
+        where.append(o.number.like(like_escape(criteria.number.upper()) + "%", escape="\\"))
     return where
 
 
@@ -240,6 +237,8 @@ async def list_orders(
     """One page of order cards in keyset order (sort key, id)."""
     key, kind_of_key = LIST_SORTS[sort.field]
     columns = [key, o.id]
+    if criteria.number:
+        await plan_for_values(uow.session)
     where = conditions(criteria, scope, default_zone)
     if cursor is not None:
         last = decode_cursor(cursor, (kind_of_key, uuid.UUID), sort)
@@ -354,6 +353,8 @@ async def board(
     last = None
     if cursor is not None and column is not None:
         last = decode_cursor(cursor, (datetime, uuid.UUID), _column_sort(column))
+    if criteria.number:
+        await plan_for_values(uow.session)
     where = conditions(criteria, scope, default_zone)
     counted = await uow.session.execute(
         select(o.stage, func.count())
