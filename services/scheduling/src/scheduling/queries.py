@@ -197,9 +197,10 @@ def conditions(criteria: CalloutFilter) -> list[ColumnElement[bool]]:
 
 
 # Up to this many customers matching a name part are looked up first and their callouts
-# read by customer (the index on customer_id); more, and the part is common enough that
-# the list's own order finds a page of them soon. One statement that left the choice to
-# the planner picked either way on the same data, 7 to 280 ms (bench/README.md).
+# read by customer (the (customer_id, scheduled_for) index, migration 0012); more, and the
+# part is common enough that the list's own order finds a page of them soon. One statement
+# that left the choice to the planner picked either way on the same data, 7 to 280 ms
+# (bench/README.md).
 FEW_CUSTOMERS = 2000
 
 
