@@ -9,8 +9,12 @@ marks, the item projection and the items' planning, up to 32 events per transact
 The bench publishes them all (persistent, confirmed), then polls until every item has
 its workflow, and prints the rate, the service's CPU and peak memory.
 
-Usage: uv run python bench/scheduling_item_events.py [ITEMS] [--replicas N]
-(default 5000 items, one scheduling process; replicas share the queue)
+With ``--set-size N`` the items arrive as catalog's import announces them since issue 19:
+one ``catalog.serial_items.registered`` set event for every N items (catalog's import
+batch is 500 rows), applied one set per transaction.
+
+Usage: uv run python bench/scheduling_item_events.py [ITEMS] [--replicas N] [--set-size N]
+(default 5000 items, one event each, one scheduling process; replicas share the queue)
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import itertools
 import json
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aio_pika
 import asyncpg
+from profiling import sampled
 from scheduling_callouts import (
     AMQP,
     ITEMS_PER_CUSTOMER,
@@ -44,8 +52,8 @@ from scheduling_callouts import (
     store_type,
 )
 
-from aftersales_contracts.catalog import SerialItemRegistered
-from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.catalog import SerialItemRegistered, SerialItemsRegistered
+from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.topology import EVENTS_EXCHANGE
 from aftersales_testing.infrastructure import (
     create_database,
@@ -97,17 +105,29 @@ def item_event(i: int) -> SerialItemRegistered:
     )
 
 
-async def publish_items(prefix: str, items: int) -> float:
-    """Every item's event, persistent and confirmed; returns the seconds it took."""
+def item_events(items: int, set_size: int) -> Iterator[Message]:
+    """Each item's event, or the items in set events of ``set_size``."""
+    if set_size <= 1:
+        yield from (item_event(i) for i in range(items))
+        return
+    for first in range(0, items, set_size):
+        last = min(items, first + set_size)
+        yield SerialItemsRegistered(items=[item_event(i) for i in range(first, last)])
+
+
+async def publish_items(prefix: str, items: int, set_size: int) -> float:
+    """Every item's event (or set event), persistent and confirmed; returns the seconds
+    it took."""
     started = time.perf_counter()
     connection = await aio_pika.connect(AMQP, timeout=10)
+    window = max(1, PUBLISH_WINDOW // max(1, set_size))
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.get_exchange(prefix + EVENTS_EXCHANGE, ensure=True)
-        for first in range(0, items, PUBLISH_WINDOW):
+        events = item_events(items, set_size)
+        while True:
             pending = []
-            for i in range(first, min(items, first + PUBLISH_WINDOW)):
-                event = item_event(i)
+            for event in itertools.islice(events, window):
                 envelope = Envelope.wrap(event)
                 message = aio_pika.Message(
                     json.dumps(envelope.to_json_dict()).encode(),
@@ -116,6 +136,8 @@ async def publish_items(prefix: str, items: int) -> float:
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                 )
                 pending.append(exchange.publish(message, routing_key=event.TYPE, mandatory=True))
+            if not pending:
+                break
             await asyncio.gather(*pending)
     finally:
         await connection.close()
@@ -140,7 +162,7 @@ async def drain(url: str, items: int, started: float) -> float:
         await connection.close()
 
 
-def run(items: int, replicas: int) -> None:
+def run(items: int, replicas: int, set_size: int, profile: Path | None = None) -> None:
     run_id = uuid.uuid4().hex[:8]
     name = f"bench_item_events_{run_id}"
     prefix = f"bench-{run_id}"
@@ -154,9 +176,12 @@ def run(items: int, replicas: int) -> None:
         idle = [proc_status(s.pid, "VmHWM") for s in services]
         cpu_before = [cpu_seconds(s.pid) for s in services]
         started = time.perf_counter()
-        published = asyncio.run(publish_items(prefix, items))
-        print(f"published {items:,} item events in {published:.1f} s", flush=True)
-        seconds = asyncio.run(drain(url, items, started))
+        pids = {f"scheduling {n}": s.pid for n, s in enumerate(services, 1)}
+        with sampled(pids, profile):
+            published = asyncio.run(publish_items(prefix, items, set_size))
+            sets = f" in sets of {set_size}" if set_size > 1 else ""
+            print(f"published {items:,} item events{sets} in {published:.1f} s", flush=True)
+            seconds = asyncio.run(drain(url, items, started))
         callouts = asyncio.run(_count(url))
         cpu = [cpu_seconds(s.pid) - before for s, before in zip(services, cpu_before, strict=True)]
         peak = [proc_status(s.pid, "VmHWM") for s in services]
@@ -186,8 +211,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("items", type=int, nargs="?", default=5_000)
     parser.add_argument("--replicas", type=int, default=1, help="scheduling processes")
+    parser.add_argument(
+        "--set-size", type=int, default=1, help="items per set event (1: an event each)"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="record the service with py-spy, keep the raw files here"
+    )
     args = parser.parse_args()
-    run(args.items, args.replicas)
+    run(args.items, args.replicas, args.set_size, args.profile)
 
 
 if __name__ == "__main__":

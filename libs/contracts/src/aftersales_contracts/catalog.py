@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -101,6 +102,35 @@ class CustomerRegistered(Message):
     org_unit_id: uuid.UUID | None = None
 
 
+# The most snapshots a set event carries: a bulk import publishes one per batch of rows.
+MAX_SET_SIZE = 1000
+
+
+class CustomersRegistered(Message):
+    """Customers registered together — a bulk import's batch: one message for many, each
+    the snapshot its own ``CustomerRegistered`` would carry. A consumer applies it as it
+    would apply each of those events (every one is versioned, so the rules for order and
+    duplicates are the same)."""
+
+    TYPE = "catalog.customers.registered"
+
+    customers: list[CustomerRegistered] = Field(min_length=1, max_length=MAX_SET_SIZE)
+
+    def __len__(self) -> int:
+        return len(self.customers)
+
+
+def each_customer(
+    payloads: Iterable[CustomerRegistered | CustomersRegistered],
+) -> Iterator[CustomerRegistered]:
+    """The customer snapshots of single and set events alike, in order."""
+    for payload in payloads:
+        if isinstance(payload, CustomersRegistered):
+            yield from payload.customers
+        else:
+            yield payload
+
+
 class CustomerChanged(CustomerRegistered):
     """The full customer snapshot after any change, contacts and communication settings
     included (the same shape as its registration, so projections handle both alike)."""
@@ -165,6 +195,30 @@ class SerialItemRegistered(Message):
     # Added with issue 17: the item's action code; a service link with a pre-code applies
     # only to items of that code. None (and older snapshots) match no pre-coded link.
     action_code: str | None = None
+
+
+class SerialItemsRegistered(Message):
+    """Serial items registered together — a bulk import's batch: one message for many,
+    each the snapshot its own ``SerialItemRegistered`` would carry, applied by consumers
+    as those events would be."""
+
+    TYPE = "catalog.serial_items.registered"
+
+    items: list[SerialItemRegistered] = Field(min_length=1, max_length=MAX_SET_SIZE)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def each_item(
+    payloads: Iterable[SerialItemRegistered | SerialItemsRegistered],
+) -> Iterator[SerialItemRegistered]:
+    """The item snapshots of single and set events alike, in order."""
+    for payload in payloads:
+        if isinstance(payload, SerialItemsRegistered):
+            yield from payload.items
+        else:
+            yield payload
 
 
 class SerialItemChanged(SerialItemRegistered):

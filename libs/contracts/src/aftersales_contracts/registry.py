@@ -18,6 +18,8 @@ MESSAGES: dict[str, type[Message]] = {
         catalog.ProductRegistered,
         catalog.CustomerRegistered,
         catalog.SerialItemRegistered,
+        catalog.CustomersRegistered,
+        catalog.SerialItemsRegistered,
         catalog.ProductChanged,
         catalog.CustomerChanged,
         catalog.CustomerCommunicationChanged,

@@ -57,8 +57,10 @@ SCHEDULING_CATALOG_EVENTS = QueueSpec(
     EVENTS_EXCHANGE,
     (
         catalog.CustomerRegistered.TYPE,
+        catalog.CustomersRegistered.TYPE,
         catalog.CustomerChanged.TYPE,
         catalog.SerialItemRegistered.TYPE,
+        catalog.SerialItemsRegistered.TYPE,
         catalog.SerialItemChanged.TYPE,
         catalog.SerialItemOwnerChanged.TYPE,
         # The org unit tree: visibility of callouts and each org unit's time zone.
@@ -83,7 +85,12 @@ NOTIFICATIONS_CATALOG_EVENTS = QueueSpec(
     "notifications.catalog-events",
     EVENTS_EXCHANGE,
     # Org units: a projection of codes and the tree, for the org-unit visibility rule.
-    (catalog.CustomerRegistered.TYPE, catalog.CustomerChanged.TYPE, catalog.OrgUnitChanged.TYPE),
+    (
+        catalog.CustomerRegistered.TYPE,
+        catalog.CustomersRegistered.TYPE,
+        catalog.CustomerChanged.TYPE,
+        catalog.OrgUnitChanged.TYPE,
+    ),
 )
 NOTIFICATIONS_SEND_REQUESTS = QueueSpec(
     "notifications.send-requests",
@@ -119,8 +126,10 @@ FIELDWORK_CATALOG_EVENTS = QueueSpec(
         # Customers with their contacts, serial items with their installation address, and
         # the org unit tree: what an order shows and who may see it.
         catalog.CustomerRegistered.TYPE,
+        catalog.CustomersRegistered.TYPE,
         catalog.CustomerChanged.TYPE,
         catalog.SerialItemRegistered.TYPE,
+        catalog.SerialItemsRegistered.TYPE,
         catalog.SerialItemChanged.TYPE,
         catalog.SerialItemOwnerChanged.TYPE,
         catalog.OrgUnitChanged.TYPE,
@@ -183,10 +192,12 @@ CAMPAIGNS_CATALOG_EVENTS = QueueSpec(
         # Serial items with owner and initial-order customer, customers and products: what
         # a campaign's serial numbers are validated against.
         catalog.CustomerRegistered.TYPE,
+        catalog.CustomersRegistered.TYPE,
         catalog.CustomerChanged.TYPE,
         catalog.ProductRegistered.TYPE,
         catalog.ProductChanged.TYPE,
         catalog.SerialItemRegistered.TYPE,
+        catalog.SerialItemsRegistered.TYPE,
         catalog.SerialItemChanged.TYPE,
         catalog.SerialItemOwnerChanged.TYPE,
         catalog.OrgUnitChanged.TYPE,

@@ -10,7 +10,10 @@ A type registered with ``on_batch`` is applied in batches: the deliveries in fli
 handler call in one transaction, each acked after that commit. Where a message costs a
 transaction and a handful of statements, that is the difference between tens and
 hundreds of messages a second. A batch that fails is applied again one message at a
-time, so a poison message fails (and is redelivered, then dead-lettered) alone.
+time, so a poison message fails (and is redelivered, then dead-lettered) alone. A set
+event (one message for many entities, as a bulk import publishes) weighs what it
+carries: a batch holds at most ``batch_size`` entities' worth, and a set at least as big
+is applied alone.
 
 Three kinds of failure, three ways (``aftersales_kit.transient`` tells them apart):
 
@@ -93,10 +96,12 @@ class _Route(Generic[M]):
         message_cls: type[M],
         handler: Handler[M] | None = None,
         batch_handler: BatchHandler[M] | None = None,
+        weight: Callable[[M], int] | None = None,
     ) -> None:
         self.message_cls = message_cls
         self.handler = handler
         self.batch_handler = batch_handler
+        self.weight = weight
 
 
 @dataclass
@@ -106,6 +111,7 @@ class _Waiting:
     route: _Route[Any]
     envelope: Envelope[Any]
     done: asyncio.Future[str]
+    weight: int = 1
 
     def settle(self, outcome: str = "", error: BaseException | None = None) -> None:
         # A delivery cancelled while it waited (its handler task stopped) has a cancelled
@@ -147,6 +153,7 @@ class Consumer:
         self.batch_size = batch_size
         self.batch_wait_seconds = batch_wait_seconds
         self._waiting: list[_Waiting] = []
+        self._waiting_weight = 0
         self._full = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         # Batch handlers run in the order they were registered, in every batch: one
@@ -156,12 +163,19 @@ class Consumer:
     def on(self, message_cls: type[M], handler: Handler[M]) -> None:
         self._routes[message_cls.TYPE] = _Route(message_cls, handler=handler)
 
-    def on_batch(self, message_cls: type[M], handler: BatchHandler[M]) -> None:
+    def on_batch(
+        self,
+        message_cls: type[M],
+        handler: BatchHandler[M],
+        *,
+        weight: Callable[[M], int] | None = None,
+    ) -> None:
         """Apply messages of this type in batches: ``handler`` gets them in delivery
         order, in one unit of work that publishes on behalf of no single message. Types
         registered with the same handler reach it in one call (one lock order, one
-        planning pass)."""
-        self._routes[message_cls.TYPE] = _Route(message_cls, batch_handler=handler)
+        planning pass). ``weight`` counts what one message carries (a set event's
+        entities; 1 when not given) against the batch's size."""
+        self._routes[message_cls.TYPE] = _Route(message_cls, batch_handler=handler, weight=weight)
         if handler not in self._batch_handlers:
             self._batch_handlers.append(handler)
 
@@ -374,13 +388,16 @@ class Consumer:
         for waiting in self._waiting:
             waiting.settle(error=asyncio.CancelledError())
         self._waiting.clear()
+        self._waiting_weight = 0
 
     # --- batches ---------------------------------------------------------------------
 
     async def _in_batch(self, route: _Route[Any], envelope: Envelope[Any]) -> str:
-        waiting = _Waiting(route, envelope, asyncio.get_running_loop().create_future())
+        weight = 1 if route.weight is None else max(1, route.weight(envelope.payload))
+        waiting = _Waiting(route, envelope, asyncio.get_running_loop().create_future(), weight)
         self._waiting.append(waiting)
-        if len(self._waiting) >= self.batch_size:
+        self._waiting_weight += weight
+        if self._waiting_weight >= self.batch_size:
             self._full.set()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name=f"{self.name} batches")
@@ -389,18 +406,32 @@ class Consumer:
     async def _flush(self) -> None:
         """Apply the waiting deliveries, a batch at a time, until none is left."""
         while self._waiting:
-            if len(self._waiting) < self.batch_size:
+            if self._waiting_weight < self.batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._full.wait(), self.batch_wait_seconds)
             self._full.clear()
-            batch = self._waiting[: self.batch_size]
-            del self._waiting[: self.batch_size]
+            batch = self._next_batch()
             try:
                 await self._apply_batch(batch)
             except BaseException as error:  # cancelled at shutdown: nothing is acked
                 for waiting in batch:
                     waiting.settle(error=error)
                 raise
+
+    def _next_batch(self) -> list[_Waiting]:
+        """The waiting deliveries from the front, up to ``batch_size`` in weight (the
+        first one whatever it weighs)."""
+        taken = 0
+        for count, waiting in enumerate(self._waiting):
+            if count and taken + waiting.weight > self.batch_size:
+                break
+            taken += waiting.weight
+        else:
+            count = len(self._waiting)
+        batch = self._waiting[:count]
+        del self._waiting[:count]
+        self._waiting_weight -= taken
+        return batch
 
     async def _apply_batch(self, batch: list[_Waiting]) -> None:
         try:

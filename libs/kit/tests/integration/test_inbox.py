@@ -375,3 +375,68 @@ async def test_a_delivery_cancelled_while_it_waits_does_not_break_its_batch(
     # Applied too (the redelivery of the unacked message will find the inbox mark).
     assert await effects(runtime, stopped.payload.note) == 1
     assert recorder.sizes == [2]
+
+
+class HappenedMany(Message):
+    """A set event: many notes in one message."""
+
+    TYPE = "kit_test.things.happened"
+
+    notes: list[str]
+
+
+class WeighingRecorder(BatchRecorder):
+    """Records single and set messages alike, and each batch's messages by their type."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    async def __call__(self, uow: UnitOfWork, envelopes: list[Envelope[Any]]) -> None:
+        self.batches.append([e.type for e in envelopes])
+        for envelope in envelopes:
+            payload = envelope.payload
+            notes = payload.notes if isinstance(payload, HappenedMany) else [payload.note]
+            for note in notes:
+                await uow.session.execute(
+                    handler_effect.insert().values(
+                        message_id=envelope.message_id, consumer="kit-test", note=note
+                    )
+                )
+
+
+async def test_a_set_message_weighs_what_it_carries_in_a_batch(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()  # the database only: deliveries are handed in directly
+    consumer = Consumer(BATCHED, runtime.uow, batch_size=10, batch_wait_seconds=0.3)
+    recorder = WeighingRecorder()
+    consumer.on_batch(Happened, recorder)
+    consumer.on_batch(HappenedMany, recorder, weight=lambda m: len(m.notes))
+    run = uuid.uuid4().hex
+
+    def one(i: int) -> Envelope[Any]:
+        return Envelope.wrap(Happened(note=f"one-{run}-{i}"))
+
+    def many(first: int, count: int) -> Envelope[Any]:
+        return Envelope.wrap(
+            HappenedMany(notes=[f"many-{run}-{i}" for i in range(first, first + count)])
+        )
+
+    # 3 singles, a set of 12 (more than a batch), 4 singles and a set of 3.
+    sent = [one(0), one(1), one(2), many(0, 12), one(3), one(4), one(5), one(6), many(12, 3)]
+    tasks = [asyncio.create_task(consumer(e.to_json_dict())) for e in sent]
+    await asyncio.gather(*tasks)
+
+    single, group = Happened.TYPE, HappenedMany.TYPE
+    assert recorder.batches == [
+        [single] * 3,  # the set would have made it 15: it waits for the next batch
+        [group],  # alone: it weighs more than a batch
+        [single] * 4 + [group],  # 4 + 3 = 7 of 10
+    ]
+    for note in [f"one-{run}-{i}" for i in range(7)] + [f"many-{run}-{i}" for i in range(15)]:
+        assert await effects(runtime, note) == 1
+    # Delivered again (a redelivery after a lost ack): the inbox marks stop all of them.
+    await asyncio.gather(*(consumer(e.to_json_dict()) for e in sent))
+    assert await effects(runtime, f"many-{run}-0") == 1
+    assert await effects(runtime, f"one-{run}-0") == 1

@@ -2,14 +2,18 @@
 
 Each batch locks the rows its keys find, reads every reference it names in one query per
 table, and writes its new rows in one insert and its changed rows in one executemany
-update, publishing the events the API would publish for the same changes. A row whose
-values equal what is stored is counted as unchanged and publishes nothing.
+update, publishing the events the API would publish for the same changes — except that
+the rows a batch creates are announced together, in one set event (``CustomersRegistered``,
+``SerialItemsRegistered``: the snapshots each ``...Registered`` would carry), so that
+neither the relay nor a consumer pays a message per row. A row whose values equal what is
+stored is counted as unchanged and publishes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
@@ -24,6 +28,8 @@ from catalog.importing import CustomerRow, RowError, SerialItemRow
 from catalog.schemas import CustomerFields, CustomerOut, SerialItemFields, SerialItemOut
 
 ITEM_KEY_CONSTRAINT = "uq_serial_item_product_serial"
+
+S = TypeVar("S")
 
 
 class ConcurrentInsert(Exception):
@@ -119,6 +125,7 @@ async def upsert_customers(
         uow, tables.org_unit, "code", {r.org_unit_code for _, r in rows if r.org_unit_code}
     )
     writes = Writes(counts)
+    registered: list[events.CustomerRegistered] = []
     for line, row in rows:
         current = known.get(row.customer_number)
         try:
@@ -140,9 +147,11 @@ async def upsert_customers(
         known[row.customer_number] = record
         out = CustomerOut.model_validate(record | {"contacts": contacts.get(record["id"], [])})
         if current is None:
-            uow.publish(customer_cases.customer_snapshot(events.CustomerRegistered, out))
+            registered.append(customer_cases.customer_snapshot(events.CustomerRegistered, out))
         else:
             customer_cases.publish_customer_change(uow, current, out)
+    for chunk in _sets(registered):
+        uow.publish(events.CustomersRegistered(customers=chunk))
     columns = ("id", "customer_number", "version", "active", *CustomerFields.model_fields)
     await writes.write(uow, t, columns, key=("customer_number",))
 
@@ -182,6 +191,7 @@ async def upsert_serial_items(
             ).mappings()
         }
     writes = Writes(counts)
+    registered: list[events.SerialItemRegistered] = []
     for line, row in rows:
         try:
             product = _resolve(products, row.product_number, "product_number", "product")
@@ -198,13 +208,15 @@ async def upsert_serial_items(
         if record is None:
             continue
         known[key] = record
-        emitted: list[Message] = (
-            [_item_event(events.SerialItemRegistered, record, product)]
-            if current is None
-            else _change_events(current, record, product)
-        )
-        for event in emitted:
+        if current is None:
+            registered.append(_item_event(events.SerialItemRegistered, record, product))
+            continue
+        for event in _change_events(current, record, product):
             uow.publish(event)
+    for first in range(0, len(registered), events.MAX_SET_SIZE):
+        uow.publish(
+            events.SerialItemsRegistered(items=registered[first : first + events.MAX_SET_SIZE])
+        )
     columns = (
         "id",
         "serial_number",
@@ -217,6 +229,12 @@ async def upsert_serial_items(
     await writes.write(
         uow, t, columns, key=("product_id", "serial_number"), conflict=ITEM_KEY_CONSTRAINT
     )
+
+
+def _sets(snapshots: list[S]) -> Iterator[list[S]]:
+    """The snapshots in sets a set event may carry (a batch is smaller already)."""
+    for first in range(0, len(snapshots), events.MAX_SET_SIZE):
+        yield snapshots[first : first + events.MAX_SET_SIZE]
 
 
 async def _by_key(

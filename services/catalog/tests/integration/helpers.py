@@ -48,3 +48,21 @@ async def outbox(client: httpx.AsyncClient, routing_key: str, key: str, value: s
             )
         ).all()
     return [b["payload"] for b in bodies if b["payload"][key] == value]
+
+
+async def imported_sets(
+    client: httpx.AsyncClient, routing_key: str, members: str, key: str, value: str
+) -> list[list[Any]]:
+    """The set events (``routing_key``, their snapshots under ``members``) that carry a
+    snapshot whose ``key`` is ``value``: each set's snapshots."""
+    runtime = client._transport.app.state.runtime  # type: ignore[attr-defined]
+    async with runtime.sessionmaker() as session:
+        bodies = (
+            await session.scalars(
+                select(outbox_message.c.body)
+                .where(outbox_message.c.routing_key == routing_key)
+                .order_by(outbox_message.c.id)
+            )
+        ).all()
+    sets = [b["payload"][members] for b in bodies]
+    return [s for s in sets if any(m[key] == value for m in s)]

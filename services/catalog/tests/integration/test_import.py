@@ -19,7 +19,7 @@ from catalog import imports, tables
 from catalog.importing import FileFormat, ImportKind
 from catalog.settings import Settings
 
-from .helpers import customer, n, org_unit, outbox, product
+from .helpers import customer, imported_sets, n, org_unit, outbox, product
 
 CSV = {"Content-Type": "text/csv"}
 JSONL = {"Content-Type": "application/x-ndjson"}
@@ -107,9 +107,15 @@ async def test_customers_csv_with_good_and_bad_rows(client: httpx.AsyncClient) -
     gus = await by_number(client, f"{p}-8")
     assert gus is not None
     assert gus["emails"] == ["gus@example.com", "gus@example.org"]
-    registered = await outbox(client, "catalog.customer.registered", "customer_number", f"{p}-1")
-    assert len(registered) == 1
-    assert registered[0]["preferred_method"] == "sms"
+    # The customers the file created are announced together: one set event, no single ones.
+    assert await outbox(client, "catalog.customer.registered", "customer_number", f"{p}-1") == []
+    [announced] = await imported_sets(
+        client, "catalog.customers.registered", "customers", "customer_number", f"{p}-1"
+    )
+    created = {c["customer_number"]: c for c in announced}
+    assert created.keys() == {f"{p}-1", f"{p}-8"}  # the good rows
+    assert created[f"{p}-1"]["preferred_method"] == "sms"
+    assert created[f"{p}-1"]["version"] == 1
 
 
 async def test_a_reimport_changes_only_what_differs(client: httpx.AsyncClient) -> None:
@@ -216,7 +222,10 @@ async def test_serial_items_jsonl(client: httpx.AsyncClient) -> None:
     assert first["initial_order_customer_id"] == other["id"]
     assert first["installation_address"]["city"] == "Lund"
     assert first["attributes"] == {"colour": "red"}
-    [registered] = await outbox(client, "catalog.serial_item.registered", "serial_number", f"{s}-1")
+    [announced] = await imported_sets(
+        client, "catalog.serial_items.registered", "items", "serial_number", f"{s}-1"
+    )
+    [registered] = [i for i in announced if i["serial_number"] == f"{s}-1"]
     assert registered["product_number"] == pump["product_number"]
     assert registered["owner_customer_id"] == owner["id"]
 

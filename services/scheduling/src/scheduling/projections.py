@@ -6,7 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from aftersales_contracts.catalog import CustomerRegistered, SerialItemRegistered
+from aftersales_contracts.catalog import (
+    CustomerRegistered,
+    CustomersRegistered,
+    SerialItemRegistered,
+    SerialItemsRegistered,
+    each_customer,
+    each_item,
+)
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.projections import newest, upsert_if_newer
@@ -20,12 +27,14 @@ ITEM_PROJECTION = tuple(c.name for c in tables.serial_item.columns if c.name != 
 
 
 async def on_customers(
-    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[CustomerRegistered]]
+    ctx: Context,
+    uow: UnitOfWork,
+    envelopes: Sequence[Envelope[CustomerRegistered] | Envelope[CustomersRegistered]],
 ) -> None:
-    """Customer snapshots (registered or changed: each carries the whole customer), a
-    batch in one transaction: upsert each if newer; callouts waiting for a customer's
-    new contact data ("update recipient") are sent again."""
-    latest = newest((e.payload for e in envelopes), lambda c: c.customer_id)
+    """Customer snapshots (registered, alone or in a set, or changed: each carries the
+    whole customer), a batch in one transaction: upsert each if newer; callouts waiting
+    for a customer's new contact data ("update recipient") are sent again."""
+    latest = newest(each_customer(e.payload for e in envelopes), lambda c: c.customer_id)
     arrived: dict[uuid.UUID, int] = {}
     for customer_id in sorted(latest):  # one row order everywhere
         c = latest[customer_id]
@@ -46,12 +55,14 @@ async def on_customers(
 
 
 async def on_serial_items(
-    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[SerialItemRegistered]]
+    ctx: Context,
+    uow: UnitOfWork,
+    envelopes: Sequence[Envelope[SerialItemRegistered] | Envelope[SerialItemsRegistered]],
 ) -> None:
-    """Item snapshots (registered, changed, owner changed: each carries the whole
-    item), a batch in one transaction: upsert each if newer, then re-plan the items
-    that changed together, type by type."""
-    latest = newest((e.payload for e in envelopes), lambda i: i.serial_item_id)
+    """Item snapshots (registered, alone or in a set, changed, owner changed: each
+    carries the whole item), a batch in one transaction: upsert each if newer, then
+    re-plan the items that changed together, type by type."""
+    latest = newest(each_item(e.payload for e in envelopes), lambda i: i.serial_item_id)
     keys = [k for i in latest.values() for k in (i.product_id, i.pinned_service_type_id)]
     await lock_planning(uow, keys)
     changed = []

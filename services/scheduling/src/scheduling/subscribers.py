@@ -14,15 +14,20 @@ from scheduling.context import Context
 
 def register(runtime: ServiceRuntime, ctx: Context) -> None:
     catalog_events = Consumer(topology.SCHEDULING_CATALOG_EVENTS, runtime.uow)
-    # Customer and item snapshots come in bulk after an import: a batch per transaction.
+    # Customer and item snapshots come in bulk after an import (a set event for each
+    # batch of rows it created): a batch per transaction.
+    on_customers = partial(projections.on_customers, ctx)
     for customer_event in (catalog.CustomerRegistered, catalog.CustomerChanged):
-        catalog_events.on_batch(customer_event, partial(projections.on_customers, ctx))
+        catalog_events.on_batch(customer_event, on_customers)
+    catalog_events.on_batch(catalog.CustomersRegistered, on_customers, weight=len)
+    on_items = partial(projections.on_serial_items, ctx)
     for item_event in (
         catalog.SerialItemRegistered,
         catalog.SerialItemChanged,
         catalog.SerialItemOwnerChanged,
     ):
-        catalog_events.on_batch(item_event, partial(projections.on_serial_items, ctx))
+        catalog_events.on_batch(item_event, on_items)
+    catalog_events.on_batch(catalog.SerialItemsRegistered, on_items, weight=len)
     catalog_events.on(catalog.OrgUnitChanged, org_unit_projector(tables.org_unit))
     runtime.add_consumer(catalog_events)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
 from typing import Any
@@ -12,9 +13,11 @@ from sqlalchemy import Table, select
 from aftersales_contracts import topology
 from aftersales_contracts.catalog import (
     CustomerChanged,
+    CustomersRegistered,
     SerialItemChanged,
     SerialItemOwnerChanged,
     SerialItemRegistered,
+    SerialItemsRegistered,
 )
 from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.notifications import BlockReason, Channel, MessageBlocked, MessageSent
@@ -462,3 +465,48 @@ async def test_a_scrapped_item_loses_its_pending_callouts(
     assert after is not None
     assert after["id"] == callout["id"]
     assert after["error"] == "the serial item is scrapped"
+
+
+async def test_an_imported_batch_in_set_events_plans_every_item(
+    app_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """A bulk import announces its new customers and items in set events: each snapshot
+    is applied as its own event would be (newest wins), and every item is planned."""
+    world = World(app_client, settings)
+    await world.service_type(ApprovalMethod.MANUAL)
+    customers = [
+        customer_registered(customer_id=uuid.uuid4(), name=f"Imported {i}") for i in range(3)
+    ]
+    items = [
+        serial_item_registered(
+            serial_item_id=uuid.uuid4(),
+            serial_number=f"SET-{i}",
+            product_id=world.product_id,
+            owner_customer_id=customers[i].customer_id,
+            startup_date=TODAY,
+        )
+        for i in range(3)
+    ]
+    # The last item changed (version 2) before its registration in the set arrives.
+    changed = SerialItemChanged(**items[2].model_dump() | {"version": 2, "name": "Renamed"})
+    await consumed(
+        world.sessionmaker, (await publish(world.broker, world.prefix, changed)).message_id
+    )
+    await publish(world.broker, world.prefix, CustomersRegistered(customers=customers))
+    announced = await publish(world.broker, world.prefix, SerialItemsRegistered(items=items))
+    await consumed(world.sessionmaker, announced.message_id)
+
+    for item, customer in zip(items, customers, strict=True):
+        [callout] = await eventually(
+            functools.partial(_callouts, app_client, item.serial_item_id), what="a callout"
+        )
+        assert callout["customer_name"] == customer.name
+    assert await world.row(tables.serial_item, items[2].serial_item_id, "name") == "Renamed"
+    assert await world.row(tables.serial_item, items[2].serial_item_id, "version") == 2
+    assert await world.row(tables.serial_item, items[0].serial_item_id, "version") == 1
+
+
+async def _callouts(client: httpx.AsyncClient, item_id: uuid.UUID) -> list[dict[str, Any]]:
+    response = await client.get("/callouts", params={"serial_item_id": str(item_id)})
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])

@@ -10,8 +10,12 @@ from collections.abc import Sequence
 
 from aftersales_contracts.catalog import (
     CustomerRegistered,
+    CustomersRegistered,
     ProductRegistered,
     SerialItemRegistered,
+    SerialItemsRegistered,
+    each_customer,
+    each_item,
 )
 from aftersales_contracts.envelope import Envelope
 from aftersales_kit.projections import newest, upsert_if_newer
@@ -21,11 +25,13 @@ from campaigns.context import Context
 
 
 async def on_customers(
-    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[CustomerRegistered]]
+    ctx: Context,
+    uow: UnitOfWork,
+    envelopes: Sequence[Envelope[CustomerRegistered] | Envelope[CustomersRegistered]],
 ) -> None:
-    """Customer snapshots (registered or changed: each is the whole customer), a batch in
-    one transaction: each upserted if newer."""
-    latest = newest((e.payload for e in envelopes), lambda c: c.customer_id)
+    """Customer snapshots (registered, alone or in a set, or changed: each is the whole
+    customer), a batch in one transaction: each upserted if newer."""
+    latest = newest(each_customer(e.payload for e in envelopes), lambda c: c.customer_id)
     for customer_id in sorted(latest):  # one row order everywhere: no deadlocks
         c = latest[customer_id]
         values = {
@@ -40,12 +46,15 @@ async def on_customers(
 
 
 async def on_serial_items(
-    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[SerialItemRegistered]]
+    ctx: Context,
+    uow: UnitOfWork,
+    envelopes: Sequence[Envelope[SerialItemRegistered] | Envelope[SerialItemsRegistered]],
 ) -> None:
-    """Item snapshots (registered, changed, owner changed: each is the whole item), a batch
-    in one transaction: each upserted if newer. Cases already opened keep the customer they
-    were opened for; the next validation of a campaign's lines sees the new owner."""
-    latest = newest((e.payload for e in envelopes), lambda i: i.serial_item_id)
+    """Item snapshots (registered, alone or in a set, changed, owner changed: each is the
+    whole item), a batch in one transaction: each upserted if newer. Cases already opened
+    keep the customer they were opened for; the next validation of a campaign's lines sees
+    the new owner."""
+    latest = newest(each_item(e.payload for e in envelopes), lambda i: i.serial_item_id)
     for item_id in sorted(latest):
         item = latest[item_id]
         values = {

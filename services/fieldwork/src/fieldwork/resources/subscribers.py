@@ -17,15 +17,20 @@ from fieldwork.resources import projections
 def register(runtime: ServiceRuntime, ctx: Context) -> None:
     """Attach this feature's consumers to ``runtime``."""
     catalog_events = Consumer(topology.FIELDWORK_CATALOG_EVENTS, runtime.uow)
-    # Customers and items come in bulk after an import: a batch per transaction.
+    # Customers and items come in bulk after an import (a set event for each batch of
+    # rows it created): a batch per transaction.
+    on_customers = partial(projections.on_customers, ctx)
     for customer_event in (catalog.CustomerRegistered, catalog.CustomerChanged):
-        catalog_events.on_batch(customer_event, partial(projections.on_customers, ctx))
+        catalog_events.on_batch(customer_event, on_customers)
+    catalog_events.on_batch(catalog.CustomersRegistered, on_customers, weight=len)
+    on_items = partial(projections.on_serial_items, ctx)
     for item_event in (
         catalog.SerialItemRegistered,
         catalog.SerialItemChanged,
         catalog.SerialItemOwnerChanged,
     ):
-        catalog_events.on_batch(item_event, partial(projections.on_serial_items, ctx))
+        catalog_events.on_batch(item_event, on_items)
+    catalog_events.on_batch(catalog.SerialItemsRegistered, on_items, weight=len)
     for product_event in (catalog.ProductRegistered, catalog.ProductChanged):
         catalog_events.on_batch(product_event, partial(projections.on_products, ctx))
     catalog_events.on(catalog.OrgUnitChanged, org_unit_projector(tables.org_unit))

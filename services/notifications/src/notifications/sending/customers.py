@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from aftersales_contracts.catalog import CommunicationMethod, CustomerRegistered
 from aftersales_contracts.notifications import ChannelChoice
-from aftersales_kit.projections import upsert_if_newer
+from aftersales_kit.projections import newest, upsert_if_newer
 from aftersales_kit.uow import UnitOfWork
 from notifications.print_queue import handlers as print_queue
 from notifications.sending import messages, outcomes
@@ -73,7 +73,29 @@ async def project_customer(
     event: CustomerRegistered, uow: UnitOfWork, *, now: datetime, sms_ready: bool = False
 ) -> None:
     """Keep the customer projection (an older snapshot than the one stored is ignored);
-    release the messages that waited for this customer."""
+    release the messages that waited for this customer; commit."""
+    await _project(event, uow, now=now, sms_ready=sms_ready)
+    await uow.commit()
+
+
+async def project_customers(
+    events: Iterable[CustomerRegistered],
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    sms_ready: bool = False,
+) -> None:
+    """``project_customer`` for a batch of snapshots in one transaction (a bulk import's
+    set event, or several events at once): the newest of each customer, locked in one
+    order; committed by the caller."""
+    latest = newest(events, lambda c: c.customer_id)
+    for customer_id in sorted(latest):  # one lock order everywhere: no deadlocks
+        await _project(latest[customer_id], uow, now=now, sms_ready=sms_ready)
+
+
+async def _project(
+    event: CustomerRegistered, uow: UnitOfWork, *, now: datetime, sms_ready: bool
+) -> None:
     await lock(uow, event.customer_id)
     stored = await upsert_if_newer(
         uow.session,
@@ -107,4 +129,3 @@ async def project_customer(
         )
         await outcomes.record(uow, row, decision, now=now)
         await print_queue.follow(uow, row, decision, now=now)
-    await uow.commit()

@@ -3,7 +3,16 @@ send requests; each parses the envelope and calls a use case."""
 
 from __future__ import annotations
 
-from aftersales_contracts.catalog import CustomerChanged, CustomerRegistered, OrgUnitChanged
+from collections.abc import Sequence
+from typing import Any
+
+from aftersales_contracts.catalog import (
+    CustomerChanged,
+    CustomerRegistered,
+    CustomersRegistered,
+    OrgUnitChanged,
+    each_customer,
+)
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import SendMessage
 from aftersales_contracts.topology import NOTIFICATIONS_CATALOG_EVENTS, NOTIFICATIONS_SEND_REQUESTS
@@ -20,17 +29,14 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     """What the API process consumes: the customer register, the org units and the send
     requests."""
 
-    async def on_customer_registered(
-        uow: UnitOfWork, envelope: Envelope[CustomerRegistered]
-    ) -> None:
-        await customers.project_customer(
-            envelope.payload, uow, now=clock.now(), sms_ready=settings.sms_configured
-        )
-
-    async def on_customer_changed(uow: UnitOfWork, envelope: Envelope[CustomerChanged]) -> None:
+    # Envelope[Any]: one handler for three payload classes (Envelope is invariant).
+    async def on_customers(uow: UnitOfWork, envelopes: Sequence[Envelope[Any]]) -> None:
         # A change carries the same snapshot as the registration: the same upsert-if-newer.
-        await customers.project_customer(
-            envelope.payload, uow, now=clock.now(), sms_ready=settings.sms_configured
+        await customers.project_customers(
+            each_customer(e.payload for e in envelopes),
+            uow,
+            now=clock.now(),
+            sms_ready=settings.sms_configured,
         )
 
     async def on_org_unit_changed(uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]) -> None:
@@ -46,8 +52,11 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
         )
 
     catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)
-    catalog_events.on(CustomerRegistered, on_customer_registered)
-    catalog_events.on(CustomerChanged, on_customer_changed)
+    # Customers come in bulk after an import (a set event for each batch of rows it
+    # created): a batch per transaction.
+    catalog_events.on_batch(CustomerRegistered, on_customers)
+    catalog_events.on_batch(CustomerChanged, on_customers)
+    catalog_events.on_batch(CustomersRegistered, on_customers, weight=len)
     catalog_events.on(OrgUnitChanged, on_org_unit_changed)
     send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow)
     send_requests.on(SendMessage, on_send_message)
