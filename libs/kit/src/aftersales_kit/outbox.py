@@ -15,8 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
-import pydantic_core
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, Text, cast, delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,9 +29,21 @@ log = logging.getLogger(__name__)
 def unpublished_batch(size: int) -> Select[Any]:
     """The relay's next batch: the oldest unpublished rows, locked, skipping those another
     relay holds. Ordered by the identity, read from the partial index on unpublished rows
-    (``UNPUBLISHED_INDEX``), never a sort of all that wait."""
+    (``UNPUBLISHED_INDEX``), never a sort of all that wait. The body comes as PostgreSQL's
+    text of it, published as it is (decoding it into dicts to encode it again cost a bulk
+    import a tenth of its CPU), and the correlation id beside it."""
+    m = outbox_message.c
     return (
-        select(outbox_message)
+        select(
+            m.id,
+            m.message_id,
+            m.exchange,
+            m.routing_key,
+            m.message_type,
+            m.headers,
+            cast(m.body, Text).label("body_text"),
+            m.body["correlation_id"].astext.label("correlation_id"),
+        )
         .where(outbox_message.c.published_at.is_(None))
         .order_by(outbox_message.c.id)
         .limit(size)
@@ -228,10 +239,10 @@ class OutboxRelay:
         await self._publisher.publish(
             self._prefix + row.exchange,
             row.routing_key,
-            pydantic_core.to_json(row.body),
+            row.body_text.encode(),
             message_id=str(row.message_id),
             message_type=row.message_type,
-            correlation_id=str(row.body.get("correlation_id") or row.message_id),
+            correlation_id=row.correlation_id or str(row.message_id),
             headers=dict(row.headers or {}),
             timeout=self._publish_timeout,
             mandatory=(row.exchange, row.routing_key) in self._routed,

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aftersales_contracts.envelope import Envelope, Message, MessageKind
 from aftersales_contracts.topology import COMMANDS_EXCHANGE, EVENTS_EXCHANGE
-from aftersales_kit.db import compiled_once
+from aftersales_kit.db import EncodedJson, compiled_once
 from aftersales_kit.messaging_tables import inbox_message, outbox_message
 
 # Every consumed message runs it: compiled once (see compiled_once).
@@ -123,7 +123,7 @@ class UnitOfWork:
                 "exchange": exchange,
                 "routing_key": envelope.type,
                 "message_type": envelope.type,
-                "body": envelope.to_json_dict(),
+                "body": EncodedJson(envelope.model_dump_json()),
                 "headers": headers,
             }
         )

@@ -23,9 +23,8 @@ from aftersales_contracts.envelope import Message
 from aftersales_kit.uow import UnitOfWork
 from catalog import importing, tables
 from catalog.handlers import customers as customer_cases
-from catalog.handlers import serial_items as item_cases
 from catalog.importing import CustomerRow, RowError, SerialItemRow
-from catalog.schemas import CustomerFields, CustomerOut, SerialItemFields, SerialItemOut
+from catalog.schemas import CustomerFields, CustomerOut, SerialItemFields
 
 ITEM_KEY_CONSTRAINT = "uq_serial_item_product_serial"
 
@@ -297,9 +296,16 @@ def _item_event(
     product: dict[str, Any],
     **extra: Any,
 ) -> events.SerialItemRegistered:
-    out = SerialItemOut.model_validate(record)
-    return item_cases.serial_item_event(
-        cls, out, product["product_number"], product["name"], **extra
+    # The stored record validated once, straight into the event (the API builds it through
+    # SerialItemOut: the same fields, and the event ignores the record's other columns).
+    return cls.model_validate(
+        record
+        | {
+            "serial_item_id": record["id"],
+            "product_number": product["product_number"],
+            "product_name": product["name"],
+        }
+        | extra
     )
 
 
