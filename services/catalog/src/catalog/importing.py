@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aftersales_contracts.catalog import SerialItemStatus
-from aftersales_kit.input_guard import json_refusal
+from aftersales_kit.input_guard import json_refusal, text_refusal
 from catalog.schemas import CustomerFields, CustomerIn, SerialItemFields
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -83,6 +83,9 @@ class Record:
     fields: dict[str, Any] | None = None
     error: str | None = None
     field: str | None = None
+    # CSV text (header and record) without a control character: every field is text that
+    # the input guard's rule accepts already, so no field needs walking (``check_row``).
+    plain_text: bool = False
 
 
 # --- columns ---------------------------------------------------------------------------
@@ -194,6 +197,7 @@ class RecordParser:
         self._pending: list[str] = []
         self._pending_start = 0
         self._header: list[str] | None = None
+        self._header_plain = False
 
     def feed(self, text: str) -> Iterator[Record]:
         """The records the text completes; a partial last line waits for more text."""
@@ -245,6 +249,7 @@ class RecordParser:
                 header[0] = header[0][1:]  # a byte-order mark from a spreadsheet
             check_columns(self.kind, header)
             self._header = header
+            self._header_plain = text_refusal(logical, "header") is None
             return
         if len(cells) != len(self._header):
             yield Record(
@@ -255,6 +260,7 @@ class RecordParser:
         yield Record(
             self._pending_start,
             fields=csv_fields(self.kind, dict(zip(self._header, cells, strict=True))),
+            plain_text=self._header_plain and text_refusal(logical, "record") is None,
         )
 
 
@@ -345,11 +351,13 @@ def check(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
         raise first_error(error) from error
 
 
-def check_row(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
+def check_row(model: type[ModelT], fields: dict[str, Any], *, plain_text: bool = False) -> ModelT:
     """A record of the file checked as the API checks a request: first what no column can
     hold (a NUL or another control character in a cell or key, a number outside 32 bits:
-    the kit's input guard's rule, which the API applies at its edge), then the model."""
-    refused = json_refusal(fields)
+    the kit's input guard's rule, which the API applies at its edge), then the model.
+    ``plain_text``: the record's whole text was found free of control characters (one
+    search of the line instead of a walk of every field: a tenth of an import's CPU)."""
+    refused = None if plain_text else json_refusal(fields)
     if refused is not None:
         raise RowError(refused.detail, refused.field)
     return check(model, fields)

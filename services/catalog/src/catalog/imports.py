@@ -368,7 +368,8 @@ async def _apply(uow: UnitOfWork, kind: ImportKind, records: Sequence[Record]) -
             counts.fail(record.line, record.field, record.error or "unreadable")
             continue
         try:
-            rows.append((record.line, importing.check_row(model, record.fields)))
+            row = importing.check_row(model, record.fields, plain_text=record.plain_text)
+            rows.append((record.line, row))
         except RowError as error:
             counts.fail(record.line, error.field, str(error))
     if kind is ImportKind.CUSTOMERS:

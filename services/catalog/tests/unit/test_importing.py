@@ -226,3 +226,25 @@ def test_a_serial_item_row_over_the_current_item() -> None:
     with pytest.raises(RowError) as bad:
         check(SerialItemRow, {"product_number": "P1", "serial_number": "S1", "status": "gone"})
     assert bad.value.field == "status"
+
+
+def test_only_csv_text_free_of_control_characters_skips_the_field_walk() -> None:
+    header = "product_number,serial_number,attr.colour\n"
+    plain, bell = parse(
+        ImportKind.SERIAL_ITEMS, FileFormat.CSV, header + "P1,S1,red\nP1,S2,re\x07d\n"
+    )
+    assert plain.plain_text
+    assert not bell.plain_text
+    with pytest.raises(RowError) as bad:
+        check_row(SerialItemRow, bell.fields or {}, plain_text=bell.plain_text)
+    assert bad.value.field == "attributes.colour"
+    # A control character in the header (a free attribute's name) reaches every record.
+    [keyed] = parse(
+        ImportKind.SERIAL_ITEMS,
+        FileFormat.CSV,
+        "product_number,serial_number,attr.co\x1blour\nP1,S1,red\n",
+    )
+    assert not keyed.plain_text
+    jsonl = '{"product_number": "P1", "serial_number": "S\\u0000"}\n'
+    [line] = parse(ImportKind.SERIAL_ITEMS, FileFormat.JSONL, jsonl)
+    assert not line.plain_text  # JSON escapes: never taken as plain

@@ -3,7 +3,6 @@ service types), each replaced only by a newer snapshot, and what a new one sets 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from aftersales_contracts.catalog import (
@@ -16,7 +15,7 @@ from aftersales_contracts.catalog import (
 )
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.servicetypes import ServiceTypeChanged
-from aftersales_kit.projections import newest, upsert_if_newer
+from aftersales_kit.projections import newest, upsert_if_newer, upsert_many_if_newer
 from aftersales_kit.uow import UnitOfWork
 from scheduling import actions, domain, tables
 from scheduling.context import Context
@@ -35,10 +34,8 @@ async def on_customers(
     whole customer), a batch in one transaction: upsert each if newer; callouts waiting
     for a customer's new contact data ("update recipient") are sent again."""
     latest = newest(each_customer(e.payload for e in envelopes), lambda c: c.customer_id)
-    arrived: dict[uuid.UUID, int] = {}
-    for customer_id in sorted(latest):  # one row order everywhere
-        c = latest[customer_id]
-        values = {
+    values = [
+        {
             "id": customer_id,
             "version": c.version,
             "customer_number": c.customer_number,
@@ -49,8 +46,10 @@ async def on_customers(
             "preferred_method": c.preferred_method.value if c.preferred_method else None,
             "language": c.language,
         }
-        if await upsert_if_newer(uow.session, tables.customer, values) is not None:
-            arrived[customer_id] = c.version
+        for customer_id, c in sorted(latest.items())  # one row order everywhere
+    ]
+    stored = await upsert_many_if_newer(uow.session, tables.customer, values)
+    arrived = {row.id: row.version for row in stored}
     await actions.resend_for_customers(ctx, uow, arrived)
 
 
@@ -65,14 +64,12 @@ async def on_serial_items(
     latest = newest(each_item(e.payload for e in envelopes), lambda i: i.serial_item_id)
     keys = [k for i in latest.values() for k in (i.product_id, i.pinned_service_type_id)]
     await lock_planning(uow, keys)
-    changed = []
-    for item_id in sorted(latest):  # one row order everywhere
-        item = latest[item_id]
-        values = {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item_id}
-        row = await upsert_if_newer(uow.session, tables.serial_item, values)
-        if row is not None:
-            changed.append(row)
-    await ctx.planner.replan_items(uow, changed)
+    values = [
+        {c: getattr(item, c) for c in ITEM_PROJECTION} | {"id": item_id}
+        for item_id, item in sorted(latest.items())  # one row order everywhere
+    ]
+    changed = await upsert_many_if_newer(uow.session, tables.serial_item, values)
+    await ctx.planner.replan_items(uow, sorted(changed, key=lambda row: row.id))
 
 
 async def on_service_type_changed(

@@ -18,7 +18,7 @@ from aftersales_contracts.catalog import (
     each_item,
 )
 from aftersales_contracts.envelope import Envelope
-from aftersales_kit.projections import newest, upsert_if_newer
+from aftersales_kit.projections import newest, upsert_if_newer, upsert_many_if_newer
 from aftersales_kit.uow import UnitOfWork
 from campaigns import tables
 from campaigns.context import Context
@@ -32,9 +32,8 @@ async def on_customers(
     """Customer snapshots (registered, alone or in a set, or changed: each is the whole
     customer), a batch in one transaction: each upserted if newer."""
     latest = newest(each_customer(e.payload for e in envelopes), lambda c: c.customer_id)
-    for customer_id in sorted(latest):  # one row order everywhere: no deadlocks
-        c = latest[customer_id]
-        values = {
+    values = [
+        {
             "id": customer_id,
             "version": c.version,
             "customer_number": c.customer_number,
@@ -42,7 +41,9 @@ async def on_customers(
             "org_unit_id": c.org_unit_id,
             "active": c.active,
         }
-        await upsert_if_newer(uow.session, tables.customer, values)
+        for customer_id, c in sorted(latest.items())  # one row order everywhere: no deadlocks
+    ]
+    await upsert_many_if_newer(uow.session, tables.customer, values)
 
 
 async def on_serial_items(
@@ -55,9 +56,8 @@ async def on_serial_items(
     keep the customer they were opened for; the next validation of a campaign's lines sees
     the new owner."""
     latest = newest(each_item(e.payload for e in envelopes), lambda i: i.serial_item_id)
-    for item_id in sorted(latest):
-        item = latest[item_id]
-        values = {
+    values = [
+        {
             "id": item_id,
             "version": item.version,
             "serial_number": item.serial_number,
@@ -68,7 +68,9 @@ async def on_serial_items(
             "org_unit_id": item.org_unit_id,
             "status": item.status.value,
         }
-        await upsert_if_newer(uow.session, tables.serial_item, values)
+        for item_id, item in sorted(latest.items())
+    ]
+    await upsert_many_if_newer(uow.session, tables.serial_item, values)
 
 
 async def on_product(ctx: Context, uow: UnitOfWork, envelope: Envelope[ProductRegistered]) -> None:

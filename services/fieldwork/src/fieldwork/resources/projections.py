@@ -10,9 +10,10 @@ catalog's fact, not a change anyone made to the order.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from aftersales_contracts.catalog import (
     CustomerRegistered,
@@ -26,7 +27,7 @@ from aftersales_contracts.catalog import (
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.fieldwork import Stage
 from aftersales_contracts.servicetypes import ServiceTypeChanged
-from aftersales_kit.projections import newest, upsert_if_newer
+from aftersales_kit.projections import newest, upsert_if_newer, upsert_many_if_newer
 from aftersales_kit.uow import UnitOfWork
 from fieldwork import tables
 from fieldwork.context import Context
@@ -43,9 +44,8 @@ async def on_customers(
     """Customer snapshots (registered, alone or in a set, or changed: each is the whole
     customer), a batch in one transaction: each upserted if newer."""
     latest = newest(each_customer(e.payload for e in envelopes), lambda c: c.customer_id)
-    for customer_id in sorted(latest):  # one row order everywhere: no deadlocks
-        c = latest[customer_id]
-        values = {
+    values = [
+        {
             "id": customer_id,
             "version": c.version,
             "customer_number": c.customer_number,
@@ -57,7 +57,9 @@ async def on_customers(
             "org_unit_id": c.org_unit_id,
             "active": c.active,
         }
-        await upsert_if_newer(uow.session, tables.customer, values)
+        for customer_id, c in sorted(latest.items())  # one row order everywhere: no deadlocks
+    ]
+    await upsert_many_if_newer(uow.session, tables.customer, values)
 
 
 async def on_serial_items(
@@ -69,14 +71,8 @@ async def on_serial_items(
     whole item), a batch in one transaction: each upserted if newer; an item whose
     snapshot was newer and has an installation address moves its open orders there."""
     latest = newest(each_item(e.payload for e in envelopes), lambda i: i.serial_item_id)
-    for item_id in sorted(latest):
-        item = latest[item_id]
-        address = (
-            None
-            if item.installation_address is None
-            else item.installation_address.model_dump(mode="json")
-        )
-        values = {
+    values = [
+        {
             "id": item_id,
             "version": item.version,
             "serial_number": item.serial_number,
@@ -85,16 +81,35 @@ async def on_serial_items(
             "product_name": item.product_name,
             "owner_customer_id": item.owner_customer_id,
             "org_unit_id": item.org_unit_id,
-            "installation_address": address,
+            "installation_address": (
+                None
+                if item.installation_address is None
+                else item.installation_address.model_dump(mode="json")
+            ),
             "status": item.status.value,
         }
-        if await upsert_if_newer(uow.session, tables.serial_item, values) is None:
-            continue  # an older snapshot: it moves nothing
-        location = location_of(address)
-        if location is None:
-            # No address known: an order keeps the place it has (a planner may have typed one).
-            continue
-        order = tables.service_order.c
+        for item_id, item in sorted(latest.items())
+    ]
+    # An older snapshot is not returned: it moves nothing.
+    stored = await upsert_many_if_newer(uow.session, tables.serial_item, values)
+    # No address known: an order keeps the place it has (a planner may have typed one).
+    located = {
+        row.id: location
+        for row in stored
+        if (location := location_of(row.installation_address)) is not None
+    }
+    order = tables.service_order.c
+    with_open_orders: list[uuid.UUID] = []
+    if located:  # one query for the batch: a new item (an import's) has no orders yet
+        with_open_orders = list(
+            await uow.session.scalars(
+                select(order.serial_item_id)
+                .distinct()
+                .where(order.serial_item_id.in_(located), order.stage.in_(OPEN_STAGES))
+            )
+        )
+    for item_id in sorted(with_open_orders):
+        location = located[item_id]
         await uow.session.execute(
             update(tables.service_order)
             .where(
