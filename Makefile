@@ -111,6 +111,8 @@ bench: install
 	$(UV) run --frozen python bench/notifications_send.py
 	$(UV) run --frozen python bench/scheduling_callouts.py
 	$(UV) run --frozen python bench/scheduling_item_events.py
+	$(UV) run --frozen python bench/scheduling_item_events.py 20000 --set-size 500
+	$(UV) run --frozen python bench/installed_base_import.py
 	$(UV) run --frozen python bench/fieldwork_views.py
 	$(UV) run --frozen python bench/protocol_pdf.py
 	$(UV) run --frozen python bench/campaigns_release.py
