@@ -27,6 +27,7 @@ Usage: uv run python bench/scheduling_callouts.py [ITEMS] [options]  (ITEMS defa
   --rate R --seconds S the list's request rate and duration (default 20/s for 30 s)
   --name-rate R        the customer-name filter's rate (default 10/s, its target)
   --no-xlsx            skip the XLSX export
+  --no-export          the list only, no export
   --keep               keep the database (its name is printed) to look at query plans
   --reuse DATABASE     the list and exports again over a database --keep left (no seeding)
 """
@@ -260,6 +261,10 @@ async def store_direct(url: str, definition: ServiceTypeChanged) -> int:
             for d in range(STARTUP_SPREAD_DAYS)
         }
         zone = ZoneInfo(settings.time_zone)
+        # Planned up to the horizon, as the service leaves a workflow: without it the
+        # service's rolling-horizon loop would plan every item again while the list is
+        # measured (it did, in the numbers of 2026-11-30 before this was added).
+        until = domain.horizon_until(today, settings.horizon_days)
         items = await connection.fetch(
             "SELECT id, owner_customer_id, org_unit, current_date - startup_date AS age "
             "FROM serial_item ORDER BY serial_number"
@@ -274,7 +279,7 @@ async def store_direct(url: str, definition: ServiceTypeChanged) -> int:
             callouts: list[tuple[Any, ...]] = []
             for item in items[start : start + 50_000]:
                 workflow = uuid.uuid4()
-                workflows.append((workflow, definition.service_type_id, item["id"]))
+                workflows.append((workflow, definition.service_type_id, item["id"], until))
                 for p in plans[item["age"]]:
                     if not getattr(p, "creatable", True):
                         continue  # a past occurrence the service only keeps track of
@@ -298,7 +303,7 @@ async def store_direct(url: str, definition: ServiceTypeChanged) -> int:
             await connection.copy_records_to_table(
                 "workflow",
                 records=workflows,
-                columns=["id", "service_type_id", "serial_item_id"],
+                columns=["id", "service_type_id", "serial_item_id", "generated_until"],
             )
             await connection.copy_records_to_table("callout", records=callouts, columns=columns)
             stored += len(callouts)
@@ -462,6 +467,7 @@ async def list_and_export(
     seconds: float,
     xlsx: bool,
     name_rate: float,
+    exports: bool = True,
 ) -> None:
     from aftersales_kit.pagination import Sort, encode_cursor
 
@@ -497,6 +503,8 @@ async def list_and_export(
         await steady(
             client, "customer name part + 30 days, 100 rows", name_search, name_rate, seconds
         )
+        if not exports:
+            return
         await export(client, service_pid, "CSV export, whole horizon", everything, False)
         await export(client, service_pid, "CSV export, 30 days", month, False)
         if xlsx:
@@ -608,6 +616,7 @@ def run(args: argparse.Namespace) -> None:
                 args.seconds,
                 args.xlsx,
                 args.name_rate,
+                args.exports,
             )
         )
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -684,6 +693,7 @@ def main() -> None:
     # The customer-name filter's target is 10 requests/s (issue 19), the others' 20.
     parser.add_argument("--name-rate", type=float, default=10.0)
     parser.add_argument("--no-xlsx", dest="xlsx", action="store_false")
+    parser.add_argument("--no-export", dest="exports", action="store_false")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", metavar="DATABASE", help="a database an earlier --keep left")
     args = parser.parse_args()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -323,13 +324,22 @@ def _document_problems_in(app: FastAPI, *, identity: bool, api_clients: bool = F
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+# The dependencies are ``async def`` though they do no I/O: FastAPI runs a plain ``def``
+# dependency in a worker thread, and the hand-overs to and from the thread pool (with the
+# GIL contention they bring) were a sixth of a list request's CPU (bench/README.md).
+
+
+def _runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
+async def get_runtime(request: Request) -> ServiceRuntime:
+    return _runtime(request)
+
+
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    uow = get_runtime(request).uow()
+    uow = _runtime(request).uow()
     await uow.__aenter__()
     try:
         yield uow
@@ -348,7 +358,7 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
         log.info("database lost after the answer was sent (%s)", describe(error))
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -356,12 +366,12 @@ def get_clock(request: Request) -> Clock:
 S = TypeVar("S", bound=ServiceSettings)
 
 
-def settings_of(cls: type[S]) -> Callable[[Request], S]:
+def settings_of(cls: type[S]) -> Callable[[Request], Coroutine[Any, Any, S]]:
     """A dependency answering the process's settings as the service's own class:
     ``SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]``."""
 
-    def get_settings(request: Request) -> S:
-        settings = get_runtime(request).settings
+    async def get_settings(request: Request) -> S:
+        settings = _runtime(request).settings
         if not isinstance(settings, cls):
             raise TypeError(f"the runtime's settings are not {cls.__name__}")
         return settings
@@ -384,4 +394,16 @@ def serve(app: FastAPI, host: str, port: int) -> None:
     """Run one service process; logging is configured by the caller's settings."""
     import uvicorn
 
+    freeze_what_lives_on()
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+def freeze_what_lives_on() -> None:
+    """Keep what the process built before serving (modules, models, routes, tables:
+    hundreds of thousands of objects that live as long as it does) out of the cycle
+    collector's full collections, which walked all of it again and again under load:
+    a list request's p99 was ~60 ms with them, ~25 ms without (bench/README.md). Called
+    once per process, just before it serves; tests, which build many apps in one
+    process, never call it."""
+    gc.collect()
+    gc.freeze()

@@ -63,7 +63,7 @@ def caller_from_headers(headers: Mapping[str, str]) -> Caller:
     )
 
 
-def get_caller(request: Request) -> Caller:
+async def get_caller(request: Request) -> Caller:
     """The verified caller where ``internal_auth`` checked the request, else (verification
     off, in development) the identity headers as they came."""
     caller = getattr(request.state, "caller", None)

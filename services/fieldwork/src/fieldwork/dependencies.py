@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fieldwork.context import Context
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     context: Context = request.app.state.context
     return context
 

@@ -56,12 +56,12 @@ TOKEN_URL = "/auth/token"
 bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_upstreams(request: Request) -> Upstreams:
+async def get_upstreams(request: Request) -> Upstreams:
     upstreams: Upstreams = request.app.state.upstreams
     return upstreams
 
 
-def get_passwords(request: Request) -> PasswordWork:
+async def get_passwords(request: Request) -> PasswordWork:
     passwords: PasswordWork = request.app.state.passwords
     return passwords
 

@@ -54,7 +54,7 @@ def require_own_org_unit(visible: Visible, org_unit_id: uuid.UUID | None, action
         )
 
 
-def require_admin(caller: CallerDep) -> Caller:
+async def require_admin(caller: CallerDep) -> Caller:
     """403 unless the gateway says the caller is an admin. Without the roles header the
     caller is no admin: an admin-only route never opens because a header is missing."""
     if not caller.has_role(ADMIN):
@@ -67,7 +67,7 @@ AdminDep = Annotated[Caller, Depends(require_admin)]
 OPERATOR = "operator"
 
 
-def require_operator(caller: CallerDep) -> Caller:
+async def require_operator(caller: CallerDep) -> Caller:
     """403 unless the caller is an admin or an operator (who runs the daily work): for
     the choices that may send a message again or tell a requester it was sent."""
     if not (caller.has_role(ADMIN) or caller.has_role(OPERATOR)):

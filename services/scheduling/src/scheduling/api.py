@@ -50,7 +50,7 @@ callouts = APIRouter(prefix="/callouts", tags=["callouts"])
 SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     context: Context = request.app.state.context
     return context
 
@@ -58,7 +58,7 @@ def _context(request: Request) -> Context:
 ContextDep = Annotated[Context, Depends(_context)]
 
 
-def _actor(x_aftersales_user: Annotated[str | None, Header(max_length=100)] = None) -> str:
+async def _actor(x_aftersales_user: Annotated[str | None, Header(max_length=100)] = None) -> str:
     """Who acts: the gateway names the authenticated user on every request it forwards."""
     if not x_aftersales_user or not x_aftersales_user.strip():
         raise BadRequest(f"the {USER_HEADER} header names who acts", field=f"header.{USER_HEADER}")
@@ -80,7 +80,7 @@ async def _visible(caller: CallerDep, uow: UnitOfWorkDep) -> queries.Visible:
 VisibleDep = Annotated[queries.Visible, Depends(_visible)]
 
 
-def _filters(
+async def _filters(
     clock: ClockDep,
     settings: SettingsDep,
     visible: VisibleDep,

@@ -60,7 +60,7 @@ Text = Annotated[str | None, Query(min_length=1, max_length=100)]
 SortQuery = Annotated[str, Query(max_length=40)]
 
 
-def _case_filter(
+async def _case_filter(
     campaign_id: uuid.UUID | None = None,
     parent_id: uuid.UUID | None = None,
     status: CaseStatus | None = None,

@@ -19,13 +19,13 @@ def may_plan(caller: Caller) -> bool:
     return bool(caller.roles & PLANNER_ROLES)
 
 
-def _planner(caller: CallerDep) -> Caller:
+async def _planner(caller: CallerDep) -> Caller:
     if not may_plan(caller):
         raise Forbidden("only a planner (operator or admin) may create, change or plan orders")
     return caller
 
 
-def _actor(caller: CallerDep) -> Caller:
+async def _actor(caller: CallerDep) -> Caller:
     """A planner, or a technician acting on their own orders (visibility keeps the rest
     out of sight: 404)."""
     if not (may_plan(caller) or caller.has_role(TECHNICIAN_ROLE)):

@@ -34,7 +34,7 @@ from fieldwork.visibility import TECHNICIAN_ROLE, ScopeDep
 router = APIRouter(prefix="/protocols", tags=["protocols"])
 
 
-def _writer(caller: CallerDep) -> Caller:
+async def _writer(caller: CallerDep) -> Caller:
     """Planners, and technicians on their own orders' protocols (sight keeps the rest a
     404); viewers read only."""
     if not (may_plan(caller) or caller.has_role(TECHNICIAN_ROLE)):
@@ -45,7 +45,7 @@ def _writer(caller: CallerDep) -> Caller:
 WriterDep = Annotated[Caller, Depends(_writer)]
 
 
-def store_of(ctx: ContextDep) -> AttachmentStore:
+async def store_of(ctx: ContextDep) -> AttachmentStore:
     """The attachment store (a dependency: tests hand in one under a directory of theirs)."""
     return attachment_store(ctx.settings)
 

@@ -31,7 +31,7 @@ planning = APIRouter(tags=["planning"])
 Ids = Annotated[list[uuid.UUID] | None, Query()]
 
 
-def _filters(
+async def _filters(
     org_unit_id: Ids = None,
     technician_id: Ids = None,
     kind_id: Ids = None,
@@ -116,7 +116,7 @@ async def get_board(
     return Board.model_validate({"columns": columns})
 
 
-def _unbooked_cursor(
+async def _unbooked_cursor(
     unbooked_cursor: CursorQuery = None,
     unbooked_limit: Annotated[int, Query(ge=1, le=500)] = DEFAULT_PAGE_SIZE,
 ) -> tuple[str | None, int]:
