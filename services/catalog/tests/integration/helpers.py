@@ -36,8 +36,8 @@ async def org_unit(client: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
     return await create(client, "/org-units", body | extra)
 
 
-async def outbox(client: httpx.AsyncClient, routing_key: str, key: str, value: str) -> list[Any]:
-    """The payloads of ``routing_key`` events in the outbox whose ``key`` is ``value``."""
+async def _payloads(client: httpx.AsyncClient, routing_key: str) -> list[Any]:
+    """The payloads of every ``routing_key`` event in the outbox, oldest first."""
     runtime = client._transport.app.state.runtime  # type: ignore[attr-defined]
     async with runtime.sessionmaker() as session:
         bodies = (
@@ -47,7 +47,12 @@ async def outbox(client: httpx.AsyncClient, routing_key: str, key: str, value: s
                 .order_by(outbox_message.c.id)
             )
         ).all()
-    return [b["payload"] for b in bodies if b["payload"][key] == value]
+    return [b["payload"] for b in bodies]
+
+
+async def outbox(client: httpx.AsyncClient, routing_key: str, key: str, value: str) -> list[Any]:
+    """The payloads of ``routing_key`` events in the outbox whose ``key`` is ``value``."""
+    return [p for p in await _payloads(client, routing_key) if p[key] == value]
 
 
 async def imported_sets(
@@ -55,14 +60,5 @@ async def imported_sets(
 ) -> list[list[Any]]:
     """The set events (``routing_key``, their snapshots under ``members``) that carry a
     snapshot whose ``key`` is ``value``: each set's snapshots."""
-    runtime = client._transport.app.state.runtime  # type: ignore[attr-defined]
-    async with runtime.sessionmaker() as session:
-        bodies = (
-            await session.scalars(
-                select(outbox_message.c.body)
-                .where(outbox_message.c.routing_key == routing_key)
-                .order_by(outbox_message.c.id)
-            )
-        ).all()
-    sets = [b["payload"][members] for b in bodies]
+    sets = [p[members] for p in await _payloads(client, routing_key)]
     return [s for s in sets if any(m[key] == value for m in s)]
