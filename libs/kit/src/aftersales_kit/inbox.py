@@ -153,7 +153,6 @@ class Consumer:
         self.batch_size = batch_size
         self.batch_wait_seconds = batch_wait_seconds
         self._waiting: list[_Waiting] = []
-        self._waiting_weight = 0
         self._full = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         # Batch handlers run in the order they were registered, in every batch: one
@@ -388,7 +387,6 @@ class Consumer:
         for waiting in self._waiting:
             waiting.settle(error=asyncio.CancelledError())
         self._waiting.clear()
-        self._waiting_weight = 0
 
     # --- batches ---------------------------------------------------------------------
 
@@ -396,8 +394,7 @@ class Consumer:
         weight = 1 if route.weight is None else max(1, route.weight(envelope.payload))
         waiting = _Waiting(route, envelope, asyncio.get_running_loop().create_future(), weight)
         self._waiting.append(waiting)
-        self._waiting_weight += weight
-        if self._waiting_weight >= self.batch_size:
+        if self._waiting_weight() >= self.batch_size:
             self._full.set()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name=f"{self.name} batches")
@@ -406,7 +403,7 @@ class Consumer:
     async def _flush(self) -> None:
         """Apply the waiting deliveries, a batch at a time, until none is left."""
         while self._waiting:
-            if self._waiting_weight < self.batch_size:
+            if self._waiting_weight() < self.batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._full.wait(), self.batch_wait_seconds)
             self._full.clear()
@@ -418,19 +415,20 @@ class Consumer:
                     waiting.settle(error=error)
                 raise
 
+    def _waiting_weight(self) -> int:
+        return sum(w.weight for w in self._waiting)  # at most the prefetch's deliveries
+
     def _next_batch(self) -> list[_Waiting]:
         """The waiting deliveries from the front, up to ``batch_size`` in weight (the
         first one whatever it weighs)."""
-        taken = 0
-        for count, waiting in enumerate(self._waiting):
+        count = taken = 0
+        for waiting in self._waiting:
             if count and taken + waiting.weight > self.batch_size:
                 break
+            count += 1
             taken += waiting.weight
-        else:
-            count = len(self._waiting)
         batch = self._waiting[:count]
         del self._waiting[:count]
-        self._waiting_weight -= taken
         return batch
 
     async def _apply_batch(self, batch: list[_Waiting]) -> None:
