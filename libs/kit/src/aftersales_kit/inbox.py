@@ -13,7 +13,10 @@ hundreds of messages a second. A batch that fails is applied again one message a
 time, so a poison message fails (and is redelivered, then dead-lettered) alone. A set
 event (one message for many entities, as a bulk import publishes) weighs what it
 carries: a batch holds at most ``batch_size`` entities' worth, and a set at least as big
-is applied alone.
+is applied alone. A batch handler may leave some of its messages unapplied (``Returned``:
+their inbox marks are let go with the batch's commit and each goes back to the broker
+after its pause, as a failed single message would), and may ask for the batch to be
+applied one message at a time before it did anything (``OneByOne``).
 
 Three kinds of failure, three ways (``aftersales_kit.transient`` tells them apart):
 
@@ -38,7 +41,8 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -57,7 +61,10 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Message)
 Handler = Callable[[UnitOfWork, Envelope[M]], Awaitable[None]]
-BatchHandler = Callable[[UnitOfWork, list[Envelope[M]]], Awaitable[None]]
+# A batch handler returns the messages it left unapplied, if any (``Returned``).
+BatchHandler = Callable[
+    [UnitOfWork, list[Envelope[M]]], Awaitable["Mapping[uuid.UUID, Returned] | None"]
+]
 UnitOfWorkFactory = Callable[[MessageContext], UnitOfWork]
 # Publishes a delivery to its dead-letter queue with a reason and a short error text,
 # confirmed (``dead_letters.publish_dead_letter`` bound to a broker and a queue).
@@ -80,6 +87,25 @@ class Unprocessable(Exception):
 class HeldTooLong(Exception):
     """A delivery waited out an outage for ``max_hold_seconds``: it must go back to the
     broker before the broker's consumer timeout closes the channel."""
+
+
+class Returned(Exception):
+    """A batch handler's word on one of its messages that it did not apply (its handling
+    failed for a reason of its own, after the others' work was done): the message's inbox
+    mark is let go with the batch's commit, and the delivery goes back to the broker
+    (nacked: redelivered up to the queue's delivery limit) after ``delay`` seconds,
+    holding nothing of the database meanwhile."""
+
+    def __init__(self, error: BaseException, *, delay: float = 0.0) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.delay = delay
+
+
+class OneByOne(Exception):
+    """Raised by a batch handler before it did anything that outlives its transaction:
+    this batch is applied one message at a time instead (the handler gets each alone),
+    quietly: a case the handler keeps to its one-message path, not a failure."""
 
 
 def _envelope_error(error: ValidationError) -> str:
@@ -112,6 +138,7 @@ class _Waiting:
     envelope: Envelope[Any]
     done: asyncio.Future[str]
     weight: int = 1
+    delivery: int = 1  # which delivery of the message this is (1 the first)
 
     def settle(self, outcome: str = "", error: BaseException | None = None) -> None:
         # A delivery cancelled while it waited (its handler task stopped) has a cancelled
@@ -153,6 +180,7 @@ class Consumer:
         self.batch_size = batch_size
         self.batch_wait_seconds = batch_wait_seconds
         self._waiting: list[_Waiting] = []
+        self._applying: list[_Waiting] = []  # the batch being applied
         self._full = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         # Batch handlers run in the order they were registered, in every batch: one
@@ -210,7 +238,7 @@ class Consumer:
             try:
                 body = _parse(message.body)
                 message_type = self._known_type(body)
-                outcome = await self._handle(body)
+                outcome = await self._handle(body, _delivery_count(message))
             except Unprocessable as unprocessable:
                 if self._dead_letter is None:
                     raise
@@ -282,11 +310,11 @@ class Consumer:
             },
         )
 
-    async def _handle(self, body: Any) -> str:
+    async def _handle(self, body: Any, delivery: int = 1) -> str:
         """Apply one message; returns the outcome for the metrics."""
         route, envelope = self._envelope(body)
         if route.batch_handler is not None:
-            return await self._in_batch(route, envelope)
+            return await self._in_batch(route, envelope, delivery)
         return await self._with_retries(lambda: self._apply_one(route, envelope))
 
     def _envelope(self, body: Any) -> tuple[_Route[Any], Envelope[Any]]:
@@ -370,7 +398,9 @@ class Consumer:
                 )
                 return "duplicate"
             if route.batch_handler is not None:
-                await route.batch_handler(uow, [envelope])
+                returned = await route.batch_handler(uow, [envelope])
+                if returned and envelope.message_id in returned:
+                    raise returned[envelope.message_id]  # rolled back: the mark is let go
             else:
                 assert route.handler is not None
                 await route.handler(uow, envelope)
@@ -390,15 +420,30 @@ class Consumer:
 
     # --- batches ---------------------------------------------------------------------
 
-    async def _in_batch(self, route: _Route[Any], envelope: Envelope[Any]) -> str:
+    def delivery_count(self, message_id: uuid.UUID) -> int:
+        """Which delivery of a message waiting in the batch at hand this is (1 the first;
+        a quorum queue counts redeliveries): for a batch handler's backoff."""
+        for waiting in self._applying:
+            if waiting.envelope.message_id == message_id:
+                return waiting.delivery
+        return 1
+
+    async def _in_batch(self, route: _Route[Any], envelope: Envelope[Any], delivery: int) -> str:
         weight = 1 if route.weight is None else max(1, route.weight(envelope.payload))
-        waiting = _Waiting(route, envelope, asyncio.get_running_loop().create_future(), weight)
+        waiting = _Waiting(
+            route, envelope, asyncio.get_running_loop().create_future(), weight, delivery
+        )
         self._waiting.append(waiting)
         if self._waiting_weight() >= self.batch_size:
             self._full.set()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name=f"{self.name} batches")
-        return await waiting.done
+        try:
+            return await waiting.done
+        except Returned as returned:
+            # Its own pause before the broker has it again (the batch has moved on).
+            await asyncio.sleep(returned.delay)
+            raise
 
     async def _flush(self) -> None:
         """Apply the waiting deliveries, a batch at a time, until none is left."""
@@ -408,6 +453,7 @@ class Consumer:
                     await asyncio.wait_for(self._full.wait(), self.batch_wait_seconds)
             self._full.clear()
             batch = self._next_batch()
+            self._applying = batch
             try:
                 await self._apply_batch(batch)
             except BaseException as error:  # cancelled at shutdown: nothing is acked
@@ -438,35 +484,49 @@ class Consumer:
             for waiting in batch:
                 waiting.settle(error=error)
             return
+        except OneByOne as reason:
+            log.info(
+                "batch applied one message at a time",
+                extra={"queue": self.name, "messages": len(batch), "reason": str(reason)},
+            )
+            await self._apply_singly(batch)
+            return
         except Exception:
             log.warning(
                 "batch failed; applying its messages one at a time",
                 extra={"queue": self.name, "messages": len(batch)},
                 exc_info=True,
             )
-            for waiting in batch:
-                try:
-                    outcome = await self._with_retries(
-                        functools.partial(self._apply_one, waiting.route, waiting.envelope)
-                    )
-                except Exception as error:
-                    waiting.settle(error=error)
-                else:
-                    waiting.settle(outcome)
+            await self._apply_singly(batch)
             return
         for waiting, outcome in zip(batch, outcomes, strict=True):
-            waiting.settle(outcome)
+            if isinstance(outcome, Returned):
+                waiting.settle(error=outcome)
+            else:
+                waiting.settle(outcome)
 
-    async def _apply_together(self, batch: list[_Waiting]) -> list[str]:
+    async def _apply_singly(self, batch: list[_Waiting]) -> None:
+        for waiting in batch:
+            try:
+                outcome = await self._with_retries(
+                    functools.partial(self._apply_one, waiting.route, waiting.envelope)
+                )
+            except Exception as error:
+                waiting.settle(error=error)
+            else:
+                waiting.settle(outcome)
+
+    async def _apply_together(self, batch: list[_Waiting]) -> list[str | Returned]:
         """One transaction: claim every message, hand the new ones to their handlers
         (one call per handler, in the order the handlers were registered, each getting
         its messages in delivery order: types registered with the same handler go to it
-        together), commit; the outcome of each."""
+        together), let go the marks of those a handler returned, commit; the outcome of
+        each (a ``Returned`` for those)."""
         async with self._uow_factory(MessageContext()) as uow:
             claimed = await uow.claim_many(
                 [(w.envelope.message_id, w.envelope.type) for w in batch], self.queue.name
             )
-            outcomes: list[str] = []
+            outcomes: list[str | Returned] = []
             groups: dict[BatchHandler[Any], list[Envelope[Any]]] = {}
             for waiting in batch:
                 message_id = waiting.envelope.message_id
@@ -477,11 +537,26 @@ class Consumer:
                 outcomes.append("handled")
                 assert waiting.route.batch_handler is not None
                 groups.setdefault(waiting.route.batch_handler, []).append(waiting.envelope)
+            returned: dict[uuid.UUID, Returned] = {}
             for handler in self._batch_handlers:
                 if handler in groups:
-                    await handler(uow, groups[handler])
+                    returned.update(await handler(uow, groups[handler]) or {})
+            if returned:
+                await uow.release_many(list(returned), self.queue.name)
             await uow.commit()
+        for index, waiting in enumerate(batch):
+            if outcomes[index] == "handled" and waiting.envelope.message_id in returned:
+                outcomes[index] = returned[waiting.envelope.message_id]
         return outcomes
+
+
+def _delivery_count(message: AbstractIncomingMessage) -> int:
+    """Which delivery of ``message`` this is (1 the first): a quorum queue counts
+    redeliveries in the ``x-delivery-count`` header."""
+    try:
+        return int((message.headers or {}).get("x-delivery-count", 0)) + 1  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
 
 
 def _parse(body: bytes) -> Any:

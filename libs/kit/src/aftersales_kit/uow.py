@@ -8,13 +8,15 @@ relay delivers it after the commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from opentelemetry import propagate
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import String, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -69,6 +71,7 @@ class UnitOfWork:
         self._context = context or MessageContext()
         self._outbox_signal = outbox_signal
         self._outbox: list[dict[str, object]] = []
+        self._after_commit: list[Callable[[], None]] = []
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -94,10 +97,32 @@ class UnitOfWork:
         if self._outbox and self._outbox_signal is not None:
             self._outbox_signal.set()
         self._outbox = []
+        done, self._after_commit = self._after_commit, []
+        for callback in done:
+            callback()
 
     async def rollback(self) -> None:
         self._outbox = []
+        self._after_commit = []
         await self.session.rollback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this transaction has committed (not if it rolls back):
+        for what a process may forget only when the database holds it."""
+        self._after_commit.append(callback)
+
+    @contextlib.contextmanager
+    def on_behalf_of(self, envelope: Envelope[Any]) -> Iterator[None]:
+        """What is published or sent inside the block follows from ``envelope`` (its
+        correlation, caused by it): for a unit of work that serves a batch of messages."""
+        serving = self._context
+        self._context = MessageContext(
+            correlation_id=envelope.correlation_id, causation_id=envelope.message_id
+        )
+        try:
+            yield
+        finally:
+            self._context = serving
 
     def publish(self, event: Message) -> Envelope[Message]:
         """Record a domain event for the events exchange; it is written on commit."""
@@ -143,6 +168,15 @@ class UnitOfWork:
             },
         )
         return set(result.scalars())
+
+    async def release_many(self, message_ids: list[uuid.UUID], consumer: str) -> None:
+        """Let go ``consumer``'s marks of these messages in this transaction (a batch
+        handler returned them: their redeliveries must be applied)."""
+        await self.session.execute(
+            delete(inbox_message).where(
+                inbox_message.c.consumer == consumer, inbox_message.c.message_id.in_(message_ids)
+            )
+        )
 
     async def claim(self, message_id: uuid.UUID, consumer: str, message_type: str) -> bool:
         """Mark a message processed by ``consumer``; False when it was already processed."""

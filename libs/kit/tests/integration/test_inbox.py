@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from aftersales_contracts.envelope import Envelope, Message
 from aftersales_contracts.topology import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, QueueSpec
-from aftersales_kit.inbox import Consumer
+from aftersales_kit.inbox import Consumer, OneByOne, Returned
 from aftersales_kit.messaging_tables import inbox_message
 from aftersales_kit.metrics import REGISTRY
 from aftersales_kit.runtime import ServiceRuntime
@@ -440,3 +440,100 @@ async def test_a_set_message_weighs_what_it_carries_in_a_batch(
     await asyncio.gather(*(consumer(e.to_json_dict()) for e in sent))
     assert await effects(runtime, f"many-{run}-0") == 1
     assert await effects(runtime, f"one-{run}-0") == 1
+
+
+# --- a batch handler's own word on its messages --------------------------------------
+
+RETURNED = QueueSpec("kit-test.returned", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
+
+
+async def _marked(runtime: ServiceRuntime, message_id: uuid.UUID) -> bool:
+    async with runtime.sessionmaker() as session:
+        found = await session.scalar(
+            select(inbox_message.c.message_id).where(inbox_message.c.message_id == message_id)
+        )
+    return found is not None
+
+
+async def test_a_message_its_batch_handler_returns_goes_back_unmarked_and_applies_later(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()  # the database only: deliveries are handed in directly
+    consumer = Consumer(RETURNED, runtime.uow, batch_wait_seconds=0.2)
+    run = uuid.uuid4().hex
+    first, later, last = (Envelope.wrap(Happened(note=f"{k}-{run}")) for k in "abc")
+    tries: list[uuid.UUID] = []
+    counts: list[int] = []
+
+    async def handler(
+        uow: UnitOfWork, envelopes: list[Envelope[Happened]]
+    ) -> dict[uuid.UUID, Returned]:
+        returned: dict[uuid.UUID, Returned] = {}
+        for envelope in envelopes:
+            counts.append(consumer.delivery_count(envelope.message_id))
+            if envelope.message_id == later.message_id and later.message_id not in tries:
+                tries.append(later.message_id)
+                # Its own work left out; the others' committed with the batch.
+                returned[envelope.message_id] = Returned(RuntimeError("not now"), delay=0.05)
+                continue
+            await record(uow, envelope)
+        return returned
+
+    consumer.on_batch(Happened, handler)
+    results = await asyncio.gather(
+        *(consumer(e.to_json_dict()) for e in (first, later, last)), return_exceptions=True
+    )
+    assert results[0] is None
+    assert results[2] is None
+    assert isinstance(results[1], Returned)
+    assert str(results[1]) == "not now"
+    assert [await effects(runtime, e.payload.note) for e in (first, later, last)] == [1, 0, 1]
+    assert await _marked(runtime, first.message_id)
+    assert not await _marked(runtime, later.message_id)  # its redelivery is applied
+    assert counts == [1, 1, 1]  # handed in directly: each a first delivery
+
+    await consumer(later.to_json_dict())
+    assert await effects(runtime, later.payload.note) == 1
+    assert await _marked(runtime, later.message_id)
+
+
+async def test_a_batch_handler_may_send_its_batch_one_message_at_a_time(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()
+    consumer = Consumer(RETURNED, runtime.uow, batch_wait_seconds=0.2)
+    sizes: list[int] = []
+
+    async def handler(uow: UnitOfWork, envelopes: list[Envelope[Happened]]) -> None:
+        sizes.append(len(envelopes))
+        if len(envelopes) > 1:
+            raise OneByOne("a case for one message at a time")
+        await record(uow, envelopes[0])
+
+    consumer.on_batch(Happened, handler)
+    run = uuid.uuid4().hex
+    envelopes = [Envelope.wrap(Happened(note=f"alone-{run}-{i}")) for i in range(3)]
+    await asyncio.gather(*(consumer(e.to_json_dict()) for e in envelopes))
+    assert sizes == [3, 1, 1, 1]
+    for envelope in envelopes:
+        assert await effects(runtime, envelope.payload.note) == 1
+
+
+async def test_a_unit_of_work_serving_a_batch_publishes_on_behalf_of_each_message(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()
+    cause = Envelope.wrap(Happened(note="cause"), correlation_id=uuid.uuid4())
+    committed: list[str] = []
+    async with runtime.uow() as uow:
+        with uow.on_behalf_of(cause):
+            caused = uow.publish(Happened(note="follows"))
+        own = uow.publish(Happened(note="the batch's own"))
+        uow.after_commit(lambda: committed.append("first"))
+        await uow.rollback()  # a rolled-back transaction calls nothing
+        uow.after_commit(lambda: committed.append("second"))
+        await uow.commit()
+    assert caused.correlation_id == cause.correlation_id
+    assert caused.causation_id == cause.message_id
+    assert own.causation_id is None
+    assert committed == ["second"]

@@ -241,7 +241,7 @@ async def _own(
         )
         return True
     # Its answer is known here (sent, refused for good, or genuinely unknown): record it.
-    await _write_known(uow, gone, known, now)(row)
+    await write_known(uow, gone, known, now)(row)
     await uow.commit()
     ledger.forget(gone.id)
     log.info(
@@ -296,7 +296,7 @@ async def _finish(
     outcome replaces that. Should the database stay away past the retries, the error
     goes up with ``known`` kept in the ledger: the next delivery in this process (the
     kit's retry) records it instead of doubting it."""
-    write = _write_known(uow, attempt, known, now)
+    write = write_known(uow, attempt, known, now)
     tries = 0
 
     async def step() -> None:
@@ -327,7 +327,7 @@ async def _finish(
     ledger.forget(attempt.id)
 
 
-async def _not_sent(
+async def end_not_sent(
     uow: UnitOfWork,
     attempt: Attempt,
     detail: str,
@@ -347,7 +347,7 @@ async def _not_sent(
     ledger.forget(attempt.id)
 
 
-def _write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) -> Write:
+def write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) -> Write:
     """The rows that say what the sender knows of ``attempt``'s end (not committed)."""
 
     async def write(current: Mapping[str, Any]) -> None:
@@ -510,7 +510,7 @@ async def _email_attempt(
             "e-mail delivery failed; will be retried",
             extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
-        await _not_sent(uow, attempt, str(error), settings, ledger, now=now)
+        await end_not_sent(uow, attempt, str(error), settings, ledger, now=now)
         await _back_off(uow, smtp_retry_delay(delivery, settings))
         raise
     except PermanentDeliveryError as error:
@@ -611,7 +611,7 @@ async def _sms_attempt(
                 extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
             )
             detail = f"{len(provider_ids)} of {len(row['recipients'])} numbers taken: {error}"
-            await _not_sent(uow, attempt, detail, settings, ledger, now=now)
+            await end_not_sent(uow, attempt, detail, settings, ledger, now=now)
             await _back_off(uow, sms_retry_delay(delivery, settings))
             raise
         except PermanentDeliveryError as error:

@@ -4,10 +4,11 @@ through the outbox of the same unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import (
     BusinessObject,
     Channel,
@@ -110,6 +111,23 @@ async def record_sent(
         values["provider_message_ids"] = provider_message_ids
     await messages.change(uow, row["id"], values)
     uow.publish(MessageSent(**result_fields(row), channel=channel, sent_to=sent_to))
+
+
+async def record_many_sent(
+    uow: UnitOfWork,
+    sent: Sequence[tuple[Mapping[str, Any], list[str]]],
+    channel: Channel,
+    *,
+    now: datetime,
+    caused_by: Mapping[Any, Envelope[Any]],
+) -> None:
+    """Several messages the channel accepted, each for its ``sent_to`` (not committed):
+    one statement for the rows; each ``MessageSent`` follows from its own command
+    (``caused_by``, by message id)."""
+    await messages.mark_sent(uow, [(row["id"], to) for row, to in sent], at=now)
+    for row, to in sent:
+        with uow.on_behalf_of(caused_by[row["id"]]):
+            uow.publish(MessageSent(**result_fields(row), channel=channel, sent_to=to))
 
 
 async def record_unconfirmed(
