@@ -16,6 +16,22 @@ from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import email_address, unique
 from aftersales_testing.waiting import eventually
 from notifications import visibility
+from notifications.delivery.domain import compose_email
+from notifications.delivery.mime import ComposedEmail
+
+
+def an_email(to: list[str], text: str = "Your machine is due for service.") -> ComposedEmail:
+    """An e-mail as the sender composes it, for a transport's tests."""
+    return compose_email(
+        message_id=str(uuid.uuid4()),
+        from_address="service@aftersales.local",
+        to=to,
+        subject="Service due",
+        body_html=f"<p>{text}</p>",
+        body_text=text,
+        footer="",
+        date=datetime.now(UTC),
+    )
 
 
 def send_body(**overrides: Any) -> dict[str, Any]:

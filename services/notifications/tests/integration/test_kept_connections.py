@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -21,6 +20,8 @@ from notifications.delivery.domain import (
 )
 from notifications.delivery.smtp import SmtpConnections, SmtpTransport
 from notifications.settings import Settings
+
+from .helpers import an_email
 
 
 class _Counting:
@@ -79,17 +80,8 @@ def counting_server(port: int | None = None) -> Iterator[tuple[_Counting, SmtpSe
         controller.stop()
 
 
-def email(to: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = "service@aftersales.local"
-    message["To"] = to
-    message["Subject"] = "Service due"
-    message.set_content("Your machine is due for service.")
-    return message
-
-
 async def send(transport: SmtpTransport, server: SmtpServer, to: str) -> list[str]:
-    return await transport.send(email(to), [to], server)
+    return await transport.send(an_email([to]), [to], server)
 
 
 async def test_one_connection_carries_many_messages(settings: Settings) -> None:
@@ -183,7 +175,7 @@ async def test_a_failed_hand_over_does_not_keep_its_connection(settings: Setting
         await send(transport, server, "a@example.com")
         with pytest.raises(ConnectionResetError):
             await transport.send(
-                email("b@example.com"), ["b@example.com"], server, handing_over=unrecorded
+                an_email(["b@example.com"]), ["b@example.com"], server, handing_over=unrecorded
             )
         await send(transport, server, "c@example.com")
         assert handler.greetings == 2

@@ -25,13 +25,14 @@ from aftersales_testing.smtp_sink import SmtpSink
 from aftersales_testing.waiting import eventually
 from notifications import deliveries_cli, sender, sms_sender
 from notifications.delivery.domain import SmtpServer, UncertainDeliveryError
+from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.sms import HttpSmsProvider
 from notifications.delivery.smtp import HandingOver, SmtpTransport
 from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
 from ..conftest import outbox_payloads
-from .helpers import send_body, status_of
+from .helpers import an_email, send_body, status_of
 from .test_reliability import through
 from .test_sms import mobile, sms_body
 
@@ -49,7 +50,7 @@ class DiesAfterTheServerTookIt(SmtpTransport):
 
     async def send(
         self,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer | None = None,
         *,
@@ -72,7 +73,7 @@ class DatabaseLostAfterTheServerTookIt(SmtpTransport):
 
     async def send(
         self,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer | None = None,
         *,
@@ -288,10 +289,7 @@ async def test_no_answer_after_the_data_makes_the_message_unconfirmed_at_once(
     server = await _swallowing_smtp(received)
     port = server.sockets[0].getsockname()[1]
     try:
-        email = EmailMessage()
-        email["From"] = "service@aftersales.local"
-        email["To"] = "a@example.com"
-        email.set_content("x")
+        email = an_email(["a@example.com"])
         with pytest.raises(UncertainDeliveryError, match="no answer after the data"):
             await SmtpTransport(settings).send(
                 email, ["a@example.com"], server=SmtpServer("127.0.0.1", port, use_tls=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from aftersales_testing.smtp_sink import SmtpSink
 from aftersales_testing.tcp_proxy import TcpProxy
 from aftersales_testing.waiting import eventually
 from notifications.delivery.domain import SmtpServer
+from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.smtp import HandingOver, SmtpTransport
 from notifications.settings import Settings
 
@@ -137,7 +137,7 @@ class CutAfterTheServerTookIt(SmtpTransport):
 
     async def send(
         self,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer | None = None,
         *,
@@ -161,7 +161,7 @@ class CutDuringTheHandOver(SmtpTransport):
 
     async def send(
         self,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer | None = None,
         *,

@@ -10,7 +10,6 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -40,7 +39,7 @@ from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
 from ..conftest import outbox_payloads
-from .helpers import known_org_unit, send_body, status_of
+from .helpers import an_email, known_org_unit, send_body, status_of
 from .test_sms import mobile, sms_body
 
 
@@ -188,10 +187,7 @@ async def test_an_invalid_address_fails_at_once_with_the_reason(
 
 async def test_timeouts_and_refused_connections_are_transient(settings: Settings) -> None:
     transport = SmtpTransport(settings.model_copy(update={"smtp_timeout_seconds": 0.3}))
-    email = EmailMessage()
-    email["From"] = "service@aftersales.local"
-    email["To"] = "a@example.com"
-    email.set_content("x")
+    email = an_email(["a@example.com"])
     with silent_server() as port, pytest.raises(TransientDeliveryError):
         await transport.send(email, ["a@example.com"], server=_server(port))
     with pytest.raises(TransientDeliveryError):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from email.message import EmailMessage
 
 import httpx
 import pytest
@@ -16,6 +15,7 @@ from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.waiting import eventually
 from notifications import sender
 from notifications.delivery.domain import SmtpServer
+from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.smtp import HandingOver, SmtpTransport
 from notifications.settings import Settings
 
@@ -32,7 +32,7 @@ class _Slow(SmtpTransport):
 
     async def send(
         self,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer | None = None,
         *,

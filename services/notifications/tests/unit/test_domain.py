@@ -105,7 +105,7 @@ def test_composed_email_has_text_and_html_with_the_footer() -> None:
         body_text="Hello",
         footer="Footer & more",
         date=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
-    )
+    ).parsed()
     assert email["To"] == "a@example.com, b@example.com"
     # RFC 5322 requires an origination date.
     assert email["Date"] == "Tue, 01 Dec 2026 09:30:00 +0000"

@@ -168,7 +168,7 @@ def test_an_email_carries_logo_footer_and_attachments() -> None:
         logo_url="https://example.com/logo.png?a=1&b=2",
         attachments=[delivery.MailAttachment("AO462.pdf", "application/pdf", b"%PDF-1.4 x")],
         date=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
-    )
+    ).parsed()
     assert email.get_content_type() == "multipart/mixed"
     html = email.get_body(("html",))
     assert html is not None

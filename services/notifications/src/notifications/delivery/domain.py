@@ -9,9 +9,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 
+from notifications.delivery import mime
+from notifications.delivery.mime import ComposedEmail
 from notifications.sending.domain import MessageStatus
 
 
@@ -142,42 +143,48 @@ def compose_email(
     logo_url: str | None = None,
     attachments: Sequence[MailAttachment] = (),
     date: datetime,
-) -> EmailMessage:
+) -> ComposedEmail:
     """A multipart/alternative e-mail (text, then HTML), each part with the footer; the
     HTML with the logo on top; attachments make it multipart/mixed. ``date``: when it
     is handed over (the ``Date:`` header, which RFC 5322 requires; aware)."""
     if date.tzinfo is None:
         raise ValueError("an e-mail's date needs its time zone")
-    email = EmailMessage()
-    email["From"] = from_address
-    email["To"] = ", ".join(to)
-    email["Subject"] = subject
-    email["Date"] = format_datetime(date)
-    domain = from_address.rpartition("@")[2] or "aftersales.local"
-    # The same for every attempt at one message (not make_msgid's time and randomness):
-    # a copy sent twice in the duplicate window (README) is recognizable as one, and
-    # receivers that de-duplicate on Message-ID show it once.
-    email["Message-ID"] = f"<{message_id}@{domain}>"
-    # Lets support find the message (and its trace) from a received e-mail.
-    email["X-Aftersales-Message-ID"] = message_id
-    email.set_content(f"{body_text}\n\n--\n{footer}\n")
+    domain = from_address.rpartition("@")[2].rstrip(">").strip() or "aftersales.local"
+    headers = [
+        mime.address_list("From", [from_address]),
+        mime.address_list("To", to),
+        mime.unstructured("Subject", subject),
+        f"Date: {format_datetime(date)}",
+        # The same for every attempt at one message (not make_msgid's time and
+        # randomness): a copy sent twice in the duplicate window (README) is recognizable
+        # as one, and receivers that de-duplicate on Message-ID show it once.
+        f"Message-ID: <{message_id}@{domain}>",
+        # Lets support find the message (and its trace) from a received e-mail.
+        f"X-Aftersales-Message-ID: {message_id}",
+    ]
     logo = (
         f'<p><img src="{html.escape(logo_url, quote=True)}" alt="" style="max-height:60px"></p>\n'
         if logo_url
         else ""
     )
-    email.add_alternative(
-        "<!DOCTYPE html>\n<html><body>\n"
-        f"{logo}"
-        f"{body_html}\n"
-        '<hr><p style="color:#666;font-size:12px">'
-        f"{html.escape(footer).replace(chr(10), '<br>')}</p>\n"
-        "</body></html>\n",
-        subtype="html",
+    alternatives = mime.multipart(
+        "alternative",
+        [
+            mime.text_part("plain", f"{body_text}\n\n--\n{footer}\n"),
+            mime.text_part(
+                "html",
+                "<!DOCTYPE html>\n<html><body>\n"
+                f"{logo}"
+                f"{body_html}\n"
+                '<hr><p style="color:#666;font-size:12px">'
+                f"{html.escape(footer).replace(chr(10), '<br>')}</p>\n"
+                "</body></html>\n",
+            ),
+        ],
     )
-    for part in attachments:
-        maintype, _, subtype = part.media_type.partition("/")
-        email.add_attachment(
-            part.content, maintype=maintype, subtype=subtype, filename=part.file_name
-        )
-    return email
+    entity = alternatives
+    if attachments:
+        files = [mime.attachment_part(a.file_name, a.media_type, a.content) for a in attachments]
+        entity = mime.multipart("mixed", [alternatives.rstrip("\r\n"), *files])
+    sender = parseaddr(from_address)[1] or from_address
+    return ComposedEmail(sender=sender, data=mime.message(headers, entity))

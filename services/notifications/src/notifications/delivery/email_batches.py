@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 from aftersales_contracts.envelope import Envelope
@@ -43,6 +42,7 @@ from notifications.delivery.domain import (
 )
 from notifications.delivery.handlers import end_not_sent, write_known
 from notifications.delivery.ledger import AttemptLedger, Known
+from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.pacing import TokenBucket, smtp_retry_delay
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
 from notifications.org_settings import handlers as org_settings
@@ -60,7 +60,7 @@ class _Sending:
 
     row: dict[str, Any]
     profile: SendingProfile
-    email: EmailMessage
+    email: ComposedEmail
     attempt: Attempt | None = None
     known: Known | None = None  # how its attempt ended, as this process knows it
 

@@ -40,7 +40,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -66,6 +65,7 @@ from notifications.delivery.domain import (
     uncertain_reason,
 )
 from notifications.delivery.ledger import AttemptLedger, Known
+from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.pacing import TokenBucket, sms_retry_delay, smtp_retry_delay
 from notifications.delivery.sms import SmsProvider
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
@@ -480,7 +480,7 @@ async def _email_attempt(
     uow: UnitOfWork,
     row: Mapping[str, Any],
     attempt: Attempt,
-    email: EmailMessage,
+    email: ComposedEmail,
     transport: EmailTransport,
     server: SmtpServer | None,
     settings: Settings,

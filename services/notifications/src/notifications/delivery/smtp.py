@@ -10,13 +10,9 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import parseaddr
 from typing import Protocol
 
 import aiosmtplib
-from aiosmtplib.email import flatten_message
-from aiosmtplib.protocol import normalize_message_line_endings
 
 from notifications.delivery.domain import (
     PermanentDeliveryError,
@@ -24,6 +20,7 @@ from notifications.delivery.domain import (
     TransientDeliveryError,
     UncertainDeliveryError,
 )
+from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.pacing import TokenBucket
 from notifications.settings import Settings
 
@@ -33,7 +30,7 @@ HandingOver = Callable[[], Awaitable[None]]
 class EmailTransport(Protocol):
     async def send(
         self,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer | None = None,
         *,
@@ -70,12 +67,12 @@ async def _greet(client: aiosmtplib.SMTP) -> None:
         await client.helo()
 
 
-def _flatten(
-    client: aiosmtplib.SMTP, email: EmailMessage, sender: str, recipients: Sequence[str]
-) -> tuple[bytes, list[str], str]:
-    """The message as DATA carries it, the MAIL options and the address encoding: as
-    aiosmtplib's ``send_message`` makes them (SMTPUTF8 when an address needs it,
-    8BITMIME and SIZE when the server offers them)."""
+def _options(
+    client: aiosmtplib.SMTP, email: ComposedEmail, sender: str, recipients: Sequence[str]
+) -> tuple[list[str], str]:
+    """The MAIL options and the address encoding, as aiosmtplib's ``send_message`` makes
+    them: SMTPUTF8 when an address needs it, SIZE when the server offers it (the message
+    itself is 7-bit: ``mime``)."""
     options: list[str] = []
     utf8 = not (sender + "".join(recipients)).isascii()
     if utf8:
@@ -84,15 +81,10 @@ def _flatten(
                 "an address needs SMTPUTF8, which the server does not support"
             )
         options.append("SMTPUTF8")
-    cte_type = "7bit"
-    if client.supports_extension("8bitmime"):
-        options.append("BODY=8BITMIME")
-        cte_type = "8bit"
-    data = flatten_message(email, utf8=utf8, cte_type=cte_type)
     if client.supports_extension("size"):
-        # RFC 1870: the octets DATA carries, CRLF pairs included.
-        options.insert(0, f"SIZE={len(normalize_message_line_endings(data))}")
-    return data, options, "utf-8" if utf8 else "ascii"
+        # RFC 1870: the octets DATA carries (CRLF line ends already).
+        options.insert(0, f"SIZE={len(email.data)}")
+    return options, "utf-8" if utf8 else "ascii"
 
 
 @dataclass
@@ -206,7 +198,7 @@ class SmtpTransport:
 
     async def send(
         self,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer | None = None,
         *,
@@ -237,21 +229,21 @@ class SmtpTransport:
         self,
         client: aiosmtplib.SMTP,
         sent: int | None,
-        email: EmailMessage,
+        email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer,
         handing_over: HandingOver | None,
     ) -> list[str]:
         """One message on ``client``: a kept connection that has carried ``sent``
         messages, or a new one (None) connected here."""
-        sender = parseaddr(str(email["From"]))[1] or self._settings.from_address
+        sender = email.sender or self._settings.from_address
         data_began = False
         try:
             try:
                 if sent is None:
                     await client.connect()
                 await _greet(client)
-                data, options, encoding = _flatten(client, email, sender, recipients)
+                options, encoding = _options(client, email, sender, recipients)
                 await client.mail(sender, options=options, encoding=encoding)
                 refused = await _envelope(client, recipients, encoding)
                 if handing_over is not None:
@@ -260,7 +252,7 @@ class SmtpTransport:
                     except Exception as error:
                         raise _NotHandedOver(error) from error
                 data_began = True
-                await client.data(data)
+                await client.data(email.data)
             except Exception:
                 await _goodbye(client)
                 raise
