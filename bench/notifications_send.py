@@ -10,6 +10,9 @@ from the first request until the N-th e-mail is a file in the sink. Prints the r
 API accepted requests at, the end-to-end rate, and each process's peak resident memory
 (VmHWM).
 
+"commands": the same N as ``SendMessage`` commands published to the broker (the path
+other services use: scheduling's due callouts and "send now"), end to end.
+
 Then the same with a backlog ("drain"): the N requests are accepted with no sender
 running, then the senders start; the clock runs from the first e-mail in the sink to the
 N-th. This is the senders' own rate, apart from the API's, and what running a second
@@ -32,13 +35,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
+import aio_pika
 import ceilings
 import httpx
 from profiling import sampled
 
+from aftersales_contracts.envelope import Envelope
+from aftersales_contracts.notifications import SendMessage
+from aftersales_contracts.topology import COMMANDS_EXCHANGE
 from aftersales_testing.infrastructure import create_database, delete_topology, drop_database
 from aftersales_testing.smtp_sink import free_port
 
@@ -115,10 +123,38 @@ async def send_all(api: str, run: str, n: int) -> float:
     return time.perf_counter()
 
 
-async def measure(n: int, api: str, run: str, mail: Path) -> tuple[float, float]:
+async def publish_all(prefix: str, run: str, n: int) -> float:
+    """Publish the N requests as ``SendMessage`` commands (persistent, confirmed, 200 in
+    flight), as scheduling's callouts and other services send them; returns when the
+    last was confirmed (perf_counter)."""
+    connection = await aio_pika.connect(AMQP)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange(prefix + COMMANDS_EXCHANGE, ensure=False)
+
+        async def one(i: int) -> None:
+            envelope = Envelope.wrap(SendMessage.model_validate(request(run, i)))
+            await exchange.publish(
+                aio_pika.Message(
+                    envelope.model_dump_json().encode(),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=str(envelope.message_id),
+                ),
+                routing_key=SendMessage.TYPE,
+            )
+
+        for start in range(0, n, 200):
+            await asyncio.gather(*(one(i) for i in range(start, min(n, start + 200))))
+    return time.perf_counter()
+
+
+async def measure(
+    n: int, send: Callable[[], Coroutine[Any, Any, float]], mail: Path
+) -> tuple[float, float]:
     """Seconds until all N were accepted, and until all N were in the sink."""
     started = time.perf_counter()
-    sending = asyncio.create_task(send_all(api, run, n))
+    sending = asyncio.create_task(send())
     deadline = started + DEADLINE_SECONDS
     while delivered(mail) < n:
         if time.perf_counter() > deadline:
@@ -259,7 +295,6 @@ def run_with(
     def on_ready() -> None:
         baseline.update({p.pid: cpu_seconds(p.pid) for _, p in processes})
         if profile is not None:
-            phase = "drain" if backlog else "end-to-end"
             where = profile / f"{phase}-{senders}"
             pids = {label: p.pid for label, p in processes if label != "smtp sink"}
             profiling.enter_context(sampled(pids, where))
@@ -319,17 +354,21 @@ def run_with(
                 )
             else:
                 sender_urls = start_senders()
+                by_command = phase == "commands"
 
                 async def go() -> tuple[float, float]:
                     await asyncio.gather(*(wait_ready(u) for u in (api, *sender_urls)))
                     on_ready()
-                    return await measure(n, api, run, mail)
+                    if by_command:
+                        return await measure(n, lambda: publish_all(prefix, run, n), mail)
+                    return await measure(n, lambda: send_all(api, run, n), mail)
 
                 accept_s, total_s = asyncio.run(go())
                 profiling.close()
+                how = "as AMQP commands, published" if by_command else "over HTTP, accepted"
                 print(
-                    f"{senders} sender(s), end to end: {n} accepted in {accept_s:6.1f} s"
-                    f" ({n / accept_s:6.0f} requests/s), in the sink after {total_s:6.1f} s"
+                    f"{senders} sender(s), end to end {how}: {n} in {accept_s:6.1f} s"
+                    f" ({n / accept_s:6.0f} /s), in the sink after {total_s:6.1f} s"
                     f" ({n / total_s:6.0f} messages/s)"
                 )
             # The machine may be shared: the load says how much else ran meanwhile.
@@ -365,7 +404,7 @@ def main() -> None:
     parser.add_argument(
         "--phases",
         nargs="+",
-        choices=("end-to-end", "drain", "latency"),
+        choices=("end-to-end", "commands", "drain", "latency"),
         default=["end-to-end", "drain", "latency"],
     )
     parser.add_argument(

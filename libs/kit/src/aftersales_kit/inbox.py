@@ -42,11 +42,12 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
+from opentelemetry import context as otel_context
 from faststream.exceptions import NackMessage, RejectMessage
 from pydantic import ValidationError
 
@@ -139,6 +140,8 @@ class _Waiting:
     done: asyncio.Future[str]
     weight: int = 1
     delivery: int = 1  # which delivery of the message this is (1 the first)
+    # Its trace (the span the broker's instrumentation opened for the delivery).
+    trace: otel_context.Context | None = None
 
     def settle(self, outcome: str = "", error: BaseException | None = None) -> None:
         # A delivery cancelled while it waited (its handler task stopped) has a cancelled
@@ -420,18 +423,46 @@ class Consumer:
 
     # --- batches ---------------------------------------------------------------------
 
-    def delivery_count(self, message_id: uuid.UUID) -> int:
-        """Which delivery of a message waiting in the batch at hand this is (1 the first;
-        a quorum queue counts redeliveries): for a batch handler's backoff."""
+    def _applied(self, message_id: uuid.UUID) -> _Waiting | None:
         for waiting in self._applying:
             if waiting.envelope.message_id == message_id:
-                return waiting.delivery
-        return 1
+                return waiting
+        return None
+
+    def delivery_count(self, message_id: uuid.UUID) -> int:
+        """Which delivery of a message of the batch at hand this is (1 the first; a
+        quorum queue counts redeliveries): for a batch handler's backoff."""
+        waiting = self._applied(message_id)
+        return waiting.delivery if waiting is not None else 1
+
+    @contextlib.contextmanager
+    def serving(self, uow: UnitOfWork, envelope: Envelope[Any]) -> Iterator[None]:
+        """Inside a batch handler, the work of one of its messages: what is published
+        follows from it (``UnitOfWork.on_behalf_of``) and the current trace is its
+        delivery's (a trace id stored or logged names that message's trace, not the
+        batch's first)."""
+        waiting = self._applied(envelope.message_id)
+        token = (
+            otel_context.attach(waiting.trace)
+            if waiting is not None and waiting.trace is not None
+            else None
+        )
+        try:
+            with uow.on_behalf_of(envelope):
+                yield
+        finally:
+            if token is not None:
+                otel_context.detach(token)
 
     async def _in_batch(self, route: _Route[Any], envelope: Envelope[Any], delivery: int) -> str:
         weight = 1 if route.weight is None else max(1, route.weight(envelope.payload))
         waiting = _Waiting(
-            route, envelope, asyncio.get_running_loop().create_future(), weight, delivery
+            route,
+            envelope,
+            asyncio.get_running_loop().create_future(),
+            weight,
+            delivery,
+            otel_context.get_current(),
         )
         self._waiting.append(waiting)
         if self._waiting_weight() >= self.batch_size:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import Channel, DeliverEmail
-from aftersales_kit.inbox import OneByOne, Returned
+from aftersales_kit.inbox import Consumer, OneByOne, Returned
 from aftersales_kit.uow import UnitOfWork
 from notifications.delivery import attempts
 from notifications.delivery.attempts import Attempt, HandOvers
@@ -74,13 +74,14 @@ async def deliver_emails(
     now: datetime,
     limits: SmtpRateLimits | None,
     ledger: AttemptLedger,
-    delivery: Callable[[uuid.UUID], int],
+    consumer: Consumer,
 ) -> dict[uuid.UUID, Returned]:
     """Send the queued e-mails of ``commands`` (envelopes of one batch, their inbox marks
     taken in ``uow``); write their outcomes in ``uow`` (the kit commits it). Returns the
     commands that failed for now (the server deferred them, or could not be reached):
     their attempts are ended ``not_sent`` and they go back to the broker after their
-    backoff (``delivery``: which delivery of a command this is)."""
+    backoff. ``consumer``: the one applying the batch (which delivery of a command this is,
+    and each message's own trace and correlation for what follows from it)."""
     by_message: dict[uuid.UUID, Envelope[DeliverEmail]] = {}
     for envelope in commands:
         # Two commands for one message: the first sends it, the second finds it sent.
@@ -91,7 +92,7 @@ async def deliver_emails(
     earlier = await attempts.earlier_of(uow, [row["id"] for row in queued])
     if any(e.unfinished for e in earlier.values()):
         raise OneByOne("an earlier attempt of a message has no outcome")
-    sending = await _composed(uow, queued, settings, by_message, now=now)
+    sending = await _composed(uow, queued, settings, by_message, consumer, now=now)
     if not sending:
         return {}
     _take_tokens(sending, limits, settings)
@@ -121,13 +122,16 @@ async def deliver_emails(
                     await end_not_sent(uow, s.attempt, str(error), settings, ledger, now=now)
                     command = by_message[s.row["id"]]
                     returned[command.message_id] = Returned(
-                        error, delay=smtp_retry_delay(delivery(command.message_id), settings)
+                        error,
+                        delay=smtp_retry_delay(
+                            consumer.delivery_count(command.message_id), settings
+                        ),
                     )
     finally:
         # Whatever stopped the batch, this process keeps what is certain of each attempt.
         for attempt in started:
             ledger.settle(attempt.id)
-    await _record(uow, sending, by_message, ledger, now=now)
+    await _record(uow, sending, by_message, consumer, ledger, now=now)
     return returned
 
 
@@ -149,6 +153,7 @@ async def _composed(
     queued: list[dict[str, Any]],
     settings: Settings,
     by_message: Mapping[uuid.UUID, Envelope[DeliverEmail]],
+    consumer: Consumer,
     *,
     now: datetime,
 ) -> list[_Sending]:
@@ -165,7 +170,7 @@ async def _composed(
     for row in queued:
         profile = profiles[row["org_unit_id"]]
         if isinstance(profile, Blocked):
-            with uow.on_behalf_of(by_message[row["id"]]):
+            with consumer.serving(uow, by_message[row["id"]]):
                 await outcomes.record(uow, row, profile, now=now)
             continue
         email = compose_email(
@@ -247,6 +252,7 @@ async def _record(
     uow: UnitOfWork,
     sending: list[_Sending],
     by_message: Mapping[uuid.UUID, Envelope[DeliverEmail]],
+    consumer: Consumer,
     ledger: AttemptLedger,
     *,
     now: datetime,
@@ -262,15 +268,16 @@ async def _record(
         if s.known.outcome is AttemptOutcome.SENT:
             sent.append((s.attempt, s.row, list(s.known.accepted)))
             continue
-        with uow.on_behalf_of(by_message[s.row["id"]]):
+        with consumer.serving(uow, by_message[s.row["id"]]):
             await write_known(uow, s.attempt, s.known, now)(s.row)
     if sent:
         await attempts.end_many(
             uow, [(a.id, AttemptOutcome.SENT, None) for a, _, _ in sent], now=now
         )
-        await outcomes.record_many_sent(
-            uow, [(row, to) for _, row, to in sent], Channel.EMAIL, now=now, caused_by=by_message
-        )
+        await outcomes.record_many_sent(uow, [(row, to) for _, row, to in sent], now=now)
+        for _, row, to in sent:
+            with consumer.serving(uow, by_message[row["id"]]):
+                outcomes.announce_sent(uow, row, Channel.EMAIL, to)
 
     def forget() -> None:
         for attempt_id in recorded:

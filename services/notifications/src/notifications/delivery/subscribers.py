@@ -75,12 +75,12 @@ def sender_consumers(
                 now=clock.now(),
                 limits=limits,
                 ledger=ledger,
-                delivery=deliveries.delivery_count,
+                consumer=deliveries,
             )
         # One alone (an idle sender, or a batch the batch path sent one by one): the
         # single delivery, which reasons about every case itself.
         envelope = envelopes[0]
-        with uow.on_behalf_of(envelope):
+        with deliveries.serving(uow, envelope):
             try:
                 await handlers.deliver_email(
                     envelope.payload,

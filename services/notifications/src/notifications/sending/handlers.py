@@ -138,6 +138,12 @@ async def _over_quota(
     )
 
 
+class RaceLost(Exception):
+    """Another transaction stored a message with the same key while this one decided its
+    own: in a batch, the batch goes one message at a time (this one's quota count must
+    not be committed)."""
+
+
 async def request_message(
     cmd: SendMessage,
     uow: UnitOfWork,
@@ -147,8 +153,11 @@ async def request_message(
     reject_invalid: bool = False,
     sms_ready: bool = False,
     settings: Settings | None = None,
+    commit: bool = True,
 ) -> tuple[MessageOut, bool]:
     """Store, decide and queue one message; returns it and whether it is new.
+    ``commit=False``: a batch's transaction, which its consumer commits; a race lost to
+    another transaction raises ``RaceLost`` then (what this one counted must go).
 
     A repeated ``(requester, idempotency_key)`` returns the first message untouched.
     An invalid request (a placeholder without a value, a bad template reference or
@@ -197,13 +206,16 @@ async def request_message(
     ) | outcome_values(outcome, trace_id=trace_id)
     if not await messages.insert_new(uow, row):
         # The same key won a race with us in another transaction: its message stands.
+        if not commit:
+            raise RaceLost(cmd.idempotency_key)
         first = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
         assert first is not None
         return MessageOut.from_row(first), False
     await templates.store_files(uow, row["id"], ready.files, now=now)
     outcomes.emit(uow, row, outcome)
     await print_queue.follow(uow, row, outcome, now=now)
-    await uow.commit()
+    if commit:
+        await uow.commit()
     return MessageOut.from_row(row), True
 
 

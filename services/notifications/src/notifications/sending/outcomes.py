@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import (
     BusinessObject,
     Channel,
@@ -110,24 +109,22 @@ async def record_sent(
     if provider_message_ids is not None:
         values["provider_message_ids"] = provider_message_ids
     await messages.change(uow, row["id"], values)
-    uow.publish(MessageSent(**result_fields(row), channel=channel, sent_to=sent_to))
+    announce_sent(uow, row, channel, sent_to)
 
 
 async def record_many_sent(
-    uow: UnitOfWork,
-    sent: Sequence[tuple[Mapping[str, Any], list[str]]],
-    channel: Channel,
-    *,
-    now: datetime,
-    caused_by: Mapping[Any, Envelope[Any]],
+    uow: UnitOfWork, sent: Sequence[tuple[Mapping[str, Any], list[str]]], *, now: datetime
 ) -> None:
     """Several messages the channel accepted, each for its ``sent_to`` (not committed):
-    one statement for the rows; each ``MessageSent`` follows from its own command
-    (``caused_by``, by message id)."""
+    one statement for them all; each is announced apart (``announce_sent``)."""
     await messages.mark_sent(uow, [(row["id"], to) for row, to in sent], at=now)
-    for row, to in sent:
-        with uow.on_behalf_of(caused_by[row["id"]]):
-            uow.publish(MessageSent(**result_fields(row), channel=channel, sent_to=to))
+
+
+def announce_sent(
+    uow: UnitOfWork, row: Mapping[str, Any], channel: Channel, sent_to: list[str]
+) -> None:
+    """Tell the requester (``MessageSent``, through the outbox)."""
+    uow.publish(MessageSent(**result_fields(row), channel=channel, sent_to=sent_to))
 
 
 async def record_unconfirmed(

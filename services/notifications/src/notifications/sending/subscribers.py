@@ -17,7 +17,7 @@ from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import SendMessage
 from aftersales_contracts.topology import NOTIFICATIONS_CATALOG_EVENTS, NOTIFICATIONS_SEND_REQUESTS
 from aftersales_kit.clock import Clock
-from aftersales_kit.inbox import Consumer
+from aftersales_kit.inbox import Consumer, OneByOne
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
 from notifications import visibility
@@ -42,14 +42,23 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     async def on_org_unit_changed(uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]) -> None:
         await visibility.project_org_unit(envelope.payload, uow, now=clock.now())
 
-    async def on_send_message(uow: UnitOfWork, envelope: Envelope[SendMessage]) -> None:
-        await handlers.request_message(
-            envelope.payload,
-            uow,
-            now=clock.now(),
-            sms_ready=settings.sms_configured,
-            settings=settings,
-        )
+    async def on_send_messages(uow: UnitOfWork, envelopes: list[Envelope[SendMessage]]) -> None:
+        # Each message as its own command says (its trace, its correlation); one
+        # transaction and one commit for the batch.
+        now = clock.now()
+        for envelope in envelopes:
+            with send_requests.serving(uow, envelope):
+                try:
+                    await handlers.request_message(
+                        envelope.payload,
+                        uow,
+                        now=now,
+                        sms_ready=settings.sms_configured,
+                        settings=settings,
+                        commit=False,
+                    )
+                except handlers.RaceLost as lost:
+                    raise OneByOne("a send request lost a race for its key") from lost
 
     catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)
     # Customers come in bulk after an import (a set event for each batch of rows it
@@ -58,6 +67,8 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     catalog_events.on_batch(CustomerChanged, on_customers)
     catalog_events.on_batch(CustomersRegistered, on_customers, weight=len)
     catalog_events.on(OrgUnitChanged, on_org_unit_changed)
-    send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow)
-    send_requests.on(SendMessage, on_send_message)
+    # Send requests come in bursts (a day's due callouts, a campaign): a batch per
+    # transaction, gathered briefly (an idle system's one request goes at once).
+    send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow, batch_wait_seconds=0.002)
+    send_requests.on_batch(SendMessage, on_send_messages)
     return [catalog_events, send_requests]
