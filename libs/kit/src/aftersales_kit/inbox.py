@@ -47,8 +47,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
-from opentelemetry import context as otel_context
 from faststream.exceptions import NackMessage, RejectMessage
+from opentelemetry import context as otel_context
 from pydantic import ValidationError
 
 from aftersales_contracts.envelope import Envelope, Message, envelope_of
