@@ -120,7 +120,13 @@ class ServiceRuntime:
             decoder=_raw_body,
         )
 
-        async def receive(body: bytes, message: RabbitMessage) -> None:
+        context = self.broker.context
+
+        async def receive(body: bytes) -> None:
+            # The delivery from the broker's context, not as an injected parameter: the
+            # framework resolves such a parameter with a synchronous call it runs in a
+            # worker thread, a thread hop for every message.
+            message: RabbitMessage = context.get_local("message")
             await consumer.receive(message.raw_message)
 
         subscriber(receive)
