@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from opentelemetry import trace
 from sqlalchemy import select, update
 
@@ -80,6 +83,30 @@ async def _record(
         .where(c.id == callout_id)
         .values(updated_at=ctx.clock.now(), **values)
     )
+
+
+async def on_result(ctx: Context, uow: UnitOfWork, envelope: Envelope[Any]) -> None:
+    """Any of the three results, as its own handler records it."""
+    payload = envelope.payload
+    if isinstance(payload, MessageSent):
+        await on_message_sent(ctx, uow, envelope)
+    elif isinstance(payload, MessageFailed):
+        await on_message_failed(ctx, uow, envelope)
+    elif isinstance(payload, MessageBlocked):
+        await on_message_blocked(ctx, uow, envelope)
+
+
+def in_lock_order(envelopes: Sequence[Envelope[Any]]) -> list[Envelope[Any]]:
+    """A batch of results in the order their callouts are locked: by callout id (one
+    order for every transaction that locks several), each callout's results in the
+    order they came; other requesters' results (nothing to lock) first."""
+
+    def callout(envelope: Envelope[Any]) -> str:
+        parsed = domain.parse_idempotency_key(envelope.payload.idempotency_key)
+        ours = envelope.payload.requester == outgoing.REQUESTER and parsed is not None
+        return str(parsed[0]) if ours and parsed is not None else ""
+
+    return sorted(envelopes, key=callout)
 
 
 def _current_trace_id() -> str | None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from aftersales_contracts import catalog, fieldwork, notifications, servicetypes, topology
+from aftersales_contracts.envelope import Envelope
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.org_units import org_unit_projector
 from aftersales_kit.runtime import ServiceRuntime
+from aftersales_kit.uow import UnitOfWork
 from scheduling import projections, results, service_orders, tables
 from scheduling.context import Context
 
@@ -37,10 +40,24 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
     )
     runtime.add_consumer(type_events)
 
-    results_consumer = Consumer(topology.SCHEDULING_NOTIFICATION_RESULTS, runtime.uow)
-    results_consumer.on(notifications.MessageSent, partial(results.on_message_sent, ctx))
-    results_consumer.on(notifications.MessageFailed, partial(results.on_message_failed, ctx))
-    results_consumer.on(notifications.MessageBlocked, partial(results.on_message_blocked, ctx))
+    # Every result on the events exchange comes here, other requesters' too: a batch per
+    # transaction, each result in its own trace, the callouts locked in one order.
+    results_consumer = Consumer(
+        topology.SCHEDULING_NOTIFICATION_RESULTS, runtime.uow, batch_wait_seconds=0.002
+    )
+
+    # Envelope[Any]: one handler for three payload classes (Envelope is invariant).
+    async def on_results(uow: UnitOfWork, envelopes: list[Envelope[Any]]) -> None:
+        for envelope in results.in_lock_order(envelopes):
+            with results_consumer.serving(uow, envelope):
+                await results.on_result(ctx, uow, envelope)
+
+    for result in (
+        notifications.MessageSent,
+        notifications.MessageFailed,
+        notifications.MessageBlocked,
+    ):
+        results_consumer.on_batch(result, on_results)
     runtime.add_consumer(results_consumer)
 
     # The orders field work opened for callouts ("create service order"), and how they end.
