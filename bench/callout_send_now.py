@@ -38,7 +38,7 @@ import aio_pika
 import asyncpg
 import ceilings
 import httpx
-from notifications_send import cpu_seconds, request
+from notifications_send import cpu_seconds, persistent, request
 from scheduling_callouts import (
     AMQP,
     ITEMS_PER_CUSTOMER,
@@ -83,16 +83,7 @@ async def publish(prefix: str, message: Message, exchange_name: str) -> None:
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(prefix + exchange_name, ensure=False)
-        envelope = Envelope.wrap(message)
-        await exchange.publish(
-            aio_pika.Message(
-                envelope.model_dump_json().encode(),
-                content_type="application/json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=str(envelope.message_id),
-            ),
-            routing_key=message.TYPE,
-        )
+        await exchange.publish(persistent(Envelope.wrap(message)), routing_key=message.TYPE)
 
 
 async def teach_customers(prefix: str, notifications_url: str, customers: int) -> None:
@@ -214,15 +205,7 @@ async def background(prefix: str, rate: float, stop: asyncio.Event, run: str) ->
                 body = request(run, sent) | {"recipient": {"emails": [f"bg{sent}@example.com"]}}
                 envelope = Envelope.wrap(SendMessage.model_validate(body))
                 task = asyncio.create_task(
-                    exchange.publish(
-                        aio_pika.Message(
-                            envelope.model_dump_json().encode(),
-                            content_type="application/json",
-                            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                            message_id=str(envelope.message_id),
-                        ),
-                        routing_key=SendMessage.TYPE,
-                    )
+                    exchange.publish(persistent(envelope), routing_key=SendMessage.TYPE)
                 )
                 pending.add(task)
                 task.add_done_callback(pending.discard)

@@ -123,6 +123,16 @@ async def send_all(api: str, run: str, n: int) -> float:
     return time.perf_counter()
 
 
+def persistent(envelope: Envelope[Any]) -> aio_pika.Message:
+    """An envelope as a producer publishes it: JSON, persistent, its id the message id."""
+    return aio_pika.Message(
+        envelope.model_dump_json().encode(),
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=str(envelope.message_id),
+    )
+
+
 async def publish_all(prefix: str, run: str, n: int) -> float:
     """Publish the N requests as ``SendMessage`` commands (persistent, confirmed, 200 in
     flight), as scheduling's callouts and other services send them; returns when the
@@ -134,15 +144,7 @@ async def publish_all(prefix: str, run: str, n: int) -> float:
 
         async def one(i: int) -> None:
             envelope = Envelope.wrap(SendMessage.model_validate(request(run, i)))
-            await exchange.publish(
-                aio_pika.Message(
-                    envelope.model_dump_json().encode(),
-                    content_type="application/json",
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    message_id=str(envelope.message_id),
-                ),
-                routing_key=SendMessage.TYPE,
-            )
+            await exchange.publish(persistent(envelope), routing_key=SendMessage.TYPE)
 
         for start in range(0, n, 200):
             await asyncio.gather(*(one(i) for i in range(start, min(n, start + 200))))

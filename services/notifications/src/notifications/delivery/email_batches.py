@@ -38,9 +38,8 @@ from notifications.delivery.domain import (
     SendingProfile,
     TransientDeliveryError,
     UncertainDeliveryError,
-    compose_email,
 )
-from notifications.delivery.handlers import end_not_sent, write_known
+from notifications.delivery.handlers import email_of, end_not_sent, write_known
 from notifications.delivery.ledger import AttemptLedger, Known
 from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.pacing import TokenBucket, smtp_retry_delay
@@ -173,18 +172,7 @@ async def _composed(
             with consumer.serving(uow, by_message[row["id"]]):
                 await outcomes.record(uow, row, profile, now=now)
             continue
-        email = compose_email(
-            message_id=str(row["id"]),
-            from_address=profile.from_address,
-            to=row["recipients"],
-            subject=row["subject"],
-            body_html=row["body_html"],
-            body_text=row["body_text"],
-            footer=profile.footer,
-            logo_url=profile.logo_url,
-            attachments=files.get(row["id"], ()),
-            date=now,
-        )
+        email = email_of(row, profile, files.get(row["id"], ()), now=now)
         sending.append(_Sending(row, profile, email))
     return sending
 

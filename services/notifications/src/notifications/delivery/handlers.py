@@ -37,7 +37,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,9 +54,11 @@ from notifications.delivery.attempts import Attempt, AttemptTaken
 from notifications.delivery.domain import (
     AttemptOutcome,
     AttemptPhase,
+    MailAttachment,
     NotUnconfirmed,
     PermanentDeliveryError,
     Resolution,
+    SendingProfile,
     SmtpServer,
     TransientDeliveryError,
     UncertainDeliveryError,
@@ -397,6 +399,28 @@ def _remembered(
     return handing_over
 
 
+def email_of(
+    row: Mapping[str, Any],
+    profile: SendingProfile,
+    attachments: Sequence[MailAttachment],
+    *,
+    now: datetime,
+) -> ComposedEmail:
+    """A stored message's e-mail as its org unit sends it."""
+    return compose_email(
+        message_id=str(row["id"]),
+        from_address=profile.from_address,
+        to=row["recipients"],
+        subject=row["subject"],
+        body_html=row["body_html"],
+        body_text=row["body_text"],
+        footer=profile.footer,
+        logo_url=profile.logo_url,
+        attachments=attachments,
+        date=now,
+    )
+
+
 async def deliver_email(
     cmd: DeliverEmail,
     uow: UnitOfWork,
@@ -442,18 +466,7 @@ async def deliver_email(
             row = await _deliverable(uow, cmd.message_id, ledger, now=now)
             if row is None:
                 return
-    email = compose_email(
-        message_id=str(row["id"]),
-        from_address=profile.from_address,
-        to=row["recipients"],
-        subject=row["subject"],
-        body_html=row["body_html"],
-        body_text=row["body_text"],
-        footer=profile.footer,
-        logo_url=profile.logo_url,
-        attachments=await templates.email_attachments(uow, row["id"]),
-        date=now,
-    )
+    email = email_of(row, profile, await templates.email_attachments(uow, row["id"]), now=now)
     attempt = await attempts.begin(uow, row["id"], Channel.EMAIL, row["recipients"], now=now)
     ledger.started(attempt.id)
     try:
