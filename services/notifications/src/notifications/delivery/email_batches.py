@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +43,7 @@ from notifications.delivery.domain import (
 from notifications.delivery.handlers import email_of, end_not_sent, write_known
 from notifications.delivery.ledger import AttemptLedger, Known
 from notifications.delivery.mime import ComposedEmail
-from notifications.delivery.pacing import TokenBucket, smtp_retry_delay
+from notifications.delivery.pacing import smtp_retry_delay
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
 from notifications.org_settings import handlers as org_settings
 from notifications.sending import messages, outcomes
@@ -185,12 +186,8 @@ def _take_tokens(
     server's bucket before another's came up short are spent: the pacing errs slow."""
     if limits is None:
         return
-    wanted: dict[int, tuple[TokenBucket, int]] = {}
-    for s in sending:
-        bucket = limits.of(s.profile.server, settings)
-        _, count = wanted.get(id(bucket), (bucket, 0))
-        wanted[id(bucket)] = (bucket, count + 1)
-    for bucket, count in wanted.values():
+    wanted = Counter(limits.of(s.profile.server, settings) for s in sending)
+    for bucket, count in wanted.items():
         if not bucket.try_acquire(count):
             raise OneByOne("the pacing has not the tokens for the whole batch")
 
