@@ -37,7 +37,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,11 +54,9 @@ from notifications.delivery.attempts import Attempt, AttemptTaken
 from notifications.delivery.domain import (
     AttemptOutcome,
     AttemptPhase,
-    MailAttachment,
     NotUnconfirmed,
     PermanentDeliveryError,
     Resolution,
-    SendingProfile,
     SmtpServer,
     TransientDeliveryError,
     UncertainDeliveryError,
@@ -243,7 +241,7 @@ async def _own(
         )
         return True
     # Its answer is known here (sent, refused for good, or genuinely unknown): record it.
-    await write_known(uow, gone, known, now)(row)
+    await _write_known(uow, gone, known, now)(row)
     await uow.commit()
     ledger.forget(gone.id)
     log.info(
@@ -298,7 +296,7 @@ async def _finish(
     outcome replaces that. Should the database stay away past the retries, the error
     goes up with ``known`` kept in the ledger: the next delivery in this process (the
     kit's retry) records it instead of doubting it."""
-    write = write_known(uow, attempt, known, now)
+    write = _write_known(uow, attempt, known, now)
     tries = 0
 
     async def step() -> None:
@@ -329,7 +327,7 @@ async def _finish(
     ledger.forget(attempt.id)
 
 
-async def end_not_sent(
+async def _not_sent(
     uow: UnitOfWork,
     attempt: Attempt,
     detail: str,
@@ -349,7 +347,7 @@ async def end_not_sent(
     ledger.forget(attempt.id)
 
 
-def write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) -> Write:
+def _write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) -> Write:
     """The rows that say what the sender knows of ``attempt``'s end (not committed)."""
 
     async def write(current: Mapping[str, Any]) -> None:
@@ -399,28 +397,6 @@ def _remembered(
     return handing_over
 
 
-def email_of(
-    row: Mapping[str, Any],
-    profile: SendingProfile,
-    attachments: Sequence[MailAttachment],
-    *,
-    now: datetime,
-) -> ComposedEmail:
-    """A stored message's e-mail as its org unit sends it."""
-    return compose_email(
-        message_id=str(row["id"]),
-        from_address=profile.from_address,
-        to=row["recipients"],
-        subject=row["subject"],
-        body_html=row["body_html"],
-        body_text=row["body_text"],
-        footer=profile.footer,
-        logo_url=profile.logo_url,
-        attachments=attachments,
-        date=now,
-    )
-
-
 async def deliver_email(
     cmd: DeliverEmail,
     uow: UnitOfWork,
@@ -466,7 +442,18 @@ async def deliver_email(
             row = await _deliverable(uow, cmd.message_id, ledger, now=now)
             if row is None:
                 return
-    email = email_of(row, profile, await templates.email_attachments(uow, row["id"]), now=now)
+    email = compose_email(
+        message_id=str(row["id"]),
+        from_address=profile.from_address,
+        to=row["recipients"],
+        subject=row["subject"],
+        body_html=row["body_html"],
+        body_text=row["body_text"],
+        footer=profile.footer,
+        logo_url=profile.logo_url,
+        attachments=await templates.email_attachments(uow, row["id"]),
+        date=now,
+    )
     attempt = await attempts.begin(uow, row["id"], Channel.EMAIL, row["recipients"], now=now)
     ledger.started(attempt.id)
     try:
@@ -523,7 +510,7 @@ async def _email_attempt(
             "e-mail delivery failed; will be retried",
             extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
-        await end_not_sent(uow, attempt, str(error), settings, ledger, now=now)
+        await _not_sent(uow, attempt, str(error), settings, ledger, now=now)
         await _back_off(uow, smtp_retry_delay(delivery, settings))
         raise
     except PermanentDeliveryError as error:
@@ -624,7 +611,7 @@ async def _sms_attempt(
                 extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
             )
             detail = f"{len(provider_ids)} of {len(row['recipients'])} numbers taken: {error}"
-            await end_not_sent(uow, attempt, detail, settings, ledger, now=now)
+            await _not_sent(uow, attempt, detail, settings, ledger, now=now)
             await _back_off(uow, sms_retry_delay(delivery, settings))
             raise
         except PermanentDeliveryError as error:

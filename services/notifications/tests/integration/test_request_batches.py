@@ -1,0 +1,70 @@
+"""Send requests over AMQP taken as a batch: each stored and decided as its own request
+says, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from aftersales_contracts.notifications import SendMessage
+from aftersales_kit.messaging_tables import outbox_message
+from aftersales_kit.runtime import ServiceRuntime
+from aftersales_testing.waiting import consumed
+from notifications import tables
+
+from ..conftest import outbox_payloads
+from .helpers import send_body
+
+
+async def _by_key(runtime: ServiceRuntime, key: str) -> list[dict[str, Any]]:
+    async with runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(tables.message).where(tables.message.c.idempotency_key == key)
+        )
+        return [dict(r) for r in rows.mappings()]
+
+
+async def test_send_requests_arriving_together_are_stored_in_one_batch_each_as_it_says(
+    runtime: ServiceRuntime, client: httpx.AsyncClient
+) -> None:
+    plain = [send_body() for _ in range(4)]
+    missing = send_body(values={"serial_number": "SN-1"})  # no customer_name: fails
+    repeated = send_body()
+    commands = [*plain[:2], missing, repeated, *plain[2:], repeated]
+    # One commit: the relay publishes them together and the API takes them as a batch.
+    async with runtime.uow() as uow:
+        sent = [uow.send(SendMessage.model_validate(body)) for body in commands]
+        await uow.commit()
+    for envelope in sent:
+        await consumed(runtime.sessionmaker, envelope.message_id)
+
+    stored = [(await _by_key(runtime, body["idempotency_key"]))[0] for body in plain]
+    assert len({row["created_at"] for row in stored}) < len(plain)  # taken together
+    for body in plain:
+        [row] = await _by_key(runtime, body["idempotency_key"])
+        assert row["status"] == "queued"
+        deliveries = await outbox_payloads(runtime, "notifications.deliver_email", row["id"])
+        assert len(deliveries) == 1
+    [failed] = await _by_key(runtime, missing["idempotency_key"])
+    assert failed["status"] == "failed"
+    assert "customer_name" in failed["reason"]
+    # The same key twice in one batch: one message, one delivery.
+    [once] = await _by_key(runtime, repeated["idempotency_key"])
+    assert len(await outbox_payloads(runtime, "notifications.deliver_email", once["id"])) == 1
+    # What follows from each request names that request (not the batch's first).
+    commands_by_key = {body["idempotency_key"]: e for body, e in zip(commands, sent, strict=True)}
+    async with runtime.sessionmaker() as session:
+        bodies = (
+            await session.scalars(
+                select(outbox_message.c.body).where(
+                    outbox_message.c.routing_key == "notifications.deliver_email"
+                )
+            )
+        ).all()
+    rows = {b["payload"]["message_id"]: b for b in bodies}
+    for body in plain:
+        [row] = await _by_key(runtime, body["idempotency_key"])
+        command = commands_by_key[body["idempotency_key"]]
+        assert rows[str(row["id"])]["causation_id"] == str(command.message_id)
