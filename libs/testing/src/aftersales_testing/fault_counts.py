@@ -85,8 +85,10 @@ class MessageRow:
     id: uuid.UUID
     status: str
     committed_ns: int | None  # when the row's last change committed
-    # When the attempt without an outcome started (an unconfirmed message's), if any.
+    # When the attempt that left the message unconfirmed (or has no outcome) started, and
+    # what it recorded: evidence for whether a fault explains it.
     open_attempt_ns: int | None = None
+    open_attempt_detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Tally:
     unreported: list[str] = field(default_factory=list)  # the requester was never told
     unconfirmed: list[str] = field(default_factory=list)  # waiting for an operator
     unconfirmed_unexplained: list[str] = field(default_factory=list)  # no sender died in it
+    attempt_details: dict[str, str] = field(default_factory=dict)  # an unexplained one's
     lost_as: Counter[str] = field(default_factory=Counter)  # a lost message's last status
 
 
@@ -196,6 +199,7 @@ def tally(
                 k.overlaps(started, started + ATTEMPT_SPAN_NS) for k in kills
             ):
                 result.unconfirmed_unexplained.append(key)
+                result.attempt_details[key] = row.open_attempt_detail or "no attempt found"
             if copies:
                 result.delivered += 1
                 if len(copies) > 1:

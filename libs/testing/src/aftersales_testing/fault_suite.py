@@ -136,6 +136,9 @@ class FaultReport:
             ):
                 if keys:
                     found.append(f"{t.contract}: {len(keys)} {label} (e.g. {', '.join(keys[:3])})")
+            found.extend(
+                f"  {key}'s attempt: {detail}" for key, detail in t.attempt_details.items()
+            )
         for process, seconds in (
             (f"{f.name}/{p}", s) for f in self.faults for p, s in f.recovery.items()
         ):
@@ -631,9 +634,14 @@ async def _evidence(stack: Stack, tag: str) -> _Evidence:
         rows = await notifications.fetch(
             "SELECT requester, idempotency_key, m.id, status,"
             " pg_xact_commit_timestamp(m.xmin) AS committed,"
-            " (SELECT max(a.started_at) FROM delivery_attempt a"
-            "   WHERE a.message_id = m.id AND a.outcome IS NULL) AS open_attempt"
-            " FROM message m"
+            " a.started_at AS open_attempt, a.phase || ': ' || coalesce(a.detail, '')"
+            "   || ' (ended ' || coalesce(a.ended_at::text, 'never') || ')' AS attempt_detail"
+            " FROM message m LEFT JOIN LATERAL ("
+            # The attempt an unconfirmed message's "may have gone out" is about: the one
+            # that ended unconfirmed (or, while a delivery runs, the one with no outcome).
+            "   SELECT started_at, phase, detail, ended_at FROM delivery_attempt"
+            "   WHERE message_id = m.id AND (outcome IS NULL OR outcome = 'unconfirmed')"
+            "   ORDER BY started_at DESC LIMIT 1) a ON true"
         )
     finally:
         await notifications.close()
@@ -644,6 +652,7 @@ async def _evidence(stack: Stack, tag: str) -> _Evidence:
             r["status"],
             fault_counts.commit_ns(r["committed"]),
             fault_counts.commit_ns(r["open_attempt"]),
+            r["attempt_detail"],
         )
         messages[(r["requester"], r["idempotency_key"])] = row
         by_id[r["id"]] = row
