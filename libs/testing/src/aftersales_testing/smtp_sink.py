@@ -39,6 +39,9 @@ class _Handler:
         # Recipients answered 550 (permanent) or 451 (try again later), for tests.
         self.reject: set[str] = set()
         self.defer: set[str] = set()
+        # Recipients whose message is refused after its content (554 to DATA): an answer
+        # that comes past the point of no return.
+        self.refuse_data: set[str] = set()
         self._sequence = itertools.count()
         self._lock = threading.Lock()
 
@@ -53,6 +56,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.refuse_data.intersection(a.lower() for a in envelope.rcpt_tos):
+            return "554 5.7.1 message content rejected"
         content = envelope.original_content or b""
         with self._lock:
             # Nanoseconds, then a sequence: sortable by arrival even within one tick.
@@ -81,6 +86,10 @@ class SmtpSink:
     @property
     def defer(self) -> set[str]:
         return self._handler.defer
+
+    @property
+    def refuse_data(self) -> set[str]:
+        return self._handler.refuse_data
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

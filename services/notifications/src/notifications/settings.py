@@ -28,6 +28,10 @@ class Settings(ServiceSettings):
     # API process's.
     sender_prefetch_count: int = 16
     sender_database_pool_size: int = 20
+    # The e-mail sender's prefetch: it sends the deliveries in flight in batches (at most
+    # 32, one at a time, a batch holding at most three connections whatever its size),
+    # so a prefetch of two batches keeps the next one waiting while one goes out.
+    email_sender_prefetch_count: int = 64
     # How long a sender keeps retrying to record an outcome it knows (the server took the
     # message, or refused it) while the database is unreachable, before it gives up and
     # the message becomes unconfirmed at its redelivery. Below the broker's 30 min
@@ -121,10 +125,11 @@ class Settings(ServiceSettings):
         """These settings for a sender process (``sender``, ``sms-sender``): its own name
         in traces and logs, its prefetch and pool; refused when they disagree."""
         check_sender_pool(self.sender_prefetch_count, self.sender_database_pool_size)
+        prefetch = self.email_sender_prefetch_count if role == "sender" else None
         return self.model_copy(
             update={
                 "service_name": f"{self.service_name}-{role}",
-                "prefetch_count": self.sender_prefetch_count,
+                "prefetch_count": prefetch or self.sender_prefetch_count,
                 "database_pool_size": self.sender_database_pool_size,
             }
         )

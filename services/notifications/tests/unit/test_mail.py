@@ -69,11 +69,16 @@ def test_a_sender_pool_smaller_than_its_deliveries_in_flight_is_refused() -> Non
     with pytest.raises(SenderPoolTooSmall, match="at least 1"):
         check_sender_pool(0, 10)
     settings = Settings.model_construct(
-        service_name="notifications", sender_prefetch_count=8, sender_database_pool_size=10
+        service_name="notifications",
+        sender_prefetch_count=8,
+        sender_database_pool_size=10,
+        email_sender_prefetch_count=64,
     )
-    sender = settings.for_sender("sender")
-    assert (sender.prefetch_count, sender.database_pool_size) == (8, 10)
-    assert sender.service_name == "notifications-sender"
+    sms = settings.for_sender("sms-sender")
+    assert (sms.prefetch_count, sms.database_pool_size) == (8, 10)
+    assert sms.service_name == "notifications-sms-sender"
+    # The e-mail sender's batches hold a few connections whatever its prefetch.
+    assert settings.for_sender("sender").prefetch_count == 64
     with pytest.raises(SenderPoolTooSmall):
         Settings.model_construct(sender_prefetch_count=32, sender_database_pool_size=15).for_sender(
             "sender"

@@ -22,14 +22,15 @@ first (the later delivery finds ``handing_over``: unconfirmed) or the abandonmen
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from aftersales_contracts.notifications import Channel
 from aftersales_kit.uow import UnitOfWork
@@ -47,6 +48,10 @@ class Attempt:
     started_at: datetime
     phase: AttemptPhase = AttemptPhase.PREPARING
     outcome: AttemptOutcome | None = None
+    # Phase ``answered``: what the server said (sent or failed), to whom, and why.
+    answer: AttemptOutcome | None = None
+    accepted: tuple[str, ...] = ()
+    detail: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Attempt:
@@ -59,6 +64,9 @@ class Attempt:
             started_at=row.started_at,
             phase=AttemptPhase(row.phase),
             outcome=AttemptOutcome(row.outcome) if row.outcome is not None else None,
+            answer=AttemptOutcome(row.answer) if row.answer is not None else None,
+            accepted=tuple(row.accepted or ()),
+            detail=row.detail,
         )
 
 
@@ -113,6 +121,71 @@ async def begin(
     )
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """What a message's earlier attempts say to a delivery that holds its row."""
+
+    last_number: int
+    unfinished: bool  # one of them has no outcome: its delivery is gone (or runs here)
+
+
+async def earlier_of(uow: UnitOfWork, message_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Earlier]:
+    """The earlier attempts of these messages (the ones that have any), in one query,
+    read while holding their rows."""
+    rows = await uow.session.execute(
+        select(
+            delivery_attempt.c.message_id,
+            func.max(delivery_attempt.c.number),
+            func.bool_or(delivery_attempt.c.outcome.is_(None)),
+        )
+        .where(delivery_attempt.c.message_id.in_(message_ids))
+        .group_by(delivery_attempt.c.message_id)
+    )
+    return {m: Earlier(int(n), bool(u)) for m, n, u in rows}
+
+
+async def begin_many(
+    uow: UnitOfWork,
+    messages: Sequence[tuple[uuid.UUID, Sequence[str], int]],
+    channel: Channel,
+    *,
+    now: datetime,
+) -> list[Attempt]:
+    """``begin`` for several messages (id, recipients, the attempt's number) in one
+    statement, committed at once on a connection of its own; the attempts in the order
+    given. The delivery holds every one of the messages' rows (``earlier_of`` numbered
+    them)."""
+    started = [
+        Attempt(
+            id=uuid.uuid4(),
+            message_id=message_id,
+            number=number,
+            channel=channel,
+            recipients=tuple(recipients),
+            started_at=now,
+        )
+        for message_id, recipients, number in messages
+    ]
+    async with _own_session(uow) as session, session.begin():
+        await session.execute(
+            insert(delivery_attempt).values(
+                [
+                    {
+                        "id": a.id,
+                        "message_id": a.message_id,
+                        "number": a.number,
+                        "channel": channel.value,
+                        "recipients": list(a.recipients),
+                        "started_at": now,
+                        "phase": AttemptPhase.PREPARING.value,
+                    }
+                    for a in started
+                ]
+            )
+        )
+    return started
+
+
 class AttemptTaken(Exception):
     """The attempt was ended by another delivery (which found it unfinished while this
     one's row lock was lost): this delivery must hand nothing over."""
@@ -137,6 +210,76 @@ async def hand_over(uow: UnitOfWork, attempt: Attempt) -> None:
         )
     if getattr(result, "rowcount", 0) != 1:
         raise AttemptTaken(f"attempt {attempt.number} of {attempt.message_id} was ended")
+
+
+class HandOvers:
+    """``hand_over`` for the attempts of a batch, and then each one's answer
+    (``answered``), each committed at once on one connection held for the batch
+    (autocommit: one statement a step). The batch writes its messages' outcomes in one
+    commit at its end; the answer committed the moment it is in keeps a sender that dies
+    before that commit from leaving the batch's sent messages "maybe sent"."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        bind = uow.session.bind
+        if not isinstance(bind, AsyncEngine):  # pragma: no cover - the runtime binds an engine
+            raise TypeError("delivery attempts need a unit of work bound to an engine")
+        self._engine = bind
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> HandOvers:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def hand_over(self, attempt: Attempt) -> None:
+        """As ``hand_over``; a connection that failed is dropped (the next one opens)."""
+        changed = await self._execute(
+            _still_preparing(attempt.id).values(phase=AttemptPhase.HANDING_OVER.value)
+        )
+        if not changed:
+            raise AttemptTaken(f"attempt {attempt.number} of {attempt.message_id} was ended")
+
+    async def answered(
+        self,
+        attempt: Attempt,
+        answer: AttemptOutcome,
+        *,
+        accepted: Sequence[str] = (),
+        detail: str | None = None,
+    ) -> bool:
+        """Record the server's answer to a handed-over attempt (``sent`` or ``failed``);
+        False when the attempt was ended meanwhile (its outcome is written anyway)."""
+        if answer not in (AttemptOutcome.SENT, AttemptOutcome.FAILED):
+            raise ValueError(f"an answer is sent or failed, not {answer}")
+        return await self._execute(
+            update(delivery_attempt)
+            .where(
+                delivery_attempt.c.id == attempt.id,
+                delivery_attempt.c.outcome.is_(None),
+                delivery_attempt.c.phase == AttemptPhase.HANDING_OVER.value,
+            )
+            .values(
+                phase=AttemptPhase.ANSWERED.value,
+                answer=answer.value,
+                accepted=list(accepted),
+                detail=detail,
+            )
+        )
+
+    async def _execute(self, statement: Any) -> bool:
+        if self._connection is None:
+            connection = await self._engine.connect()
+            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            result = await self._connection.execute(statement)
+        except BaseException:
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
+            raise
+        return getattr(result, "rowcount", 0) == 1
 
 
 async def abandon(uow: UnitOfWork, attempt: Attempt, *, now: datetime) -> bool:
@@ -175,6 +318,24 @@ async def end_apart(
     must not commit: that would commit its inbox mark)."""
     async with _own_session(uow) as session, session.begin():
         await session.execute(_ending(attempt.id, outcome, detail, now))
+
+
+_END_MANY = (
+    update(delivery_attempt)
+    .where(delivery_attempt.c.id == bindparam("attempt_id"))
+    .values(outcome=bindparam("ended_as"), detail=bindparam("said"), ended_at=bindparam("at"))
+)
+
+
+async def end_many(
+    uow: UnitOfWork, ends: Sequence[tuple[uuid.UUID, AttemptOutcome, str | None]], *, now: datetime
+) -> None:
+    """End several attempts (id, outcome, detail) in the unit of work (not committed):
+    one statement run for them all."""
+    await uow.session.execute(
+        _END_MANY,
+        [{"attempt_id": i, "ended_as": o.value, "said": d, "at": now} for i, o, d in ends],
+    )
 
 
 async def end(

@@ -54,6 +54,9 @@ class AttemptPhase(enum.StrEnum):
     PREPARING = "preparing"
     # Past the point of no return (SMTP DATA, the provider's request): it may have gone out.
     HANDING_OVER = "handing_over"
+    # The server's answer is in and recorded (``answer``: sent or refused) but the
+    # message's outcome is not yet: the next delivery records the answer, sends nothing.
+    ANSWERED = "answered"
 
 
 class Resolution(enum.StrEnum):

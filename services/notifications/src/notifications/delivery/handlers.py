@@ -37,7 +37,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,9 +54,11 @@ from notifications.delivery.attempts import Attempt, AttemptTaken
 from notifications.delivery.domain import (
     AttemptOutcome,
     AttemptPhase,
+    MailAttachment,
     NotUnconfirmed,
     PermanentDeliveryError,
     Resolution,
+    SendingProfile,
     SmtpServer,
     TransientDeliveryError,
     UncertainDeliveryError,
@@ -186,6 +188,9 @@ async def _deliverable(
             if not await _own(uow, row, gone, known, ledger, now=now):
                 return None
             continue
+        if gone.phase is AttemptPhase.ANSWERED:
+            await _answered(uow, row, gone, now=now)
+            return None
         if gone.phase is AttemptPhase.HANDING_OVER:
             break
         # False: it recorded its hand-over just now (its sender lives on without the
@@ -206,6 +211,20 @@ async def _deliverable(
         extra={"id": str(row["id"]), "attempt": gone.number},
     )
     return None
+
+
+async def _answered(
+    uow: UnitOfWork, row: Mapping[str, Any], gone: Attempt, *, now: datetime
+) -> None:
+    """An attempt whose delivery is gone after the server's answer was recorded (a batch
+    whose outcome commit never came): record that answer, committed; nothing is sent."""
+    known = Known(outcome=gone.answer, handed_over=True, detail=gone.detail, accepted=gone.accepted)
+    await write_known(uow, gone, known, now)(row)
+    await uow.commit()
+    log.info(
+        "the recorded answer of an earlier attempt written; nothing sent again",
+        extra={"id": str(row["id"]), "attempt": gone.number, "answer": str(gone.answer)},
+    )
 
 
 async def _own(
@@ -241,7 +260,7 @@ async def _own(
         )
         return True
     # Its answer is known here (sent, refused for good, or genuinely unknown): record it.
-    await _write_known(uow, gone, known, now)(row)
+    await write_known(uow, gone, known, now)(row)
     await uow.commit()
     ledger.forget(gone.id)
     log.info(
@@ -296,7 +315,7 @@ async def _finish(
     outcome replaces that. Should the database stay away past the retries, the error
     goes up with ``known`` kept in the ledger: the next delivery in this process (the
     kit's retry) records it instead of doubting it."""
-    write = _write_known(uow, attempt, known, now)
+    write = write_known(uow, attempt, known, now)
     tries = 0
 
     async def step() -> None:
@@ -327,7 +346,7 @@ async def _finish(
     ledger.forget(attempt.id)
 
 
-async def _not_sent(
+async def end_not_sent(
     uow: UnitOfWork,
     attempt: Attempt,
     detail: str,
@@ -347,7 +366,7 @@ async def _not_sent(
     ledger.forget(attempt.id)
 
 
-def _write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) -> Write:
+def write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) -> Write:
     """The rows that say what the sender knows of ``attempt``'s end (not committed)."""
 
     async def write(current: Mapping[str, Any]) -> None:
@@ -397,6 +416,28 @@ def _remembered(
     return handing_over
 
 
+def email_of(
+    row: Mapping[str, Any],
+    profile: SendingProfile,
+    attachments: Sequence[MailAttachment],
+    *,
+    now: datetime,
+) -> ComposedEmail:
+    """A stored message's e-mail as its org unit sends it."""
+    return compose_email(
+        message_id=str(row["id"]),
+        from_address=profile.from_address,
+        to=row["recipients"],
+        subject=row["subject"],
+        body_html=row["body_html"],
+        body_text=row["body_text"],
+        footer=profile.footer,
+        logo_url=profile.logo_url,
+        attachments=attachments,
+        date=now,
+    )
+
+
 async def deliver_email(
     cmd: DeliverEmail,
     uow: UnitOfWork,
@@ -442,18 +483,7 @@ async def deliver_email(
             row = await _deliverable(uow, cmd.message_id, ledger, now=now)
             if row is None:
                 return
-    email = compose_email(
-        message_id=str(row["id"]),
-        from_address=profile.from_address,
-        to=row["recipients"],
-        subject=row["subject"],
-        body_html=row["body_html"],
-        body_text=row["body_text"],
-        footer=profile.footer,
-        logo_url=profile.logo_url,
-        attachments=await templates.email_attachments(uow, row["id"]),
-        date=now,
-    )
+    email = email_of(row, profile, await templates.email_attachments(uow, row["id"]), now=now)
     attempt = await attempts.begin(uow, row["id"], Channel.EMAIL, row["recipients"], now=now)
     ledger.started(attempt.id)
     try:
@@ -510,7 +540,7 @@ async def _email_attempt(
             "e-mail delivery failed; will be retried",
             extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
-        await _not_sent(uow, attempt, str(error), settings, ledger, now=now)
+        await end_not_sent(uow, attempt, str(error), settings, ledger, now=now)
         await _back_off(uow, smtp_retry_delay(delivery, settings))
         raise
     except PermanentDeliveryError as error:
@@ -611,7 +641,7 @@ async def _sms_attempt(
                 extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
             )
             detail = f"{len(provider_ids)} of {len(row['recipients'])} numbers taken: {error}"
-            await _not_sent(uow, attempt, detail, settings, ledger, now=now)
+            await end_not_sent(uow, attempt, detail, settings, ledger, now=now)
             await _back_off(uow, sms_retry_delay(delivery, settings))
             raise
         except PermanentDeliveryError as error:

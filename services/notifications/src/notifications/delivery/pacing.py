@@ -36,14 +36,15 @@ class TokenBucket:
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
 
-    def try_acquire(self) -> bool:
-        """Take a token if one is there now, without waiting; never ahead of a waiter."""
+    def try_acquire(self, count: int = 1) -> bool:
+        """Take ``count`` tokens if they are there now (all or none), without waiting;
+        never ahead of a waiter."""
         if self._lock.locked():
             return False
         self._refill()
-        if self._tokens < 1:
+        if self._tokens < count:
             return False
-        self._tokens -= 1
+        self._tokens -= count
         return True
 
     async def acquire(self) -> None:

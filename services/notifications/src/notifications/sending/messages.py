@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import TextClause, bindparam, select, update
@@ -24,6 +25,18 @@ async def load(
         query = query.with_for_update()
     row = (await uow.session.execute(query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+async def load_many(uow: UnitOfWork, message_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """The messages with these ids, locked, in id order (one lock order for every
+    sender: two batches sharing messages never wait for each other in a cycle)."""
+    query = (
+        select(message)
+        .where(message.c.id.in_(message_ids))
+        .order_by(message.c.id)
+        .with_for_update()
+    )
+    return [dict(row) for row in (await uow.session.execute(query)).mappings()]
 
 
 async def find_by_key(uow: UnitOfWork, requester: str, key: str) -> dict[str, Any] | None:
@@ -56,6 +69,27 @@ def _insert_new(columns: tuple[str, ...]) -> TextClause:
 
 async def change(uow: UnitOfWork, message_id: uuid.UUID, values: Mapping[str, Any]) -> None:
     await uow.session.execute(update(message).where(message.c.id == message_id).values(**values))
+
+
+_SENT = (
+    update(message)
+    .where(message.c.id == bindparam("message_id"))
+    .values(
+        status=MessageStatus.SENT,
+        sent_at=bindparam("at"),
+        sent_to=bindparam("to"),
+        updated_at=bindparam("at"),
+        reason=None,
+    )
+)
+
+
+async def mark_sent(
+    uow: UnitOfWork, sent: list[tuple[uuid.UUID, list[str]]], *, at: datetime
+) -> None:
+    """Messages the server took, each for its accepted recipients: one statement run for
+    them all (``executemany``)."""
+    await uow.session.execute(_SENT, [{"message_id": i, "to": to, "at": at} for i, to in sent])
 
 
 async def awaiting_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ through the outbox of the same unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -109,6 +109,21 @@ async def record_sent(
     if provider_message_ids is not None:
         values["provider_message_ids"] = provider_message_ids
     await messages.change(uow, row["id"], values)
+    announce_sent(uow, row, channel, sent_to)
+
+
+async def record_many_sent(
+    uow: UnitOfWork, sent: Sequence[tuple[Mapping[str, Any], list[str]]], *, now: datetime
+) -> None:
+    """Several messages the channel accepted, each for its ``sent_to`` (not committed):
+    one statement for them all; each is announced apart (``announce_sent``)."""
+    await messages.mark_sent(uow, [(row["id"], to) for row, to in sent], at=now)
+
+
+def announce_sent(
+    uow: UnitOfWork, row: Mapping[str, Any], channel: Channel, sent_to: list[str]
+) -> None:
+    """Tell the requester (``MessageSent``, through the outbox)."""
     uow.publish(MessageSent(**result_fields(row), channel=channel, sent_to=sent_to))
 
 

@@ -32,8 +32,10 @@ class AttemptOut(BaseModel):
     channel: Channel
     recipients: list[str]
     started_at: datetime
-    # ``preparing`` (nothing handed over yet) or ``handing_over`` (SMTP DATA, the SMS
-    # provider's request began: from here it may have gone out).
+    # ``preparing`` (nothing handed over yet), ``handing_over`` (SMTP DATA, the SMS
+    # provider's request began: from here it may have gone out) or ``answered`` (the
+    # server's answer is recorded; the message's outcome follows from it, nothing is sent
+    # again).
     phase: AttemptPhase
     outcome: str | None
     detail: str | None

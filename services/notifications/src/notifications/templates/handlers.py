@@ -391,6 +391,29 @@ async def email_attachments(uow: UnitOfWork, message_id: uuid.UUID) -> list[Mail
     return [MailAttachment(r.file_name, r.media_type, bytes(r.content)) for r in rows]
 
 
+async def email_attachments_of(
+    uow: UnitOfWork, message_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[MailAttachment]]:
+    """``email_attachments`` of several messages in one query (those without any are
+    left out)."""
+    rows = await uow.session.execute(
+        select(
+            attachment.c.message_id,
+            attachment.c.file_name,
+            attachment.c.media_type,
+            attachment.c.content,
+        )
+        .where(attachment.c.message_id.in_(message_ids), attachment.c.attach.is_(True))
+        .order_by(attachment.c.message_id, attachment.c.position)
+    )
+    found: dict[uuid.UUID, list[MailAttachment]] = {}
+    for r in rows:
+        found.setdefault(r.message_id, []).append(
+            MailAttachment(r.file_name, r.media_type, bytes(r.content))
+        )
+    return found
+
+
 _FILE_COLUMNS = [c for c in attachment.c if c.name != "content"]
 
 
