@@ -6,7 +6,10 @@ RabbitMQ and the local SMTP sink do with no Aftersales code in the way.
 - RabbitMQ: persistent publishes with publisher confirms, pipelined (aio-pika), and
   consume + ack of the same messages with a prefetch of 200;
 - SMTP: messages handed to the sink over one connection kept open (aiosmtplib), the
-  most a single sender connection can push through it.
+  most a single sender connection can push through it;
+- SMS (``measure(sms=True)``, the SMS bench): ``POST /messages`` to the fake provider
+  (``notifications.fake_sms``, a process of its own) one after another over one kept
+  HTTP connection (httpx), the most one sender connection can push through it.
 
 ``uv run python bench/ceilings.py`` prints them alone; the send bench prints them first.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 import aio_pika
 import aiosmtplib
 import asyncpg
+import httpx
 
 POSTGRES = os.environ.get(
     "AFTERSALES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -125,7 +129,40 @@ async def smtp_sink(n: int = 2000) -> float:
             await sink.wait()
 
 
-async def measure(smtp: bool = True) -> None:
+async def sms_provider(n: int = 2000) -> float:
+    """SMS a second into the fake provider (a process of its own) over one connection."""
+    from aftersales_testing.smtp_sink import free_port
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        provider = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "notifications.fake_sms",
+            "--host", "127.0.0.1", "--port", str(port), "--dir", str(Path(tmp) / "sms"),
+            stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            limits = httpx.Limits(max_connections=1)
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", trust_env=False, limits=limits
+            ) as client:
+                for _ in range(200):
+                    try:
+                        await client.get("/messages")
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.05)
+                started = time.perf_counter()
+                for i in range(n):
+                    body = {"to": f"+4670{i:07d}", "from": "Aftersales", "text": "Ceiling"}
+                    response = await client.post("/messages", json=body | {"reference": str(i)})
+                    response.raise_for_status()
+                return n / (time.perf_counter() - started)
+        finally:
+            provider.terminate()
+            await provider.wait()
+
+
+async def measure(smtp: bool = True, sms: bool = False) -> None:
     commits = await postgres_commits()
     published, consumed = await rabbitmq()
     print(f"  ceiling: PostgreSQL single-row commits, one connection {commits:8.0f} /s")
@@ -133,6 +170,10 @@ async def measure(smtp: bool = True) -> None:
     print(f"  ceiling: RabbitMQ consume + ack (prefetch 200)        {consumed:8.0f} /s")
     if smtp:
         print(f"  ceiling: SMTP sink, one connection kept open         {await smtp_sink():8.0f} /s")
+    if sms:
+        print(
+            f"  ceiling: fake SMS provider, one connection kept open {await sms_provider():8.0f} /s"
+        )
 
 
 if __name__ == "__main__":

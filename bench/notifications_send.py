@@ -1,5 +1,5 @@
 """Messages per second from send request to the local SMTP sink, with one and with two
-e-mail sender processes.
+e-mail sender processes; or (``--channel sms``) to the fake SMS provider, with SMS senders.
 
 For each sender count: a fresh database and broker prefix; the SMTP sink
 (``aftersales_testing.smtp_sink``), the notifications API (``notifications.main``) and
@@ -18,7 +18,14 @@ running, then the senders start; the clock runs from the first e-mail in the sin
 N-th. This is the senders' own rate, apart from the API's, and what running a second
 sender process buys when a queue has piled up.
 
+``--channel sms``: the same phases (no latency) for SMS: each request to its own mobile
+number, the fake provider (``notifications.fake_sms``, a process writing a JSON file per
+SMS) in place of the sink, ``notifications.sms_sender`` in place of the e-mail sender,
+its pacing (``NOTIFICATIONS_SMS_RATE_PER_SECOND``, 10 a second by default) lifted as the
+e-mail pacing is; the ceilings then name the fake provider's own rate.
+
 Usage: uv run python bench/notifications_send.py [N]   (defaults to 2000)
+       uv run python bench/notifications_send.py 2000 --channel sms --senders 1
        uv run python bench/notifications_send.py 2000 --senders 1 --phases end-to-end \
            --profile var/profiles/send     # py-spy over every process of the measured phase
 """
@@ -35,13 +42,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aio_pika
 import ceilings
 import httpx
+from installed_base_import import machine_cpu, own_cpu, process_cpu
 from profiling import sampled
 
 from aftersales_contracts.envelope import Envelope
@@ -60,6 +70,76 @@ SENDER_COUNTS = (1, 2)
 DEADLINE_SECONDS = 900.0
 
 
+@dataclass(frozen=True)
+class Channel:
+    """What a channel's run starts and counts: its sender processes and where its
+    messages arrive (the SMTP sink's ``.eml`` files, the fake provider's ``.json``)."""
+
+    name: str
+    sender_label: str
+    sender_module: str
+    sender_port_variable: str
+    sink_label: str
+    sink_module: str
+    suffix: str
+    arrived: str  # "in the sink", as the report says it
+
+
+EMAIL = Channel(
+    "email",
+    "e-mail sender",
+    "notifications.sender",
+    "NOTIFICATIONS_SENDER_HTTP_PORT",
+    "smtp sink",
+    "aftersales_testing.smtp_sink",
+    ".eml",
+    "in the sink",
+)
+SMS = Channel(
+    "sms",
+    "SMS sender",
+    "notifications.sms_sender",
+    "NOTIFICATIONS_SMS_SENDER_HTTP_PORT",
+    "fake SMS provider",
+    "notifications.fake_sms",
+    ".json",
+    "at the provider",
+)
+CHANNELS = {c.name: c for c in (EMAIL, SMS)}
+
+
+def notifications_env(url: str, prefix: str, api_port: int, smtp_port: int) -> dict[str, str]:
+    """The environment of the bench's notifications processes: its database, broker
+    prefix and sink; the daily quota and the e-mail pacing out of the way."""
+    return os.environ | {
+        "NOTIFICATIONS_DATABASE_URL": url,
+        "NOTIFICATIONS_AMQP_URL": AMQP,
+        "NOTIFICATIONS_BROKER_PREFIX": prefix,
+        "NOTIFICATIONS_HTTP_PORT": str(api_port),
+        "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+        "NOTIFICATIONS_LOG_LEVEL": "WARNING",
+        # One requester sends every message of the bench: the daily quota is not measured.
+        "NOTIFICATIONS_DAILY_EMAILS_PER_REQUESTER": "10000000",
+        # The pacing a provider asks for (20 a second per server by default) would be
+        # the measured rate: the local sink asks for none.
+        "NOTIFICATIONS_SMTP_RATE_PER_SECOND": "1000000",
+        "NOTIFICATIONS_SMTP_RATE_BURST": "1000",
+    }
+
+
+def sms_env(provider_port: int) -> dict[str, str]:
+    """SMS set up against the fake provider, its pacing (10 a second per SMS sender by
+    default) and the daily SMS quotas lifted as the e-mail ones are."""
+    return {
+        "NOTIFICATIONS_SMS_PROVIDER_URL": f"http://127.0.0.1:{provider_port}",
+        "NOTIFICATIONS_SMS_RATE_PER_SECOND": "1000000",
+        "NOTIFICATIONS_SMS_RATE_BURST": "1000",
+        "NOTIFICATIONS_DAILY_SMS_PER_REQUESTER": "10000000",
+        "NOTIFICATIONS_DAILY_SMS_SEGMENTS_PER_REQUESTER": "10000000",
+    }
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -73,14 +153,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def request(run: str, i: int) -> dict[str, object]:
+def request(run: str, i: int, channel: str = "email") -> dict[str, object]:
+    sms = channel == "sms"
     return {
         "idempotency_key": f"bench-{run}-{i}",
         "requester": "bench",
         "requester_reference": f"ref-{i}",
-        "recipient": {"emails": [f"customer{i}@example.com"]},
-        "channel": "email",
-        "content": {
+        "recipient": {"mobiles": [f"+4670{i:07d}"]}
+        if sms
+        else {"emails": [f"customer{i}@example.com"]},
+        "channel": channel,
+        "content": {"sms_text": "{{ customer_name }}: {{ serial_number }} is due for service."}
+        if sms
+        else {
             "email_subject": "Service due for {{ serial_number }}",
             "email_body": "<p>Dear {{ customer_name }},</p><p>your machine is due for service.</p>",
         },
@@ -89,11 +174,11 @@ def request(run: str, i: int) -> dict[str, object]:
     }
 
 
-async def wait_ready(url: str) -> None:
+async def wait_ready(url: str, path: str = "/readyz") -> None:
     async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
         for _ in range(600):
             try:
-                if (await client.get(f"{url}/readyz")).status_code == 200:
+                if (await client.get(f"{url}{path}")).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -101,25 +186,46 @@ async def wait_ready(url: str) -> None:
     raise RuntimeError(f"{url} did not become ready")
 
 
-def delivered(mail: Path) -> int:
-    return sum(1 for _ in mail.glob("*.eml"))
+async def provider_ready(channel: Channel, port: int) -> None:
+    """The fake SMS provider answers (the SMTP sink is not waited for: it never was)."""
+    if channel is SMS:
+        await wait_ready(f"http://127.0.0.1:{port}", "/messages")
 
 
-async def send_all(api: str, run: str, n: int) -> float:
+def delivered(mail: Path, suffix: str = ".eml") -> int:
+    return sum(1 for _ in mail.glob(f"*{suffix}"))
+
+
+async def send_all(api: str, run: str, n: int, channel: str = "email") -> float:
     """Post the N requests; returns when the last was accepted (perf_counter)."""
     semaphore = asyncio.Semaphore(CONCURRENCY)
     limits = httpx.Limits(max_connections=CONCURRENCY)
     async with httpx.AsyncClient(
         base_url=api, timeout=60, trust_env=False, limits=limits
     ) as client:
+        retried: list[str] = []
 
         async def one(i: int) -> None:
             async with semaphore:
-                response = await client.post("/messages", json=request(run, i))
+                # As a client does: a 503 (the database out of reach, e.g. a shared server
+                # out of connections) or a dropped connection is tried again with the same
+                # idempotency key, which never makes a second message.
+                for _ in range(20):
+                    try:
+                        response = await client.post("/messages", json=request(run, i, channel))
+                    except httpx.TransportError as error:
+                        retried.append(type(error).__name__)
+                    else:
+                        if response.status_code != 503:
+                            break
+                        retried.append("503")
+                    await asyncio.sleep(0.5)
                 if response.status_code != 202:
                     raise RuntimeError(f"request {i}: {response.status_code} {response.text}")
 
         await asyncio.gather(*(one(i) for i in range(n)))
+    if retried:
+        print(f"  requests tried again: {dict(Counter(retried))}")
     return time.perf_counter()
 
 
@@ -133,7 +239,7 @@ def persistent(envelope: Envelope[Any]) -> aio_pika.Message:
     )
 
 
-async def publish_all(prefix: str, run: str, n: int) -> float:
+async def publish_all(prefix: str, run: str, n: int, kind: str = "email") -> float:
     """Publish the N requests as ``SendMessage`` commands (persistent, confirmed, 200 in
     flight), as scheduling's callouts and other services send them; returns when the
     last was confirmed (perf_counter)."""
@@ -143,7 +249,7 @@ async def publish_all(prefix: str, run: str, n: int) -> float:
         exchange = await channel.get_exchange(prefix + COMMANDS_EXCHANGE, ensure=False)
 
         async def one(i: int) -> None:
-            envelope = Envelope.wrap(SendMessage.model_validate(request(run, i)))
+            envelope = Envelope.wrap(SendMessage.model_validate(request(run, i, kind)))
             await exchange.publish(persistent(envelope), routing_key=SendMessage.TYPE)
 
         for start in range(0, n, 200):
@@ -152,15 +258,17 @@ async def publish_all(prefix: str, run: str, n: int) -> float:
 
 
 async def measure(
-    n: int, send: Callable[[], Coroutine[Any, Any, float]], mail: Path
+    n: int, send: Callable[[], Coroutine[Any, Any, float]], mail: Path, suffix: str = ".eml"
 ) -> tuple[float, float]:
     """Seconds until all N were accepted, and until all N were in the sink."""
     started = time.perf_counter()
     sending = asyncio.create_task(send())
     deadline = started + DEADLINE_SECONDS
-    while delivered(mail) < n:
+    while delivered(mail, suffix) < n:
         if time.perf_counter() > deadline:
-            raise RuntimeError(f"only {delivered(mail)} of {n} e-mails within {DEADLINE_SECONDS}s")
+            raise RuntimeError(
+                f"only {delivered(mail, suffix)} of {n} messages within {DEADLINE_SECONDS}s"
+            )
         if sending.done() and sending.exception() is not None:
             await sending
         await asyncio.sleep(0.05)
@@ -176,20 +284,21 @@ async def drain(
     mail: Path,
     start_senders: Callable[[], list[str]],
     on_ready: Callable[[], None],
+    channel: Channel = EMAIL,
 ) -> float:
     """Accept all N with no sender running, start the senders, and return the seconds
     from the first e-mail in the sink to the N-th."""
-    await send_all(api, run, n)
+    await send_all(api, run, n, channel.name)
     sender_urls = start_senders()
     await asyncio.gather(*(wait_ready(u) for u in sender_urls))
     on_ready()
     deadline = time.perf_counter() + DEADLINE_SECONDS
     first: float | None = None
-    while (count := delivered(mail)) < n:
+    while (count := delivered(mail, channel.suffix)) < n:
         if first is None and count > 0:
             first = time.perf_counter()
         if time.perf_counter() > deadline:
-            raise RuntimeError(f"only {count} of {n} e-mails within {DEADLINE_SECONDS}s")
+            raise RuntimeError(f"only {count} of {n} messages within {DEADLINE_SECONDS}s")
         await asyncio.sleep(0.02)
     return time.perf_counter() - (first or time.perf_counter())
 
@@ -264,8 +373,21 @@ async def latencies(
     return [(arrived[a] - sent[a]) / 1e6 for a in sent]
 
 
+def exited(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    """Say which process ended before the bench stopped it (a crash shows here)."""
+    for label, process in processes:
+        if process.poll() is not None:
+            print(f"  {label} exited during the run, status {process.returncode}")
+
+
 def run_with(
-    senders: int, n: int, *, phase: str, profile: Path | None = None, background_rate: float = 0
+    senders: int,
+    n: int,
+    *,
+    phase: str,
+    profile: Path | None = None,
+    background_rate: float = 0,
+    channel: Channel = EMAIL,
 ) -> None:
     backlog = phase == "drain"
     run = uuid.uuid4().hex[:8]
@@ -273,51 +395,45 @@ def run_with(
     prefix = f"bench-{run}"
     url = create_database(POSTGRES, name, MIGRATIONS)
     api_port, smtp_port = free_port(), free_port()
-    env = os.environ | {
-        "NOTIFICATIONS_DATABASE_URL": url,
-        "NOTIFICATIONS_AMQP_URL": AMQP,
-        "NOTIFICATIONS_BROKER_PREFIX": prefix,
-        "NOTIFICATIONS_HTTP_PORT": str(api_port),
-        "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
-        "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
-        "NOTIFICATIONS_LOG_LEVEL": "WARNING",
-        # One requester sends every message of the bench: the daily quota is not measured.
-        "NOTIFICATIONS_DAILY_EMAILS_PER_REQUESTER": "10000000",
-        # The pacing a provider asks for (20 a second per server by default) would be
-        # the measured rate: the local sink asks for none.
-        "NOTIFICATIONS_SMTP_RATE_PER_SECOND": "1000000",
-        "NOTIFICATIONS_SMTP_RATE_BURST": "1000",
-    }
+    env = notifications_env(url, prefix, api_port, smtp_port)
+    if channel is SMS:
+        env |= sms_env(smtp_port)  # the fake provider listens where the sink would
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
     # Each process's CPU time once all are ready: start-up (imports) is not counted.
     baseline: dict[int, float] = {}
+    # PostgreSQL's and RabbitMQ's processes (every one on the machine), and the machine.
+    shared: dict[str, float] = {}
 
     profiling = contextlib.ExitStack()
 
     def on_ready() -> None:
         baseline.update({p.pid: cpu_seconds(p.pid) for _, p in processes})
+        shared.update(process_cpu(("postgres", "beam.smp")))
+        shared["machine"] = machine_cpu()[0]
+        shared["bench"] = own_cpu()
         if profile is not None:
             where = profile / f"{phase}-{senders}"
-            pids = {label: p.pid for label, p in processes if label != "smtp sink"}
+            pids = {label: p.pid for label, p in processes if label != channel.sink_label}
             profiling.enter_context(sampled(pids, where))
 
     def start_senders() -> list[str]:
         urls = []
         for i in range(senders):
             port = free_port()
-            sender_env = env | {"NOTIFICATIONS_SENDER_HTTP_PORT": str(port)}
-            command = [sys.executable, "-m", "notifications.sender"]
-            processes.append((f"e-mail sender {i + 1}", subprocess.Popen(command, env=sender_env)))
+            sender_env = env | {channel.sender_port_variable: str(port)}
+            command = [sys.executable, "-m", channel.sender_module]
+            label = f"{channel.sender_label} {i + 1}"
+            processes.append((label, subprocess.Popen(command, env=sender_env)))
             urls.append(f"http://127.0.0.1:{port}")
         return urls
 
     with tempfile.TemporaryDirectory() as tmp:
         mail = Path(tmp) / "mail"
         try:
-            sink_command = [sys.executable, "-m", "aftersales_testing.smtp_sink"]
+            sink_command = [sys.executable, "-m", channel.sink_module]
             sink_args = ["--host", "127.0.0.1", "--port", str(smtp_port), "--dir", str(mail)]
             sink = subprocess.Popen([*sink_command, *sink_args], stdout=subprocess.DEVNULL)
-            processes.append(("smtp sink", sink))
+            processes.append((channel.sink_label, sink))
             api_command = [sys.executable, "-m", "notifications.main"]
             processes.append(("notifications API", subprocess.Popen(api_command, env=env)))
             api = f"http://127.0.0.1:{api_port}"
@@ -346,7 +462,8 @@ def run_with(
 
                 async def backlogged() -> float:
                     await wait_ready(api)
-                    return await drain(n, api, run, mail, start_senders, on_ready)
+                    await provider_ready(channel, smtp_port)
+                    return await drain(n, api, run, mail, start_senders, on_ready, channel)
 
                 seconds = asyncio.run(backlogged())
                 profiling.close()
@@ -360,17 +477,25 @@ def run_with(
 
                 async def go() -> tuple[float, float]:
                     await asyncio.gather(*(wait_ready(u) for u in (api, *sender_urls)))
+                    await provider_ready(channel, smtp_port)
                     on_ready()
                     if by_command:
-                        return await measure(n, lambda: publish_all(prefix, run, n), mail)
-                    return await measure(n, lambda: send_all(api, run, n), mail)
+                        return await measure(
+                            n,
+                            lambda: publish_all(prefix, run, n, channel.name),
+                            mail,
+                            channel.suffix,
+                        )
+                    return await measure(
+                        n, lambda: send_all(api, run, n, channel.name), mail, channel.suffix
+                    )
 
                 accept_s, total_s = asyncio.run(go())
                 profiling.close()
                 how = "as AMQP commands, published" if by_command else "over HTTP, accepted"
                 print(
                     f"{senders} sender(s), end to end {how}: {n} in {accept_s:6.1f} s"
-                    f" ({n / accept_s:6.0f} /s), in the sink after {total_s:6.1f} s"
+                    f" ({n / accept_s:6.0f} /s), {channel.arrived} after {total_s:6.1f} s"
                     f" ({n / total_s:6.0f} messages/s)"
                 )
             # The machine may be shared: the load says how much else ran meanwhile.
@@ -387,7 +512,19 @@ def run_with(
                     for label, p in processes
                 )
             )
+            # The rest of the machine's CPU: PostgreSQL and RabbitMQ serve everything running
+            # on it (other test runs too), the bench is the load generator.
+            groups = process_cpu(("postgres", "beam.smp"))
+            busy = machine_cpu()[0] - shared["machine"]
+            print(
+                f"  CPU per message, machine-wide: PostgreSQL"
+                f" {(groups['postgres'] - shared['postgres']) * 1000 / n:.1f} ms, RabbitMQ"
+                f" {(groups['beam.smp'] - shared['beam.smp']) * 1000 / n:.1f} ms, this bench"
+                f" {(own_cpu() - shared['bench']) * 1000 / n:.1f} ms; the machine's busy CPU"
+                f" {busy * 1000 / n:.1f} ms (load average {os.getloadavg()[0]:.1f})"
+            )
         finally:
+            exited(processes)
             # Senders first, the sink last: a sender still at work meets no closed port.
             for _, process in reversed(processes):
                 process.terminate()
@@ -407,18 +544,25 @@ def main() -> None:
         "--phases",
         nargs="+",
         choices=("end-to-end", "commands", "drain", "latency"),
-        default=["end-to-end", "drain", "latency"],
+        help="default: end-to-end drain latency (e-mail), end-to-end commands drain (SMS)",
     )
+    parser.add_argument("--channel", choices=tuple(CHANNELS), default="email")
     parser.add_argument(
         "--background-rate", type=float, default=40.0, help="messages/s during the latency probes"
     )
     parser.add_argument("--profile", type=Path, help="py-spy each process into this directory")
     args = parser.parse_args()
+    channel = CHANNELS[args.channel]
+    if args.phases is None:
+        email = ["end-to-end", "drain", "latency"]
+        args.phases = email if channel is EMAIL else ["end-to-end", "commands", "drain"]
+    if channel is SMS and "latency" in args.phases:
+        parser.error("the latency phase reads e-mails: --channel email only")
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
         f" N = {args.n}, {CONCURRENCY} requests in flight"
     )
-    asyncio.run(ceilings.measure())
+    asyncio.run(ceilings.measure(smtp=channel is EMAIL, sms=channel is SMS))
     for phase in args.phases:
         # Latency with one sender: what one more process would change is the rate.
         for senders in args.senders[:1] if phase == "latency" else args.senders:
@@ -428,6 +572,7 @@ def main() -> None:
                 phase=phase,
                 profile=args.profile,
                 background_rate=args.background_rate,
+                channel=channel,
             )
 
 
