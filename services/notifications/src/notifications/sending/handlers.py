@@ -187,12 +187,11 @@ async def request_message(
             sms_ready=sms_ready,
             report=any(f.is_report for f in ready.files),
         )
-        over = await _over_quota(cmd, uow, ready.rendered, outcome, settings, now=now)
-        if over is not None:
-            if reject_invalid:
-                raise _refusal(over)
-            assert isinstance(outcome, SendEmail | SendSms)  # only those cost anything
-            outcome = Failed(over.detail, outcome.channel)
+        if not reject_invalid:
+            over = await _over_quota(cmd, uow, ready.rendered, outcome, settings, now=now)
+            if over is not None:
+                assert isinstance(outcome, SendEmail | SendSms)  # only those cost anything
+                outcome = Failed(over.detail, outcome.channel)
     trace_id = current_trace_id()
     row = new_message(
         cmd,
@@ -214,6 +213,15 @@ async def request_message(
     await templates.store_files(uow, row["id"], ready.files, now=now)
     outcomes.emit(uow, row, outcome)
     await print_queue.follow(uow, row, outcome, now=now)
+    if reject_invalid:
+        # Refused over quota, nothing stays (the caller's transaction is rolled back).
+        # Counted last: the requester's quota row stays locked from here to the commit,
+        # and every request of the requester waits for it; counted before the message's
+        # own statements, it was held across them and the API's requests queued behind
+        # each other (bench/README.md, HTTP end to end).
+        over = await _over_quota(cmd, uow, ready.rendered, outcome, settings, now=now)
+        if over is not None:
+            raise _refusal(over)
     if commit:
         await uow.commit()
     return MessageOut.from_row(row), True
