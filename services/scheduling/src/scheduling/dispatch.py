@@ -4,6 +4,7 @@ unit's sending window, and the rows a send request is built from."""
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,21 +39,28 @@ async def dispatch_due(ctx: Context, uow: UnitOfWork) -> int:
         )
     ).all()
     windows = await sending_windows.windows(ctx, uow, {row.org_unit for row in rows})
+    requested: list[uuid.UUID] = []
+    deferred: dict[datetime, list[uuid.UUID]] = defaultdict(list)
     for row in rows:
         opening = windows[row.org_unit].next_opening(now)
         if opening != now:
             # Outside the window: due again when it next opens (a window without
             # weekdays never opens; "send now" still sends).
-            await uow.session.execute(
-                update(c).where(c.c.id == row.id).values(due_at=opening or NEVER, updated_at=now)
-            )
+            deferred[opening or NEVER].append(row.id)
             continue
-        attempt = row.send_attempt + 1
-        uow.send(outgoing.send_message(row, Purpose.INITIAL, attempt))
+        uow.send(outgoing.send_message(row, Purpose.INITIAL, row.send_attempt + 1))
+        requested.append(row.id)
+    # One statement for the batch's requests (the rows are locked: the attempt counted
+    # in SQL is the one the message names) and one per window opening.
+    if requested:
         await uow.session.execute(
             update(c)
-            .where(c.c.id == row.id)
-            .values(send_requested_at=now, send_attempt=attempt, updated_at=now)
+            .where(c.c.id.in_(requested))
+            .values(send_requested_at=now, send_attempt=c.c.send_attempt + 1, updated_at=now)
+        )
+    for opening, ids in deferred.items():
+        await uow.session.execute(
+            update(c).where(c.c.id.in_(ids)).values(due_at=opening, updated_at=now)
         )
     await uow.commit()
     return len(rows)

@@ -1,12 +1,23 @@
-"""Notifications' results (sent, failed, blocked) recorded on the callouts they are for."""
+"""Notifications' results (sent, failed, blocked) recorded on the callouts they are for.
+
+Every requester's results reach scheduling (one events exchange), so they come as a batch:
+one statement locks the batch's callouts (in id order: one order for every transaction
+that locks several), each result is applied in the order it came to its callout as the
+ones before it left it (``changes``, pure), and the callouts that changed are written in
+one statement per set of columns."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from opentelemetry import trace
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import MessageBlocked, MessageFailed, MessageSent
@@ -14,99 +25,119 @@ from aftersales_kit.uow import UnitOfWork
 from scheduling import action_rules, domain, outgoing, tables
 from scheduling.action_rules import Result
 from scheduling.context import Context
-from scheduling.domain import Outcome
+from scheduling.domain import Outcome, Purpose
 
 
-async def on_message_sent(ctx: Context, uow: UnitOfWork, envelope: Envelope[MessageSent]) -> None:
-    sent = envelope.payload
-    result = Result(
-        Outcome.SENT,
-        sent.message_id,
-        sent_at=envelope.occurred_at,
-        send_to=", ".join(sent.sent_to),
-    )
-    await _record(ctx, uow, sent, result)
+@dataclass(frozen=True)
+class Addressed:
+    """A result for one of scheduling's own callouts: which callout, for which of its
+    messages (the step's or the completion's) and which send attempt."""
+
+    callout_id: uuid.UUID
+    purpose: Purpose
+    attempt: int
+    result: Result
 
 
-async def on_message_failed(
-    ctx: Context, uow: UnitOfWork, envelope: Envelope[MessageFailed]
-) -> None:
-    failed = envelope.payload
-    result = Result(
-        Outcome.FAILED,
-        failed.message_id,
-        error=failed.reason,
-        trace_id=failed.trace_id or _current_trace_id(),
-        error_at=envelope.occurred_at,
-    )
-    await _record(ctx, uow, failed, result)
-
-
-async def on_message_blocked(
-    ctx: Context, uow: UnitOfWork, envelope: Envelope[MessageBlocked]
-) -> None:
-    blocked = envelope.payload
-    result = Result(
-        Outcome.BLOCKED,
-        blocked.message_id,
-        block_reason=blocked.reason,
-        error=blocked.detail,
-        # The result carries no trace id: the trace it arrived in is the send's trace.
-        trace_id=_current_trace_id(),
-        error_at=envelope.occurred_at,
-    )
-    await _record(ctx, uow, blocked, result)
-
-
-async def _record(
-    ctx: Context,
-    uow: UnitOfWork,
-    message: MessageSent | MessageFailed | MessageBlocked,
-    result: Result,
-) -> None:
+def addressed(envelope: Envelope[Any]) -> Addressed | None:
+    """The result an envelope carries, when it is for one of scheduling's callouts (read
+    in the result's own trace: a failure without a trace id records the current one)."""
+    message = envelope.payload
+    if not isinstance(message, MessageSent | MessageFailed | MessageBlocked):
+        return None
     if message.requester != outgoing.REQUESTER:
-        return  # another requester's result on the shared events exchange
+        return None  # another requester's result on the shared events exchange
     parsed = domain.parse_idempotency_key(message.idempotency_key)
     if parsed is None:
-        return
+        return None
     callout_id, purpose, attempt = parsed
-    c = tables.callout.c
-    query = select(tables.callout).where(c.id == callout_id).with_for_update()
-    row = (await uow.session.execute(query)).first()
-    if row is None:
+    result: Result
+    if isinstance(message, MessageSent):
+        result = Result(
+            Outcome.SENT,
+            message.message_id,
+            sent_at=envelope.occurred_at,
+            send_to=", ".join(message.sent_to),
+        )
+    elif isinstance(message, MessageFailed):
+        result = Result(
+            Outcome.FAILED,
+            message.message_id,
+            error=message.reason,
+            trace_id=message.trace_id or _current_trace_id(),
+            error_at=envelope.occurred_at,
+        )
+    else:
+        result = Result(
+            Outcome.BLOCKED,
+            message.message_id,
+            block_reason=message.reason,
+            error=message.detail,
+            # The result carries no trace id: the trace it arrived in is the send's trace.
+            trace_id=_current_trace_id(),
+            error_at=envelope.occurred_at,
+        )
+    return Addressed(callout_id, purpose, attempt, result)
+
+
+def changes(
+    callouts: Mapping[uuid.UUID, Mapping[str, Any]], results: Sequence[Addressed]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The columns each callout's results change, applied in the order they came, each to
+    the callout as the ones before it left it (an older attempt's result, or one for a
+    callout that moved on, changes nothing); callouts not in ``callouts`` are gone."""
+    current = {callout_id: dict(row) for callout_id, row in callouts.items()}
+    changed: dict[uuid.UUID, dict[str, Any]] = {}
+    for a in results:
+        row = current.get(a.callout_id)
+        if row is None:
+            continue
+        values = action_rules.result_values(SimpleNamespace(**row), a.purpose, a.attempt, a.result)
+        if values is None:
+            continue
+        row.update(values)
+        changed.setdefault(a.callout_id, {}).update(values)
+    return changed
+
+
+Serving = Callable[[Envelope[Any]], AbstractContextManager[None]]
+
+
+async def record(
+    ctx: Context, uow: UnitOfWork, envelopes: Sequence[Envelope[Any]], serving: Serving
+) -> None:
+    """Record a batch of results (not committed: the consumer's transaction).
+    ``serving``: each result's own trace while it is read."""
+    results = []
+    for envelope in envelopes:
+        with serving(envelope):
+            found = addressed(envelope)
+        if found is not None:
+            results.append(found)
+    if not results:
         return
-    values = action_rules.result_values(row, purpose, attempt, result)
-    if values is None:
-        return
-    await uow.session.execute(
-        update(tables.callout)
-        .where(c.id == callout_id)
-        .values(updated_at=ctx.clock.now(), **values)
+    c = tables.callout
+    rows = await uow.session.execute(
+        select(c)
+        .where(c.c.id.in_({a.callout_id for a in results}))
+        .order_by(c.c.id)
+        .with_for_update()
     )
-
-
-async def on_result(ctx: Context, uow: UnitOfWork, envelope: Envelope[Any]) -> None:
-    """Any of the three results, as its own handler records it."""
-    payload = envelope.payload
-    if isinstance(payload, MessageSent):
-        await on_message_sent(ctx, uow, envelope)
-    elif isinstance(payload, MessageFailed):
-        await on_message_failed(ctx, uow, envelope)
-    elif isinstance(payload, MessageBlocked):
-        await on_message_blocked(ctx, uow, envelope)
-
-
-def in_lock_order(envelopes: Sequence[Envelope[Any]]) -> list[Envelope[Any]]:
-    """A batch of results in the order their callouts are locked: by callout id (one
-    order for every transaction that locks several), each callout's results in the
-    order they came; other requesters' results (nothing to lock) first."""
-
-    def callout(envelope: Envelope[Any]) -> str:
-        parsed = domain.parse_idempotency_key(envelope.payload.idempotency_key)
-        ours = envelope.payload.requester == outgoing.REQUESTER and parsed is not None
-        return str(parsed[0]) if ours and parsed is not None else ""
-
-    return sorted(envelopes, key=callout)
+    changed = changes({row.id: dict(row._mapping) for row in rows}, results)
+    now = ctx.clock.now()
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for callout_id, values in changed.items():
+        columns = tuple(sorted(values))
+        by_columns[columns].append(
+            {"target": callout_id, **{f"new_{k}": v for k, v in values.items()}}
+        )
+    for columns, params in by_columns.items():
+        statement = (
+            update(c)
+            .where(c.c.id == bindparam("target"))
+            .values({**{k: bindparam(f"new_{k}") for k in columns}, "updated_at": now})
+        )
+        await uow.session.execute(statement, params)
 
 
 def _current_trace_id() -> str | None:

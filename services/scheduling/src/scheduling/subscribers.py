@@ -41,16 +41,16 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
     runtime.add_consumer(type_events)
 
     # Every result on the events exchange comes here, other requesters' too: a batch per
-    # transaction, each result in its own trace, the callouts locked in one order.
+    # transaction, each result read in its own trace, the callouts locked in one order.
     results_consumer = Consumer(
         topology.SCHEDULING_NOTIFICATION_RESULTS, runtime.uow, batch_wait_seconds=0.002
     )
 
     # Envelope[Any]: one handler for three payload classes (Envelope is invariant).
     async def on_results(uow: UnitOfWork, envelopes: list[Envelope[Any]]) -> None:
-        for envelope in results.in_lock_order(envelopes):
-            with results_consumer.serving(uow, envelope):
-                await results.on_result(ctx, uow, envelope)
+        await results.record(
+            ctx, uow, envelopes, lambda envelope: results_consumer.serving(uow, envelope)
+        )
 
     for result in (
         notifications.MessageSent,
