@@ -20,11 +20,14 @@ class Settings(ServiceSettings):
     # So is the SMS sender (``notifications-sms-sender``).
     sms_sender_http_port: int = 8006
 
-    # The sender processes (e-mail and SMS): deliveries in flight at once (the channel's
-    # prefetch) and their database pool. A delivery holds a connection while it talks to
-    # the server, so the pool must have one for each plus SENDER_SPARE_CONNECTIONS (the
-    # attempt record, the outbox relay, readiness): a sender refuses to start otherwise
-    # (``check_sender_pool``). NOTIFICATIONS_PREFETCH_COUNT / DATABASE_POOL_SIZE are the
+    # The sender processes (e-mail and SMS): deliveries in flight at once (the SMS
+    # sender's prefetch) and their database pool. Both senders send in batches, one at a
+    # time, a batch holding at most three connections; the pool must still have one per
+    # prefetched delivery plus SENDER_SPARE_CONNECTIONS (the attempt record, the outbox
+    # relay, readiness), as when SMS deliveries ran side by side: a sender refuses to
+    # start otherwise (``check_sender_pool``). The SMS sender's batches are at most its
+    # rate limiter's burst (10 by default), so 16 already holds the next batch: it needs
+    # no prefetch of its own. NOTIFICATIONS_PREFETCH_COUNT / DATABASE_POOL_SIZE are the
     # API process's.
     sender_prefetch_count: int = 16
     sender_database_pool_size: int = 20

@@ -133,10 +133,12 @@ delivery_attempt = Table(
     # ``AttemptPhase``: the code writes ``preparing`` when it begins; the default is for
     # rows from before 0008 (and a sender of older code), which may have handed it over.
     Column("phase", String(20), nullable=False, server_default="handing_over"),
-    # Phase ``answered`` (migration 0014): the server's answer, ``sent`` or ``failed``, and
-    # the recipients it accepted, committed before the message's outcome is.
+    # Phase ``answered`` (migration 0014): the server's answer, ``sent`` or ``failed``, the
+    # recipients it accepted and, for SMS, the provider's message ids, committed before
+    # the message's outcome is.
     Column("answer", String(20), nullable=True),
     Column("accepted", ARRAY(String(320)), nullable=True),
+    Column("provider_ids", ARRAY(String(200)), nullable=True),
     # None while it runs (or when its sender died in it); then ``AttemptOutcome``.
     Column("outcome", String(20), nullable=True),
     Column("detail", Text, nullable=True),

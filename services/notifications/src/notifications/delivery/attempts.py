@@ -48,9 +48,11 @@ class Attempt:
     started_at: datetime
     phase: AttemptPhase = AttemptPhase.PREPARING
     outcome: AttemptOutcome | None = None
-    # Phase ``answered``: what the server said (sent or failed), to whom, and why.
+    # Phase ``answered``: what the server said (sent or failed), to whom, and why; for
+    # SMS also the provider's message ids, which the message keeps once it is recorded.
     answer: AttemptOutcome | None = None
     accepted: tuple[str, ...] = ()
+    provider_ids: tuple[str, ...] = ()
     detail: str | None = None
 
     @classmethod
@@ -66,6 +68,7 @@ class Attempt:
             outcome=AttemptOutcome(row.outcome) if row.outcome is not None else None,
             answer=AttemptOutcome(row.answer) if row.answer is not None else None,
             accepted=tuple(row.accepted or ()),
+            provider_ids=tuple(row.provider_ids or ()),
             detail=row.detail,
         )
 
@@ -247,10 +250,12 @@ class HandOvers:
         answer: AttemptOutcome,
         *,
         accepted: Sequence[str] = (),
+        provider_ids: Sequence[str] = (),
         detail: str | None = None,
     ) -> bool:
-        """Record the server's answer to a handed-over attempt (``sent`` or ``failed``);
-        False when the attempt was ended meanwhile (its outcome is written anyway)."""
+        """Record the server's answer to a handed-over attempt (``sent`` or ``failed``;
+        ``provider_ids``: the SMS provider's ids of what it took); False when the attempt
+        was ended meanwhile (its outcome is written anyway)."""
         if answer not in (AttemptOutcome.SENT, AttemptOutcome.FAILED):
             raise ValueError(f"an answer is sent or failed, not {answer}")
         return await self._execute(
@@ -264,6 +269,7 @@ class HandOvers:
                 phase=AttemptPhase.ANSWERED.value,
                 answer=answer.value,
                 accepted=list(accepted),
+                provider_ids=list(provider_ids) or None,
                 detail=detail,
             )
         )

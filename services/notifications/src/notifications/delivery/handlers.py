@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -218,7 +219,13 @@ async def _answered(
 ) -> None:
     """An attempt whose delivery is gone after the server's answer was recorded (a batch
     whose outcome commit never came): record that answer, committed; nothing is sent."""
-    known = Known(outcome=gone.answer, handed_over=True, detail=gone.detail, accepted=gone.accepted)
+    known = Known(
+        outcome=gone.answer,
+        handed_over=True,
+        detail=gone.detail,
+        accepted=gone.accepted,
+        provider_ids=gone.provider_ids,  # an SMS's: the message keeps them
+    )
     await write_known(uow, gone, known, now)(row)
     await uow.commit()
     log.info(
@@ -396,16 +403,20 @@ def write_known(uow: UnitOfWork, attempt: Attempt, known: Known, now: datetime) 
     return write
 
 
-def _remembered(
-    uow: UnitOfWork, attempt: Attempt, ledger: AttemptLedger
+HandOver = Callable[[Attempt], Awaitable[None]]
+
+
+def remembered(
+    attempt: Attempt, ledger: AttemptLedger, hand_over: HandOver
 ) -> Callable[[], Awaitable[None]]:
-    """The hand-over step (``attempts.hand_over``) with the ledger told how it went: a
-    hand-over that was not recorded (even one the database committed while its answer
-    was lost) hands nothing over, and this process knows it."""
+    """The hand-over step (``hand_over``: ``attempts.hand_over`` of a single delivery, a
+    batch's ``HandOvers.hand_over``) with the ledger told how it went: a hand-over that
+    was not recorded (even one the database committed while its answer was lost) hands
+    nothing over, and this process knows it."""
 
     async def handing_over() -> None:
         try:
-            await attempts.hand_over(uow, attempt)
+            await hand_over(attempt)
         except BaseException:
             ledger.ended(
                 attempt.id, AttemptOutcome.NOT_SENT, detail="its hand-over could not be recorded"
@@ -520,9 +531,10 @@ async def _email_attempt(
     delivery: int,
     mark: InboxMark | None,
 ) -> None:
+    handing_over = remembered(attempt, ledger, functools.partial(attempts.hand_over, uow))
     try:
         accepted = await transport.send(
-            email, row["recipients"], server=server, handing_over=_remembered(uow, attempt, ledger)
+            email, row["recipients"], server=server, handing_over=handing_over
         )
     except AttemptTaken:
         await _taken(uow, row)
@@ -615,15 +627,43 @@ async def _sms_attempt(
     # Once, before the first number's request: from there on any number may have been
     # taken (a retry or resend is kept from sending a number twice by ``reference``).
     try:
-        await _remembered(uow, attempt, ledger)()
+        await remembered(attempt, ledger, functools.partial(attempts.hand_over, uow))()
     except AttemptTaken:
         await _taken(uow, row)
         return
     # The org unit's own sender name, else the installation's (read before the first
     # request: one name for every number of the message).
     sender = await org_settings.sms_sender_name(uow, row["org_unit_id"], settings)
+    try:
+        provider_ids = await sms_to_every_number(provider, row, sender)
+    except TransientDeliveryError as error:
+        log.warning(
+            "SMS delivery failed; will be retried",
+            extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
+        )
+        await end_not_sent(uow, attempt, str(error), settings, ledger, now=now)
+        await _back_off(uow, sms_retry_delay(delivery, settings))
+        raise
+    except PermanentDeliveryError as error:
+        known = ledger.ended(attempt.id, AttemptOutcome.FAILED, detail=str(error))
+        await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
+        return
+    known = ledger.ended(
+        attempt.id, AttemptOutcome.SENT, accepted=row["recipients"], provider_ids=provider_ids
+    )
+    await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
+
+
+async def sms_to_every_number(
+    provider: SmsProvider, row: Mapping[str, Any], sender: str
+) -> list[str]:
+    """Hand a message's SMS to the provider for each of its numbers, in order (its
+    attempt's hand-over is recorded before); the provider's ids. A transient failure
+    says how many numbers were taken before it (the attempt's detail), a permanent one
+    which number was refused (the message's reason); either stops at that number."""
+    numbers: list[str] = row["recipients"]
     provider_ids: list[str] = []
-    for number in row["recipients"]:
+    for number in numbers:
         try:
             provider_ids.append(
                 await provider.send(
@@ -636,22 +676,11 @@ async def _sms_attempt(
                 )
             )
         except TransientDeliveryError as error:
-            log.warning(
-                "SMS delivery failed; will be retried",
-                extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
-            )
-            detail = f"{len(provider_ids)} of {len(row['recipients'])} numbers taken: {error}"
-            await end_not_sent(uow, attempt, detail, settings, ledger, now=now)
-            await _back_off(uow, sms_retry_delay(delivery, settings))
-            raise
+            taken = f"{len(provider_ids)} of {len(numbers)} numbers taken"
+            raise TransientDeliveryError(f"{taken}: {error}") from error
         except PermanentDeliveryError as error:
-            known = ledger.ended(attempt.id, AttemptOutcome.FAILED, detail=f"{number}: {error}")
-            await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
-            return
-    known = ledger.ended(
-        attempt.id, AttemptOutcome.SENT, accepted=row["recipients"], provider_ids=provider_ids
-    )
-    await _finish(uow, row, attempt, mark, settings, known, ledger, now=now)
+            raise PermanentDeliveryError(f"{number}: {error}") from error
+    return provider_ids
 
 
 # --- an operator's choice for an unconfirmed message --------------------------------

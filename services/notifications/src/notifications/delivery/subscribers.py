@@ -4,7 +4,8 @@ queued; each parses the envelope and calls a use case."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import DeliverEmail, DeliverSms
@@ -16,7 +17,7 @@ from aftersales_kit.clock import Clock
 from aftersales_kit.inbox import Consumer, Returned
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
-from notifications.delivery import email_batches, handlers
+from notifications.delivery import email_batches, handlers, sms_batches
 from notifications.delivery.domain import TransientDeliveryError
 from notifications.delivery.handlers import InboxMark
 from notifications.delivery.ledger import AttemptLedger
@@ -25,23 +26,44 @@ from notifications.delivery.sms import SmsProvider
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
 from notifications.settings import Settings
 
-# How long a sender gathers deliveries for a batch after the first one came.
+# How long a sender gathers deliveries for a batch after the first one came: an idle
+# sender's one message is not held back for company.
 _GATHERING_SECONDS = 0.002
+# The most deliveries a batch takes (the kit's default).
+_BATCH_SIZE = 32
 
-
-def _delivery(runtime: ServiceRuntime) -> int:
-    """Which delivery of the current message this is (1 the first): a quorum queue counts
-    redeliveries in the ``x-delivery-count`` header."""
-    incoming = runtime.broker.context.get_local("message")
-    headers = getattr(incoming, "headers", None) or {}
-    try:
-        return int(headers.get("x-delivery-count", 0)) + 1
-    except (TypeError, ValueError):
-        return 1
+M = TypeVar("M", DeliverEmail, DeliverSms)
 
 
 def _mark(consumer: Consumer, envelope: Envelope[Any]) -> InboxMark:
     return InboxMark(envelope.message_id, consumer.name, envelope.type)
+
+
+def _batched(
+    consumer: Consumer,
+    together: Callable[[UnitOfWork, list[Envelope[M]]], Awaitable[dict[uuid.UUID, Returned]]],
+    alone: Callable[[UnitOfWork, Envelope[M]], Awaitable[None]],
+) -> Callable[[UnitOfWork, list[Envelope[M]]], Awaitable[dict[uuid.UUID, Returned] | None]]:
+    """A sender's batch handler: several deliveries go ``together`` (one transaction, one
+    attempt commit, one outcome commit for them all); one ``alone`` (an idle sender, or
+    a batch the batch path sent one by one) goes the single delivery's way, which reasons
+    about every case itself."""
+
+    async def handle(
+        uow: UnitOfWork, envelopes: list[Envelope[M]]
+    ) -> dict[uuid.UUID, Returned] | None:
+        if len(envelopes) > 1:
+            return await together(uow, envelopes)
+        envelope = envelopes[0]
+        with consumer.serving(uow, envelope):
+            try:
+                await alone(uow, envelope)
+            except TransientDeliveryError as error:
+                # It waited its backoff and let its transaction go: back to the broker.
+                return {envelope.message_id: Returned(error)}
+        return None
+
+    return handle
 
 
 def sender_consumers(
@@ -53,9 +75,6 @@ def sender_consumers(
 ) -> list[Consumer]:
     """What the e-mail sender process consumes: the deliveries the API process queued."""
     limits = limits or SmtpRateLimits(settings.smtp_rate_per_second, settings.smtp_rate_burst)
-    # Batches of the deliveries in flight (one transaction, one attempt commit, one
-    # outcome commit for them all); a short gathering wait: an idle sender's one message
-    # is not held back for company.
     deliveries = Consumer(
         NOTIFICATIONS_EMAIL_DELIVERIES, runtime.uow, batch_wait_seconds=_GATHERING_SECONDS
     )
@@ -63,42 +82,34 @@ def sender_consumers(
     # them unfinished (the kit's retry after the database failed) records it, not doubts it.
     ledger = AttemptLedger()
 
-    async def on_deliver_emails(
+    async def together(
         uow: UnitOfWork, envelopes: list[Envelope[DeliverEmail]]
-    ) -> dict[uuid.UUID, Returned] | None:
-        if len(envelopes) > 1:
-            return await email_batches.deliver_emails(
-                envelopes,
-                uow,
-                transport,
-                settings,
-                now=clock.now(),
-                limits=limits,
-                ledger=ledger,
-                consumer=deliveries,
-            )
-        # One alone (an idle sender, or a batch the batch path sent one by one): the
-        # single delivery, which reasons about every case itself.
-        envelope = envelopes[0]
-        with deliveries.serving(uow, envelope):
-            try:
-                await handlers.deliver_email(
-                    envelope.payload,
-                    uow,
-                    transport,
-                    settings,
-                    now=clock.now(),
-                    limits=limits,
-                    delivery=deliveries.delivery_count(envelope.message_id),
-                    mark=_mark(deliveries, envelope),
-                    ledger=ledger,
-                )
-            except TransientDeliveryError as error:
-                # It waited its backoff and let its transaction go: back to the broker.
-                return {envelope.message_id: Returned(error)}
-        return None
+    ) -> dict[uuid.UUID, Returned]:
+        return await email_batches.deliver_emails(
+            envelopes,
+            uow,
+            transport,
+            settings,
+            now=clock.now(),
+            limits=limits,
+            ledger=ledger,
+            consumer=deliveries,
+        )
 
-    deliveries.on_batch(DeliverEmail, on_deliver_emails)
+    async def alone(uow: UnitOfWork, envelope: Envelope[DeliverEmail]) -> None:
+        await handlers.deliver_email(
+            envelope.payload,
+            uow,
+            transport,
+            settings,
+            now=clock.now(),
+            limits=limits,
+            delivery=deliveries.delivery_count(envelope.message_id),
+            mark=_mark(deliveries, envelope),
+            ledger=ledger,
+        )
+
+    deliveries.on_batch(DeliverEmail, _batched(deliveries, together, alone))
     return [deliveries]
 
 
@@ -110,10 +121,32 @@ def sms_sender_consumers(
     settings: Settings,
 ) -> list[Consumer]:
     """What the SMS sender process consumes: the SMS deliveries the API process queued."""
-    deliveries = Consumer(NOTIFICATIONS_SMS_DELIVERIES, runtime.uow)
+    # A batch takes the rate limiter's tokens for all its numbers at once or goes one by
+    # one: one larger than the burst could never have them, so it is no larger (a batch
+    # of one-number SMS fits; a burst of 1 sends every delivery alone).
+    deliveries = Consumer(
+        NOTIFICATIONS_SMS_DELIVERIES,
+        runtime.uow,
+        batch_size=max(1, min(_BATCH_SIZE, settings.sms_rate_burst)),
+        batch_wait_seconds=_GATHERING_SECONDS,
+    )
     ledger = AttemptLedger()
 
-    async def on_deliver_sms(uow: UnitOfWork, envelope: Envelope[DeliverSms]) -> None:
+    async def together(
+        uow: UnitOfWork, envelopes: list[Envelope[DeliverSms]]
+    ) -> dict[uuid.UUID, Returned]:
+        return await sms_batches.deliver_sms_batch(
+            envelopes,
+            uow,
+            provider,
+            limiter,
+            settings,
+            now=clock.now(),
+            ledger=ledger,
+            consumer=deliveries,
+        )
+
+    async def alone(uow: UnitOfWork, envelope: Envelope[DeliverSms]) -> None:
         await handlers.deliver_sms(
             envelope.payload,
             uow,
@@ -121,10 +154,10 @@ def sms_sender_consumers(
             limiter,
             settings,
             now=clock.now(),
-            delivery=_delivery(runtime),
+            delivery=deliveries.delivery_count(envelope.message_id),
             mark=_mark(deliveries, envelope),
             ledger=ledger,
         )
 
-    deliveries.on(DeliverSms, on_deliver_sms)
+    deliveries.on_batch(DeliverSms, _batched(deliveries, together, alone))
     return [deliveries]

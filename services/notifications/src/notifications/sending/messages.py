@@ -78,6 +78,7 @@ _SENT = (
         status=MessageStatus.SENT,
         sent_at=bindparam("at"),
         sent_to=bindparam("to"),
+        provider_message_ids=bindparam("provider_ids"),
         updated_at=bindparam("at"),
         reason=None,
     )
@@ -85,11 +86,18 @@ _SENT = (
 
 
 async def mark_sent(
-    uow: UnitOfWork, sent: list[tuple[uuid.UUID, list[str]]], *, at: datetime
+    uow: UnitOfWork,
+    sent: list[tuple[uuid.UUID, list[str], list[str] | None]],
+    *,
+    at: datetime,
 ) -> None:
-    """Messages the server took, each for its accepted recipients: one statement run for
+    """Messages the server took, each for its accepted recipients and (SMS) the
+    provider's message ids, None for an e-mail, which has none: one statement run for
     them all (``executemany``)."""
-    await uow.session.execute(_SENT, [{"message_id": i, "to": to, "at": at} for i, to in sent])
+    await uow.session.execute(
+        _SENT,
+        [{"message_id": i, "to": to, "provider_ids": ids, "at": at} for i, to, ids in sent],
+    )
 
 
 async def awaiting_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> list[dict[str, Any]]:

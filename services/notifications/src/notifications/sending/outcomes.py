@@ -113,11 +113,15 @@ async def record_sent(
 
 
 async def record_many_sent(
-    uow: UnitOfWork, sent: Sequence[tuple[Mapping[str, Any], list[str]]], *, now: datetime
+    uow: UnitOfWork,
+    sent: Sequence[tuple[Mapping[str, Any], list[str], list[str] | None]],
+    *,
+    now: datetime,
 ) -> None:
-    """Several messages the channel accepted, each for its ``sent_to`` (not committed):
-    one statement for them all; each is announced apart (``announce_sent``)."""
-    await messages.mark_sent(uow, [(row["id"], to) for row, to in sent], at=now)
+    """Several messages the channel accepted, each for its ``sent_to`` and (SMS) the
+    provider's message ids (not committed): one statement for them all; each is
+    announced apart (``announce_sent``)."""
+    await messages.mark_sent(uow, [(row["id"], to, ids) for row, to, ids in sent], at=now)
 
 
 def announce_sent(

@@ -1,8 +1,9 @@
 """Delivery attempts may record the server's answer before the message's outcome: phase
-``answered`` with ``answer`` (``sent`` or ``failed``) and the ``accepted`` recipients,
-committed the moment the answer is in. The e-mail sender's batches write every outcome in
-one commit at the batch's end; a sender that dies before it leaves each answered message
-to be recorded from here by the next delivery, not unconfirmed.
+``answered`` with ``answer`` (``sent`` or ``failed``), the ``accepted`` recipients and, for
+SMS, the provider's message ids (``provider_ids``), committed the moment the answer is
+in. The senders' batches (e-mail and SMS) write every outcome in one commit at the
+batch's end; a sender that dies before it leaves each answered message to be recorded
+from here by the next delivery, not unconfirmed.
 
 Revision ID: 0014
 Revises: 0013
@@ -24,6 +25,10 @@ def upgrade() -> None:
     op.add_column(
         "delivery_attempt", sa.Column("accepted", ARRAY(sa.String(320)), nullable=True)
     )
+    # As long as ``message.provider_message_ids``'s: they are copied there when recorded.
+    op.add_column(
+        "delivery_attempt", sa.Column("provider_ids", ARRAY(sa.String(200)), nullable=True)
+    )
 
 
 def downgrade() -> None:
@@ -34,5 +39,6 @@ def downgrade() -> None:
         "UPDATE delivery_attempt SET phase = 'handing_over'"
         " WHERE outcome IS NULL AND phase = 'answered'"
     )
+    op.drop_column("delivery_attempt", "provider_ids")
     op.drop_column("delivery_attempt", "accepted")
     op.drop_column("delivery_attempt", "answer")
