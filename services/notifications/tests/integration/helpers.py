@@ -63,15 +63,21 @@ async def publish(
     return envelope
 
 
-async def status_of(client: httpx.AsyncClient, message_id: str, wanted: str) -> dict[str, Any]:
-    """``GET /messages/{id}`` once the message has reached the ``wanted`` status."""
+async def status_of(
+    client: httpx.AsyncClient, message_id: str, wanted: str, *, within: float = 30.0
+) -> dict[str, Any]:
+    """``GET /messages/{id}`` once the message has reached the ``wanted`` status (within
+    ``within`` seconds)."""
 
     async def shown() -> dict[str, Any]:
         body: dict[str, Any] = (await client.get(f"/messages/{message_id}")).json()
         return body
 
     return await eventually(
-        shown, lambda body: body.get("status") == wanted, what=f"message {message_id} {wanted}"
+        shown,
+        lambda body: body.get("status") == wanted,
+        within=within,
+        what=f"message {message_id} {wanted}",
     )
 
 

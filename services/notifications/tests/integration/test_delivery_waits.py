@@ -244,3 +244,31 @@ async def _attempts(server: _Flaky, to: str) -> int:
 
 async def _sms_attempts(fake: FakeSmsServer, number: str) -> int:
     return fake.state.attempts(number)
+
+
+async def test_an_email_in_its_retry_backoff_does_not_hold_back_the_senders_other_emails(
+    runtime: ServiceRuntime,
+    patient_sender: FastAPI,
+    client: httpx.AsyncClient,
+    flaky: tuple[_Flaky, int],
+) -> None:
+    """The sender applies its deliveries a batch at a time: the pause after a deferral is
+    waited in that delivery's own task, not in the batch's, or one deferred e-mail would
+    hold every other e-mail of the sender for its whole backoff."""
+    server, port = flaky
+    deferred, other = email_address(), email_address()
+    server.fail_next[deferred] = 1
+    org_unit_id = str(await through(client, runtime, port))
+    first = await client.post(
+        "/messages", json=send_body(recipient={"emails": [deferred]}, org_unit_id=org_unit_id)
+    )
+    await eventually(lambda: _attempts(server, deferred), lambda n: n == 1, what="deferral")
+    # The deferred one now waits BACKOFF seconds before the broker has it again ...
+    second = await client.post(
+        "/messages", json=send_body(recipient={"emails": [other]}, org_unit_id=org_unit_id)
+    )
+    # ... while the next e-mail goes out at once.
+    await status_of(client, second.json()["id"], "sent", within=SOONER)
+    assert (await client.get(f"/messages/{first.json()['id']}")).json()["status"] == "queued"
+    await status_of(client, first.json()["id"], "sent", within=3 * BACKOFF)
+    assert len(server.to(deferred)) == len(server.to(other)) == 1

@@ -25,7 +25,11 @@ class PermanentDeliveryError(DeliveryError):
 
 
 class TransientDeliveryError(DeliveryError):
-    """Away or asking to try later (4xx, timeouts, refused connections): retried."""
+    """Away or asking to try later (4xx, timeouts, refused connections): retried.
+    ``retry_in``: the pause (seconds) its delivery asks for before the broker has the
+    command again, set by the delivery that gives up for now."""
+
+    retry_in: float = 0.0
 
 
 class UncertainDeliveryError(DeliveryError):

@@ -127,14 +127,18 @@ async def _let_go(uow: UnitOfWork) -> None:
         await uow.rollback()
 
 
-async def _back_off(uow: UnitOfWork, seconds: float) -> None:
-    """Pause before the command goes back to the broker, holding nothing of the database.
+async def _back_off(uow: UnitOfWork, error: TransientDeliveryError, seconds: float) -> None:
+    """Let the transaction go and ask for a pause before the command goes back to the
+    broker (``error.retry_in``).
 
     The broker redelivers a nacked message at once; without a pause a short outage would
     use up the delivery limit in milliseconds. Nothing was written: a rollback lets the
-    row lock, the inbox mark and the connection go."""
+    row lock, the inbox mark and the connection go. The pause is the consumer's to wait
+    (the kit's ``Returned``: in the delivery's own task), not this delivery's: a sender
+    applies its deliveries a batch at a time, and a pause taken here would hold back every
+    other message of the sender for minutes."""
     await _let_go(uow)
-    await asyncio.sleep(seconds)
+    error.retry_in = seconds
 
 
 async def _wait_for_tokens(
@@ -478,8 +482,9 @@ async def deliver_email(
             "e-mail delivery needs the secrets key",
             extra={"id": str(row["id"]), "error": str(error)},
         )
-        await _back_off(uow, smtp_retry_delay(delivery, settings))
-        raise TransientDeliveryError(str(error)) from error
+        transient = TransientDeliveryError(str(error))
+        await _back_off(uow, transient, smtp_retry_delay(delivery, settings))
+        raise transient from error
     if isinstance(profile, Blocked):
         await outcomes.record(uow, row, profile, now=now)
         await uow.commit()
@@ -553,7 +558,7 @@ async def _email_attempt(
             extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
         await end_not_sent(uow, attempt, str(error), settings, ledger, now=now)
-        await _back_off(uow, smtp_retry_delay(delivery, settings))
+        await _back_off(uow, error, smtp_retry_delay(delivery, settings))
         raise
     except PermanentDeliveryError as error:
         known = ledger.ended(attempt.id, AttemptOutcome.FAILED, detail=str(error))
@@ -642,7 +647,7 @@ async def _sms_attempt(
             extra={"id": str(row["id"]), "error": str(error), "delivery": delivery},
         )
         await end_not_sent(uow, attempt, str(error), settings, ledger, now=now)
-        await _back_off(uow, sms_retry_delay(delivery, settings))
+        await _back_off(uow, error, sms_retry_delay(delivery, settings))
         raise
     except PermanentDeliveryError as error:
         known = ledger.ended(attempt.id, AttemptOutcome.FAILED, detail=str(error))

@@ -59,8 +59,9 @@ def _batched(
             try:
                 await alone(uow, envelope)
             except TransientDeliveryError as error:
-                # It waited its backoff and let its transaction go: back to the broker.
-                return {envelope.message_id: Returned(error)}
+                # It let its transaction go: back to the broker after its pause, waited
+                # in the delivery's own task (the next batch does not wait for it).
+                return {envelope.message_id: Returned(error, delay=error.retry_in)}
         return None
 
     return handle
@@ -75,8 +76,13 @@ def sender_consumers(
 ) -> list[Consumer]:
     """What the e-mail sender process consumes: the deliveries the API process queued."""
     limits = limits or SmtpRateLimits(settings.smtp_rate_per_second, settings.smtp_rate_burst)
+    # A batch takes its servers' pacing tokens at once or goes one by one: one larger than
+    # the burst could never have them (under a backlog every batch would go one by one).
     deliveries = Consumer(
-        NOTIFICATIONS_EMAIL_DELIVERIES, runtime.uow, batch_wait_seconds=_GATHERING_SECONDS
+        NOTIFICATIONS_EMAIL_DELIVERIES,
+        runtime.uow,
+        batch_size=max(1, min(_BATCH_SIZE, settings.smtp_rate_burst)),
+        batch_wait_seconds=_GATHERING_SECONDS,
     )
     # What this process knows of the attempts it started: a delivery that finds one of
     # them unfinished (the kit's retry after the database failed) records it, not doubts it.
