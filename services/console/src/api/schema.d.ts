@@ -3068,8 +3068,8 @@ export interface components {
          * AttemptOut
          * @description One hand-over of the message to SMTP or the SMS provider. ``outcome`` null: under
          *     way, or its sender died in it, which the next delivery turns into ``not_sent`` (and
-         *     sends) when its ``phase`` was ``preparing``, or into ``unconfirmed`` when it was
-         *     ``handing_over``.
+         *     sends) when its ``phase`` was ``preparing``, into ``unconfirmed`` when it was
+         *     ``handing_over``, or into the recorded answer when it was ``answered``.
          */
         AttemptOut: {
             channel: components["schemas"]["notifications.Channel"];
@@ -3100,7 +3100,7 @@ export interface components {
          *     is taken: what a later delivery concludes when the attempt's sender died in it.
          * @enum {string}
          */
-        AttemptPhase: "preparing" | "handing_over";
+        AttemptPhase: "preparing" | "handing_over" | "answered";
         /**
          * BasicType
          * @description A case's basic type: what a campaign opens per serial item, or the parent linking

@@ -25,8 +25,8 @@ class SendMessageIn(SendMessage):
 class AttemptOut(BaseModel):
     """One hand-over of the message to SMTP or the SMS provider. ``outcome`` null: under
     way, or its sender died in it, which the next delivery turns into ``not_sent`` (and
-    sends) when its ``phase`` was ``preparing``, or into ``unconfirmed`` when it was
-    ``handing_over``."""
+    sends) when its ``phase`` was ``preparing``, into ``unconfirmed`` when it was
+    ``handing_over``, or into the recorded answer when it was ``answered``."""
 
     number: int
     channel: Channel
