@@ -3,9 +3,11 @@ says, in one transaction."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from aftersales_contracts.notifications import SendMessage
@@ -27,12 +29,15 @@ async def _by_key(runtime: ServiceRuntime, key: str) -> list[dict[str, Any]]:
 
 
 async def test_send_requests_arriving_together_are_stored_in_one_batch_each_as_it_says(
-    runtime: ServiceRuntime, client: httpx.AsyncClient
+    runtime: ServiceRuntime, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="aftersales_kit.inbox")
     plain = [send_body() for _ in range(4)]
     missing = send_body(values={"serial_number": "SN-1"})  # no customer_name: fails
     repeated = send_body()
-    commands = [*plain[:2], missing, repeated, *plain[2:], repeated]
+    earlier = send_body()  # stored before the batch came
+    assert (await client.post("/messages", json=earlier)).status_code == 202
+    commands = [*plain[:2], missing, repeated, earlier, *plain[2:], repeated]
     # One commit: the relay publishes them together and the API takes them as a batch.
     async with runtime.uow() as uow:
         sent = [uow.send(SendMessage.model_validate(body)) for body in commands]
@@ -50,9 +55,15 @@ async def test_send_requests_arriving_together_are_stored_in_one_batch_each_as_i
     [failed] = await _by_key(runtime, missing["idempotency_key"])
     assert failed["status"] == "failed"
     assert "customer_name" in failed["reason"]
-    # The same key twice in one batch: one message, one delivery.
+    # The same key twice in one batch: one message, one delivery; a key stored before the
+    # batch: nothing new.
     [once] = await _by_key(runtime, repeated["idempotency_key"])
     assert len(await outbox_payloads(runtime, "notifications.deliver_email", once["id"])) == 1
+    [before] = await _by_key(runtime, earlier["idempotency_key"])
+    assert len(await outbox_payloads(runtime, "notifications.deliver_email", before["id"])) == 1
+    # All of it in the batch's one pass: no race lost on a key sent it one by one (the
+    # batch looks its keys up once; a repeated key looks again).
+    assert not [r for r in caplog.records if "one message at a time" in r.getMessage()]
     # What follows from each request names that request (not the batch's first).
     commands_by_key = {body["idempotency_key"]: e for body, e in zip(commands, sent, strict=True)}
     async with runtime.sessionmaker() as session:

@@ -4,8 +4,10 @@ or why it is blocked, queued for its sender), each in one unit of work with its 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.problems import NotFound, Problem, TooManyRequests, Unprocessable
@@ -144,6 +146,17 @@ class RaceLost(Exception):
     not be committed)."""
 
 
+async def stored_requests(
+    uow: UnitOfWork, commands: Sequence[SendMessage]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The messages already stored for a batch of send requests' keys, in one query (for
+    ``request_message``'s ``stored``: valid for each key's first request in the batch;
+    a key repeated in the batch must look again, its first request stores it)."""
+    return await messages.find_by_keys(
+        uow, {(cmd.requester, cmd.idempotency_key) for cmd in commands}
+    )
+
+
 async def request_message(
     cmd: SendMessage,
     uow: UnitOfWork,
@@ -154,10 +167,13 @@ async def request_message(
     sms_ready: bool = False,
     settings: Settings | None = None,
     commit: bool = True,
+    stored: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
 ) -> tuple[MessageOut, bool]:
     """Store, decide and queue one message; returns it and whether it is new.
     ``commit=False``: a batch's transaction, which its consumer commits; a race lost to
     another transaction raises ``RaceLost`` then (what this one counted must go).
+    ``stored``: a batch's one lookup of its keys (``stored_requests``), instead of one
+    query a request.
 
     A repeated ``(requester, idempotency_key)`` returns the first message untouched.
     An invalid request (a placeholder without a value, a bad template reference or
@@ -165,7 +181,11 @@ async def request_message(
     ``reject_invalid`` (HTTP), is refused before anything is stored (422, or 429 with
     Retry-After for a day's quota).
     """
-    existing = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
+    existing = (
+        stored.get((cmd.requester, cmd.idempotency_key))
+        if stored is not None
+        else await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
+    )
     if existing is not None:
         return MessageOut.from_row(existing), False
     settings = settings or Settings.model_construct()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, select, update
+from sqlalchemy import TextClause, bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_kit.db import compiled_once
@@ -45,6 +45,19 @@ async def find_by_key(uow: UnitOfWork, requester: str, key: str) -> dict[str, An
     )
     row = (await uow.session.execute(query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+async def find_by_keys(
+    uow: UnitOfWork, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored messages of these (requester, idempotency key) pairs, in one query."""
+    if not keys:
+        return {}
+    query = select(message).where(
+        tuple_(message.c.requester, message.c.idempotency_key).in_(list(keys))
+    )
+    rows = (await uow.session.execute(query)).mappings()
+    return {(row["requester"], row["idempotency_key"]): dict(row) for row in rows}
 
 
 async def insert_new(uow: UnitOfWork, row: Mapping[str, Any]) -> bool:

@@ -46,7 +46,14 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
         # Each message as its own command says (its trace, its correlation); one
         # transaction and one commit for the batch.
         now = clock.now()
+        # The keys looked up once for the batch; a key repeated in it looks again (its
+        # first request has stored it since).
+        stored = await handlers.stored_requests(uow, [e.payload for e in envelopes])
+        looked_up: set[tuple[str, str]] = set()
         for envelope in envelopes:
+            key = (envelope.payload.requester, envelope.payload.idempotency_key)
+            first = key not in looked_up
+            looked_up.add(key)
             with send_requests.serving(uow, envelope):
                 try:
                     await handlers.request_message(
@@ -56,6 +63,7 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
                         sms_ready=settings.sms_configured,
                         settings=settings,
                         commit=False,
+                        stored=stored if first else None,
                     )
                 except handlers.RaceLost as lost:
                     raise OneByOne("a send request lost a race for its key") from lost
