@@ -38,7 +38,7 @@ import aio_pika
 import asyncpg
 import ceilings
 import httpx
-from notifications_send import cpu_seconds, persistent, request
+from notifications_send import cpu_seconds, persistent, request, stop_all
 from scheduling_callouts import (
     AMQP,
     ITEMS_PER_CUSTOMER,
@@ -47,7 +47,6 @@ from scheduling_callouts import (
     seed,
     service_type,
     start_service,
-    stop_service,
     store_direct,
 )
 
@@ -317,15 +316,7 @@ def main() -> None:
 
             asyncio.run(measured())
         finally:
-            for label, process in reversed(processes):
-                if label == "scheduling":
-                    stop_service(process)
-                    continue
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_all(processes)  # scheduling first (it dispatches), the sink last
             asyncio.run(delete_topology(AMQP, prefix))
             drop_database(POSTGRES, scheduling_db)
             drop_database(POSTGRES, notifications_db)

@@ -41,12 +41,13 @@ from pathlib import Path
 import asyncpg
 import ceilings
 from callout_send_now import NOTIFICATIONS_MIGRATIONS, SCHEDULING_MIGRATIONS, teach_customers
-from installed_base_import import machine_cpu, own_cpu, process_cpu
+from installed_base_import import SharedCpu
 from notifications_send import (
     cpu_seconds,
     delivered,
     notifications_env,
     peak_rss_mib,
+    stop_all,
     wait_ready,
 )
 from profiling import sampled
@@ -58,7 +59,6 @@ from scheduling_callouts import (
     seed,
     service_type,
     start_service,
-    stop_service,
     store_direct,
 )
 
@@ -201,8 +201,7 @@ def main() -> None:
                 await asyncio.gather(*(wait_ready(u) for u in urls))
                 await teach_customers(prefix, notifications_direct, customers)
                 before = {p.pid: cpu_seconds(p.pid) for _, p in processes}
-                groups_before = process_cpu(("postgres", "beam.smp"))
-                machine_before, own_before = machine_cpu()[0], own_cpu()
+                shared = SharedCpu()
                 pids = {label: p.pid for label, p in processes if label != "smtp sink"}
                 with sampled(pids, args.profile):
                     clock = await run_due(scheduling_url, mail, n)
@@ -225,27 +224,11 @@ def main() -> None:
                         for label, p in processes
                     )
                 )
-                groups = process_cpu(("postgres", "beam.smp"))
-                print(
-                    f"  CPU per callout, machine-wide: PostgreSQL"
-                    f" {(groups['postgres'] - groups_before['postgres']) * 1000 / n:.1f} ms,"
-                    f" RabbitMQ {(groups['beam.smp'] - groups_before['beam.smp']) * 1000 / n:.1f}"
-                    f" ms, this bench {(own_cpu() - own_before) * 1000 / n:.1f} ms; the"
-                    f" machine's busy CPU {(machine_cpu()[0] - machine_before) * 1000 / n:.1f} ms"
-                )
+                print(shared.line(n, "callout"))
 
             asyncio.run(measured())
         finally:
-            # Scheduling first (it dispatches), the sink last: a sender meets no closed port.
-            for label, process in reversed(processes):
-                if label == "scheduling":
-                    stop_service(process)
-                    continue
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_all(processes)  # scheduling first (it dispatches), the sink last
             asyncio.run(delete_topology(AMQP, prefix))
             drop_database(POSTGRES, scheduling_db)
             drop_database(POSTGRES, notifications_db)

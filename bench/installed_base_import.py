@@ -153,6 +153,34 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class SharedCpu:
+    """What the rest of the machine spent since ``SharedCpu()``: PostgreSQL's and
+    RabbitMQ's processes (every one on the machine, other sessions' work too), this
+    bench (the load generator) and the machine's busy CPU."""
+
+    GROUPS = ("postgres", "beam.smp")
+
+    def __init__(self) -> None:
+        self._groups = process_cpu(self.GROUPS)
+        self._machine = machine_cpu()[0]
+        self._own = own_cpu()
+
+    def line(self, n: int, what: str) -> str:
+        """The spending per ``what`` over ``n`` of them, as the benches print it."""
+        groups = process_cpu(self.GROUPS)
+
+        def per(seconds: float) -> str:
+            return f"{seconds * 1000 / n:.1f} ms"
+
+        return (
+            f"  CPU per {what}, machine-wide: PostgreSQL"
+            f" {per(groups['postgres'] - self._groups['postgres'])}, RabbitMQ"
+            f" {per(groups['beam.smp'] - self._groups['beam.smp'])}, this bench"
+            f" {per(own_cpu() - self._own)}; the machine's busy CPU"
+            f" {per(machine_cpu()[0] - self._machine)}"
+        )
+
+
 def process_seconds(pid: int) -> float | None:
     try:
         return cpu_seconds(pid)

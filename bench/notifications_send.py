@@ -51,7 +51,7 @@ from typing import Any
 import aio_pika
 import ceilings
 import httpx
-from installed_base_import import machine_cpu, own_cpu, process_cpu
+from installed_base_import import SharedCpu
 from profiling import sampled
 
 from aftersales_contracts.envelope import Envelope
@@ -145,6 +145,18 @@ def peak_rss_mib(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def stop_all(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+    """Stop a bench's processes, the last started first (the senders before the sink: a
+    sender still at work meets no closed port)."""
+    for _, process in reversed(processes):
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -402,15 +414,13 @@ def run_with(
     # Each process's CPU time once all are ready: start-up (imports) is not counted.
     baseline: dict[int, float] = {}
     # PostgreSQL's and RabbitMQ's processes (every one on the machine), and the machine.
-    shared: dict[str, float] = {}
+    shared: list[SharedCpu] = []
 
     profiling = contextlib.ExitStack()
 
     def on_ready() -> None:
         baseline.update({p.pid: cpu_seconds(p.pid) for _, p in processes})
-        shared.update(process_cpu(("postgres", "beam.smp")))
-        shared["machine"] = machine_cpu()[0]
-        shared["bench"] = own_cpu()
+        shared[:] = [SharedCpu()]
         if profile is not None:
             where = profile / f"{phase}-{senders}"
             pids = {label: p.pid for label, p in processes if label != channel.sink_label}
@@ -514,24 +524,10 @@ def run_with(
             )
             # The rest of the machine's CPU: PostgreSQL and RabbitMQ serve everything running
             # on it (other test runs too), the bench is the load generator.
-            groups = process_cpu(("postgres", "beam.smp"))
-            busy = machine_cpu()[0] - shared["machine"]
-            print(
-                f"  CPU per message, machine-wide: PostgreSQL"
-                f" {(groups['postgres'] - shared['postgres']) * 1000 / n:.1f} ms, RabbitMQ"
-                f" {(groups['beam.smp'] - shared['beam.smp']) * 1000 / n:.1f} ms, this bench"
-                f" {(own_cpu() - shared['bench']) * 1000 / n:.1f} ms; the machine's busy CPU"
-                f" {busy * 1000 / n:.1f} ms (load average {os.getloadavg()[0]:.1f})"
-            )
+            print(shared[0].line(n, "message") + f" (load average {os.getloadavg()[0]:.1f})")
         finally:
             exited(processes)
-            # Senders first, the sink last: a sender still at work meets no closed port.
-            for _, process in reversed(processes):
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop_all(processes)
             asyncio.run(delete_topology(AMQP, prefix))
             drop_database(POSTGRES, name)
 
