@@ -32,8 +32,9 @@ class Settings(ServiceSettings):
     sender_prefetch_count: int = 16
     sender_database_pool_size: int = 20
     # The e-mail sender's prefetch: it sends the deliveries in flight in batches (at most
-    # 32, one at a time, a batch holding at most three connections whatever its size),
-    # so a prefetch of two batches keeps the next one waiting while one goes out.
+    # 32 and SMTP_RATE_BURST, one at a time, a batch holding at most three connections
+    # whatever its size), so a prefetch of two or more batches keeps the next one waiting
+    # while one goes out.
     email_sender_prefetch_count: int = 64
     # How long a sender keeps retrying to record an outcome it knows (the server took the
     # message, or refused it) while the database is unreachable, before it gives up and
