@@ -12,6 +12,7 @@ from aftersales_contracts.notifications import DeliverEmail, DeliverSms
 from aftersales_contracts.topology import (
     NOTIFICATIONS_EMAIL_DELIVERIES,
     NOTIFICATIONS_SMS_DELIVERIES,
+    QueueSpec,
 )
 from aftersales_kit.clock import Clock
 from aftersales_kit.inbox import Consumer, Returned
@@ -67,6 +68,19 @@ def _batched(
     return handle
 
 
+def _deliveries(queue: QueueSpec, runtime: ServiceRuntime, burst: int) -> Consumer:
+    """A sender's consumer of its deliveries, in batches. A batch takes its pacing tokens
+    (a message's, or an SMS's every number's) at once or goes one by one: one larger than
+    the burst could never have them, and under a backlog every batch would go one by one;
+    so it is no larger (a burst of 1 sends every delivery alone)."""
+    return Consumer(
+        queue,
+        runtime.uow,
+        batch_size=max(1, min(_BATCH_SIZE, burst)),
+        batch_wait_seconds=_GATHERING_SECONDS,
+    )
+
+
 def sender_consumers(
     runtime: ServiceRuntime,
     clock: Clock,
@@ -76,14 +90,7 @@ def sender_consumers(
 ) -> list[Consumer]:
     """What the e-mail sender process consumes: the deliveries the API process queued."""
     limits = limits or SmtpRateLimits(settings.smtp_rate_per_second, settings.smtp_rate_burst)
-    # A batch takes its servers' pacing tokens at once or goes one by one: one larger than
-    # the burst could never have them (under a backlog every batch would go one by one).
-    deliveries = Consumer(
-        NOTIFICATIONS_EMAIL_DELIVERIES,
-        runtime.uow,
-        batch_size=max(1, min(_BATCH_SIZE, settings.smtp_rate_burst)),
-        batch_wait_seconds=_GATHERING_SECONDS,
-    )
+    deliveries = _deliveries(NOTIFICATIONS_EMAIL_DELIVERIES, runtime, settings.smtp_rate_burst)
     # What this process knows of the attempts it started: a delivery that finds one of
     # them unfinished (the kit's retry after the database failed) records it, not doubts it.
     ledger = AttemptLedger()
@@ -127,15 +134,7 @@ def sms_sender_consumers(
     settings: Settings,
 ) -> list[Consumer]:
     """What the SMS sender process consumes: the SMS deliveries the API process queued."""
-    # A batch takes the rate limiter's tokens for all its numbers at once or goes one by
-    # one: one larger than the burst could never have them, so it is no larger (a batch
-    # of one-number SMS fits; a burst of 1 sends every delivery alone).
-    deliveries = Consumer(
-        NOTIFICATIONS_SMS_DELIVERIES,
-        runtime.uow,
-        batch_size=max(1, min(_BATCH_SIZE, settings.sms_rate_burst)),
-        batch_wait_seconds=_GATHERING_SECONDS,
-    )
+    deliveries = _deliveries(NOTIFICATIONS_SMS_DELIVERIES, runtime, settings.sms_rate_burst)
     ledger = AttemptLedger()
 
     async def together(
