@@ -5,15 +5,18 @@ UTC day, counted in PostgreSQL; with small limits so that they are reached quick
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import email_address, unique
-from aftersales_testing.waiting import eventually
+from aftersales_testing.waiting import consumed, eventually
+from notifications import tables
 from notifications.settings import Settings
 
 from ..conftest import outbox_payloads
@@ -166,3 +169,51 @@ async def test_concurrent_requests_share_one_count(
     assert sorted(a.status_code for a in answers) == [202, 202] + [429] * 6
     stored = [await message_by_key(runtime, b["idempotency_key"]) for b in bodies]
     assert sum(len(rows) for rows in stored) == 2
+
+
+async def _quota(runtime: ServiceRuntime, requester: str) -> dict[str, tuple[int, int]]:
+    async with runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(
+                tables.send_quota.c.channel,
+                tables.send_quota.c.messages,
+                tables.send_quota.c.sms_segments,
+            ).where(tables.send_quota.c.requester == requester)
+        )
+        return {channel: (messages, segments) for channel, messages, segments in rows}
+
+
+async def test_commands_taken_as_a_batch_count_as_if_each_came_alone(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aftersales_kit.inbox")
+    crowded, roomy = unique("q-"), unique("q-")
+    # One of the crowded requester's two e-mails of the day is used already.
+    assert (await client.post("/messages", json=send_body(requester=crowded))).status_code == 202
+    emails = [send_body(requester=crowded) for _ in range(3)]  # one fits, in its turn
+    blocked = send_body(requester=crowded, channel="email", content={"sms_text": "x"})
+    texts = [sms_body(requester=crowded, recipient={"mobiles": [mobile()]}) for _ in range(2)]
+    others = [send_body(requester=roomy) for _ in range(2)]  # fit together
+    commands = [emails[0], texts[0], others[0], blocked, emails[1], others[1], texts[1], emails[2]]
+    # One commit: the relay publishes them together and the API takes them as a batch.
+    async with runtime.uow() as uow:
+        sent = [uow.send(SendMessage.model_validate(body)) for body in commands]
+        await uow.commit()
+    for envelope in sent:
+        await consumed(runtime.sessionmaker, envelope.message_id)
+
+    async def status(body: dict[str, Any]) -> str:
+        [row] = await message_by_key(runtime, body["idempotency_key"])
+        return str(row["status"])
+
+    created = [(await message_by_key(runtime, b["idempotency_key"]))[0] for b in commands]
+    assert len({row["created_at"] for row in created}) < len(commands)  # taken together
+    assert [await status(b) for b in emails] == ["queued", "failed", "failed"]
+    [over] = await message_by_key(runtime, emails[1]["idempotency_key"])
+    assert "quota" in over["reason"]
+    assert await status(blocked) == "blocked"
+    assert [await status(b) for b in texts + others] == ["queued"] * 4
+    # Counted: what went out, nothing for the refused or the blocked ones.
+    assert await _quota(runtime, crowded) == {"email": (2, 0), "sms": (2, 2)}
+    assert await _quota(runtime, roomy) == {"email": (2, 0)}
+    assert not [r for r in caplog.records if "one message at a time" in r.getMessage()]

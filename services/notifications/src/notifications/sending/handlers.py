@@ -4,7 +4,8 @@ or why it is blocked, queued for its sender), each in one unit of work with its 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from notifications.sending.domain import (
     outcome_values,
     requested_addressee,
 )
+from notifications.sending.quotas import OverQuota
 from notifications.sending.rendering import Rendered
 from notifications.sending.schemas import MessageOut
 from notifications.settings import Settings
@@ -121,74 +123,72 @@ def _refusal(over: quotas.OverQuota) -> Problem:
     return TooManyRequests(over.detail, retry_after=over.retry_after, field=over.field)
 
 
-async def _over_quota(
-    cmd: SendMessage,
-    uow: UnitOfWork,
-    rendered: Rendered,
-    outcome: Outcome,
-    settings: Settings,
-    *,
-    now: datetime,
-) -> quotas.OverQuota | None:
-    """Only a message that will go out costs anything: a blocked or waiting one counts
-    nothing (one released later by its customer's snapshot is not counted either)."""
+def _cost(cmd: SendMessage, made: _Made, settings: Settings) -> quotas.Cost | OverQuota | None:
+    """What the message would count against its requester's day (None: nothing, only a
+    message that will go out costs anything: a blocked or waiting one counts nothing, one
+    released later by its customer's snapshot neither); or why the request alone is too
+    big."""
+    outcome = made.outcome
     if not isinstance(outcome, SendEmail | SendSms):
         return None
-    segments = quotas.sms_segments(outcome, rendered)
-    return quotas.request_cost(segments, settings) or await quotas.count(
-        uow, cmd.requester, outcome, segments, settings, now=now
+    segments = quotas.sms_segments(outcome, made.ready.rendered)
+    return quotas.request_cost(segments, settings) or quotas.Cost(
+        cmd.requester, outcome.channel, segments
     )
 
 
+async def _over_quota(
+    cmd: SendMessage, uow: UnitOfWork, made: _Made, settings: Settings, *, now: datetime
+) -> OverQuota | None:
+    cost = _cost(cmd, made, settings)
+    if not isinstance(cost, quotas.Cost):
+        return cost
+    return await quotas.count(uow, cost.requester, cost.channel, cost.segments, settings, now=now)
+
+
 class RaceLost(Exception):
-    """Another transaction stored a message with the same key while this one decided its
-    own: in a batch, the batch goes one message at a time (this one's quota count must
-    not be committed)."""
+    """Another transaction stored a message with the same key while a batch decided its
+    own: the batch goes one message at a time (what it counted must not be committed)."""
 
 
 async def stored_requests(
     uow: UnitOfWork, commands: Sequence[SendMessage]
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """The messages already stored for a batch of send requests' keys, in one query (for
-    ``request_message``'s ``stored``: valid for each key's first request in the batch;
-    a key repeated in the batch must look again, its first request stores it)."""
+    """The messages already stored for a batch of send requests' keys, in one query."""
     return await messages.find_by_keys(
         uow, {(cmd.requester, cmd.idempotency_key) for cmd in commands}
     )
 
 
-async def request_message(
+@dataclass(frozen=True)
+class _Made:
+    """A new message decided, not stored yet: its row without the outcome's columns."""
+
+    row: dict[str, Any]
+    outcome: Outcome
+    ready: Draft
+
+    def over(self, refused: OverQuota) -> _Made:
+        """The message failed by a quota instead of going out."""
+        assert isinstance(self.outcome, SendEmail | SendSms)  # only those cost anything
+        return replace(self, outcome=Failed(refused.detail, self.outcome.channel))
+
+    @property
+    def stored(self) -> dict[str, Any]:
+        return self.row | outcome_values(self.outcome, trace_id=self.row["trace_id"])
+
+
+async def _make(
     cmd: SendMessage,
     uow: UnitOfWork,
+    settings: Settings,
     *,
     now: datetime,
-    requested_by: str | None = None,
-    reject_invalid: bool = False,
-    sms_ready: bool = False,
-    settings: Settings | None = None,
-    commit: bool = True,
-    stored: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
-) -> tuple[MessageOut, bool]:
-    """Store, decide and queue one message; returns it and whether it is new.
-    ``commit=False``: a batch's transaction, which its consumer commits; a race lost to
-    another transaction raises ``RaceLost`` then (what this one counted must go).
-    ``stored``: a batch's one lookup of its keys (``stored_requests``), instead of one
-    query a request.
-
-    A repeated ``(requester, idempotency_key)`` returns the first message untouched.
-    An invalid request (a placeholder without a value, a bad template reference or
-    attachment) or one over a send quota (``quotas``) fails the message, or, with
-    ``reject_invalid`` (HTTP), is refused before anything is stored (422, or 429 with
-    Retry-After for a day's quota).
-    """
-    existing = (
-        stored.get((cmd.requester, cmd.idempotency_key))
-        if stored is not None
-        else await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
-    )
-    if existing is not None:
-        return MessageOut.from_row(existing), False
-    settings = settings or Settings.model_construct()
+    requested_by: str | None,
+    reject_invalid: bool,
+    sms_ready: bool,
+) -> _Made:
+    """Render and decide a new message (its quota not counted yet)."""
     too_big = quotas.request_size(cmd, settings)
     if too_big is not None and reject_invalid:
         raise _refusal(too_big)
@@ -207,12 +207,6 @@ async def request_message(
             sms_ready=sms_ready,
             report=any(f.is_report for f in ready.files),
         )
-        if not reject_invalid:
-            over = await _over_quota(cmd, uow, ready.rendered, outcome, settings, now=now)
-            if over is not None:
-                assert isinstance(outcome, SendEmail | SendSms)  # only those cost anything
-                outcome = Failed(over.detail, outcome.channel)
-    trace_id = current_trace_id()
     row = new_message(
         cmd,
         message_id=uuid.uuid4(),
@@ -221,30 +215,138 @@ async def request_message(
         rendered=ready.rendered,
         template_id=ready.template_id,
         language=ready.language,
-        trace_id=trace_id,
-    ) | outcome_values(outcome, trace_id=trace_id)
+        trace_id=current_trace_id(),
+    )
+    return _Made(row, outcome, ready)
+
+
+async def _follow(uow: UnitOfWork, made: _Made, row: dict[str, Any], *, now: datetime) -> None:
+    """What follows from a stored message: its files, its event or delivery command, its
+    place in the print queue."""
+    await templates.store_files(uow, row["id"], made.ready.files, now=now)
+    outcomes.emit(uow, row, made.outcome)
+    await print_queue.follow(uow, row, made.outcome, now=now)
+
+
+async def request_message(
+    cmd: SendMessage,
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    requested_by: str | None = None,
+    reject_invalid: bool = False,
+    sms_ready: bool = False,
+    settings: Settings | None = None,
+) -> tuple[MessageOut, bool]:
+    """Store, decide and queue one message, and commit; returns it and whether it is new.
+
+    A repeated ``(requester, idempotency_key)`` returns the first message untouched.
+    An invalid request (a placeholder without a value, a bad template reference or
+    attachment) or one over a send quota (``quotas``) fails the message, or, with
+    ``reject_invalid`` (HTTP), is refused before anything is stored (422, or 429 with
+    Retry-After for a day's quota).
+    """
+    existing = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
+    if existing is not None:
+        return MessageOut.from_row(existing), False
+    settings = settings or Settings.model_construct()
+    made = await _make(
+        cmd,
+        uow,
+        settings,
+        now=now,
+        requested_by=requested_by,
+        reject_invalid=reject_invalid,
+        sms_ready=sms_ready,
+    )
+    if not reject_invalid:
+        over = await _over_quota(cmd, uow, made, settings, now=now)
+        if over is not None:
+            made = made.over(over)
+    row = made.stored
     if not await messages.insert_new(uow, row):
         # The same key won a race with us in another transaction: its message stands.
-        if not commit:
-            raise RaceLost(cmd.idempotency_key)
         first = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
         assert first is not None
         return MessageOut.from_row(first), False
-    await templates.store_files(uow, row["id"], ready.files, now=now)
-    outcomes.emit(uow, row, outcome)
-    await print_queue.follow(uow, row, outcome, now=now)
+    await _follow(uow, made, row, now=now)
     if reject_invalid:
         # Refused over quota, nothing stays (the caller's transaction is rolled back).
         # Counted last: the requester's quota row stays locked from here to the commit,
         # and every request of the requester waits for it; counted before the message's
         # own statements, it was held across them and the API's requests queued behind
         # each other (bench/README.md, HTTP end to end).
-        over = await _over_quota(cmd, uow, ready.rendered, outcome, settings, now=now)
+        over = await _over_quota(cmd, uow, made, settings, now=now)
         if over is not None:
             raise _refusal(over)
-    if commit:
-        await uow.commit()
+    await uow.commit()
     return MessageOut.from_row(row), True
+
+
+async def request_messages(
+    commands: Sequence[SendMessage],
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    sms_ready: bool,
+    settings: Settings,
+    each: Callable[[int], AbstractContextManager[None]],
+) -> None:
+    """``request_message`` for a batch of send commands in the caller's transaction (its
+    consumer commits), as if each came alone, in the fewest round trips: the keys looked
+    up in one query, each requester's quota counted once for the batch
+    (``quotas.count_batch``), the new messages stored in one ``executemany``. ``each(i)``:
+    the context of command ``i`` (its trace, what follows from it). A key repeated in the
+    batch is its first request's message. Raises ``RaceLost`` when another transaction
+    stored one of the keys meanwhile (nothing was emitted: the caller rolls back)."""
+    stored = await stored_requests(uow, commands)
+    seen: set[tuple[str, str]] = set()
+    made: list[tuple[int, _Made]] = []
+    for index, cmd in enumerate(commands):
+        key = (cmd.requester, cmd.idempotency_key)
+        if key in stored or key in seen:
+            continue  # its first message stands (stored before, or earlier in the batch)
+        seen.add(key)
+        with each(index):
+            new = await _make(
+                cmd,
+                uow,
+                settings,
+                now=now,
+                requested_by=None,
+                reject_invalid=False,
+                sms_ready=sms_ready,
+            )
+        made.append((index, new))
+    made = await _counted(commands, made, uow, settings, now=now)
+    rows = [m.stored for _, m in made]
+    if not await messages.insert_many(uow, rows):
+        raise RaceLost("a key of the batch was stored by another transaction")
+    for (index, m), row in zip(made, rows, strict=True):
+        with each(index):
+            await _follow(uow, m, row, now=now)
+
+
+async def _counted(
+    commands: Sequence[SendMessage],
+    made: list[tuple[int, _Made]],
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    now: datetime,
+) -> list[tuple[int, _Made]]:
+    """The batch's messages with their quotas counted: each one over a quota failed."""
+    costs = [_cost(commands[index], m, settings) for index, m in made]
+    verdicts = iter(
+        await quotas.count_batch(
+            uow, [c for c in costs if isinstance(c, quotas.Cost)], settings, now=now
+        )
+    )
+    counted: list[tuple[int, _Made]] = []
+    for (index, m), cost in zip(made, costs, strict=True):
+        refused = next(verdicts) if isinstance(cost, quotas.Cost) else cost
+        counted.append((index, m.over(refused) if refused is not None else m))
+    return counted
 
 
 async def get_message(

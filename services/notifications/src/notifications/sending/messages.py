@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, select, tuple_, update
+from sqlalchemy import TextClause, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_kit.db import compiled_once
@@ -69,15 +69,34 @@ async def insert_new(uow: UnitOfWork, row: Mapping[str, Any]) -> bool:
 
 
 @functools.lru_cache(maxsize=32)
-def _insert_new(columns: tuple[str, ...]) -> TextClause:
+def _insert_new(columns: tuple[str, ...], *, returning: bool = True) -> TextClause:
     """The insert of a new message with these columns, compiled once (every send request
-    runs it; see ``compiled_once``). A handful of column sets exist, one per outcome."""
-    return compiled_once(
+    runs it; see ``compiled_once``). A handful of column sets exist, one per outcome.
+    Without ``returning`` for a batch's ``executemany``."""
+    statement = (
         insert(message)
         .values({name: bindparam(name, type_=message.c[name].type) for name in columns})
         .on_conflict_do_nothing(constraint="uq_message_requester_key")
-        .returning(message.c.id)
     )
+    return compiled_once(statement.returning(message.c.id) if returning else statement)
+
+
+async def insert_many(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Store a batch's new messages in one round trip (asyncpg pipelines the rows of an
+    ``executemany``); False when an idempotency key of theirs was taken by another
+    transaction meanwhile (the others are stored: the caller rolls back)."""
+    if not rows:
+        return True
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(sorted(row)), []).append(dict(row))
+    for columns, same in by_columns.items():
+        await uow.session.execute(_insert_new(columns, returning=False), same)
+    ids = [row["id"] for row in rows]
+    stored = await uow.session.scalar(
+        select(func.count()).select_from(message).where(message.c.id.in_(ids))
+    )
+    return stored == len(ids)
 
 
 async def change(uow: UnitOfWork, message_id: uuid.UUID, values: Mapping[str, Any]) -> None:

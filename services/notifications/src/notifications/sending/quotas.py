@@ -2,16 +2,19 @@
 may queue per channel and UTC day (messages, SMS segments).
 
 The per-request limits are pure checks. The daily counts are one conditional upsert per
-request in the request's own transaction (``send_quota``): a refused or rolled-back
-request counts nothing, and concurrent requests of one requester and channel queue on
-the row's lock, so every replica sees the same count and no two pass the last slot."""
+request in the request's own transaction (``send_quota``; a batch of commands: one per
+requester and channel when its messages all fit, ``count_batch``): a refused or
+rolled-back request counts nothing, and concurrent requests of one requester and channel
+queue on the row's lock, so every replica sees the same count and no two pass the last
+slot."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, literal_column
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.dialects.postgresql import insert
 
 from aftersales_contracts.notifications import Channel, SendMessage
@@ -84,32 +87,34 @@ def _daily_limits(channel: Channel, settings: Settings) -> tuple[int, int | None
 async def count(
     uow: UnitOfWork,
     requester: str,
-    decision: SendEmail | SendSms,
+    channel: Channel,
     segments: int,
     settings: Settings,
     *,
     now: datetime,
+    messages: int = 1,
 ) -> OverQuota | None:
-    """Count one queued message (and its segments) against the requester's day; refused,
-    nothing is counted."""
-    max_messages, max_segments = _daily_limits(decision.channel, settings)
+    """Count ``messages`` queued messages (and their ``segments`` together) against the
+    requester's day, all or none; refused, nothing is counted."""
+    max_messages, max_segments = _daily_limits(channel, settings)
     day = now.astimezone(UTC).date()
     refused = OverQuota(
-        f"requester {requester!r} has used its {decision.channel.value} quota for today "
+        f"requester {requester!r} has used its {channel.value} quota for today "
         f"(UTC {day.isoformat()}): at most {max_messages} messages"
         + (f" and {max_segments} SMS segments" if max_segments is not None else "")
         + " a day",
         "requester",
         seconds_to_midnight(now),
     )
-    if max_messages < 1 or (max_segments is not None and segments > max_segments):
-        return refused  # even a first request of the day would not fit
+    if messages > max_messages or (max_segments is not None and segments > max_segments):
+        return refused  # would not fit even as the day's first (an insert is not checked)
     counted = await uow.session.scalar(
         _COUNT,
         {
             "requester": requester,
-            "channel": decision.channel.value,
+            "channel": channel.value,
             "day": day,
+            "messages": messages,
             "segments": segments,
             "max_messages": max_messages,
             "max_segments": max_segments if max_segments is not None else _NO_LIMIT,
@@ -118,7 +123,44 @@ async def count(
     return None if counted is not None else refused
 
 
-_ONE = literal_column("1", Integer())  # a literal, not a bind: compiled_once keeps only named binds
+@dataclass(frozen=True)
+class Cost:
+    """What one message of a batch would count: its requester, channel and segments."""
+
+    requester: str
+    channel: Channel
+    segments: int
+
+
+async def count_batch(
+    uow: UnitOfWork, costs: Sequence[Cost], settings: Settings, *, now: datetime
+) -> list[OverQuota | None]:
+    """``count`` for a batch's messages, in order, as if counted one after another: each
+    requester and channel's messages counted in one statement when they all fit (the
+    usual case), else one by one (the first ones pass, as they would have alone). The
+    refusal of each message, or None."""
+    groups: dict[tuple[str, Channel], list[int]] = {}
+    for index, cost in enumerate(costs):
+        groups.setdefault((cost.requester, cost.channel), []).append(index)
+    verdicts: list[OverQuota | None] = [None] * len(costs)
+    # One order for the quota rows' locks in every batch: no two batches wait in a cycle.
+    for (requester, channel), indexes in sorted(groups.items(), key=lambda g: g[0]):
+        together = await count(
+            uow,
+            requester,
+            channel,
+            sum(costs[i].segments for i in indexes),
+            settings,
+            now=now,
+            messages=len(indexes),
+        )
+        if together is None:
+            continue
+        for i in indexes:
+            verdicts[i] = await count(uow, requester, channel, costs[i].segments, settings, now=now)
+    return verdicts
+
+
 _NO_LIMIT = 2**31 - 1  # an integer column's largest: no sum of segments passes it
 
 # Every send request runs it: compiled once (``aftersales_kit.db.compiled_once``).
@@ -128,16 +170,19 @@ _COUNT = compiled_once(
         requester=bindparam("requester", type_=send_quota.c.requester.type),
         channel=bindparam("channel", type_=send_quota.c.channel.type),
         day=bindparam("day", type_=send_quota.c.day.type),
-        messages=_ONE,
+        messages=bindparam("messages", type_=Integer()),
         sms_segments=bindparam("segments", type_=Integer()),
     )
     .on_conflict_do_update(
         index_elements=[send_quota.c.requester, send_quota.c.channel, send_quota.c.day],
         set_={
-            "messages": send_quota.c.messages + _ONE,
+            "messages": send_quota.c.messages + bindparam("messages", type_=Integer()),
             "sms_segments": send_quota.c.sms_segments + bindparam("segments", type_=Integer()),
         },
-        where=(send_quota.c.messages + _ONE <= bindparam("max_messages", type_=Integer()))
+        where=(
+            send_quota.c.messages + bindparam("messages", type_=Integer())
+            <= bindparam("max_messages", type_=Integer())
+        )
         & (
             send_quota.c.sms_segments + bindparam("segments", type_=Integer())
             <= bindparam("max_segments", type_=Integer())

@@ -45,28 +45,17 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     async def on_send_messages(uow: UnitOfWork, envelopes: list[Envelope[SendMessage]]) -> None:
         # Each message as its own command says (its trace, its correlation); one
         # transaction and one commit for the batch.
-        now = clock.now()
-        # The keys looked up once for the batch; a key repeated in it looks again (its
-        # first request has stored it since).
-        stored = await handlers.stored_requests(uow, [e.payload for e in envelopes])
-        looked_up: set[tuple[str, str]] = set()
-        for envelope in envelopes:
-            key = (envelope.payload.requester, envelope.payload.idempotency_key)
-            first = key not in looked_up
-            looked_up.add(key)
-            with send_requests.serving(uow, envelope):
-                try:
-                    await handlers.request_message(
-                        envelope.payload,
-                        uow,
-                        now=now,
-                        sms_ready=settings.sms_configured,
-                        settings=settings,
-                        commit=False,
-                        stored=stored if first else None,
-                    )
-                except handlers.RaceLost as lost:
-                    raise OneByOne("a send request lost a race for its key") from lost
+        try:
+            await handlers.request_messages(
+                [e.payload for e in envelopes],
+                uow,
+                now=clock.now(),
+                sms_ready=settings.sms_configured,
+                settings=settings,
+                each=lambda index: send_requests.serving(uow, envelopes[index]),
+            )
+        except handlers.RaceLost as lost:
+            raise OneByOne(str(lost)) from lost
 
     catalog_events = Consumer(NOTIFICATIONS_CATALOG_EVENTS, runtime.uow)
     # Customers come in bulk after an import (a set event for each batch of rows it
