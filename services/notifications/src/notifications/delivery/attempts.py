@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from aftersales_contracts.notifications import Channel
@@ -170,21 +170,21 @@ async def begin_many(
         for message_id, recipients, number in messages
     ]
     async with _own_session(uow) as session, session.begin():
+        # Rows as parameters, not in the statement: compiled once, not once a batch size.
         await session.execute(
-            insert(delivery_attempt).values(
-                [
-                    {
-                        "id": a.id,
-                        "message_id": a.message_id,
-                        "number": a.number,
-                        "channel": channel.value,
-                        "recipients": list(a.recipients),
-                        "started_at": now,
-                        "phase": AttemptPhase.PREPARING.value,
-                    }
-                    for a in started
-                ]
-            )
+            insert(delivery_attempt),
+            [
+                {
+                    "id": a.id,
+                    "message_id": a.message_id,
+                    "number": a.number,
+                    "channel": channel.value,
+                    "recipients": list(a.recipients),
+                    "started_at": now,
+                    "phase": AttemptPhase.PREPARING.value,
+                }
+                for a in started
+            ],
         )
     return started
 
@@ -215,12 +215,48 @@ async def hand_over(uow: UnitOfWork, attempt: Attempt) -> None:
         raise AttemptTaken(f"attempt {attempt.number} of {attempt.message_id} was ended")
 
 
+def _answer_sql(attempt_id: str) -> str:
+    return f"""UPDATE delivery_attempt SET phase = '{AttemptPhase.ANSWERED.value}',
+        answer = :answer, accepted = :accepted, provider_ids = :provider_ids,
+        detail = :detail
+    WHERE id = :{attempt_id} AND outcome IS NULL
+        AND phase = '{AttemptPhase.HANDING_OVER.value}'"""
+
+
+_HAND_OVER_SQL = f"""UPDATE delivery_attempt SET phase = '{AttemptPhase.HANDING_OVER.value}'
+    WHERE id = :attempt_id AND outcome IS NULL AND phase = '{AttemptPhase.PREPARING.value}'"""
+_ANSWER_BINDS = (
+    bindparam("answer", type_=delivery_attempt.c.answer.type),
+    bindparam("accepted", type_=delivery_attempt.c.accepted.type),
+    bindparam("provider_ids", type_=delivery_attempt.c.provider_ids.type),
+    bindparam("detail", type_=delivery_attempt.c.detail.type),
+)
+# Text statements: run for every message a sender hands over, never compiled again.
+_HAND_OVER = text(_HAND_OVER_SQL).bindparams(
+    bindparam("attempt_id", type_=delivery_attempt.c.id.type)
+)
+_ANSWERED = text(_answer_sql("attempt_id")).bindparams(
+    bindparam("attempt_id", type_=delivery_attempt.c.id.type), *_ANSWER_BINDS
+)
+# The previous message's answer and the next one's hand-over in one statement (two rows;
+# the count is the hand-over's).
+_ANSWERED_THEN_HAND_OVER = text(
+    f"WITH answered AS ({_answer_sql('answered_id')}) {_HAND_OVER_SQL}"
+).bindparams(
+    bindparam("answered_id", type_=delivery_attempt.c.id.type),
+    bindparam("attempt_id", type_=delivery_attempt.c.id.type),
+    *_ANSWER_BINDS,
+)
+
+
 class HandOvers:
     """``hand_over`` for the attempts of a batch, and then each one's answer
-    (``answered``), each committed at once on one connection held for the batch
-    (autocommit: one statement a step). The batch writes its messages' outcomes in one
-    commit at its end; the answer committed the moment it is in keeps a sender that dies
-    before that commit from leaving the batch's sent messages "maybe sent"."""
+    (``answered``), committed on one connection held for the batch (autocommit). An
+    answer is committed with the next message's hand-over, in one statement, or when the
+    batch leaves (``async with``), before the batch writes its messages' outcomes in its
+    one commit: a sender that dies before that commit leaves the batch's answered
+    messages recorded by the next delivery, not "maybe sent"; only the message being
+    handed over, and the one answered just before it, are left in doubt."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         bind = uow.session.bind
@@ -228,23 +264,39 @@ class HandOvers:
             raise TypeError("delivery attempts need a unit of work bound to an engine")
         self._engine = bind
         self._connection: AsyncConnection | None = None
+        self._answer: dict[str, Any] | None = None  # the last answer, not committed yet
+        self._handed: uuid.UUID | None = None  # the attempt handed over last
 
     async def __aenter__(self) -> HandOvers:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self._connection is not None:
-            await self._connection.close()
+        try:
+            if self._answer is not None:
+                await self._execute(_ANSWERED, self._answer)
+                self._answer = None
+        finally:
+            if self._connection is not None:
+                await self._connection.close()
 
     async def hand_over(self, attempt: Attempt) -> None:
-        """As ``hand_over``; a connection that failed is dropped (the next one opens)."""
-        changed = await self._execute(
-            _still_preparing(attempt.id).values(phase=AttemptPhase.HANDING_OVER.value)
-        )
+        """As ``hand_over``, with the previous answer; a connection that failed is
+        dropped (the next one opens)."""
+        if self._answer is None:
+            changed = await self._execute(_HAND_OVER, {"attempt_id": attempt.id})
+        else:
+            answer = self._answer
+            changed = await self._execute(
+                _ANSWERED_THEN_HAND_OVER,
+                {"answered_id": answer["attempt_id"], "attempt_id": attempt.id}
+                | {k: v for k, v in answer.items() if k != "attempt_id"},
+            )
+            self._answer = None  # committed (a failure keeps it for the next statement)
+        self._handed = attempt.id
         if not changed:
             raise AttemptTaken(f"attempt {attempt.number} of {attempt.message_id} was ended")
 
-    async def answered(
+    def answered(
         self,
         attempt: Attempt,
         answer: AttemptOutcome,
@@ -252,34 +304,30 @@ class HandOvers:
         accepted: Sequence[str] = (),
         provider_ids: Sequence[str] = (),
         detail: str | None = None,
-    ) -> bool:
+    ) -> None:
         """Record the server's answer to a handed-over attempt (``sent`` or ``failed``;
-        ``provider_ids``: the SMS provider's ids of what it took); False when the attempt
-        was ended meanwhile (its outcome is written anyway)."""
+        ``provider_ids``: the SMS provider's ids of what it took), committed with the
+        next hand-over or when the batch leaves. An attempt ended meanwhile keeps its
+        outcome (the answer changes nothing then)."""
         if answer not in (AttemptOutcome.SENT, AttemptOutcome.FAILED):
             raise ValueError(f"an answer is sent or failed, not {answer}")
-        return await self._execute(
-            update(delivery_attempt)
-            .where(
-                delivery_attempt.c.id == attempt.id,
-                delivery_attempt.c.outcome.is_(None),
-                delivery_attempt.c.phase == AttemptPhase.HANDING_OVER.value,
-            )
-            .values(
-                phase=AttemptPhase.ANSWERED.value,
-                answer=answer.value,
-                accepted=list(accepted),
-                provider_ids=list(provider_ids) or None,
-                detail=detail,
-            )
-        )
+        if attempt.id != self._handed:
+            return  # refused before its hand-over: nothing of it is in doubt
+        self._handed = None
+        self._answer = {
+            "attempt_id": attempt.id,
+            "answer": answer.value,
+            "accepted": list(accepted),
+            "provider_ids": list(provider_ids) or None,
+            "detail": detail,
+        }
 
-    async def _execute(self, statement: Any) -> bool:
+    async def _execute(self, statement: Any, parameters: dict[str, Any]) -> bool:
         if self._connection is None:
             connection = await self._engine.connect()
             self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
-            result = await self._connection.execute(statement)
+            result = await self._connection.execute(statement, parameters)
         except BaseException:
             connection, self._connection = self._connection, None
             with contextlib.suppress(Exception):

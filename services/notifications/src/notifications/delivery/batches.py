@@ -10,11 +10,12 @@ needs for each message is kept for each: its attempt is committed (``preparing``
 anything of it reaches the server or provider, its hand-over (``handing_over``) is
 committed before the point of no return (SMTP DATA, the provider's request for its
 first number), and the answer (``answered``: sent or refused, to whom, the provider's
-ids) is committed the moment it is in, one message at a time. The outcomes wait for
-the batch's one commit, but a crash before it leaves each message where a crash of its
-own single delivery would (notifications' README, "never twice"): an answered message
-is recorded by the next delivery, not doubted, so "maybe sent" stays one hand-over
-wide, not a batch's whole sending.
+ids) is committed with the next message's hand-over (one statement) or when the batch
+ends. The outcomes wait for the batch's one commit, but a crash before it leaves each
+message where a crash of its own single delivery would (notifications' README, "never
+twice"), but for the one answered just before the hand-over in flight: an answered
+message is recorded by the next delivery, not doubted, so "maybe sent" stays about one
+hand-over wide, not a batch's whole sending.
 
 The batch path takes only the plain case. Anything a single delivery must reason about
 (an earlier attempt without an outcome; a channel's own: the pacing's tokens not all
@@ -201,11 +202,11 @@ class Batch(ABC, Generic[S]):
             )
             return error
         if s.known.outcome in (AttemptOutcome.SENT, AttemptOutcome.FAILED):
-            # The outcome is committed with the whole batch's; the answer is committed now,
-            # so a sender that dies before that leaves this message recorded by the next
-            # delivery, not unconfirmed (the window "never twice" leaves open stays one
-            # hand-over wide).
-            await hand_overs.answered(
+            # The outcome is committed with the whole batch's; the answer with the next
+            # hand-over, so a sender that dies before the batch's commit leaves this
+            # message recorded by the next delivery, not unconfirmed (the window "never
+            # twice" leaves open stays a hand-over and the answer before it wide).
+            hand_overs.answered(
                 attempt,
                 s.known.outcome,
                 accepted=s.known.accepted,
