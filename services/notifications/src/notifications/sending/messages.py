@@ -40,11 +40,19 @@ async def load_many(uow: UnitOfWork, message_ids: list[uuid.UUID]) -> list[dict[
 
 
 async def find_by_key(uow: UnitOfWork, requester: str, key: str) -> dict[str, Any] | None:
-    query = select(message).where(
-        message.c.requester == requester, message.c.idempotency_key == key
+    row = (
+        (await uow.session.execute(_BY_KEY, {"requester": requester, "key": key}))
+        .mappings()
+        .first()
     )
-    row = (await uow.session.execute(query)).mappings().first()
     return dict(row) if row is not None else None
+
+
+# Built once: every send request looks its key up (its cache key is computed once too).
+_BY_KEY = select(message).where(
+    message.c.requester == bindparam("requester"),
+    message.c.idempotency_key == bindparam("key"),
+)
 
 
 async def find_by_keys(
