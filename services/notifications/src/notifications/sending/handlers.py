@@ -245,27 +245,36 @@ async def request_message(
     attachment) or one over a send quota (``quotas``) fails the message, or, with
     ``reject_invalid`` (HTTP), is refused before anything is stored (422, or 429 with
     Retry-After for a day's quota).
+
+    The key is looked up only when the insert finds it taken, or the request is refused
+    (a repeat is rare; a lookup before every request cost a round trip each): a repeat
+    is decided again and dropped, and what its decision did is rolled back.
     """
-    existing = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
-    if existing is not None:
-        return MessageOut.from_row(existing), False
     settings = settings or Settings.model_construct()
-    made = await _make(
-        cmd,
-        uow,
-        settings,
-        now=now,
-        requested_by=requested_by,
-        reject_invalid=reject_invalid,
-        sms_ready=sms_ready,
-    )
+    try:
+        made = await _make(
+            cmd,
+            uow,
+            settings,
+            now=now,
+            requested_by=requested_by,
+            reject_invalid=reject_invalid,
+            sms_ready=sms_ready,
+        )
+    except Problem:
+        # Refused as it is now, but a repeat answers with its first message.
+        first = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
+        if first is None:
+            raise
+        return MessageOut.from_row(first), False
     if not reject_invalid:
         over = await _over_quota(cmd, uow, made, settings, now=now)
         if over is not None:
             made = made.over(over)
     row = made.stored
     if not await messages.insert_new(uow, row):
-        # The same key won a race with us in another transaction: its message stands.
+        # A repeat, or the same key won a race with us in another transaction: its
+        # message stands.
         first = await messages.find_by_key(uow, cmd.requester, cmd.idempotency_key)
         assert first is not None
         return MessageOut.from_row(first), False
