@@ -93,8 +93,9 @@ async def insert_many(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]]) -> boo
     """Store a batch's new messages in one round trip (asyncpg pipelines the rows of an
     ``executemany``); False when an idempotency key of theirs was taken by another
     transaction meanwhile (the others are stored: the caller rolls back)."""
-    if not rows:
-        return True
+    if len(rows) <= 1:
+        # A batch of one (a steady trickle of requests): one round trip, not two.
+        return all([await insert_new(uow, row) for row in rows])
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         by_columns.setdefault(tuple(sorted(row)), []).append(dict(row))
