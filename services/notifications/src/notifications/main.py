@@ -19,6 +19,7 @@ from notifications.org_settings import routes as org_settings
 from notifications.preferences import routes as preferences
 from notifications.print_queue import routes as print_queue
 from notifications.sending import routes as sending
+from notifications.sending.groups import SendGroups
 from notifications.sending.subscribers import api_consumers
 from notifications.sent_log import routes as sent_log
 from notifications.service_reminders import subscribers as service_reminders
@@ -37,7 +38,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
         *service_reminders.consumers(runtime),
     ]:
         runtime.add_consumer(consumer)
-    return create_app(
+    app = create_app(
         runtime,
         title="Aftersales notifications",
         routers=[
@@ -53,6 +54,8 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> F
         clock=clock,
         api_clients=True,  # outside systems may call with a key (NOTIFICATIONS_INTERNAL_CLIENTS)
     )
+    app.state.send_groups = SendGroups(runtime.uow, clock, settings)
+    return app
 
 
 def main() -> None:

@@ -292,6 +292,10 @@ async def request_message(
     return MessageOut.from_row(row), True
 
 
+# What a request of a batch gets: its message and whether it is new, or its refusal.
+Answer = tuple[MessageOut, bool] | Problem
+
+
 async def request_messages(
     commands: Sequence[SendMessage],
     uow: UnitOfWork,
@@ -300,40 +304,60 @@ async def request_messages(
     sms_ready: bool,
     settings: Settings,
     each: Callable[[int], AbstractContextManager[None]],
-) -> None:
-    """``request_message`` for a batch of send commands in the caller's transaction (its
-    consumer commits), as if each came alone, in the fewest round trips: the keys looked
+    requested_by: Sequence[str | None] | None = None,
+    reject_invalid: bool = False,
+) -> list[Answer]:
+    """``request_message`` for a batch of send requests in the caller's transaction (the
+    caller commits), each as if it came alone, in the fewest round trips: the keys looked
     up in one query, each requester's quota counted once for the batch
     (``quotas.count_batch``), the new messages stored in one ``executemany``. ``each(i)``:
-    the context of command ``i`` (its trace, what follows from it). A key repeated in the
-    batch is its first request's message. Raises ``RaceLost`` when another transaction
-    stored one of the keys meanwhile (nothing was emitted: the caller rolls back)."""
+    the context of request ``i`` (its trace, what follows from it). A key repeated in the
+    batch is its first request's message. With ``reject_invalid`` (HTTP) a request that
+    is invalid or over a quota is refused (its answer is the problem; nothing of it is
+    stored), else its message fails. Raises ``RaceLost`` when another transaction stored
+    one of the keys meanwhile (the caller rolls back)."""
     stored = await stored_requests(uow, commands)
-    seen: set[tuple[str, str]] = set()
+    answers: dict[int, Answer] = {}
+    first: dict[tuple[str, str], int] = {}
     made: list[tuple[int, _Made]] = []
     for index, cmd in enumerate(commands):
         key = (cmd.requester, cmd.idempotency_key)
-        if key in stored or key in seen:
-            continue  # its first message stands (stored before, or earlier in the batch)
-        seen.add(key)
+        if key in stored:
+            answers[index] = MessageOut.from_row(stored[key]), False
+            continue
+        if key in first:
+            continue  # answered with its first request's message, below
+        first[key] = index
         with each(index):
-            new = await _make(
-                cmd,
-                uow,
-                settings,
-                now=now,
-                requested_by=None,
-                reject_invalid=False,
-                sms_ready=sms_ready,
-            )
+            try:
+                new = await _make(
+                    cmd,
+                    uow,
+                    settings,
+                    now=now,
+                    requested_by=requested_by[index] if requested_by is not None else None,
+                    reject_invalid=reject_invalid,
+                    sms_ready=sms_ready,
+                )
+            except Problem as refused:
+                answers[index] = refused
+                continue
         made.append((index, new))
-    made = await _counted(commands, made, uow, settings, now=now)
+    made = await _counted(
+        commands, made, uow, settings, answers, now=now, reject_invalid=reject_invalid
+    )
     rows = [m.stored for _, m in made]
     if not await messages.insert_many(uow, rows):
         raise RaceLost("a key of the batch was stored by another transaction")
     for (index, m), row in zip(made, rows, strict=True):
         with each(index):
             await _follow(uow, m, row, now=now)
+        answers[index] = MessageOut.from_row(row), True
+    for index, cmd in enumerate(commands):
+        if index not in answers:  # a repeat in the batch: its first request's message
+            answer = answers[first[(cmd.requester, cmd.idempotency_key)]]
+            answers[index] = (answer[0], False) if isinstance(answer, tuple) else answer
+    return [answers[index] for index in range(len(commands))]
 
 
 async def _counted(
@@ -341,10 +365,13 @@ async def _counted(
     made: list[tuple[int, _Made]],
     uow: UnitOfWork,
     settings: Settings,
+    refusals: dict[int, Answer],
     *,
     now: datetime,
+    reject_invalid: bool,
 ) -> list[tuple[int, _Made]]:
-    """The batch's messages with their quotas counted: each one over a quota failed."""
+    """The batch's messages with their quotas counted: each one over a quota failed, or
+    refused (when ``refusals`` takes it, HTTP) and left out."""
     costs = [_cost(commands[index], m, settings) for index, m in made]
     verdicts = iter(
         await quotas.count_batch(
@@ -353,8 +380,13 @@ async def _counted(
     )
     counted: list[tuple[int, _Made]] = []
     for (index, m), cost in zip(made, costs, strict=True):
-        refused = next(verdicts) if isinstance(cost, quotas.Cost) else cost
-        counted.append((index, m.over(refused) if refused is not None else m))
+        over = next(verdicts) if isinstance(cost, quotas.Cost) else cost
+        if over is None:
+            counted.append((index, m))
+        elif reject_invalid:
+            refusals[index] = _refusal(over)
+        else:
+            counted.append((index, m.over(over)))
     return counted
 
 

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response, status
 
-from aftersales_kit.http import ClockDep, UnitOfWorkDep, problem_responses
+from aftersales_kit.http import UnitOfWorkDep, problem_responses
 from aftersales_kit.identity import USER_HEADER, CallerDep
 from aftersales_kit.problems import Conflict, Unprocessable
-from notifications.dependencies import SettingsDep
+from notifications.dependencies import SendGroupsDep
 from notifications.sending import handlers
 from notifications.sending.schemas import MessageOut, SendMessageIn
 from notifications.visibility import VisibleDep, may_see, require_own_org_unit
@@ -38,9 +38,7 @@ messages = APIRouter(prefix="/messages", tags=["messages"])
 )
 async def send_message(
     body: SendMessageIn,
-    uow: UnitOfWorkDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    groups: SendGroupsDep,
     response: Response,
     caller: CallerDep,
     visible: VisibleDep,
@@ -53,15 +51,11 @@ async def send_message(
     if caller.username is not None and len(caller.username) > 200:
         raise Unprocessable("at most 200 characters", field=USER_HEADER)
     require_own_org_unit(visible, body.org_unit_id, "send messages")
-    out, created = await handlers.request_message(
+    # Stored with the other requests in flight, in one transaction (``sending.groups``).
+    out, created = await groups.request(
         body,
-        uow,
-        now=clock.now(),
         # The sent log's "by whom": the gateway's user first, then the caller's own word.
         requested_by=caller.username or requested_by,
-        reject_invalid=True,
-        sms_ready=settings.sms_configured,
-        settings=settings,
     )
     if not may_see(visible, out.org_unit_id):
         # The key names a message of an org unit the caller may not see: say nothing of it.
