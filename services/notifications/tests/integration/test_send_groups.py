@@ -144,3 +144,30 @@ async def _waiting_for_a_lock(runtime: ServiceRuntime) -> bool:
             )
         )
     return bool(waiting)
+
+
+async def test_a_group_waiting_for_a_lock_holds_only_its_own_requests(
+    client: httpx.AsyncClient, runtime: ServiceRuntime
+) -> None:
+    requester = unique("g-")
+    stored = send_body(requester=requester)
+    assert (await client.post("/messages", json=stored)).status_code == 202
+    contested = send_body(requester=requester)
+    async with runtime.engine.connect() as rival:
+        rival_transaction = await rival.begin()
+        row = (await message_by_key(runtime, stored["idempotency_key"]))[0]
+        await rival.execute(
+            insert(tables.message).values(
+                {**row, "id": uuid.uuid4(), "idempotency_key": contested["idempotency_key"]}
+            )
+        )
+        waiting = asyncio.ensure_future(client.post("/messages", json=contested))
+        await eventually(lambda: _waiting_for_a_lock(runtime))
+        # Meanwhile other requests are stored by groups of their own.
+        later = await asyncio.gather(
+            *(client.post("/messages", json=send_body(requester=unique("g-"))) for _ in range(3))
+        )
+        assert [a.status_code for a in later] == [202, 202, 202]
+        assert not waiting.done()
+        await rival_transaction.commit()
+        assert (await waiting).status_code == 200

@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 # A group's size: large enough for the requests a busy API has in flight.
 MAX_GROUP = 32
+# Groups in flight at once: a group waiting for a lock (a customer's, while catalog's
+# import is projected; a requester's quota row, while another replica counts) holds only
+# its own requests; the next ones form another group.
+MAX_GROUPS_IN_FLIGHT = 4
 
 
 @dataclass
@@ -80,7 +84,7 @@ class SendGroups:
         self._clock = clock
         self._settings = settings
         self._waiting: list[_Request] = []
-        self._runner: asyncio.Task[None] | None = None
+        self._runners: set[asyncio.Task[None]] = set()
 
     async def request(
         self, cmd: SendMessage, *, requested_by: str | None
@@ -89,15 +93,20 @@ class SendGroups:
         ``reject_invalid``), in the group in flight; its answer or its refusal."""
         request = _Request(cmd, requested_by, otel_context.get_current())
         self._waiting.append(request)
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run(), name="send request groups")
+        # The first one waiting starts a group, unless every runner is busy (they take
+        # the waiting ones when their group is done).
+        if len(self._waiting) == 1 and len(self._runners) < MAX_GROUPS_IN_FLIGHT:
+            self._runners.add(asyncio.create_task(self._run(), name="send request groups"))
         return await request.answer
 
     async def _run(self) -> None:
+        group: list[_Request] = []
         try:
             while self._waiting:
                 await asyncio.sleep(0)  # the requests parsed in this turn join
                 group = self._next_group()
+                if not group:
+                    return  # another runner took them
                 try:
                     answers = await self._together(group)
                 except Exception as error:
@@ -110,10 +119,14 @@ class SendGroups:
                     for request, answer in zip(group, answers, strict=True):
                         request.settle(answer)
         except BaseException as error:  # cancelled at shutdown: nobody is left waiting
-            for request in self._waiting:
+            for request in [*group, *self._waiting]:
                 request.settle(error)
             self._waiting.clear()
             raise
+        finally:
+            # Gone from the count at once (a done callback would run a turn later, and a
+            # request arriving meanwhile could find every runner counted and none left).
+            self._runners.discard(asyncio.current_task())
 
     def _next_group(self) -> list[_Request]:
         """Up to ``MAX_GROUP`` waiting requests, a key at most once (a repeat waits for
