@@ -4,6 +4,7 @@ says, in one transaction."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,11 +14,13 @@ from sqlalchemy import select
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.runtime import ServiceRuntime
-from aftersales_testing.waiting import consumed
+from aftersales_testing.builders import customer_registered
+from aftersales_testing.waiting import consumed, eventually
 from notifications import tables
+from notifications.sending import customers
 
 from ..conftest import outbox_payloads
-from .helpers import send_body
+from .helpers import publish, send_body
 
 
 async def _by_key(runtime: ServiceRuntime, key: str) -> list[dict[str, Any]]:
@@ -79,3 +82,40 @@ async def test_send_requests_arriving_together_are_stored_in_one_batch_each_as_i
         [row] = await _by_key(runtime, body["idempotency_key"])
         command = commands_by_key[body["idempotency_key"]]
         assert rows[str(row["id"])]["causation_id"] == str(command.message_id)
+
+
+async def test_a_batch_reads_its_customers_at_once_each_message_as_it_would_alone(
+    runtime: ServiceRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aftersales_kit.inbox")
+    known = customer_registered()
+    no_address = customer_registered(emails=[])
+    unknown = customer_registered()  # notifications has not seen it yet
+    for customer in (known, no_address):
+        async with runtime.uow() as uow:
+            await customers.project_customer(customer, uow, now=datetime.now(UTC))
+    to_known = [send_body(recipient={"customer_id": str(known.customer_id)}) for _ in range(2)]
+    to_no_address = send_body(recipient={"customer_id": str(no_address.customer_id)})
+    to_unknown = send_body(recipient={"customer_id": str(unknown.customer_id)})
+    commands = [to_known[0], to_unknown, to_no_address, to_known[1]]
+    async with runtime.uow() as uow:
+        sent = [uow.send(SendMessage.model_validate(body)) for body in commands]
+        await uow.commit()
+    for envelope in sent:
+        await consumed(runtime.sessionmaker, envelope.message_id)
+
+    rows = [(await _by_key(runtime, body["idempotency_key"]))[0] for body in commands]
+    assert len({row["created_at"] for row in rows}) < len(commands)  # taken together
+    assert [row["status"] for row in rows] == ["queued", "awaiting_recipient", "blocked", "queued"]
+    assert rows[0]["recipients"] == rows[3]["recipients"] == [str(known.emails[0])]
+    assert not [r for r in caplog.records if "one message at a time" in r.getMessage()]
+    # The customer that was not known yet releases its waiting message when it comes.
+    await publish(runtime, unknown)
+    waited = await eventually(lambda: _queued(runtime, to_unknown["idempotency_key"]), within=10)
+    assert waited is not None
+    assert waited["recipients"] == [str(unknown.emails[0])]
+
+
+async def _queued(runtime: ServiceRuntime, key: str) -> dict[str, Any] | None:
+    [row] = await _by_key(runtime, key)
+    return row if row["status"] == "queued" else None

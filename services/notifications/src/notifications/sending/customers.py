@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from aftersales_contracts.catalog import CommunicationMethod, CustomerRegistered
 from aftersales_contracts.notifications import ChannelChoice
@@ -31,8 +31,32 @@ async def lock(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
     Without it a request that finds no customer and a CustomerRegistered that finds no
     waiting message could pass each other, and the message would wait forever.
     """
-    key = int.from_bytes(customer_id.bytes[:8], "big", signed=True)
-    await uow.session.execute(select(func.pg_advisory_xact_lock(key)))
+    await uow.session.execute(select(func.pg_advisory_xact_lock(_lock_key(customer_id))))
+
+
+async def addressees(
+    uow: UnitOfWork, customer_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Addressee | None]:
+    """``addressee`` for the customers of a batch of requests: every one locked in one
+    statement, in the projection's order (``project_customers``: by id, so a batch and
+    an import's projection never wait for each other in a cycle), and read in one query."""
+    ordered = sorted(set(customer_ids))
+    if not ordered:
+        return {}
+    await uow.session.execute(_LOCK_MANY, {"keys": [_lock_key(c) for c in ordered]})
+    rows = (
+        await uow.session.execute(select(customer).where(customer.c.id.in_(ordered)))
+    ).mappings()
+    found = {row["id"]: _addressee(dict(row)) for row in rows}
+    return {c: found.get(c) for c in ordered}
+
+
+def _lock_key(customer_id: uuid.UUID) -> int:
+    return int.from_bytes(customer_id.bytes[:8], "big", signed=True)
+
+
+# The keys in the order given (a function scan keeps the array's order).
+_LOCK_MANY = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 def _addressee(row: Mapping[str, Any]) -> Addressee:

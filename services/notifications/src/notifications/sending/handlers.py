@@ -4,7 +4,7 @@ or why it is blocked, queued for its sender), each in one unit of work with its 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,6 +20,7 @@ from notifications.org_settings import handlers as org_settings
 from notifications.print_queue import handlers as print_queue
 from notifications.sending import customers, messages, outcomes, quotas, rendering
 from notifications.sending.domain import (
+    Addressee,
     AwaitingRecipient,
     Failed,
     Outcome,
@@ -101,12 +102,18 @@ async def decide_outcome(
     *,
     sms_ready: bool,
     report: bool = False,
+    known: Mapping[uuid.UUID, Addressee | None] | None = None,
 ) -> Outcome:
     """Whom and how: a known customer's own addresses and permissions (addresses in the
     request are not used then, so a requester cannot bypass them), a customer not known
-    yet waits; else the request's addresses. An org unit's missing settings block."""
+    yet waits; else the request's addresses. An org unit's missing settings block.
+    ``known``: the customers a batch locked and read at once (``customers.addressees``)."""
     if cmd.recipient.customer_id is not None:
-        addressee = await customers.addressee(uow, cmd.recipient.customer_id)
+        addressee = (
+            known[cmd.recipient.customer_id]
+            if known is not None and cmd.recipient.customer_id in known
+            else await customers.addressee(uow, cmd.recipient.customer_id)
+        )
         if addressee is None:
             return AwaitingRecipient()
     else:
@@ -187,6 +194,7 @@ async def _make(
     requested_by: str | None,
     reject_invalid: bool,
     sms_ready: bool,
+    known: Mapping[uuid.UUID, Addressee | None] | None = None,
 ) -> _Made:
     """Render and decide a new message (its quota not counted yet)."""
     too_big = quotas.request_size(cmd, settings)
@@ -206,6 +214,7 @@ async def _make(
             settings,
             sms_ready=sms_ready,
             report=any(f.is_report for f in ready.files),
+            known=known,
         )
     row = new_message(
         cmd,
@@ -309,7 +318,8 @@ async def request_messages(
 ) -> list[Answer]:
     """``request_message`` for a batch of send requests in the caller's transaction (the
     caller commits), each as if it came alone, in the fewest round trips: the keys looked
-    up in one query, each requester's quota counted once for the batch
+    up in one query, the customers locked and read in one statement each
+    (``customers.addressees``), each requester's quota counted once for the batch
     (``quotas.count_batch``), the new messages stored in one ``executemany``. ``each(i)``:
     the context of request ``i`` (its trace, what follows from it). A key repeated in the
     batch is its first request's message. With ``reject_invalid`` (HTTP) a request that
@@ -317,6 +327,16 @@ async def request_messages(
     stored), else its message fails. Raises ``RaceLost`` when another transaction stored
     one of the keys meanwhile (the caller rolls back)."""
     stored = await stored_requests(uow, commands)
+    # The customers of the new ones locked and read at once, not one by one.
+    known = await customers.addressees(
+        uow,
+        (
+            c.recipient.customer_id
+            for c in commands
+            if c.recipient.customer_id is not None
+            and (c.requester, c.idempotency_key) not in stored
+        ),
+    )
     answers: dict[int, Answer] = {}
     first: dict[tuple[str, str], int] = {}
     made: list[tuple[int, _Made]] = []
@@ -338,6 +358,7 @@ async def request_messages(
                     requested_by=requested_by[index] if requested_by is not None else None,
                     reject_invalid=reject_invalid,
                     sms_ready=sms_ready,
+                    known=known,
                 )
             except Problem as refused:
                 answers[index] = refused
