@@ -147,48 +147,6 @@ async def earlier_of(uow: UnitOfWork, message_ids: Sequence[uuid.UUID]) -> dict[
     return {m: Earlier(int(n), bool(u)) for m, n, u in rows}
 
 
-async def begin_many(
-    uow: UnitOfWork,
-    messages: Sequence[tuple[uuid.UUID, Sequence[str], int]],
-    channel: Channel,
-    *,
-    now: datetime,
-) -> list[Attempt]:
-    """``begin`` for several messages (id, recipients, the attempt's number) in one
-    statement, committed at once on a connection of its own; the attempts in the order
-    given. The delivery holds every one of the messages' rows (``earlier_of`` numbered
-    them)."""
-    started = [
-        Attempt(
-            id=uuid.uuid4(),
-            message_id=message_id,
-            number=number,
-            channel=channel,
-            recipients=tuple(recipients),
-            started_at=now,
-        )
-        for message_id, recipients, number in messages
-    ]
-    async with _own_session(uow) as session, session.begin():
-        # Rows as parameters, not in the statement: compiled once, not once a batch size.
-        await session.execute(
-            insert(delivery_attempt),
-            [
-                {
-                    "id": a.id,
-                    "message_id": a.message_id,
-                    "number": a.number,
-                    "channel": channel.value,
-                    "recipients": list(a.recipients),
-                    "started_at": now,
-                    "phase": AttemptPhase.PREPARING.value,
-                }
-                for a in started
-            ],
-        )
-    return started
-
-
 class AttemptTaken(Exception):
     """The attempt was ended by another delivery (which found it unfinished while this
     one's row lock was lost): this delivery must hand nothing over."""
@@ -249,9 +207,13 @@ _ANSWERED_THEN_HAND_OVER = text(
 )
 
 
+_BEGIN = insert(delivery_attempt)
+
+
 class HandOvers:
-    """``hand_over`` for the attempts of a batch, and then each one's answer
-    (``answered``), committed on one connection held for the batch (autocommit). An
+    """The attempts of a batch begun (``begin_many``), ``hand_over`` for each, and then
+    each one's answer (``answered``), committed on one connection held for the batch
+    (autocommit). An
     answer is committed with the next message's hand-over, in one statement, or when the
     batch leaves (``async with``), before the batch writes its messages' outcomes in its
     one commit: a sender that dies before that commit leaves the batch's answered
@@ -278,6 +240,46 @@ class HandOvers:
         finally:
             if self._connection is not None:
                 await self._connection.close()
+
+    async def begin_many(
+        self,
+        messages: Sequence[tuple[uuid.UUID, Sequence[str], int]],
+        channel: Channel,
+        *,
+        now: datetime,
+    ) -> list[Attempt]:
+        """``begin`` for the batch's messages (id, recipients, the attempt's number) in
+        one statement, committed at once on the batch's connection; the attempts in the
+        order given. The delivery holds every one of the messages' rows (``earlier_of``
+        numbered them)."""
+        started = [
+            Attempt(
+                id=uuid.uuid4(),
+                message_id=message_id,
+                number=number,
+                channel=channel,
+                recipients=tuple(recipients),
+                started_at=now,
+            )
+            for message_id, recipients, number in messages
+        ]
+        # Rows as parameters, not in the statement: compiled once, not once a batch size.
+        await self._execute(
+            _BEGIN,
+            [
+                {
+                    "id": a.id,
+                    "message_id": a.message_id,
+                    "number": a.number,
+                    "channel": channel.value,
+                    "recipients": list(a.recipients),
+                    "started_at": now,
+                    "phase": AttemptPhase.PREPARING.value,
+                }
+                for a in started
+            ],
+        )
+        return started
 
     async def hand_over(self, attempt: Attempt) -> None:
         """As ``hand_over``, with the previous answer; a connection that failed is
@@ -322,7 +324,9 @@ class HandOvers:
             "detail": detail,
         }
 
-    async def _execute(self, statement: Any, parameters: dict[str, Any]) -> bool:
+    async def _execute(
+        self, statement: Any, parameters: dict[str, Any] | list[dict[str, Any]]
+    ) -> bool:
         if self._connection is None:
             connection = await self._engine.connect()
             self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -145,25 +145,27 @@ class Batch(ABC, Generic[S]):
         if not sending:
             return {}
         self.take_tokens(sending)
-        started = await attempts.begin_many(
-            self.uow,
-            [
-                (
-                    s.row["id"],
-                    s.row["recipients"],
-                    earlier[s.row["id"]].last_number + 1 if s.row["id"] in earlier else 1,
-                )
-                for s in sending
-            ],
-            self.channel,
-            now=self.now,
-        )
         returned: dict[uuid.UUID, Returned] = {}
+        started: list[Attempt] = []
         try:
-            for s, attempt in zip(sending, started, strict=True):
-                s.attempt = attempt
-                self.ledger.started(attempt.id)
+            # One connection of the batch's own (autocommit) begins the attempts and
+            # records each hand-over and answer.
             async with HandOvers(self.uow) as hand_overs:
+                started = await hand_overs.begin_many(
+                    [
+                        (
+                            s.row["id"],
+                            s.row["recipients"],
+                            earlier[s.row["id"]].last_number + 1 if s.row["id"] in earlier else 1,
+                        )
+                        for s in sending
+                    ],
+                    self.channel,
+                    now=self.now,
+                )
+                for s, attempt in zip(sending, started, strict=True):
+                    s.attempt = attempt
+                    self.ledger.started(attempt.id)
                 for s in sending:
                     error = await self._send_one(s, hand_overs)
                     if error is not None:
