@@ -12,9 +12,10 @@ import httpx
 
 from aftersales_contracts.catalog import OrgUnitChanged
 from aftersales_contracts.envelope import Envelope, Message
+from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import email_address, unique
-from aftersales_testing.waiting import eventually
+from aftersales_testing.waiting import consumed, eventually
 from notifications import visibility
 from notifications.delivery.domain import compose_email
 from notifications.delivery.mime import ComposedEmail
@@ -61,6 +62,19 @@ async def publish(
         envelope = uow.send(message) if command else uow.publish(message)
         await uow.commit()
     return envelope
+
+
+async def send_together(
+    runtime: ServiceRuntime, bodies: list[dict[str, Any]]
+) -> list[Envelope[Any]]:
+    """Send requests as commands in one commit (the relay publishes them together and the
+    API takes them as a batch); returns once every one is consumed."""
+    async with runtime.uow() as uow:
+        sent = [uow.send(SendMessage.model_validate(body)) for body in bodies]
+        await uow.commit()
+    for envelope in sent:
+        await consumed(runtime.sessionmaker, envelope.message_id)
+    return sent
 
 
 async def status_of(

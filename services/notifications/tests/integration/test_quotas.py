@@ -15,12 +15,12 @@ from sqlalchemy import select
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import email_address, unique
-from aftersales_testing.waiting import consumed, eventually
+from aftersales_testing.waiting import eventually
 from notifications import tables
 from notifications.settings import Settings
 
 from ..conftest import outbox_payloads
-from .helpers import publish, send_body
+from .helpers import publish, send_body, send_together
 from .test_sending import message_by_key
 from .test_sms import mobile, sms_body
 
@@ -195,12 +195,7 @@ async def test_commands_taken_as_a_batch_count_as_if_each_came_alone(
     texts = [sms_body(requester=crowded, recipient={"mobiles": [mobile()]}) for _ in range(2)]
     others = [send_body(requester=roomy) for _ in range(2)]  # fit together
     commands = [emails[0], texts[0], others[0], blocked, emails[1], others[1], texts[1], emails[2]]
-    # One commit: the relay publishes them together and the API takes them as a batch.
-    async with runtime.uow() as uow:
-        sent = [uow.send(SendMessage.model_validate(body)) for body in commands]
-        await uow.commit()
-    for envelope in sent:
-        await consumed(runtime.sessionmaker, envelope.message_id)
+    await send_together(runtime, commands)
 
     async def status(body: dict[str, Any]) -> str:
         [row] = await message_by_key(runtime, body["idempotency_key"])

@@ -11,16 +11,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import customer_registered
-from aftersales_testing.waiting import consumed, eventually
+from aftersales_testing.waiting import eventually
 from notifications import tables
 from notifications.sending import customers
 
 from ..conftest import outbox_payloads
-from .helpers import publish, send_body
+from .helpers import publish, send_body, send_together
 
 
 async def _by_key(runtime: ServiceRuntime, key: str) -> list[dict[str, Any]]:
@@ -41,12 +40,7 @@ async def test_send_requests_arriving_together_are_stored_in_one_batch_each_as_i
     earlier = send_body()  # stored before the batch came
     assert (await client.post("/messages", json=earlier)).status_code == 202
     commands = [*plain[:2], missing, repeated, earlier, *plain[2:], repeated]
-    # One commit: the relay publishes them together and the API takes them as a batch.
-    async with runtime.uow() as uow:
-        sent = [uow.send(SendMessage.model_validate(body)) for body in commands]
-        await uow.commit()
-    for envelope in sent:
-        await consumed(runtime.sessionmaker, envelope.message_id)
+    sent = await send_together(runtime, commands)
 
     stored = [(await _by_key(runtime, body["idempotency_key"]))[0] for body in plain]
     assert len({row["created_at"] for row in stored}) < len(plain)  # taken together
@@ -98,11 +92,7 @@ async def test_a_batch_reads_its_customers_at_once_each_message_as_it_would_alon
     to_no_address = send_body(recipient={"customer_id": str(no_address.customer_id)})
     to_unknown = send_body(recipient={"customer_id": str(unknown.customer_id)})
     commands = [to_known[0], to_unknown, to_no_address, to_known[1]]
-    async with runtime.uow() as uow:
-        sent = [uow.send(SendMessage.model_validate(body)) for body in commands]
-        await uow.commit()
-    for envelope in sent:
-        await consumed(runtime.sessionmaker, envelope.message_id)
+    await send_together(runtime, commands)
 
     rows = [(await _by_key(runtime, body["idempotency_key"]))[0] for body in commands]
     assert len({row["created_at"] for row in rows}) < len(commands)  # taken together

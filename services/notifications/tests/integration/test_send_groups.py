@@ -5,13 +5,16 @@ request at a time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncTransaction
 
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import unique
@@ -93,17 +96,10 @@ async def test_a_group_that_loses_a_key_to_another_transaction_goes_one_by_one(
     assert response.status_code == 202
     contested = send_body(requester=requester)
     others = [send_body(requester=unique("g-")) for _ in range(3)]
-    async with runtime.engine.connect() as rival:
-        # Another transaction (another replica) stores the contested key first and has
-        # not committed yet: the group's lookup does not see it, its insert waits for it.
-        rival_transaction = await rival.begin()
-        row = (await message_by_key(runtime, stored["idempotency_key"]))[0]
-        rival_id = uuid.uuid4()
-        await rival.execute(
-            insert(tables.message).values(
-                {**row, "id": rival_id, "idempotency_key": contested["idempotency_key"]}
-            )
-        )
+    async with _rival(runtime, like=stored, key=contested["idempotency_key"]) as (
+        rival_id,
+        rival_transaction,
+    ):
         posting = asyncio.gather(
             *(client.post("/messages", json=body) for body in [contested, *others])
         )
@@ -153,14 +149,10 @@ async def test_a_group_waiting_for_a_lock_holds_only_its_own_requests(
     stored = send_body(requester=requester)
     assert (await client.post("/messages", json=stored)).status_code == 202
     contested = send_body(requester=requester)
-    async with runtime.engine.connect() as rival:
-        rival_transaction = await rival.begin()
-        row = (await message_by_key(runtime, stored["idempotency_key"]))[0]
-        await rival.execute(
-            insert(tables.message).values(
-                {**row, "id": uuid.uuid4(), "idempotency_key": contested["idempotency_key"]}
-            )
-        )
+    async with _rival(runtime, like=stored, key=contested["idempotency_key"]) as (
+        _,
+        rival_transaction,
+    ):
         waiting = asyncio.ensure_future(client.post("/messages", json=contested))
         await eventually(lambda: _waiting_for_a_lock(runtime))
         # Meanwhile other requests are stored by groups of their own.
@@ -171,3 +163,20 @@ async def test_a_group_waiting_for_a_lock_holds_only_its_own_requests(
         assert not waiting.done()
         await rival_transaction.commit()
         assert (await waiting).status_code == 200
+
+
+@contextlib.asynccontextmanager
+async def _rival(
+    runtime: ServiceRuntime, *, like: dict[str, Any], key: str
+) -> AsyncIterator[tuple[uuid.UUID, AsyncTransaction]]:
+    """Another transaction (another replica) that stores ``key`` first (a copy of the
+    message of ``like``) and has not committed yet: a group's lookup does not see it, its
+    insert waits for it. The caller commits it."""
+    async with runtime.engine.connect() as rival:
+        transaction = await rival.begin()
+        row = (await message_by_key(runtime, like["idempotency_key"]))[0]
+        rival_id = uuid.uuid4()
+        await rival.execute(
+            insert(tables.message).values({**row, "id": rival_id, "idempotency_key": key})
+        )
+        yield rival_id, transaction
