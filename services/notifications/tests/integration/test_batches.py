@@ -21,7 +21,8 @@ from aftersales_testing.builders import email_address
 from aftersales_testing.smtp_sink import SmtpSink
 from aftersales_testing.waiting import consumed
 from notifications import sender
-from notifications.delivery import email_batches
+from notifications.delivery.batches import Sender
+from notifications.delivery.email_batches import EmailBatch, EmailWay
 from notifications.delivery.ledger import AttemptLedger
 from notifications.delivery.smtp import SmtpTransport
 from notifications.settings import Settings
@@ -128,16 +129,14 @@ async def test_a_batch_whose_sender_dies_before_its_commit_leaves_its_answers_re
     ids = [await _queued(client, to) for to in [*addresses, refused]]
     consumer = Consumer(NOTIFICATIONS_EMAIL_DELIVERIES, runtime.uow)
     async with runtime.uow() as uow:
-        await email_batches.deliver_emails(
+        # The dead process's ledger: gone with it.
+        dying = Sender(settings, AttemptLedger(), consumer, EmailWay(SmtpTransport(settings), None))
+        await EmailBatch(
             [Envelope.wrap(DeliverEmail(message_id=uuid.UUID(m))) for m in ids],
             uow,
-            SmtpTransport(settings),
-            settings,
+            dying,
             now=datetime.now(UTC),
-            limits=None,
-            ledger=AttemptLedger(),  # the dead process's: gone with it
-            consumer=consumer,
-        )
+        ).deliver()
         await uow.rollback()  # the sender dies: the batch's transaction never commits
     assert [_files_to(sink, to) for to in addresses] == [1] * len(addresses)
     for message_id in ids:

@@ -21,10 +21,12 @@ from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.waiting import eventually
 from notifications import sms_sender
-from notifications.delivery import sms_batches, subscribers
+from notifications.delivery import subscribers
+from notifications.delivery.batches import Sender
 from notifications.delivery.ledger import AttemptLedger
 from notifications.delivery.pacing import TokenBucket
 from notifications.delivery.sms import HttpSmsProvider
+from notifications.delivery.sms_batches import SmsBatch, SmsWay
 from notifications.fake_sms import FakeSmsServer
 from notifications.settings import Settings
 
@@ -137,16 +139,14 @@ async def test_an_sms_batch_whose_sender_dies_before_its_commit_leaves_its_answe
     provider = HttpSmsProvider(settings)
     try:
         async with runtime.uow() as uow:
-            returned = await sms_batches.deliver_sms_batch(
+            # The dead process's ledger: gone with it.
+            way = SmsWay(provider, TokenBucket(100, 100))
+            returned = await SmsBatch(
                 [Envelope.wrap(DeliverSms(message_id=uuid.UUID(m))) for m in ids],
                 uow,
-                provider,
-                TokenBucket(100, 100),
-                settings,
+                Sender(settings, AttemptLedger(), consumer, way),
                 now=datetime.now(UTC),
-                ledger=AttemptLedger(),  # the dead process's: gone with it
-                consumer=consumer,
-            )
+            ).deliver()
             assert returned == {}
             await uow.rollback()  # the sender dies: the batch's transaction never commits
     finally:

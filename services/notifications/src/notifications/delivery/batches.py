@@ -68,9 +68,24 @@ class Sending:
 
 
 S = TypeVar("S", bound=Sending)
+W = TypeVar("W")
 
 
-class Batch(ABC, Generic[S]):
+@dataclass(frozen=True)
+class Sender(Generic[W]):
+    """What every batch of a sender process shares, made once at its wiring: its
+    settings, what it knows of the attempts it started (``ledger``), the consumer applying
+    its batches (which delivery of a command this is, and each message's own trace and
+    correlation for what follows from it), and its channel's way out (``way``: the SMTP
+    transport and pacing, the SMS provider and bucket)."""
+
+    settings: Settings
+    ledger: AttemptLedger
+    consumer: Consumer
+    way: W
+
+
+class Batch(ABC, Generic[S, W]):
     """One batch of one channel's deliveries. ``deliver`` is the path every channel
     shares; a channel says how its queued messages are made ready (``prepared``), paced
     (``take_tokens``), handed over (``send``) and retried (``retry_delay``)."""
@@ -78,22 +93,14 @@ class Batch(ABC, Generic[S]):
     channel: ClassVar[Channel]
 
     def __init__(
-        self,
-        commands: Sequence[Command],
-        uow: UnitOfWork,
-        settings: Settings,
-        *,
-        now: datetime,
-        ledger: AttemptLedger,
-        consumer: Consumer,
+        self, commands: Sequence[Command], uow: UnitOfWork, sender: Sender[W], *, now: datetime
     ) -> None:
         self.uow = uow
-        self.settings = settings
         self.now = now
-        self.ledger = ledger
-        # The one applying the batch: which delivery of a command this is, and each
-        # message's own trace and correlation for what follows from it.
-        self.consumer = consumer
+        self.settings = sender.settings
+        self.ledger = sender.ledger
+        self.consumer = sender.consumer
+        self.way = sender.way
         self._by_message: dict[uuid.UUID, Command] = {}
         for envelope in commands:
             # Two commands for one message: the first sends it, the second finds it sent.

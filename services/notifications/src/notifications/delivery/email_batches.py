@@ -15,13 +15,10 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from aftersales_contracts.envelope import Envelope
-from aftersales_contracts.notifications import Channel, DeliverEmail
-from aftersales_kit.inbox import Consumer, OneByOne, Returned
-from aftersales_kit.uow import UnitOfWork
+from aftersales_contracts.notifications import Channel
+from aftersales_kit.inbox import OneByOne
 from notifications.delivery.batches import Batch, HandingOver, Sending
 from notifications.delivery.domain import (
     AttemptOutcome,
@@ -30,14 +27,13 @@ from notifications.delivery.domain import (
     UncertainDeliveryError,
 )
 from notifications.delivery.handlers import email_of
-from notifications.delivery.ledger import AttemptLedger, Known
+from notifications.delivery.ledger import Known
 from notifications.delivery.mime import ComposedEmail
 from notifications.delivery.pacing import smtp_retry_delay
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
 from notifications.org_settings import handlers as org_settings
 from notifications.sending import outcomes
 from notifications.sending.domain import Blocked
-from notifications.settings import Settings
 from notifications.templates import handlers as templates
 
 log = logging.getLogger(__name__)
@@ -51,53 +47,23 @@ class _Email(Sending):
     email: ComposedEmail
 
 
-async def deliver_emails(
-    commands: Sequence[Envelope[DeliverEmail]],
-    uow: UnitOfWork,
-    transport: EmailTransport,
-    settings: Settings,
-    *,
-    now: datetime,
-    limits: SmtpRateLimits | None,
-    ledger: AttemptLedger,
-    consumer: Consumer,
-) -> dict[uuid.UUID, Returned]:
-    """Send the queued e-mails of ``commands`` (envelopes of one batch, their inbox marks
-    taken in ``uow``); write their outcomes in ``uow`` (the kit commits it). Returns the
+@dataclass(frozen=True)
+class EmailWay:
+    """The e-mail sender's way out: its SMTP transport and its servers' pacing (None:
+    not paced)."""
+
+    transport: EmailTransport
+    limits: SmtpRateLimits | None
+
+
+class EmailBatch(Batch[_Email, EmailWay]):
+    """Send the queued e-mails of a batch's commands (their inbox marks taken in ``uow``)
+    and write their outcomes in ``uow`` (the kit commits it); ``deliver`` returns the
     commands that failed for now (the server deferred them, or could not be reached):
     their attempts are ended ``not_sent`` and they go back to the broker after their
-    backoff. ``consumer``: the one applying the batch."""
-    batch = _EmailBatch(
-        commands,
-        uow,
-        settings,
-        now=now,
-        ledger=ledger,
-        consumer=consumer,
-        transport=transport,
-        limits=limits,
-    )
-    return await batch.deliver()
+    backoff."""
 
-
-class _EmailBatch(Batch[_Email]):
     channel = Channel.EMAIL
-
-    def __init__(
-        self,
-        commands: Sequence[Envelope[DeliverEmail]],
-        uow: UnitOfWork,
-        settings: Settings,
-        *,
-        now: datetime,
-        ledger: AttemptLedger,
-        consumer: Consumer,
-        transport: EmailTransport,
-        limits: SmtpRateLimits | None,
-    ) -> None:
-        super().__init__(commands, uow, settings, now=now, ledger=ledger, consumer=consumer)
-        self.transport = transport
-        self.limits = limits
 
     async def prepared(self, queued: list[dict[str, Any]]) -> list[_Email]:
         """Each message's e-mail as its org unit sends it; a message its org unit may not
@@ -125,9 +91,9 @@ class _EmailBatch(Batch[_Email]):
     def take_tokens(self, sending: Sequence[_Email]) -> None:
         """Every message's token from its server's bucket, now. Tokens taken from one
         server's bucket before another's came up short are spent: the pacing errs slow."""
-        if self.limits is None:
+        if self.way.limits is None:
             return
-        wanted = Counter(self.limits.of(s.profile.server, self.settings) for s in sending)
+        wanted = Counter(self.way.limits.of(s.profile.server, self.settings) for s in sending)
         for bucket, count in wanted.items():
             if not bucket.try_acquire(count):
                 raise OneByOne("the pacing has not the tokens for the whole batch")
@@ -136,7 +102,7 @@ class _EmailBatch(Batch[_Email]):
         attempt = s.attempt
         assert attempt is not None
         try:
-            accepted = await self.transport.send(
+            accepted = await self.way.transport.send(
                 s.email, s.row["recipients"], server=s.profile.server, handing_over=handing_over
             )
         except UncertainDeliveryError as error:

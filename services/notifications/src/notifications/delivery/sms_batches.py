@@ -16,21 +16,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from aftersales_contracts.envelope import Envelope
-from aftersales_contracts.notifications import Channel, DeliverSms
-from aftersales_kit.inbox import Consumer, OneByOne, Returned
-from aftersales_kit.uow import UnitOfWork
+from aftersales_contracts.notifications import Channel
+from aftersales_kit.inbox import OneByOne
 from notifications.delivery.batches import Batch, HandingOver, Sending
 from notifications.delivery.domain import AttemptOutcome, PermanentDeliveryError
 from notifications.delivery.handlers import sms_to_every_number
-from notifications.delivery.ledger import AttemptLedger, Known
+from notifications.delivery.ledger import Known
 from notifications.delivery.pacing import TokenBucket, sms_retry_delay
 from notifications.delivery.sms import SmsProvider
 from notifications.org_settings import handlers as org_settings
-from notifications.settings import Settings
 
 
 @dataclass(kw_only=True)
@@ -40,53 +36,22 @@ class _Sms(Sending):
     sender: str
 
 
-async def deliver_sms_batch(
-    commands: Sequence[Envelope[DeliverSms]],
-    uow: UnitOfWork,
-    provider: SmsProvider,
-    limiter: TokenBucket,
-    settings: Settings,
-    *,
-    now: datetime,
-    ledger: AttemptLedger,
-    consumer: Consumer,
-) -> dict[uuid.UUID, Returned]:
-    """Send the queued SMS of ``commands`` (envelopes of one batch, their inbox marks
-    taken in ``uow``) to each of their numbers; write their outcomes in ``uow`` (the kit
-    commits it). Returns the commands the provider did not take for now: their attempts
+@dataclass(frozen=True)
+class SmsWay:
+    """The SMS sender's way out: its provider and the process's pacing bucket."""
+
+    provider: SmsProvider
+    limiter: TokenBucket
+
+
+class SmsBatch(Batch[_Sms, SmsWay]):
+    """Send the queued SMS of a batch's commands (their inbox marks taken in ``uow``) to
+    each of their numbers and write their outcomes in ``uow`` (the kit commits it);
+    ``deliver`` returns the commands the provider did not take for now: their attempts
     are ended ``not_sent`` (saying how many numbers were taken) and they go back to the
-    broker after their backoff. ``consumer``: the one applying the batch."""
-    batch = _SmsBatch(
-        commands,
-        uow,
-        settings,
-        now=now,
-        ledger=ledger,
-        consumer=consumer,
-        provider=provider,
-        limiter=limiter,
-    )
-    return await batch.deliver()
+    broker after their backoff."""
 
-
-class _SmsBatch(Batch[_Sms]):
     channel = Channel.SMS
-
-    def __init__(
-        self,
-        commands: Sequence[Envelope[DeliverSms]],
-        uow: UnitOfWork,
-        settings: Settings,
-        *,
-        now: datetime,
-        ledger: AttemptLedger,
-        consumer: Consumer,
-        provider: SmsProvider,
-        limiter: TokenBucket,
-    ) -> None:
-        super().__init__(commands, uow, settings, now=now, ledger=ledger, consumer=consumer)
-        self.provider = provider
-        self.limiter = limiter
 
     async def prepared(self, queued: list[dict[str, Any]]) -> list[_Sms]:
         """Every queued message, with its org unit's sender name (read once per org unit,
@@ -101,7 +66,7 @@ class _SmsBatch(Batch[_Sms]):
     def take_tokens(self, sending: Sequence[_Sms]) -> None:
         """A token for every number of the batch, now (all or none)."""
         numbers = sum(len(s.row["recipients"]) for s in sending)
-        if not self.limiter.try_acquire(numbers):
+        if not self.way.limiter.try_acquire(numbers):
             raise OneByOne("the rate limiter has not the tokens for every number of the batch")
 
     async def send(self, s: _Sms, handing_over: HandingOver) -> Known:
@@ -110,7 +75,7 @@ class _SmsBatch(Batch[_Sms]):
         # Once, before the first number's request, as the single delivery does.
         await handing_over()
         try:
-            provider_ids = await sms_to_every_number(self.provider, s.row, s.sender)
+            provider_ids = await sms_to_every_number(self.way.provider, s.row, s.sender)
         except PermanentDeliveryError as error:
             return self.ledger.ended(attempt.id, AttemptOutcome.FAILED, detail=str(error))
         return self.ledger.ended(

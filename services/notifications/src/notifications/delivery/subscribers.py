@@ -18,12 +18,15 @@ from aftersales_kit.clock import Clock
 from aftersales_kit.inbox import Consumer, Returned
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
-from notifications.delivery import email_batches, handlers, sms_batches
+from notifications.delivery import handlers
+from notifications.delivery.batches import Batch, Sender
 from notifications.delivery.domain import TransientDeliveryError
+from notifications.delivery.email_batches import EmailBatch, EmailWay
 from notifications.delivery.handlers import InboxMark
 from notifications.delivery.ledger import AttemptLedger
 from notifications.delivery.pacing import TokenBucket
 from notifications.delivery.sms import SmsProvider
+from notifications.delivery.sms_batches import SmsBatch, SmsWay
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
 from notifications.settings import Settings
 
@@ -34,6 +37,7 @@ _GATHERING_SECONDS = 0.002
 _BATCH_SIZE = 32
 
 M = TypeVar("M", DeliverEmail, DeliverSms)
+W = TypeVar("W")
 
 
 def _mark(consumer: Consumer, envelope: Envelope[Any]) -> InboxMark:
@@ -41,20 +45,22 @@ def _mark(consumer: Consumer, envelope: Envelope[Any]) -> InboxMark:
 
 
 def _batched(
-    consumer: Consumer,
-    together: Callable[[UnitOfWork, list[Envelope[M]]], Awaitable[dict[uuid.UUID, Returned]]],
+    batch: type[Batch[Any, W]],
+    sender: Sender[W],
+    clock: Clock,
     alone: Callable[[UnitOfWork, Envelope[M]], Awaitable[None]],
 ) -> Callable[[UnitOfWork, list[Envelope[M]]], Awaitable[dict[uuid.UUID, Returned] | None]]:
-    """A sender's batch handler: several deliveries go ``together`` (one transaction, one
-    attempt commit, one outcome commit for them all); one ``alone`` (an idle sender, or
-    a batch the batch path sent one by one) goes the single delivery's way, which reasons
-    about every case itself."""
+    """A sender's batch handler: several deliveries go together as a ``batch`` (one
+    transaction, one attempt commit, one outcome commit for them all); one ``alone`` (an
+    idle sender, or a batch the batch path sent one by one) goes the single delivery's
+    way, which reasons about every case itself."""
+    consumer = sender.consumer
 
     async def handle(
         uow: UnitOfWork, envelopes: list[Envelope[M]]
     ) -> dict[uuid.UUID, Returned] | None:
         if len(envelopes) > 1:
-            return await together(uow, envelopes)
+            return await batch(envelopes, uow, sender, now=clock.now()).deliver()
         envelope = envelopes[0]
         with consumer.serving(uow, envelope):
             try:
@@ -94,20 +100,7 @@ def sender_consumers(
     # What this process knows of the attempts it started: a delivery that finds one of
     # them unfinished (the kit's retry after the database failed) records it, not doubts it.
     ledger = AttemptLedger()
-
-    async def together(
-        uow: UnitOfWork, envelopes: list[Envelope[DeliverEmail]]
-    ) -> dict[uuid.UUID, Returned]:
-        return await email_batches.deliver_emails(
-            envelopes,
-            uow,
-            transport,
-            settings,
-            now=clock.now(),
-            limits=limits,
-            ledger=ledger,
-            consumer=deliveries,
-        )
+    sender = Sender(settings, ledger, deliveries, EmailWay(transport, limits))
 
     async def alone(uow: UnitOfWork, envelope: Envelope[DeliverEmail]) -> None:
         await handlers.deliver_email(
@@ -122,7 +115,7 @@ def sender_consumers(
             ledger=ledger,
         )
 
-    deliveries.on_batch(DeliverEmail, _batched(deliveries, together, alone))
+    deliveries.on_batch(DeliverEmail, _batched(EmailBatch, sender, clock, alone))
     return [deliveries]
 
 
@@ -136,20 +129,7 @@ def sms_sender_consumers(
     """What the SMS sender process consumes: the SMS deliveries the API process queued."""
     deliveries = _deliveries(NOTIFICATIONS_SMS_DELIVERIES, runtime, settings.sms_rate_burst)
     ledger = AttemptLedger()
-
-    async def together(
-        uow: UnitOfWork, envelopes: list[Envelope[DeliverSms]]
-    ) -> dict[uuid.UUID, Returned]:
-        return await sms_batches.deliver_sms_batch(
-            envelopes,
-            uow,
-            provider,
-            limiter,
-            settings,
-            now=clock.now(),
-            ledger=ledger,
-            consumer=deliveries,
-        )
+    sender = Sender(settings, ledger, deliveries, SmsWay(provider, limiter))
 
     async def alone(uow: UnitOfWork, envelope: Envelope[DeliverSms]) -> None:
         await handlers.deliver_sms(
@@ -164,5 +144,5 @@ def sms_sender_consumers(
             ledger=ledger,
         )
 
-    deliveries.on_batch(DeliverSms, _batched(deliveries, together, alone))
+    deliveries.on_batch(DeliverSms, _batched(SmsBatch, sender, clock, alone))
     return [deliveries]

@@ -158,15 +158,6 @@ class RaceLost(Exception):
     own: the batch goes one message at a time (what it counted must not be committed)."""
 
 
-async def stored_requests(
-    uow: UnitOfWork, commands: Sequence[SendMessage]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """The messages already stored for a batch of send requests' keys, in one query."""
-    return await messages.find_by_keys(
-        uow, {(cmd.requester, cmd.idempotency_key) for cmd in commands}
-    )
-
-
 @dataclass(frozen=True)
 class _Made:
     """A new message decided, not stored yet: its row without the outcome's columns."""
@@ -326,7 +317,9 @@ async def request_messages(
     is invalid or over a quota is refused (its answer is the problem; nothing of it is
     stored), else its message fails. Raises ``RaceLost`` when another transaction stored
     one of the keys meanwhile (the caller rolls back)."""
-    stored = await stored_requests(uow, commands)
+    stored = await messages.find_by_keys(
+        uow, {(cmd.requester, cmd.idempotency_key) for cmd in commands}
+    )
     # The customers of the new ones locked and read at once, not one by one.
     known = await customers.addressees(
         uow,
