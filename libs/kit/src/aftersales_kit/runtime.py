@@ -13,14 +13,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from faststream.rabbit import Channel
-from faststream.rabbit.annotations import RabbitMessage
-from faststream.rabbit.message import RabbitMessage as RabbitStreamMessage
+import aio_pika
+from aio_pika.abc import AbstractRobustConnection
 from sqlalchemy import text
 
 from aftersales_contracts.topology import ALL_QUEUES, QueueSpec
 from aftersales_kit import dead_letters
-from aftersales_kit.broker import create_broker, declare_topology, exchange, rabbit_queue
+from aftersales_kit.broker import create_broker, declare_topology, rabbit_queue
+from aftersales_kit.consuming import QueueConsumer
 from aftersales_kit.db import create_engine, create_sessionmaker
 from aftersales_kit.inbox import Consumer
 from aftersales_kit.metrics import LOOP_RESTARTS
@@ -33,9 +33,10 @@ from aftersales_kit.uow import MessageContext, UnitOfWork
 log = logging.getLogger(__name__)
 
 BackgroundLoop = Callable[[], Awaitable[None]]
-# How long each part of a stopping process may take (the broker's own graceful stop waits
-# up to 10 s for handlers in flight).
+# How long each part of a stopping process may take, and how long of it the deliveries in
+# hand may take to finish.
 STOP_STEP_SECONDS = 12.0
+GRACE_SECONDS = 10.0
 
 
 async def _finished(task: asyncio.Task[None]) -> None:
@@ -86,7 +87,10 @@ class ServiceRuntime:
             {"outbox-relay": self.relay.run} if messaging else {}
         )
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._subscribers: list[Any] = []
+        self._queue_consumers: list[QueueConsumer] = []
+        # The consumers' own connection (``aftersales_kit.consuming``); the broker's
+        # serves declaring, publishing dead letters and the tests' publishes.
+        self._consuming_connection: AbstractRobustConnection | None = None
         # Shared by every consumer of the process: closed by a transient database
         # failure, opened again by a successful probe (aftersales_kit.transient).
         self.database_gate = DatabaseGate(self._probe_database, service=settings.service_name)
@@ -109,29 +113,16 @@ class ServiceRuntime:
             dead_letter=functools.partial(self._dead_letter, spec),
             requeue=functools.partial(self._requeue, spec),
         )
-        subscriber = self.broker.subscriber(
-            rabbit_queue(spec, prefix),
-            exchange(spec.exchange, prefix),
-            channel=Channel(prefetch_count=self.settings.prefetch_count),
-            title=consumer.name,
-            # The body as it came: the consumer parses it, so a body that is not JSON
-            # is dead-lettered as unparseable instead of failing in the framework (and
-            # being redelivered up to the limit, a traceback each time).
-            decoder=_raw_body,
-        )
-
-        context = self.broker.context
-
-        async def receive(body: bytes) -> None:
-            # The delivery from the broker's context, not as an injected parameter: the
-            # framework resolves such a parameter with a synchronous call it runs in a
-            # worker thread, a thread hop for every message.
-            message: RabbitMessage = context.get_local("message")
-            await consumer.receive(message.raw_message)
-
-        subscriber(receive)
         self._consumers.append(consumer)
-        self._subscribers.append(subscriber)
+        self._queue_consumers.append(
+            QueueConsumer(
+                consumer,
+                prefix + spec.name,
+                dict(rabbit_queue(spec, prefix).arguments or {}),
+                self.settings.prefetch_count,
+                spans=bool(self.settings.otel_exporter_otlp_endpoint),
+            )
+        )
 
     async def _dead_letter(
         self, spec: QueueSpec, message: Any, reason: dead_letters.Reason, error: str
@@ -160,6 +151,12 @@ class ServiceRuntime:
             await self.broker.connect()
             await declare_topology(self.broker, self.settings.broker_prefix, self._extra_queues)
             await self.broker.start()
+            if self._queue_consumers:
+                self._consuming_connection = await aio_pika.connect_robust(
+                    self.settings.amqp_url, timeout=10
+                )
+                for queue_consumer in self._queue_consumers:
+                    await queue_consumer.start(self._consuming_connection)
         for name, loop in self._loops.items():
             self._tasks[name] = asyncio.create_task(self._supervise(name, loop), name=name)
 
@@ -177,6 +174,13 @@ class ServiceRuntime:
         for name, task in self._tasks.items():
             await self._bounded(f"loop {name}", _finished(task))
         self._tasks.clear()
+        for queue_consumer in self._queue_consumers:
+            await self._bounded(
+                f"queue {queue_consumer.consumer.name}", queue_consumer.stop(GRACE_SECONDS)
+            )
+        if self._consuming_connection is not None:
+            await self._bounded("consuming connection", self._consuming_connection.close())
+            self._consuming_connection = None
         if self.messaging:
             await self._bounded("broker", self.broker.stop())
         for consumer in self._consumers:
@@ -221,28 +225,6 @@ class ServiceRuntime:
             except Exception:
                 checks["broker"] = False
         # A consumer lost in a reconnect must make the process unready, not silently idle.
-        checks["consumers"] = all(_consuming(s) for s in self._subscribers)
+        checks["consumers"] = all(q.consuming for q in self._queue_consumers)
         checks["background"] = all(not t.done() for t in self._tasks.values())
         return checks
-
-
-def _consuming(subscriber: Any) -> bool:
-    """Whether a subscriber still has a consumer on an open channel.
-
-    FastStream's ``running`` flag stays true when a reconnect loses the consumer; the
-    queue object and its channel tell the truth. (FastStream keeps them private; this
-    is the one place that reads them.)
-    """
-    if not getattr(subscriber, "running", False):
-        return False
-    queue = getattr(subscriber, "_queue_obj", None)
-    if queue is None or getattr(subscriber, "_consumer_tag", None) is None:
-        return False
-    try:
-        return not queue.channel.is_closed
-    except Exception:  # aio-pika raises when the channel is gone
-        return False
-
-
-async def _raw_body(message: RabbitStreamMessage) -> bytes:
-    return message.body
