@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from typing import cast
 
-from faststream import AckPolicy
 from faststream.rabbit import (
     Channel,
     ExchangeType,
@@ -26,23 +24,17 @@ from aftersales_contracts.topology import (
 )
 
 
-def create_broker(amqp_url: str, *, prefetch_count: int = 32) -> RabbitBroker:
+def create_broker(amqp_url: str) -> RabbitBroker:
+    """The broker a service declares its topology with and publishes its few direct
+    messages on (dead letters, requeued deliveries; the tests' events). Its consumers
+    take their deliveries straight from aio-pika (``aftersales_kit.consuming``)."""
     return RabbitBroker(
         amqp_url,
         # Publisher confirms, and an unroutable message raises instead of vanishing.
-        default_channel=Channel(
-            prefetch_count=prefetch_count, publisher_confirms=True, on_return_raises=True
-        ),
-        # A failing handler nacks with requeue; the queue's delivery limit then
-        # dead-letters a poison message instead of looping on it forever.
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
         # FastStream's middleware, and not the aio-pika instrumentation as well:
         # both together would write two spans and overwrite each other's traceparent.
         middlewares=[RabbitTelemetryMiddleware()],
-        graceful_timeout=10.0,
-        # Per-message "Received/Processed" lines at DEBUG: at INFO they cost more CPU
-        # than the handlers (bench/README.md); failures are still logged as errors.
-        log_level=logging.DEBUG,
         fail_fast=True,
     )
 

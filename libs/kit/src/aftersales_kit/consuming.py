@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 from aio_pika.abc import (
@@ -27,6 +27,7 @@ from aio_pika.abc import (
     AbstractRobustChannel,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import AMQPError
 from faststream.exceptions import NackMessage, RejectMessage
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -121,18 +122,18 @@ class QueueConsumer:
         except RejectMessage:
             # Told apart and logged by the consumer (no retry can help): the broker
             # dead-letters it.
-            await message.reject(requeue=False)
+            await _answer(message.reject(requeue=False), message)
         except NackMessage:
-            await message.nack(requeue=True)  # back to the broker, quietly
+            await _answer(message.nack(requeue=True), message)  # back, quietly
         except Exception:
             log.warning(
                 "message failed; back to the broker for redelivery",
                 extra={"queue": self._queue_name, "message_id": message.message_id},
                 exc_info=True,
             )
-            await message.nack(requeue=True)
+            await _answer(message.nack(requeue=True), message)
         else:
-            await message.ack()
+            await _answer(message.ack(), message)
 
     async def stop(self, grace_seconds: float) -> None:
         """Take no new deliveries and let those in hand finish for up to ``grace_seconds``.
@@ -144,3 +145,16 @@ class QueueConsumer:
         self._tag = None
         if self._in_flight:
             await asyncio.wait(set(self._in_flight), timeout=grace_seconds)
+
+
+async def _answer(settled: Awaitable[None], message: AbstractIncomingMessage) -> None:
+    """Send the settlement of a delivery. A channel lost since the delivery came (the
+    connection is being restored) cannot carry it: the broker gives the message again,
+    and the inbox knows it if it was applied."""
+    try:
+        await settled
+    except (AMQPError, ConnectionError, RuntimeError) as error:
+        log.info(
+            "delivery not settled: its channel is gone; it comes again",
+            extra={"message_id": message.message_id, "error": type(error).__name__},
+        )

@@ -65,7 +65,7 @@ class ServiceRuntime:
             # (bench/README.md): made only where spans go somewhere (decision 87).
             instrument_engine(self.engine)
         self.sessionmaker = create_sessionmaker(self.engine)
-        self.broker = create_broker(settings.amqp_url, prefetch_count=settings.prefetch_count)
+        self.broker = create_broker(settings.amqp_url)
         self.relay = OutboxRelay(
             self.sessionmaker,
             settings.amqp_url,
@@ -167,7 +167,7 @@ class ServiceRuntime:
         handler retrying a write — must not hold the others). Unacknowledged deliveries
         come again; the inbox makes that harmless."""
         # Deliveries waiting out an outage go back to the broker now rather than hold
-        # the broker's graceful stop.
+        # the consumers' grace.
         await self._bounded("database gate", self.database_gate.stop())
         for task in self._tasks.values():
             task.cancel()
