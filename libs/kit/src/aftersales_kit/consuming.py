@@ -7,8 +7,7 @@ the ``Consumer`` parses, validates and dispatches by itself. So each queue gets 
 of its own, with the runtime's prefetch, on one robust connection per process (aio-pika
 restores the connection, the channel, its QoS, the queue and the consumer after a
 reconnect); the handling continues the publisher's trace from the message's headers (in
-a consumer span of its own where spans are exported; a message without a trace starts
-one); and a delivery is settled as
+a consumer span of its own where spans are exported); and a delivery is settled as
 FastStream's ``NACK_ON_ERROR`` did: acked when the ``Consumer`` returns, rejected
 (dead-lettered by the broker) on ``RejectMessage``, nacked with requeue on anything else
 (redelivered up to the queue's delivery limit).
@@ -35,7 +34,6 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
 from aftersales_kit.inbox import Consumer
-from aftersales_kit.telemetry import continued_or_new
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +98,14 @@ class QueueConsumer:
     @contextlib.contextmanager
     def _trace(self, message: AbstractIncomingMessage) -> Iterator[None]:
         parent = propagate.extract(message.headers or {})
-        if not self._spans:
-            token = otel_context.attach(continued_or_new(parent))
+        if not self._spans and trace.get_current_span(parent).get_span_context().is_valid:
+            token = otel_context.attach(parent)
             try:
                 yield
             finally:
                 otel_context.detach(token)
             return
+        # A message that carries no trace starts one (its outcome's trace id names it).
         with _tracer.start_as_current_span(
             f"{self._queue_name} process",
             context=parent,

@@ -106,7 +106,7 @@ def create_app(
         app.include_router(router)
     _document_problems_in(app, identity=verify_identity, api_clients=api_clients)
     instrument_http(app, runtime.settings.service_name)
-    instrument_app(app, exporting=bool(runtime.settings.otel_exporter_otlp_endpoint))
+    instrument_app(app)
     return app
 
 
