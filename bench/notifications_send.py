@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import batch_sizes
 import ceilings
 import httpx
 from installed_base_import import SharedCpu
@@ -417,6 +418,8 @@ def run_with(
     shared: list[SharedCpu] = []
 
     profiling = contextlib.ExitStack()
+    # The processes that serve /metrics, for their batch sizes.
+    measured: list[tuple[str, str]] = [("API", f"http://127.0.0.1:{api_port}")]
 
     def on_ready() -> None:
         baseline.update({p.pid: cpu_seconds(p.pid) for _, p in processes})
@@ -435,6 +438,7 @@ def run_with(
             label = f"{channel.sender_label} {i + 1}"
             processes.append((label, subprocess.Popen(command, env=sender_env)))
             urls.append(f"http://127.0.0.1:{port}")
+            measured.append((label, urls[-1]))
         return urls
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -525,6 +529,7 @@ def run_with(
             # The rest of the machine's CPU: PostgreSQL and RabbitMQ serve everything running
             # on it (other test runs too), the bench is the load generator.
             print(shared[0].line(n, "message") + f" (load average {os.getloadavg()[0]:.1f})")
+            print(batch_sizes.line(measured))
         finally:
             exited(processes)
             stop_all(processes)

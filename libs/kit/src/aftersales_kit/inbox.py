@@ -54,7 +54,13 @@ from pydantic import ValidationError
 from aftersales_contracts.envelope import Envelope, Message, envelope_of
 from aftersales_contracts.topology import QueueSpec
 from aftersales_kit.dead_letters import Reason
-from aftersales_kit.metrics import DEAD_LETTERED, MESSAGE_SECONDS, MESSAGES, TRANSIENT_RETRIES
+from aftersales_kit.metrics import (
+    BATCH_MESSAGES,
+    DEAD_LETTERED,
+    MESSAGE_SECONDS,
+    MESSAGES,
+    TRANSIENT_RETRIES,
+)
 from aftersales_kit.transient import Backoff, DatabaseGate, GateStopped, transient_cause
 from aftersales_kit.uow import MessageContext, UnitOfWork
 
@@ -530,6 +536,7 @@ class Consumer:
             )
             await self._apply_singly(batch)
             return
+        BATCH_MESSAGES.labels(self.queue.name).observe(len(batch))
         for waiting, outcome in zip(batch, outcomes, strict=True):
             if isinstance(outcome, Returned):
                 waiting.settle(error=outcome)

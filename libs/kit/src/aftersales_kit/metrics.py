@@ -51,6 +51,24 @@ MESSAGE_SECONDS = Histogram(
     ["queue"],
     registry=REGISTRY,
 )
+BATCH_MESSAGES = Histogram(
+    "aftersales_batch_messages",
+    "Messages a batched consumer applied together in one transaction (a batch applied"
+    " one at a time after a failure is not counted): how much a batch saves depends on"
+    " it.",
+    ["queue"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+    registry=REGISTRY,
+)
+GROUPED_REQUESTS = Histogram(
+    "aftersales_grouped_requests",
+    "HTTP requests an API committed together as one group (a group commit, such as"
+    " notifications' POST /messages); a group applied one request at a time after a"
+    " failure is not counted.",
+    ["group"],
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+    registry=REGISTRY,
+)
 DEAD_LETTERED = Counter(
     "aftersales_messages_dead_lettered",
     "Messages a consumer sent to the dead-letter queue at once, by reason (unparseable,"

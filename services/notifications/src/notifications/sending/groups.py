@@ -26,6 +26,7 @@ from opentelemetry import context as otel_context
 
 from aftersales_contracts.notifications import SendMessage
 from aftersales_kit.clock import Clock
+from aftersales_kit.metrics import GROUPED_REQUESTS
 from aftersales_kit.problems import Problem
 from aftersales_kit.uow import UnitOfWork
 from notifications.sending import handlers
@@ -116,6 +117,8 @@ class SendGroups:
                     )
                     await self._one_by_one(group)
                 else:
+                    # What a group saves depends on how many it holds (bench/README.md).
+                    GROUPED_REQUESTS.labels("send-messages").observe(len(group))
                     for request, answer in zip(group, answers, strict=True):
                         request.settle(answer)
         except BaseException as error:  # cancelled at shutdown: nobody is left waiting
