@@ -174,10 +174,11 @@ class ServiceRuntime:
         for name, task in self._tasks.items():
             await self._bounded(f"loop {name}", _finished(task))
         self._tasks.clear()
-        for queue_consumer in self._queue_consumers:
-            await self._bounded(
-                f"queue {queue_consumer.consumer.name}", queue_consumer.stop(GRACE_SECONDS)
-            )
+        # Together: every queue stops taking deliveries at once, and the grace is one
+        # wait for all of them, not one a queue.
+        await self._bounded(
+            "consumers", asyncio.gather(*(q.stop(GRACE_SECONDS) for q in self._queue_consumers))
+        )
         if self._consuming_connection is not None:
             await self._bounded("consuming connection", self._consuming_connection.close())
             self._consuming_connection = None
@@ -187,7 +188,7 @@ class ServiceRuntime:
             await self._bounded(f"consumer {consumer.name}", consumer.close())
         await self._bounded("database engine", self.engine.dispose())
 
-    async def _bounded(self, what: str, step: Awaitable[None]) -> None:
+    async def _bounded(self, what: str, step: Awaitable[object]) -> None:
         try:
             await asyncio.wait_for(step, STOP_STEP_SECONDS)
         except TimeoutError:
