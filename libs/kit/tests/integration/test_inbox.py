@@ -377,6 +377,28 @@ async def test_a_delivery_cancelled_while_it_waits_does_not_break_its_batch(
     assert recorder.sizes == [2]
 
 
+async def test_a_batch_applied_together_is_counted_in_the_batch_size_metric(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()  # the database only: deliveries are handed in directly
+    consumer = Consumer(BATCHED, runtime.uow, batch_wait_seconds=0.3)
+    consumer.on_batch(Happened, BatchRecorder())
+    labels = {"queue": BATCHED.name}
+
+    def counted() -> tuple[float, float]:
+        count = REGISTRY.get_sample_value("aftersales_batch_messages_count", labels) or 0.0
+        total = REGISTRY.get_sample_value("aftersales_batch_messages_sum", labels) or 0.0
+        return count, total
+
+    before = counted()
+    run = uuid.uuid4().hex
+    notes = [Envelope.wrap(Happened(note=f"metric-{run}-{i}")) for i in range(3)]
+    await asyncio.gather(*(consumer(n.to_json_dict()) for n in notes))
+    after = counted()
+    assert after[0] - before[0] == 1  # one batch
+    assert after[1] - before[1] == 3  # of three messages
+
+
 class HappenedMany(Message):
     """A set event: many notes in one message."""
 
