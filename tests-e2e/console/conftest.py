@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -63,12 +63,70 @@ async def admin_api(gateway_url: str) -> AsyncIterator[httpx.AsyncClient]:
 OpenConsole = Callable[..., Awaitable[Page]]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[pytest.TestReport]:
+    """Keeps each phase's report on the test, so a fixture's teardown knows it failed."""
+    report: pytest.TestReport = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    return report
+
+
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+class PageWitness:
+    """What a page showed and said while a test ran: its console messages, uncaught
+    errors and answers of 400 and above, printed with a screenshot when the test fails,
+    so a failure in a full run can be read afterwards rather than guessed at."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+        self.events: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        self.pages.append(page)
+        page.on("console", lambda m: self.events.append(f"console {m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.events.append(f"page error: {e}"))
+        page.on(
+            "response",
+            lambda r: (
+                self.events.append(f"{r.status} {r.request.method} {r.url}")
+                if r.status >= 400
+                else None
+            ),
+        )
+        page.on(
+            "requestfailed",
+            lambda r: self.events.append(f"failed {r.method} {r.url}: {r.failure}"),
+        )
+
+    async def evidence(self, test_name: str) -> str:
+        lines = []
+        for number, page in enumerate(self.pages, start=1):
+            try:
+                path = await screenshot(page, f"failed-{test_name}-{number}")
+                text = (await page.locator("body").inner_text(timeout=2000))[:2000]
+            except Exception as error:  # the page or its browser may be gone already
+                lines.append(f"page {number}: no evidence ({error})")
+                continue
+            lines.append(f"page {number} at {page.url}, screenshot {path}:\n{text}")
+        lines.append("\n".join(self.events[-50:]) or "no console messages, errors or 4xx/5xx")
+        return "\n".join(lines)
+
+
 @pytest.fixture
 async def open_console(
-    browser: Browser, gateway_url: str, admin_api: httpx.AsyncClient
-) -> OpenConsole:
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    gateway_url: str,
+    admin_api: httpx.AsyncClient,
+) -> AsyncIterator[OpenConsole]:
     """``await open_console("operator", org_units=("N-1",))``: a new user with those roles,
-    signed in through the console's form in a browser context of its own."""
+    signed in through the console's form in a browser context of its own. A failing test
+    prints what its pages showed (``PageWitness``)."""
+    witness = PageWitness()
 
     async def open_(
         *roles: str,
@@ -87,10 +145,17 @@ async def open_console(
             locale=locale,
         )
         page = await context.new_page()
+        witness.watch(page)
         await sign_in_through_the_form(page, username, password)
         return page
 
-    return open_
+    yield open_
+    reports = request.node.stash.get(PHASE_REPORTS, {})
+    if "call" in reports and reports["call"].failed:
+        # Added to the failed report: pytest prints its sections in the failure summary.
+        reports["call"].sections.append(
+            ("what the console showed", await witness.evidence(request.node.name))
+        )
 
 
 async def sign_in_through_the_form(page: Page, username: str, password: str) -> None:
