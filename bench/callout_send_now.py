@@ -29,16 +29,18 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import aio_pika
 import asyncpg
+import batch_sizes
 import ceilings
 import httpx
+from installed_base_import import SharedCpu
 from notifications_send import cpu_seconds, persistent, request, stop_all
+from profiling import sampled
 from scheduling_callouts import (
     AMQP,
     ITEMS_PER_CUSTOMER,
@@ -218,6 +220,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--background-rate", type=float, default=200.0)
+    parser.add_argument("--senders", type=int, default=1, help="e-mail sender processes")
+    parser.add_argument("--profile", type=Path, help="py-spy each process while loaded")
     args = parser.parse_args()
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     asyncio.run(ceilings.measure())
@@ -232,7 +236,7 @@ def main() -> None:
     scheduling_url = database_url(POSTGRES, scheduling_db, "postgresql")
     notifications_direct = database_url(POSTGRES, notifications_db, "postgresql")
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with ceilings.sink_directory() as tmp:
         mail = Path(tmp) / "mail"
         try:
             asyncio.run(seed(scheduling_url, items))
@@ -261,17 +265,24 @@ def main() -> None:
                     ),
                 )
             )
-            for label, module in (
-                ("notifications API", "notifications.main"),
-                ("e-mail sender", "notifications.sender"),
-            ):
-                processes.append((label, subprocess.Popen([sys.executable, "-m", module], env=env)))
+            processes.append(
+                (
+                    "notifications API",
+                    subprocess.Popen([sys.executable, "-m", "notifications.main"], env=env),
+                )
+            )
+            sender_ports = [sender_port] + [free_port() for _ in range(args.senders - 1)]
+            for number, port in enumerate(sender_ports, start=1):
+                label = "e-mail sender" + (f" {number}" if args.senders > 1 else "")
+                sender_env = env | {"NOTIFICATIONS_SENDER_HTTP_PORT": str(port)}
+                command = [sys.executable, "-m", "notifications.sender"]
+                processes.append((label, subprocess.Popen(command, env=sender_env)))
             scheduling, scheduling_port = start_service(scheduling_db, prefix)
             processes.append(("scheduling", scheduling))
 
             async def measured() -> None:
                 async with httpx.AsyncClient(trust_env=False) as client:
-                    for port in (api_port, sender_port):
+                    for port in (api_port, *sender_ports):
                         for _ in range(600):
                             try:
                                 ready = await client.get(f"http://127.0.0.1:{port}/readyz")
@@ -289,11 +300,14 @@ def main() -> None:
 
                 stop = asyncio.Event()
                 before = {p.pid: cpu_seconds(p.pid) for _, p in processes}
+                shared = SharedCpu()
                 files_before = sink.files
                 loaded_at = time.perf_counter()
                 flowing = asyncio.create_task(background(prefix, args.background_rate, stop, run))
                 await asyncio.sleep(3)  # the background at its pace first
-                loaded = await probe_all(api, sink, chosen[args.probes :])
+                pids = {label: p.pid for label, p in processes if label != "smtp sink"}
+                with sampled(pids, args.profile):
+                    loaded = await probe_all(api, sink, chosen[args.probes :])
                 stop.set()
                 sent = await flowing
                 seconds = time.perf_counter() - loaded_at
@@ -313,8 +327,23 @@ def main() -> None:
                         for label, p in processes
                     )
                 )
+                print(shared.line(per, "e-mail while loaded"))
+                print(f"  the machine's two cores over the loaded phase: {shared.busy()}")
 
             asyncio.run(measured())
+            # Cumulative over both phases (the idle one adds its few).
+            print(
+                batch_sizes.line(
+                    [
+                        ("API", f"http://127.0.0.1:{api_port}"),
+                        *(
+                            (f"sender {n}", f"http://127.0.0.1:{port}")
+                            for n, port in enumerate(sender_ports, start=1)
+                        ),
+                        ("scheduling", f"http://127.0.0.1:{scheduling_port}"),
+                    ]
+                )
+            )
         finally:
             stop_all(processes)  # scheduling first (it dispatches), the sink last
             asyncio.run(delete_topology(AMQP, prefix))

@@ -33,7 +33,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -173,7 +172,7 @@ def main() -> None:
     scheduling_url = database_url(POSTGRES, scheduling_db, "postgresql")
     notifications_direct = database_url(POSTGRES, notifications_db, "postgresql")
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with ceilings.sink_directory() as tmp:
         mail = Path(tmp) / "mail"
         try:
             asyncio.run(seed(scheduling_url, n))

@@ -162,8 +162,14 @@ class SharedCpu:
 
     def __init__(self) -> None:
         self._groups = process_cpu(self.GROUPS)
-        self._machine = machine_cpu()[0]
+        self._machine, self._total = machine_cpu()
         self._own = own_cpu()
+
+    def busy(self) -> str:
+        """How busy the machine's cores were since ``SharedCpu()``, on average."""
+        busy, total = machine_cpu()
+        share = (busy - self._machine) / max(total - self._total, 1e-9)
+        return f"{share * 100:.0f} % busy ({os.cpu_count()} cores)"
 
     def line(self, n: int, what: str) -> str:
         """The spending per ``what`` over ``n`` of them, as the benches print it."""

@@ -504,7 +504,7 @@ def run_with(
             measured.append((label, urls[-1]))
         return urls
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with ceilings.sink_directory() as tmp:
         mail = Path(tmp) / "mail"
         try:
             sink_command = [sys.executable, "-m", channel.sink_module]

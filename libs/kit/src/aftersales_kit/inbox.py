@@ -16,7 +16,9 @@ carries: a batch holds at most ``batch_size`` entities' worth, and a set at leas
 is applied alone. A batch handler may leave some of its messages unapplied (``Returned``:
 their inbox marks are let go with the batch's commit and each goes back to the broker
 after its pause, as a failed single message would), and may ask for the batch to be
-applied one message at a time before it did anything (``OneByOne``).
+applied one message at a time before it did anything (``OneByOne``). A consumer whose
+batches wait on the world rather than the CPU (a sender's SMTP exchanges) may apply up
+to ``concurrent_batches`` at once, as that many replicas would.
 
 Three kinds of failure, three ways (``aftersales_kit.transient`` tells them apart):
 
@@ -168,6 +170,7 @@ class Consumer:
         *,
         batch_size: int = 32,
         batch_wait_seconds: float = 0.02,
+        concurrent_batches: int = 1,
         backoff: Backoff | None = None,
         max_hold_seconds: float = 20 * 60.0,
     ) -> None:
@@ -188,10 +191,17 @@ class Consumer:
         # for at most this long after the first; more than the prefetch never comes.
         self.batch_size = batch_size
         self.batch_wait_seconds = batch_wait_seconds
+        # A second batch starts while the first is applied only when this allows it,
+        # each in its own transaction, as another replica's would (the prefetch must
+        # hold that many batches for it to fill).
+        if concurrent_batches < 1:
+            raise ValueError("a consumer applies at least one batch at a time")
+        self.concurrent_batches = concurrent_batches
         self._waiting: list[_Waiting] = []
-        self._applying: list[_Waiting] = []  # the batch being applied
+        self._applying: list[list[_Waiting]] = []  # the batches being applied
         self._full = asyncio.Event()
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
+        self._gathering = 0  # flushers gathering a batch (not applying one)
         # Batch handlers run in the order they were registered, in every batch: one
         # order of row and lock taking across replicas.
         self._batch_handlers: list[BatchHandler[Any]] = []
@@ -419,10 +429,10 @@ class Consumer:
     async def close(self) -> None:
         """Stop applying batches (the runtime stops): what waits is not acked, and comes
         again."""
-        if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
+        for flusher in list(self._flushers):
+            flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+                await flusher
         for waiting in self._waiting:
             waiting.settle(error=asyncio.CancelledError())
         self._waiting.clear()
@@ -430,9 +440,10 @@ class Consumer:
     # --- batches ---------------------------------------------------------------------
 
     def _applied(self, message_id: uuid.UUID) -> _Waiting | None:
-        for waiting in self._applying:
-            if waiting.envelope.message_id == message_id:
-                return waiting
+        for batch in self._applying:
+            for waiting in batch:
+                if waiting.envelope.message_id == message_id:
+                    return waiting
         return None
 
     def delivery_count(self, message_id: uuid.UUID) -> int:
@@ -473,8 +484,10 @@ class Consumer:
         self._waiting.append(waiting)
         if self._waiting_weight() >= self.batch_size:
             self._full.set()
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name=f"{self.name} batches")
+        if self._gathering == 0 and len(self._flushers) < self.concurrent_batches:
+            flusher = asyncio.create_task(self._flush(), name=f"{self.name} batches")
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
         try:
             return await waiting.done
         except Returned as returned:
@@ -486,17 +499,25 @@ class Consumer:
         """Apply the waiting deliveries, a batch at a time, until none is left."""
         while self._waiting:
             if self._waiting_weight() < self.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), self.batch_wait_seconds)
+                self._gathering += 1
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._full.wait(), self.batch_wait_seconds)
+                finally:
+                    self._gathering -= 1
             self._full.clear()
+            if not self._waiting:
+                return  # another flusher took them meanwhile
             batch = self._next_batch()
-            self._applying = batch
+            self._applying.append(batch)
             try:
                 await self._apply_batch(batch)
             except BaseException as error:  # cancelled at shutdown: nothing is acked
                 for waiting in batch:
                     waiting.settle(error=error)
                 raise
+            finally:
+                self._applying = [b for b in self._applying if b is not batch]
 
     def _waiting_weight(self) -> int:
         return sum(w.weight for w in self._waiting)  # at most the prefetch's deliveries

@@ -324,6 +324,9 @@ async def test_batched_messages_are_applied_together_once_each(
     assert max(recorder.sizes) > 1  # applied together, not one transaction each
     assert len(recorder.sizes) < 40
     await runtime.stop()
+    # Every one acked at the broker: none comes back now that the channel is closed.
+    channel = await amqp.channel()
+    assert await queue_depth(channel, broker_prefix + BATCHED.name) == 0
 
 
 async def test_a_poison_message_in_a_batch_fails_alone(
@@ -352,6 +355,8 @@ async def test_a_poison_message_in_a_batch_fails_alone(
     assert dead.message_id == str(poison.message_id)
     await dead.ack()
     await runtime.stop()
+    # The neighbours acked around the nacks of the poison one: none comes back.
+    assert await queue_depth(channel, broker_prefix + BATCHED_POISON.name) == 0
 
 
 async def test_a_delivery_cancelled_while_it_waits_does_not_break_its_batch(
@@ -397,6 +402,60 @@ async def test_a_batch_applied_together_is_counted_in_the_batch_size_metric(
     after = counted()
     assert after[0] - before[0] == 1  # one batch
     assert after[1] - before[1] == 3  # of three messages
+
+
+class BlockingRecorder(BatchRecorder):
+    """Holds its first batch until told, recording the batches it is given meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_started = asyncio.Event()
+        self.release_first = asyncio.Event()
+
+    async def __call__(self, uow: UnitOfWork, envelopes: list[Envelope[Happened]]) -> None:
+        first = not self.sizes
+        await super().__call__(uow, envelopes)
+        if first:
+            self.first_started.set()
+            await self.release_first.wait()
+
+
+@pytest.mark.parametrize("concurrent", [1, 2])
+async def test_a_second_batch_goes_while_the_first_waits_only_where_allowed(
+    make_runtime: RuntimeFactory, concurrent: int
+) -> None:
+    runtime = make_runtime()  # the database only: deliveries are handed in directly
+    consumer = Consumer(
+        BATCHED, runtime.uow, batch_wait_seconds=0.01, concurrent_batches=concurrent
+    )
+    recorder = BlockingRecorder()
+    consumer.on_batch(Happened, recorder)
+    run = uuid.uuid4().hex
+    first, second = (
+        [Envelope.wrap(Happened(note=f"{k}-{run}-{i}")) for i in range(3)] for k in "ab"
+    )
+    applying = [asyncio.create_task(consumer(e.to_json_dict())) for e in first]
+    await asyncio.wait_for(recorder.first_started.wait(), 10)
+    following = [asyncio.create_task(consumer(e.to_json_dict())) for e in second]
+
+    if concurrent == 2:
+        # Applied and committed in a transaction of its own while the first still waits.
+        await asyncio.wait_for(asyncio.gather(*following), 10)
+        assert await effects(runtime, second[0].payload.note) == 1
+        assert not any(task.done() for task in applying)
+    else:
+        await asyncio.sleep(0.3)
+        assert not any(task.done() for task in following)
+    recorder.release_first.set()
+    await asyncio.wait_for(asyncio.gather(*applying, *following), 10)
+    assert recorder.sizes == [3, 3]
+    for envelope in [*first, *second]:
+        assert await effects(runtime, envelope.payload.note) == 1
+
+
+def test_a_consumer_applies_at_least_one_batch_at_a_time() -> None:
+    with pytest.raises(ValueError, match="at least one batch"):
+        Consumer(BATCHED, lambda context: None, concurrent_batches=0)  # type: ignore[arg-type,return-value]
 
 
 class HappenedMany(Message):

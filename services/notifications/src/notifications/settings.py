@@ -21,7 +21,7 @@ class Settings(ServiceSettings):
     sms_sender_http_port: int = 8006
 
     # The sender processes (e-mail and SMS): deliveries in flight at once (the SMS
-    # sender's prefetch) and their database pool. Both senders send in batches, one at a
+    # sender's prefetch) and their database pool. Both senders send in batches, two at a
     # time, a batch holding at most three connections; the pool must still have one per
     # prefetched delivery plus SENDER_SPARE_CONNECTIONS (the attempt record, the outbox
     # relay, readiness), as when SMS deliveries ran side by side: a sender refuses to
@@ -32,9 +32,8 @@ class Settings(ServiceSettings):
     sender_prefetch_count: int = 16
     sender_database_pool_size: int = 20
     # The e-mail sender's prefetch: it sends the deliveries in flight in batches (at most
-    # 32 and SMTP_RATE_BURST, one at a time, a batch holding at most three connections
-    # whatever its size), so a prefetch of two or more batches keeps the next one waiting
-    # while one goes out.
+    # 32 and SMTP_RATE_BURST, two at a time, a batch holding at most three connections
+    # whatever its size), so a prefetch of two or more batches keeps two going out.
     email_sender_prefetch_count: int = 64
     # How long a sender keeps retrying to record an outcome it knows (the server took the
     # message, or refused it) while the database is unreachable, before it gives up and

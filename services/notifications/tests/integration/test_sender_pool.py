@@ -55,10 +55,11 @@ async def test_readiness_answers_at_once_while_a_batch_in_flight_holds_its_conne
             (await client.post("/messages", json=send_body())).json()["id"]
             for _ in range(prefetch * 2)
         ]
-        # The sender holds a prefetch of deliveries; one batch's first e-mail is at the
-        # server, its transaction and its attempts' commits holding connections.
+        # The sender holds a prefetch of deliveries; a batch's first e-mail is at the
+        # server (another batch's too, where the backlog made two), its transaction and
+        # its attempts' commits holding connections.
         await eventually(
-            lambda: _in_flight(transport), lambda n: n == 1, what="a batch on its way out"
+            lambda: _in_flight(transport), lambda n: n >= 1, what="a batch on its way out"
         )
         held: int = app.state.runtime.engine.pool.checkedout()
         assert held >= 1

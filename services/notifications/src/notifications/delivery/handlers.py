@@ -135,8 +135,8 @@ async def _back_off(uow: UnitOfWork, error: TransientDeliveryError, seconds: flo
     use up the delivery limit in milliseconds. Nothing was written: a rollback lets the
     row lock, the inbox mark and the connection go. The pause is the consumer's to wait
     (the kit's ``Returned``: in the delivery's own task), not this delivery's: a sender
-    applies its deliveries a batch at a time, and a pause taken here would hold back every
-    other message of the sender for minutes."""
+    applies its deliveries two batches at a time, and a pause taken here would hold back
+    half the sender's messages for minutes."""
     await _let_go(uow)
     error.retry_in = seconds
 
