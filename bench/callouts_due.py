@@ -38,6 +38,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import batch_sizes
 import ceilings
 from callout_send_now import NOTIFICATIONS_MIGRATIONS, SCHEDULING_MIGRATIONS, teach_customers
 from installed_base_import import SharedCpu
@@ -192,7 +193,7 @@ def main() -> None:
                 sender_env = env | {"NOTIFICATIONS_SENDER_HTTP_PORT": str(port)}
                 label = "e-mail sender" + (f" {i + 1}" if args.senders > 1 else "")
                 start(processes, label, [sys.executable, "-m", "notifications.sender"], sender_env)
-            scheduling, _ = start_service(scheduling_db, prefix)
+            scheduling, scheduling_port = start_service(scheduling_db, prefix)
             processes.append(("scheduling", scheduling))
 
             async def measured() -> None:
@@ -224,6 +225,9 @@ def main() -> None:
                     )
                 )
                 print(shared.line(n, "callout"))
+                named = [("API", urls[0]), *((f"sender {i}", u) for i, u in enumerate(urls[1:], 1))]
+                named.append(("scheduling", f"http://127.0.0.1:{scheduling_port}"))
+                print(batch_sizes.line(named))
 
             asyncio.run(measured())
         finally:

@@ -82,7 +82,7 @@ async def test_a_batch_reads_its_customers_at_once_each_message_as_it_would_alon
     runtime: ServiceRuntime, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="aftersales_kit.inbox")
-    known = customer_registered()
+    known = customer_registered(language="sv")
     no_address = customer_registered(emails=[])
     unknown = customer_registered()  # notifications has not seen it yet
     for customer in (known, no_address):
@@ -98,6 +98,9 @@ async def test_a_batch_reads_its_customers_at_once_each_message_as_it_would_alon
     assert len({row["created_at"] for row in rows}) < len(commands)  # taken together
     assert [row["status"] for row in rows] == ["queued", "awaiting_recipient", "blocked", "queued"]
     assert rows[0]["recipients"] == rows[3]["recipients"] == [str(known.emails[0])]
+    # Each in its customer's language (read with the batch's customers), the one whose
+    # customer is not known yet in the installation's.
+    assert [row["language"] for row in rows] == ["sv", "en", "en", "sv"]
     assert not [r for r in caplog.records if "one message at a time" in r.getMessage()]
     # The customer that was not known yet releases its waiting message when it comes.
     await publish(runtime, unknown)

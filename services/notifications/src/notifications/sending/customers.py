@@ -65,6 +65,7 @@ def _addressee(row: Mapping[str, Any]) -> Addressee:
         mobiles=tuple(row["mobiles"]),
         allowed=frozenset(CommunicationMethod(m) for m in row["allowed_methods"]),
         preferred=CommunicationMethod(row["preferred_method"]) if row["preferred_method"] else None,
+        language=row["language"],
     )
 
 

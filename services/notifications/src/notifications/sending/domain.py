@@ -38,6 +38,7 @@ class Addressee:
     allowed: frozenset[CommunicationMethod] | None = None
     preferred: CommunicationMethod | None = None
     mobiles: tuple[str, ...] = ()
+    language: str | None = None  # a customer's own; a template's values speak it
 
 
 @dataclass(frozen=True)

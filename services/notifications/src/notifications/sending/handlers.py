@@ -52,13 +52,21 @@ class Draft:
     failure: Failed | None = None
 
 
-async def draft(cmd: SendMessage, uow: UnitOfWork, settings: Settings, *, strict: bool) -> Draft:
+async def draft(
+    cmd: SendMessage,
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    strict: bool,
+    languages: Mapping[uuid.UUID, str | None] | None = None,
+) -> Draft:
     """Apply the template, decode the attachments, render the report and every part.
 
     What is wrong is refused when ``strict`` (HTTP: a problem naming the field, nothing
-    stored), else the message fails (a command has no one to answer)."""
+    stored), else the message fails (a command has no one to answer). ``languages``: the
+    customers' a batch read at once."""
     try:
-        prepared = await templates.prepare_send(cmd, uow, settings)
+        prepared = await templates.prepare_send(cmd, uow, settings, languages)
     except Problem as error:
         if strict:
             raise
@@ -186,12 +194,14 @@ async def _make(
     reject_invalid: bool,
     sms_ready: bool,
     known: Mapping[uuid.UUID, Addressee | None] | None = None,
+    languages: Mapping[uuid.UUID, str | None] | None = None,
 ) -> _Made:
-    """Render and decide a new message (its quota not counted yet)."""
+    """Render and decide a new message (its quota not counted yet). ``known`` and
+    ``languages``: the customers a batch read at once, and their languages."""
     too_big = quotas.request_size(cmd, settings)
     if too_big is not None and reject_invalid:
         raise _refusal(too_big)
-    ready = await draft(cmd, uow, settings, strict=reject_invalid)
+    ready = await draft(cmd, uow, settings, strict=reject_invalid, languages=languages)
     outcome: Outcome
     if too_big is not None:
         outcome = Failed(too_big.detail)
@@ -330,6 +340,7 @@ async def request_messages(
             and (c.requester, c.idempotency_key) not in stored
         ),
     )
+    languages = {customer_id: a.language if a else None for customer_id, a in known.items()}
     answers: dict[int, Answer] = {}
     first: dict[tuple[str, str], int] = {}
     made: list[tuple[int, _Made]] = []
@@ -352,6 +363,7 @@ async def request_messages(
                     reject_invalid=reject_invalid,
                     sms_ready=sms_ready,
                     known=known,
+                    languages=languages,
                 )
             except Problem as refused:
                 answers[index] = refused

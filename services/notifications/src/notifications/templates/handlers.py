@@ -211,15 +211,24 @@ async def _referenced(uow: UnitOfWork, cmd: SendMessage) -> dict[str, Any] | Non
     return dict(row)
 
 
-async def _language(uow: UnitOfWork, cmd: SendMessage, settings: Settings) -> str:
+async def _language(
+    uow: UnitOfWork,
+    cmd: SendMessage,
+    settings: Settings,
+    languages: Mapping[uuid.UUID, str | None] | None,
+) -> str:
+    """The request's language, else its customer's (from ``languages`` where a batch
+    read its customers already), else the installation's."""
     if cmd.language:
         return cmd.language
-    if cmd.recipient.customer_id is not None:
-        known = await uow.session.scalar(
-            select(tables.customer.c.language).where(
-                tables.customer.c.id == cmd.recipient.customer_id
+    customer_id = cmd.recipient.customer_id
+    if customer_id is not None:
+        if languages is not None and customer_id in languages:
+            known = languages[customer_id]
+        else:
+            known = await uow.session.scalar(
+                select(tables.customer.c.language).where(tables.customer.c.id == customer_id)
             )
-        )
         if known:
             return str(known)
     return settings.default_language
@@ -297,12 +306,18 @@ def render_report(
     )
 
 
-async def prepare_send(cmd: SendMessage, uow: UnitOfWork, settings: Settings) -> Prepared:
+async def prepare_send(
+    cmd: SendMessage,
+    uow: UnitOfWork,
+    settings: Settings,
+    languages: Mapping[uuid.UUID, str | None] | None = None,
+) -> Prepared:
     """Apply the referenced template (inline parts win, for this message only, and are
     held to the template kind's placeholders), decode the attachments, render the report.
-    Raises a Problem naming the field that is wrong."""
+    ``languages``: the customers' languages a batch read at once. Raises a Problem naming
+    the field that is wrong."""
     row = await _referenced(uow, cmd)
-    language = await _language(uow, cmd, settings)
+    language = await _language(uow, cmd, settings, languages)
     content, values = cmd.content, dict(cmd.values)
     if row is not None:
         kind = TemplateKind(row["kind"])
