@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select, text, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from aftersales_contracts.notifications import Channel
@@ -173,41 +173,19 @@ async def hand_over(uow: UnitOfWork, attempt: Attempt) -> None:
         raise AttemptTaken(f"attempt {attempt.number} of {attempt.message_id} was ended")
 
 
-def _answer_sql(attempt_id: str) -> str:
-    return f"""UPDATE delivery_attempt SET phase = '{AttemptPhase.ANSWERED.value}',
-        answer = :answer, accepted = :accepted, provider_ids = :provider_ids,
-        detail = :detail
-    WHERE id = :{attempt_id} AND outcome IS NULL
-        AND phase = '{AttemptPhase.HANDING_OVER.value}'"""
+_BEGIN = insert(delivery_attempt)
 
-
-_HAND_OVER_SQL = f"""UPDATE delivery_attempt SET phase = '{AttemptPhase.HANDING_OVER.value}'
-    WHERE id = :attempt_id AND outcome IS NULL AND phase = '{AttemptPhase.PREPARING.value}'"""
-_ANSWER_BINDS = (
-    bindparam("answer", type_=delivery_attempt.c.answer.type),
-    bindparam("accepted", type_=delivery_attempt.c.accepted.type),
-    bindparam("provider_ids", type_=delivery_attempt.c.provider_ids.type),
-    bindparam("detail", type_=delivery_attempt.c.detail.type),
-)
-# Text statements: run for every message a sender hands over, never compiled again.
-_HAND_OVER = text(_HAND_OVER_SQL).bindparams(
-    bindparam("attempt_id", type_=delivery_attempt.c.id.type)
-)
-_ANSWERED = text(_answer_sql("attempt_id")).bindparams(
-    bindparam("attempt_id", type_=delivery_attempt.c.id.type), *_ANSWER_BINDS
-)
+# Run for every message a sender hands over, on the driver's own connection: SQLAlchemy's
+# execution (its context, parameter processing, result) cost more than the statement's
+# own round trip (bench/README.md, tenth session).
+_HAND_OVER = f"""UPDATE delivery_attempt SET phase = '{AttemptPhase.HANDING_OVER.value}'
+    WHERE id = $1 AND outcome IS NULL AND phase = '{AttemptPhase.PREPARING.value}'"""
+_ANSWERED = f"""UPDATE delivery_attempt SET phase = '{AttemptPhase.ANSWERED.value}',
+        answer = $2, accepted = $3, provider_ids = $4, detail = $5
+    WHERE id = $1 AND outcome IS NULL AND phase = '{AttemptPhase.HANDING_OVER.value}'"""
 # The previous message's answer and the next one's hand-over in one statement (two rows;
 # the count is the hand-over's).
-_ANSWERED_THEN_HAND_OVER = text(
-    f"WITH answered AS ({_answer_sql('answered_id')}) {_HAND_OVER_SQL}"
-).bindparams(
-    bindparam("answered_id", type_=delivery_attempt.c.id.type),
-    bindparam("attempt_id", type_=delivery_attempt.c.id.type),
-    *_ANSWER_BINDS,
-)
-
-
-_BEGIN = insert(delivery_attempt)
+_ANSWERED_THEN_HAND_OVER = f"WITH answered AS ({_ANSWERED}) {_HAND_OVER.replace('$1', '$6')}"
 
 
 class HandOvers:
@@ -226,7 +204,8 @@ class HandOvers:
             raise TypeError("delivery attempts need a unit of work bound to an engine")
         self._engine = bind
         self._connection: AsyncConnection | None = None
-        self._answer: dict[str, Any] | None = None  # the last answer, not committed yet
+        # The last answer, not committed yet: ``_ANSWERED``'s arguments.
+        self._answer: tuple[uuid.UUID, str, list[str], list[str] | None, str | None] | None = None
         self._handed: uuid.UUID | None = None  # the attempt handed over last
 
     async def __aenter__(self) -> HandOvers:
@@ -235,7 +214,7 @@ class HandOvers:
     async def __aexit__(self, *exc_info: object) -> None:
         try:
             if self._answer is not None:
-                await self._execute(_ANSWERED, self._answer)
+                await self._execute_raw(_ANSWERED, *self._answer)
                 self._answer = None
         finally:
             if self._connection is not None:
@@ -285,14 +264,9 @@ class HandOvers:
         """As ``hand_over``, with the previous answer; a connection that failed is
         dropped (the next one opens)."""
         if self._answer is None:
-            changed = await self._execute(_HAND_OVER, {"attempt_id": attempt.id})
+            changed = await self._execute_raw(_HAND_OVER, attempt.id)
         else:
-            answer = self._answer
-            changed = await self._execute(
-                _ANSWERED_THEN_HAND_OVER,
-                {"answered_id": answer["attempt_id"], "attempt_id": attempt.id}
-                | {k: v for k, v in answer.items() if k != "attempt_id"},
-            )
+            changed = await self._execute_raw(_ANSWERED_THEN_HAND_OVER, *self._answer, attempt.id)
             self._answer = None  # committed (a failure keeps it for the next statement)
         self._handed = attempt.id
         if not changed:
@@ -316,28 +290,50 @@ class HandOvers:
         if attempt.id != self._handed:
             return  # refused before its hand-over: nothing of it is in doubt
         self._handed = None
-        self._answer = {
-            "attempt_id": attempt.id,
-            "answer": answer.value,
-            "accepted": list(accepted),
-            "provider_ids": list(provider_ids) or None,
-            "detail": detail,
-        }
+        self._answer = (
+            attempt.id,
+            answer.value,
+            list(accepted),
+            list(provider_ids) or None,
+            detail,
+        )
+
+    async def _connected(self) -> AsyncConnection:
+        if self._connection is None:
+            connection = await self._engine.connect()
+            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return self._connection
 
     async def _execute(
         self, statement: Any, parameters: dict[str, Any] | list[dict[str, Any]]
     ) -> bool:
-        if self._connection is None:
-            connection = await self._engine.connect()
-            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection = await self._connected()
         try:
-            result = await self._connection.execute(statement, parameters)
+            result = await connection.execute(statement, parameters)
         except BaseException:
-            connection, self._connection = self._connection, None
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
+            await self._drop()
             raise
         return getattr(result, "rowcount", 0) == 1
+
+    async def _execute_raw(self, sql: str, *arguments: Any) -> bool:
+        """``sql`` on the driver's own connection (autocommit, as the engine's); whether
+        it changed one row."""
+        connection = await self._connected()
+        try:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            status: str = await raw.execute(sql, *arguments)
+        except BaseException:
+            await self._drop()
+            raise
+        return status.rsplit(" ", 1)[-1] == "1"  # "UPDATE 1"
+
+    async def _drop(self) -> None:
+        """A connection that failed is dropped (the next statement opens another)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
 
 
 async def abandon(uow: UnitOfWork, attempt: Attempt, *, now: datetime) -> bool:
