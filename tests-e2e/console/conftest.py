@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Sequence
 from pathlib import Path
 
 import httpx
@@ -66,7 +66,7 @@ OpenConsole = Callable[..., Awaitable[Page]]
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[pytest.TestReport]:
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keeps each phase's report on the test, so a fixture's teardown knows it failed."""
     report: pytest.TestReport = yield
     item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
