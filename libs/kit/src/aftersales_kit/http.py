@@ -329,17 +329,18 @@ def _document_problems_in(app: FastAPI, *, identity: bool, api_clients: bool = F
 # GIL contention they bring) were a sixth of a list request's CPU (bench/README.md).
 
 
-def _runtime(request: Request) -> ServiceRuntime:
+def runtime_of(request: Request) -> ServiceRuntime:
+    """The service runtime the app was made with (``create_app``)."""
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
 async def get_runtime(request: Request) -> ServiceRuntime:
-    return _runtime(request)
+    return runtime_of(request)
 
 
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    uow = _runtime(request).uow()
+    uow = runtime_of(request).uow()
     await uow.__aenter__()
     try:
         yield uow
@@ -371,7 +372,7 @@ def settings_of(cls: type[S]) -> Callable[[Request], Coroutine[Any, Any, S]]:
     ``SettingsDep = Annotated[Settings, Depends(settings_of(Settings))]``."""
 
     async def get_settings(request: Request) -> S:
-        settings = _runtime(request).settings
+        settings = runtime_of(request).settings
         if not isinstance(settings, cls):
             raise TypeError(f"the runtime's settings are not {cls.__name__}")
         return settings
