@@ -484,7 +484,9 @@ class Consumer:
         self._waiting.append(waiting)
         if self._waiting_weight() >= self.batch_size:
             self._full.set()
-        if self._gathering == 0 and len(self._flushers) < self.concurrent_batches:
+        # A flusher that has just returned is done before its done-callback drops it.
+        running = sum(1 for flusher in self._flushers if not flusher.done())
+        if self._gathering == 0 and running < self.concurrent_batches:
             flusher = asyncio.create_task(self._flush(), name=f"{self.name} batches")
             self._flushers.add(flusher)
             flusher.add_done_callback(self._flushers.discard)

@@ -453,6 +453,22 @@ async def test_a_second_batch_goes_while_the_first_waits_only_where_allowed(
         assert await effects(runtime, envelope.payload.note) == 1
 
 
+async def test_a_delivery_right_after_a_batch_is_not_left_without_a_flusher(
+    make_runtime: RuntimeFactory,
+) -> None:
+    runtime = make_runtime()  # the database only: deliveries are handed in directly
+    consumer = Consumer(BATCHED, runtime.uow, batch_wait_seconds=0.01)
+    consumer.on_batch(Happened, BatchRecorder())
+    # The moment after a flusher returned: its task is done, but its done-callback, which
+    # forgets it, has not run yet (a delivery whose turn came first sees it still there).
+    finished = asyncio.create_task(asyncio.sleep(0))
+    await finished
+    consumer._flushers.add(finished)
+    envelope = Envelope.wrap(Happened(note=f"after-{uuid.uuid4().hex}"))
+    await asyncio.wait_for(consumer(envelope.to_json_dict()), 10)
+    assert await effects(runtime, envelope.payload.note) == 1
+
+
 def test_a_consumer_applies_at_least_one_batch_at_a_time() -> None:
     with pytest.raises(ValueError, match="at least one batch"):
         Consumer(BATCHED, lambda context: None, concurrent_batches=0)  # type: ignore[arg-type,return-value]
