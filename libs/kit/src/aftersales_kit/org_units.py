@@ -101,8 +101,8 @@ async def visible_org_unit_ids(uow: UnitOfWork, caller: Caller) -> VisibleIds:
 
 async def _visible_ids(caller: CallerDep, request: Request) -> VisibleIds:
     # Most callers (services, unrestricted users) are not restricted: they cost no unit
-    # of work here. A route's own unit of work (``UnitOfWorkDep``) was made for every
-    # request that asked for this, a tenth of the send route's CPU (bench/README.md).
+    # of work here. Depending on the route's own (``UnitOfWorkDep``) made one for every
+    # request, 4-5 % of the send route's CPU (bench/README.md, tenth session).
     if caller.org_units is None:
         return None
     if not caller.org_units:

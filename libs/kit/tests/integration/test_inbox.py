@@ -303,6 +303,14 @@ async def start_batching(
     return runtime, consumer, recorder
 
 
+def handed_in(runtime: ServiceRuntime, recorder: BatchRecorder, **options: Any) -> Consumer:
+    """A batching consumer of ``BATCHED`` whose deliveries a test hands in directly (the
+    database only, no broker), recording its batches in ``recorder``."""
+    consumer = Consumer(BATCHED, runtime.uow, **options)
+    consumer.on_batch(Happened, recorder)
+    return consumer
+
+
 async def test_batched_messages_are_applied_together_once_each(
     make_runtime: RuntimeFactory, amqp: aio_pika.abc.AbstractConnection, broker_prefix: str
 ) -> None:
@@ -363,9 +371,8 @@ async def test_a_delivery_cancelled_while_it_waits_does_not_break_its_batch(
     make_runtime: RuntimeFactory,
 ) -> None:
     runtime = make_runtime()  # the database only: deliveries are handed in directly
-    consumer = Consumer(BATCHED, runtime.uow, batch_wait_seconds=0.3)
     recorder = BatchRecorder()
-    consumer.on_batch(Happened, recorder)
+    consumer = handed_in(runtime, recorder, batch_wait_seconds=0.3)
     run = uuid.uuid4().hex
     stopped, kept = (Envelope.wrap(Happened(note=f"{k}-{run}")) for k in ("stopped", "kept"))
     cancelled = asyncio.create_task(consumer(stopped.to_json_dict()))
@@ -386,8 +393,7 @@ async def test_a_batch_applied_together_is_counted_in_the_batch_size_metric(
     make_runtime: RuntimeFactory,
 ) -> None:
     runtime = make_runtime()  # the database only: deliveries are handed in directly
-    consumer = Consumer(BATCHED, runtime.uow, batch_wait_seconds=0.3)
-    consumer.on_batch(Happened, BatchRecorder())
+    consumer = handed_in(runtime, BatchRecorder(), batch_wait_seconds=0.3)
     labels = {"queue": BATCHED.name}
 
     def counted() -> tuple[float, float]:
@@ -425,11 +431,8 @@ async def test_a_second_batch_goes_while_the_first_waits_only_where_allowed(
     make_runtime: RuntimeFactory, concurrent: int
 ) -> None:
     runtime = make_runtime()  # the database only: deliveries are handed in directly
-    consumer = Consumer(
-        BATCHED, runtime.uow, batch_wait_seconds=0.01, concurrent_batches=concurrent
-    )
     recorder = BlockingRecorder()
-    consumer.on_batch(Happened, recorder)
+    consumer = handed_in(runtime, recorder, batch_wait_seconds=0.01, concurrent_batches=concurrent)
     run = uuid.uuid4().hex
     first, second = (
         [Envelope.wrap(Happened(note=f"{k}-{run}-{i}")) for i in range(3)] for k in "ab"
@@ -457,8 +460,7 @@ async def test_a_delivery_right_after_a_batch_is_not_left_without_a_flusher(
     make_runtime: RuntimeFactory,
 ) -> None:
     runtime = make_runtime()  # the database only: deliveries are handed in directly
-    consumer = Consumer(BATCHED, runtime.uow, batch_wait_seconds=0.01)
-    consumer.on_batch(Happened, BatchRecorder())
+    consumer = handed_in(runtime, BatchRecorder(), batch_wait_seconds=0.01)
     # The moment after a flusher returned: its task is done, but its done-callback, which
     # forgets it, has not run yet (a delivery whose turn came first sees it still there).
     finished = asyncio.create_task(asyncio.sleep(0))
