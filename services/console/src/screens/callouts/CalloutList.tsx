@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useMemo, useState } from "react";
+import { type ReactNode, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
 
@@ -58,7 +58,15 @@ export function CalloutList({
   const [search, setSearch] = useSearchParams();
   const [filters, setFilters] = useState<Filters>(() => filtersFromSearch(search, defaults));
   const [sort, setSort] = useState<Sort>(() => sortFromParam(search.get("sort")));
+  // Written when the user changes them, not when the list mounts: the list's chunk can
+  // finish loading after the user has already clicked elsewhere, and a write then would
+  // replace where they went with this list (its path is the one this render resolved).
+  const mounted = useRef(false);
   useEffect(() => {
+    if (!mounted.current) {
+      mounted.current = true;
+      return;
+    }
     setSearch(searchOf(filters, sortParam(sort)), { replace: true });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [filters, sort]);

@@ -1,6 +1,6 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { MemoryRouter, Route, Routes } from "react-router-dom";
+import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { TestSession, type User } from "../../auth/session";
@@ -79,6 +79,12 @@ function routes(extra: StubRoutes = {}): StubRoutes {
   };
 }
 
+/** The address the router holds now, for the tests that check what the list writes there. */
+function Address() {
+  const { pathname, search } = useLocation();
+  return <output data-testid="address">{pathname + search}</output>;
+}
+
 function renderAt(path: string, roles: string[]) {
   return render(
     <TestSession user={user(...roles)}>
@@ -86,6 +92,7 @@ function renderAt(path: string, roles: string[]) {
         <Routes>
           <Route path="/callouts/*" element={<CalloutsScreen />} />
         </Routes>
+        <Address />
       </MemoryRouter>
     </TestSession>,
   );
@@ -482,5 +489,18 @@ describe("a linked list", () => {
     expect(first.query.has("scheduled_from")).toBe(false);
     expect(first.query.get("sort")).toBe("-state");
     expect(screen.getByRole("textbox", { name: "Customer" })).toHaveValue("Ada");
+  }, SLOW);
+
+  it("keeps the address it was opened with until the user changes the filters or sort", async () => {
+    // Opening must not write the address: the list can mount after the user has already
+    // clicked elsewhere (its chunk still loading), and a write would take them back here.
+    stubApi(routes());
+    renderAt("/callouts", ["viewer"]);
+    await screen.findByText("SN-1");
+    expect(screen.getByTestId("address")).toHaveTextContent(/^\/callouts$/);
+
+    await userEvent.click(screen.getByRole("button", { name: /^Sort by State/ }));
+    await waitFor(() => expect(screen.getByTestId("address")).toHaveTextContent(/sort=state/));
+    expect(screen.getByTestId("address")).toHaveTextContent(/scheduled_from=\d{4}-\d{2}-\d{2}/);
   }, SLOW);
 });
