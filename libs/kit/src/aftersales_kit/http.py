@@ -24,7 +24,7 @@ from aftersales_kit.problem_handlers import install_problem_handlers
 from aftersales_kit.problems import PROBLEM_JSON, REQUEST_ID_HEADER
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.settings import ServiceSettings
-from aftersales_kit.telemetry import instrument_app
+from aftersales_kit.telemetry import http_telemetry
 from aftersales_kit.transient import describe, transient_cause
 from aftersales_kit.uow import UnitOfWork
 
@@ -66,7 +66,7 @@ def create_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app = FastAPI(title=title, version=version, lifespan=lifespan, telemetry=http_telemetry())
     app.state.runtime = runtime
     # "Now" for every route (ClockDep): tests hand in a FixedClock.
     app.state.clock = clock or SystemClock()
@@ -106,7 +106,6 @@ def create_app(
         app.include_router(router)
     _document_problems_in(app, identity=verify_identity, api_clients=api_clients)
     instrument_http(app, runtime.settings.service_name)
-    instrument_app(app)
     return app
 
 

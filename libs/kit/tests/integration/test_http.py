@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 
 from aftersales_kit.http import create_app
 from aftersales_kit.problems import PROBLEM_JSON, Problem
+from aftersales_kit.telemetry import current_trace_id
 
 from ..conftest import RuntimeFactory
 
@@ -29,6 +35,11 @@ async def taken() -> None:
 @router.get("/items")
 async def items(limit: int) -> dict[str, int]:
     return {"limit": limit}
+
+
+@router.get("/trace")
+async def current_trace() -> dict[str, str | None]:
+    return {"trace_id": current_trace_id()}
 
 
 @pytest.fixture
@@ -134,3 +145,51 @@ async def test_a_clients_request_id_is_kept_only_when_it_looks_like_one(
     replaced = await client.get("/healthz", headers={"X-Request-ID": "x" * 5000})
     assert replaced.headers["x-request-id"] != "x" * 5000
     assert len(replaced.headers["x-request-id"]) == 32
+
+
+@pytest.fixture
+def spans(client: httpx.AsyncClient) -> Iterator[InMemorySpanExporter]:
+    """The spans ended during the test (the process's tracer provider, set by the runtime;
+    a processor cannot be removed from it, so the exporter stops keeping them after)."""
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    yield exporter
+    exporter.shutdown()
+
+
+async def test_a_request_is_one_server_span_in_its_callers_trace(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    caller_trace, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    response = await client.get(
+        "/trace", headers={"traceparent": f"00-{caller_trace}-{caller_span}-01"}
+    )
+    # The span is current while the route runs: log lines and outbox headers carry it.
+    assert response.json() == {"trace_id": caller_trace}
+    [span] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert span.name == "GET /trace"
+    assert span.context is not None
+    assert span.parent is not None
+    assert format(span.context.trace_id, "032x") == caller_trace
+    assert format(span.parent.span_id, "016x") == caller_span
+    assert span.attributes is not None
+    assert span.attributes["http.route"] == "/trace"
+    assert span.attributes["http.response.status_code"] == 200
+    # One span a request: not one for each dependency, the endpoint and serialization.
+    assert len(spans.get_finished_spans()) == 1
+
+
+async def test_a_failed_request_is_an_error_span_and_probes_are_not_traced(
+    client: httpx.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    for probe in ("/healthz", "/readyz", "/metrics"):
+        assert (await client.get(probe)).status_code == 200
+    assert spans.get_finished_spans() == ()
+    assert (await client.get("/boom")).status_code == 500
+    [span] = spans.get_finished_spans()
+    assert span.name == "GET /boom"
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "RuntimeError"
