@@ -38,10 +38,13 @@ log = logging.getLogger(__name__)
 
 # A group's size: large enough for the requests a busy API has in flight.
 MAX_GROUP = 32
-# Groups in flight at once: a group waiting for a lock (a customer's, while catalog's
-# import is projected; a requester's quota row, while another replica counts) holds only
-# its own requests; the next ones form another group.
-MAX_GROUPS_IN_FLIGHT = 4
+# Groups in flight at once: more than one, so a group waiting for a lock (a customer's,
+# while catalog's import is projected; a requester's quota row, while another replica
+# counts) holds only its own requests and the next ones form another group; few, because
+# the requests that arrive while every runner is busy are what makes a group large. With
+# 32 clients, four in flight made groups of 6 (1.4 ms of the API's CPU a request), two
+# groups of 11 (1.1 ms) (bench/README.md).
+MAX_GROUPS_IN_FLIGHT = 2
 
 
 @dataclass
