@@ -43,7 +43,7 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
     # Every result on the events exchange comes here, other requesters' too: a batch per
     # transaction, each result read in its own trace, the callouts locked in one order.
     results_consumer = Consumer(
-        topology.SCHEDULING_NOTIFICATION_RESULTS, runtime.uow, batch_wait_seconds=0.002
+        topology.SCHEDULING_NOTIFICATION_RESULTS, runtime.uow, batch_wait_seconds=0.02
     )
 
     # Envelope[Any]: one handler for three payload classes (Envelope is invariant).
