@@ -45,6 +45,15 @@ class _Handler:
         self._sequence = itertools.count()
         self._lock = threading.Lock()
 
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: Any
+    ) -> Any:
+        # aiosmtpd reads one command line after another, so commands written together
+        # are answered in order: RFC 2920 asks no more of a server, but aiosmtpd does not
+        # say so itself. Senders pipeline their envelopes here as at a real relay.
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:

@@ -25,7 +25,10 @@ from .helpers import an_email
 
 
 class _Counting:
-    """Counts greetings (one a connection) and goodbyes; refuses ``invalid`` addresses."""
+    """Counts greetings (one a connection) and goodbyes; refuses ``invalid`` addresses.
+    Offers PIPELINING when ``pipelining`` (every test runs both ways)."""
+
+    pipelining = False
 
     def __init__(self) -> None:
         self.greetings = 0
@@ -49,6 +52,8 @@ class _Counting:
     ) -> Any:
         self.greetings += 1
         session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
 
     async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -66,6 +71,12 @@ class _Counting:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.received.append(list(envelope.rcpt_tos))
         return "250 accepted"
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["step-by-step", "pipelined"])
+def pipelining(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    monkeypatch.setattr(_Counting, "pipelining", request.param)
+    return bool(request.param)
 
 
 @contextlib.contextmanager

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import socket
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import aiosmtplib
+from aiosmtplib.email import quote_address
+from aiosmtplib.protocol import normalize_message_line_endings
 
 from notifications.delivery.domain import (
     PermanentDeliveryError,
@@ -174,8 +178,10 @@ class _StaleConnection(Exception):
 class SmtpTransport:
     """One SMTP transaction a step at a time (connect with TLS/STARTTLS and login, EHLO,
     MAIL, RCPT for each recipient, then ``handing_over``, then DATA), so the point of no
-    return is known: a failure before DATA sent nothing; from DATA on, a lost answer may
-    hide an accepted message (RFC 1047). Connections are kept open between messages
+    return is known: a failure before the message's text sent nothing; from it on, a lost
+    answer may hide an accepted message (RFC 1047). A server that offers PIPELINING gets
+    MAIL, the RCPTs and DATA in one write (``_Pipelined``), and the hand-over comes after
+    its 354, before the text. Connections are kept open between messages
     (``SmtpConnections``); a kept one the server closed meanwhile is found at MAIL, before
     anything of the message was handed over, and the message goes on a new one."""
 
@@ -238,27 +244,43 @@ class SmtpTransport:
         messages, or a new one (None) connected here."""
         sender = email.sender or self._settings.from_address
         data_began = False
+        pipelined: _Pipelined | None = None
         try:
             try:
                 if sent is None:
                     await client.connect()
                 await _greet(client)
                 options, encoding = _options(client, email, sender, recipients)
-                await client.mail(sender, options=options, encoding=encoding)
-                refused = await _envelope(client, recipients, encoding)
+                if client.supports_extension("pipelining"):
+                    pipelined = _Pipelined(client)
+                    refused = await pipelined.envelope(sender, options, recipients, encoding)
+                else:
+                    await client.mail(sender, options=options, encoding=encoding)
+                    refused = await _envelope(client, recipients, encoding)
                 if handing_over is not None:
                     try:
                         await handing_over()
                     except Exception as error:
                         raise _NotHandedOver(error) from error
                 data_began = True
-                await client.data(email.data)
+                if pipelined is not None:
+                    await pipelined.content(email.data)
+                else:
+                    await client.data(email.data)
             except Exception:
-                await _goodbye(client)
+                if pipelined is not None and pipelined.awaiting_content:
+                    # The server is reading the message (354): a QUIT now would be read
+                    # as its text. Closing the connection abandons the transaction.
+                    client.close()
+                else:
+                    await _goodbye(client)
                 raise
             except BaseException:  # cancelled: no goodbye to wait for
                 client.close()
                 raise
+            finally:
+                if pipelined is not None:
+                    pipelined.give_back()
         except _NotHandedOver as failed:
             # Not the server's doing: the envelope is dropped (QUIT), nothing was sent.
             raise failed.error from None
@@ -322,6 +344,183 @@ async def _envelope(client: aiosmtplib.SMTP, recipients: Sequence[str], encoding
     if len(refusals) == len(recipients):
         raise aiosmtplib.SMTPRecipientsRefused(refusals)
     return {r.recipient for r in refusals}
+
+
+def _command(*parts: bytes) -> bytes:
+    """One command line; a control character in it would end the line early, so it is
+    refused as aiosmtplib refuses it."""
+    for part in parts:
+        if _CONTROL.search(part):
+            raise ValueError("Command arg contains a prohibited control character")
+    return b" ".join(parts) + b"\r\n"
+
+
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+_START_INPUT = 354
+
+
+class _Pipelined:
+    """One transaction on ``client`` with RFC 2920 pipelining: MAIL, every RCPT and DATA
+    written at once and their replies read after, then the text and its reply. Three
+    round trips a message fewer than a step at a time, and as many fewer writes and
+    wake-ups on both sides. The replies are read by ``_Replies``, put on the connection
+    for the transaction (aiosmtplib reads one reply per command and drops one that comes
+    before the last is taken), and the connection goes back to aiosmtplib after it
+    (``give_back``). Failures raise what aiosmtplib's steps raise, for ``_sorted``."""
+
+    def __init__(self, client: aiosmtplib.SMTP) -> None:
+        protocol = client.protocol
+        if protocol is None or protocol.transport is None:
+            raise aiosmtplib.SMTPServerDisconnected("Server not connected")
+        self._client = client
+        self._protocol = protocol
+        self._transport = protocol.transport
+        self._replies = _Replies(protocol)
+        self._transport.set_protocol(self._replies)
+        self._timeout = client.timeout
+        # DATA was answered 354: the server reads whatever comes next as the message.
+        self.awaiting_content = False
+
+    async def envelope(
+        self, sender: str, options: Sequence[str], recipients: Sequence[str], encoding: str
+    ) -> set[str]:
+        """MAIL, the RCPTs and DATA in one write; the refused recipients. Raises as
+        ``SMTP.mail``, ``_envelope`` and ``SMTP.data`` would."""
+        mail = _command(
+            b"MAIL",
+            b"FROM:" + quote_address(sender).encode(encoding),
+            *(option.encode("ascii") for option in options),
+        )
+        rcpts = [_command(b"RCPT", b"TO:" + quote_address(r).encode(encoding)) for r in recipients]
+        self._protocol.write(b"".join([mail, *rcpts, b"DATA\r\n"]))
+        # Every reply is read before any is judged: the next transaction must not find
+        # this one's replies waiting.
+        mailed = await self._reply()
+        answers = [await self._reply() for _ in recipients]
+        data = await self._reply()
+        self.awaiting_content = data.code == _START_INPUT
+        if mailed.code != aiosmtplib.SMTPStatus.completed:
+            raise aiosmtplib.SMTPSenderRefused(mailed.code, mailed.message, sender)
+        refusals = [
+            aiosmtplib.SMTPRecipientRefused(answer.code, answer.message, recipient)
+            for recipient, answer in zip(recipients, answers, strict=True)
+            if answer.code
+            not in (aiosmtplib.SMTPStatus.completed, aiosmtplib.SMTPStatus.will_forward)
+        ]
+        if len(refusals) == len(recipients):
+            raise aiosmtplib.SMTPRecipientsRefused(refusals)
+        if not self.awaiting_content:
+            raise aiosmtplib.SMTPDataError(data.code, data.message)
+        return {r.recipient for r in refusals}
+
+    async def content(self, data: bytes) -> None:
+        """The message's text, dot-stuffed and ended, and the server's verdict on it."""
+        text = _LEADING_DOT.sub(b"..", normalize_message_line_endings(data))
+        self._protocol.write(text + b".\r\n")
+        self.awaiting_content = False
+        answer = await self._reply()
+        if answer.code != aiosmtplib.SMTPStatus.completed:
+            raise aiosmtplib.SMTPDataError(answer.code, answer.message)
+
+    async def _reply(self) -> aiosmtplib.SMTPResponse:
+        return await self._replies.next(self._timeout)
+
+    def give_back(self) -> None:
+        """The connection to aiosmtplib again (a closed one stays closed)."""
+        if not self._transport.is_closing():
+            self._transport.set_protocol(self._protocol)
+
+
+class _Replies(asyncio.Protocol):
+    """The SMTP replies of a connection, every complete one queued as it arrives (several
+    may come in one read); the connection's loss and flow control are passed on to the
+    aiosmtplib protocol it stands in for, so that one knows when it gets it back."""
+
+    def __init__(self, standing_in_for: asyncio.BaseProtocol) -> None:
+        self._other = standing_in_for
+        self._buffer = bytearray()
+        self._replies: deque[aiosmtplib.SMTPResponse] = deque()
+        self._failed: Exception | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer.extend(data)
+        try:
+            while (reply := _parse_reply(self._buffer)) is not None:
+                self._replies.append(reply)
+        except aiosmtplib.SMTPResponseException as malformed:
+            self._failed = malformed
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self._failed = self._failed or aiosmtplib.SMTPServerDisconnected("Unexpected EOF")
+        self._wake()
+        return False  # the transport closes
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        lost = aiosmtplib.SMTPServerDisconnected("Connection lost")
+        lost.__cause__ = exc
+        self._failed = self._failed or lost
+        self._wake()
+        self._other.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._other.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._other.resume_writing()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done() and (self._replies or self._failed):
+            waiter.set_result(None)
+
+    async def next(self, timeout: float | None) -> aiosmtplib.SMTPResponse:
+        """The next reply, in the order the commands went."""
+        if not self._replies and self._failed is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._waiter
+            except TimeoutError as error:
+                raise aiosmtplib.SMTPReadTimeoutError(
+                    "Timed out waiting for server response"
+                ) from error
+            finally:
+                self._waiter = None
+        if self._replies:
+            return self._replies.popleft()
+        assert self._failed is not None
+        raise self._failed
+
+
+_MAX_REPLY_LINE = 8192
+
+
+def _parse_reply(buffer: bytearray) -> aiosmtplib.SMTPResponse | None:
+    """The first complete reply in ``buffer``, taken out of it (None while incomplete):
+    lines of a code and text, ``250-`` on all but the last (RFC 5321 4.2.1)."""
+    lines: list[bytes] = []
+    offset = 0
+    while (end := buffer.find(b"\n", offset)) != -1:
+        line = bytes(buffer[offset : end + 1])
+        if len(line) > _MAX_REPLY_LINE or not line[:3].isdigit():
+            raise aiosmtplib.SMTPResponseException(
+                aiosmtplib.SMTPStatus.invalid_response,
+                f"Malformed SMTP response line: {line[:80].decode('utf-8', 'replace')}",
+            )
+        offset = end + 1
+        lines.append(line[4:].strip(b" \t\r\n"))
+        if line[3:4] != b"-":
+            del buffer[:offset]
+            message = b"\n".join(lines).decode("utf-8", "surrogateescape")
+            return aiosmtplib.SMTPResponse(int(line[:3]), message)
+    if len(buffer) - offset > _MAX_REPLY_LINE:
+        raise aiosmtplib.SMTPResponseException(
+            aiosmtplib.SMTPStatus.invalid_response, "Response too long"
+        )
+    return None
 
 
 class SmtpRateLimits:
