@@ -38,13 +38,15 @@ log = logging.getLogger(__name__)
 
 # A group's size: large enough for the requests a busy API has in flight.
 MAX_GROUP = 32
-# Groups in flight at once: more than one, so a group waiting for a lock (a customer's,
-# while catalog's import is projected; a requester's quota row, while another replica
-# counts) holds only its own requests and the next ones form another group; few, because
-# the requests that arrive while every runner is busy are what makes a group large. With
-# 32 clients, four in flight made groups of 6 (1.4 ms of the API's CPU a request), two
-# groups of 11 (1.1 ms) (bench/README.md).
-MAX_GROUPS_IN_FLIGHT = 2
+# One group in flight while it goes well: the requests that arrive while it is stored
+# are the next group, and that is what makes groups large. With 32 clients, four groups
+# in flight made groups of 6 (1.4 ms of the API's CPU a request), two groups of 11 (1.1
+# ms), one of 16 (1.0 ms) (bench/README.md). A group still in flight after
+# STALLED_SECONDS is taken to wait for a lock (a customer's, while catalog's import is
+# projected; a requester's quota row, while another replica counts): then the requests
+# behind it form another group rather than wait with it, up to MAX_GROUPS_IN_FLIGHT.
+STALLED_SECONDS = 0.05
+MAX_GROUPS_IN_FLIGHT = 4
 
 
 @dataclass
@@ -88,7 +90,8 @@ class SendGroups:
         self._clock = clock
         self._settings = settings
         self._waiting: list[_Request] = []
-        self._runners: set[asyncio.Task[None]] = set()
+        # Each runner and when its group began (the event loop's clock).
+        self._runners: dict[asyncio.Task[None], float] = {}
 
     async def request(
         self, cmd: SendMessage, *, requested_by: str | None
@@ -97,13 +100,26 @@ class SendGroups:
         ``reject_invalid``), in the group in flight; its answer or its refusal."""
         request = _Request(cmd, requested_by, otel_context.get_current())
         self._waiting.append(request)
-        # The first one waiting starts a group, unless every runner is busy (they take
-        # the waiting ones when their group is done).
-        if len(self._waiting) == 1 and len(self._runners) < MAX_GROUPS_IN_FLIGHT:
-            self._runners.add(asyncio.create_task(self._run(), name="send request groups"))
+        # The first one waiting starts a group, unless a group in flight will take it
+        # (runners take the waiting ones when their group is done).
+        if len(self._waiting) == 1:
+            self._start_runner()
         return await request.answer
 
+    def _start_runner(self) -> None:
+        """A runner for the waiting requests: the first one, or another one when every
+        group in flight has stalled (and fewer than ``MAX_GROUPS_IN_FLIGHT`` are)."""
+        if not self._waiting or len(self._runners) >= MAX_GROUPS_IN_FLIGHT:
+            return
+        now = asyncio.get_running_loop().time()
+        if all(now - began >= STALLED_SECONDS for began in self._runners.values()):
+            runner = asyncio.create_task(self._run(), name="send request groups")
+            self._runners[runner] = now
+
     async def _run(self) -> None:
+        me = asyncio.current_task()
+        assert me is not None
+        loop = asyncio.get_running_loop()
         group: list[_Request] = []
         try:
             while self._waiting:
@@ -111,6 +127,9 @@ class SendGroups:
                 group = self._next_group()
                 if not group:
                     return  # another runner took them
+                self._runners[me] = loop.time()
+                # Requests still waiting then are not held by this group's lock wait.
+                loop.call_later(STALLED_SECONDS, self._start_runner)
                 try:
                     answers = await self._together(group)
                 except Exception as error:
@@ -132,7 +151,7 @@ class SendGroups:
         finally:
             # Gone from the count at once (a done callback would run a turn later, and a
             # request arriving meanwhile could find every runner counted and none left).
-            self._runners.discard(asyncio.current_task())
+            self._runners.pop(me, None)
 
     def _next_group(self) -> list[_Request]:
         """Up to ``MAX_GROUP`` waiting requests, a key at most once (a repeat waits for
