@@ -44,6 +44,7 @@ class Turn:
 class Scripted:
     turns: list[Turn]
     greetings: int = 0
+    goodbyes: int = 0
     envelopes: list[bytes] = field(default_factory=list)
     texts: list[bytes | None] = field(default_factory=list)  # None: the client hung up
 
@@ -53,10 +54,18 @@ class Scripted:
             await reader.readuntil(b"\r\n")  # EHLO
             self.greetings += 1
             writer.write(b"250-scripted\r\n250-PIPELINING\r\n250 SIZE 10000000\r\n")
-            while self.turns:
+            while True:
                 # Nothing is answered before DATA has come: a client waiting for MAIL's
                 # reply would wait here until its timeout.
-                envelope = await reader.readuntil(b"DATA\r\n")
+                envelope = await reader.readuntil(b"\r\n")
+                if envelope == b"QUIT\r\n":
+                    # Answered, and the connection left for the client to close.
+                    writer.write(b"221 bye\r\n")
+                    self.goodbyes += 1
+                    await reader.read()
+                    return
+                while not envelope.endswith(b"DATA\r\n"):
+                    envelope += await reader.readuntil(b"\r\n")
                 turn = self.turns.pop(0)
                 self.envelopes.append(envelope)
                 for piece in turn.envelope_replies:
@@ -73,8 +82,6 @@ class Scripted:
                 if turn.text_reply is None:
                     return
                 writer.write(turn.text_reply)
-            await reader.readuntil(b"\r\n")  # QUIT
-            writer.write(b"221 bye\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
@@ -94,7 +101,8 @@ async def scripted(*turns: Turn) -> AsyncIterator[tuple[Scripted, SmtpServer]]:
 
 @pytest.fixture
 def transport(settings: Settings) -> SmtpTransport:
-    return SmtpTransport(settings.model_copy(update={"smtp_timeout_seconds": 5.0}))
+    # Longer than the test's own timeout: a reply never read hangs the test, not passes.
+    return SmtpTransport(settings.model_copy(update={"smtp_timeout_seconds": 300.0}))
 
 
 async def test_the_envelope_goes_in_one_write_and_replies_read_together_are_all_taken(
@@ -156,6 +164,8 @@ async def test_a_refused_sender_fails_for_good_and_nothing_is_handed_over(
             )
         assert handed_over == []
         assert script.texts == []
+        # The goodbye was aiosmtplib's again, its 221 read (not left to a timeout).
+        assert script.goodbyes == 1
 
 
 async def test_every_recipient_refused_fails_for_good(transport: SmtpTransport) -> None:

@@ -273,6 +273,8 @@ class SmtpTransport:
                     # as its text. Closing the connection abandons the transaction.
                     client.close()
                 else:
+                    if pipelined is not None:
+                        pipelined.give_back()  # QUIT's reply is read by aiosmtplib
                     await _goodbye(client)
                 raise
             except BaseException:  # cancelled: no goodbye to wait for
@@ -427,8 +429,8 @@ class _Pipelined:
         return await self._replies.next(self._timeout)
 
     def give_back(self) -> None:
-        """The connection to aiosmtplib again (a closed one stays closed)."""
-        if not self._transport.is_closing():
+        """The connection to aiosmtplib again (a closed one stays closed; twice is once)."""
+        if not self._transport.is_closing() and self._transport.get_protocol() is self._replies:
             self._transport.set_protocol(self._protocol)
 
 
