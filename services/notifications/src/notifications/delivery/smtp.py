@@ -284,7 +284,8 @@ class SmtpTransport:
                 if pipelined is not None:
                     pipelined.give_back()
         except _NotHandedOver as failed:
-            # Not the server's doing: the envelope is dropped (QUIT), nothing was sent.
+            # Not the server's doing: the envelope is dropped (QUIT, or the connection
+            # closed once DATA was answered), nothing was sent.
             raise failed.error from None
         except (aiosmtplib.SMTPException, OSError) as error:
             raise _sorted(error, kept=sent is not None, data_began=data_began) from error
@@ -364,18 +365,18 @@ _START_INPUT = 354
 
 class _Pipelined:
     """One transaction on ``client`` with RFC 2920 pipelining: MAIL, every RCPT and DATA
-    written at once and their replies read after, then the text and its reply. Three
-    round trips a message fewer than a step at a time, and as many fewer writes and
-    wake-ups on both sides. The replies are read by ``_Replies``, put on the connection
-    for the transaction (aiosmtplib reads one reply per command and drops one that comes
-    before the last is taken), and the connection goes back to aiosmtplib after it
-    (``give_back``). Failures raise what aiosmtplib's steps raise, for ``_sorted``."""
+    written at once and their replies read after, then the text and its reply: two round
+    trips a message where a step at a time takes four (and one more a further recipient),
+    and as many fewer writes and wake-ups on both sides. The replies are read by
+    ``_Replies``, put on the connection for the transaction (aiosmtplib reads one reply
+    per command and drops one that comes before the last is taken), and the connection
+    goes back to aiosmtplib after it (``give_back``). Failures raise what aiosmtplib's
+    steps raise, for ``_sorted``."""
 
     def __init__(self, client: aiosmtplib.SMTP) -> None:
         protocol = client.protocol
         if protocol is None or protocol.transport is None:
             raise aiosmtplib.SMTPServerDisconnected("Server not connected")
-        self._client = client
         self._protocol = protocol
         self._transport = protocol.transport
         self._replies = _Replies(protocol)
