@@ -23,6 +23,7 @@ from aftersales_testing.smtp_sink import free_port
 from notifications.delivery.domain import (
     PermanentDeliveryError,
     SmtpServer,
+    TransientDeliveryError,
     UncertainDeliveryError,
 )
 from notifications.delivery.smtp import SmtpTransport
@@ -38,6 +39,7 @@ class Turn:
 
     envelope_replies: list[bytes]
     text_reply: bytes | None = b"250 2.0.0 queued\r\n"
+    hang_up: bool = False  # close the connection after the envelope's replies
 
 
 @dataclass
@@ -72,6 +74,8 @@ class Scripted:
                     writer.write(piece)
                     await writer.drain()
                     await asyncio.sleep(0.01)
+                if turn.hang_up:
+                    return
                 if b"354" not in b"".join(turn.envelope_replies):
                     continue
                 try:
@@ -166,6 +170,18 @@ async def test_a_refused_sender_fails_for_good_and_nothing_is_handed_over(
         assert script.texts == []
         # The goodbye was aiosmtplib's again, its 221 read (not left to a timeout).
         assert script.goodbyes == 1
+
+
+async def test_a_server_that_refuses_mail_and_hangs_up_is_answered_by_its_refusal(
+    transport: SmtpTransport,
+) -> None:
+    """421 to MAIL and the connection closed (a server shutting down): the 421 is the
+    answer (for now), not the lost connection."""
+    closing = Turn([b"421 4.3.2 shutting down\r\n"], hang_up=True)
+    async with scripted(closing) as (script, server):
+        with pytest.raises(TransientDeliveryError, match="SMTP 421"):
+            await transport.send(an_email(["a@example.com"]), ["a@example.com"], server)
+        assert script.texts == []
 
 
 async def test_every_recipient_refused_fails_for_good(transport: SmtpTransport) -> None:

@@ -398,10 +398,16 @@ class _Pipelined:
         rcpts = [_command(b"RCPT", b"TO:" + quote_address(r).encode(encoding)) for r in recipients]
         self._protocol.write(b"".join([mail, *rcpts, b"DATA\r\n"]))
         # Every reply is read before any is judged: the next transaction must not find
-        # this one's replies waiting.
+        # this one's replies waiting. A server that refuses MAIL may hang up after
+        # saying so (421): its refusal, not the lost connection, is the answer.
         mailed = await self._reply()
-        answers = [await self._reply() for _ in recipients]
-        data = await self._reply()
+        try:
+            answers = [await self._reply() for _ in recipients]
+            data = await self._reply()
+        except aiosmtplib.SMTPException:
+            if mailed.code != aiosmtplib.SMTPStatus.completed:
+                raise aiosmtplib.SMTPSenderRefused(mailed.code, mailed.message, sender) from None
+            raise
         self.awaiting_content = data.code == _START_INPUT
         if mailed.code != aiosmtplib.SMTPStatus.completed:
             raise aiosmtplib.SMTPSenderRefused(mailed.code, mailed.message, sender)
