@@ -184,6 +184,18 @@ async def test_a_server_that_refuses_mail_and_hangs_up_is_answered_by_its_refusa
         assert script.texts == []
 
 
+async def test_every_recipient_refused_and_a_hang_up_fails_for_good(
+    transport: SmtpTransport,
+) -> None:
+    """Every RCPT refused and the connection closed before DATA's reply: the refusals
+    are the answer."""
+    refused = Turn([b"250 ok\r\n550 5.1.1 unknown\r\n"], hang_up=True)
+    async with scripted(refused) as (script, server):
+        with pytest.raises(PermanentDeliveryError, match=r"a@example.com: SMTP 550"):
+            await transport.send(an_email(["a@example.com"]), ["a@example.com"], server)
+        assert script.texts == []
+
+
 async def test_every_recipient_refused_fails_for_good(transport: SmtpTransport) -> None:
     refused = Turn([b"250 ok\r\n550 5.1.1 unknown\r\n554 5.5.1 no valid recipients\r\n"])
     async with scripted(refused) as (script, server):

@@ -398,29 +398,43 @@ class _Pipelined:
         rcpts = [_command(b"RCPT", b"TO:" + quote_address(r).encode(encoding)) for r in recipients]
         self._protocol.write(b"".join([mail, *rcpts, b"DATA\r\n"]))
         # Every reply is read before any is judged: the next transaction must not find
-        # this one's replies waiting. A server that refuses MAIL may hang up after
-        # saying so (421): its refusal, not the lost connection, is the answer.
+        # this one's replies waiting. A server may hang up once it has refused MAIL (a
+        # 421) or every RCPT: that refusal, not the lost connection, is the answer.
         mailed = await self._reply()
+        answers: list[aiosmtplib.SMTPResponse] = []
         try:
-            answers = [await self._reply() for _ in recipients]
+            for _ in recipients:
+                # One at a time: the replies read before a failure are judged.
+                answers.append(await self._reply())  # noqa: PERF401
             data = await self._reply()
         except aiosmtplib.SMTPException:
-            if mailed.code != aiosmtplib.SMTPStatus.completed:
-                raise aiosmtplib.SMTPSenderRefused(mailed.code, mailed.message, sender) from None
+            self._judge(mailed, sender, recipients, answers)
             raise
         self.awaiting_content = data.code == _START_INPUT
+        refused = self._judge(mailed, sender, recipients, answers)
+        if not self.awaiting_content:
+            raise aiosmtplib.SMTPDataError(data.code, data.message)
+        return refused
+
+    @staticmethod
+    def _judge(
+        mailed: aiosmtplib.SMTPResponse,
+        sender: str,
+        recipients: Sequence[str],
+        answers: Sequence[aiosmtplib.SMTPResponse],
+    ) -> set[str]:
+        """The refused recipients of the replies read so far; raises as ``SMTP.mail``
+        and ``_envelope`` would for a refused sender or every recipient refused."""
         if mailed.code != aiosmtplib.SMTPStatus.completed:
             raise aiosmtplib.SMTPSenderRefused(mailed.code, mailed.message, sender)
         refusals = [
             aiosmtplib.SMTPRecipientRefused(answer.code, answer.message, recipient)
-            for recipient, answer in zip(recipients, answers, strict=True)
+            for recipient, answer in zip(recipients, answers, strict=False)
             if answer.code
             not in (aiosmtplib.SMTPStatus.completed, aiosmtplib.SMTPStatus.will_forward)
         ]
         if len(refusals) == len(recipients):
             raise aiosmtplib.SMTPRecipientsRefused(refusals)
-        if not self.awaiting_content:
-            raise aiosmtplib.SMTPDataError(data.code, data.message)
         return {r.recipient for r in refusals}
 
     async def content(self, data: bytes) -> None:
