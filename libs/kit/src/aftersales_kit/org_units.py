@@ -8,8 +8,10 @@ unit means is each service's own rule.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -80,35 +82,44 @@ async def visible_org_units(uow: UnitOfWork, caller: Caller) -> list[OrgUnitRef]
     """The org units ``caller`` may see, descendants included; None when it is not
     restricted, empty when it may see none. A code the table does not hold matches
     nothing."""
+    return await _visible(caller, lambda: contextlib.nullcontext(uow))
+
+
+async def _visible(
+    caller: Caller, unit_of_work: Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+) -> list[OrgUnitRef] | None:
+    """``visible_org_units``, with a unit of work only when the answer needs the table:
+    most callers (services, unrestricted users) are not restricted."""
     if caller.org_units is None:
         return None
     if not caller.org_units:
         return []
-    rows = await uow.session.execute(_UNITS_AND_DESCENDANTS, {"codes": sorted(caller.org_units)})
-    return [OrgUnitRef(row.id, row.code) for row in rows]
+    async with unit_of_work() as uow:
+        rows = await uow.session.execute(
+            _UNITS_AND_DESCENDANTS, {"codes": sorted(caller.org_units)}
+        )
+        return [OrgUnitRef(row.id, row.code) for row in rows]
 
 
 # None: not restricted. A set: the ids of the org units the caller may see.
 VisibleIds = frozenset[uuid.UUID] | None
 
 
-async def visible_org_unit_ids(uow: UnitOfWork, caller: Caller) -> VisibleIds:
-    """The ids of the org units ``caller`` may see, descendants included; None when the
-    caller is not restricted."""
-    units = await visible_org_units(uow, caller)
+def _ids(units: list[OrgUnitRef] | None) -> VisibleIds:
     return None if units is None else frozenset(u.id for u in units)
 
 
+async def visible_org_unit_ids(uow: UnitOfWork, caller: Caller) -> VisibleIds:
+    """The ids of the org units ``caller`` may see, descendants included; None when the
+    caller is not restricted."""
+    return _ids(await visible_org_units(uow, caller))
+
+
 async def _visible_ids(caller: CallerDep, request: Request) -> VisibleIds:
-    # Most callers (services, unrestricted users) are not restricted: they cost no unit
-    # of work here. Depending on the route's own (``UnitOfWorkDep``) made one for every
-    # request, 4-5 % of the send route's CPU (bench/README.md, tenth session).
-    if caller.org_units is None:
-        return None
-    if not caller.org_units:
-        return frozenset()
-    async with runtime_of(request).uow() as uow:
-        return await visible_org_unit_ids(uow, caller)
+    # A unit of work of its own, opened only for a restricted caller: depending on the
+    # route's (``UnitOfWorkDep``) made one for every request, 4-5 % of the send route's
+    # CPU (bench/README.md, tenth session).
+    return _ids(await _visible(caller, runtime_of(request).uow))
 
 
 # A route's parameter: the caller's visible org unit ids, read once per request.

@@ -33,6 +33,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def offering_pipelining(ehlo_responses: list[str]) -> list[str]:
+    """An aiosmtpd ``handle_EHLO`` hook's answer with PIPELINING (RFC 2920) among the
+    extensions. aiosmtpd reads one command line after another, so commands written
+    together are answered in order: RFC 2920 asks no more of a server, but aiosmtpd does
+    not say so itself."""
+    return [*ehlo_responses[:-1], "250-PIPELINING", ehlo_responses[-1]]
+
+
 class _Handler:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -48,11 +56,9 @@ class _Handler:
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: Any
     ) -> Any:
-        # aiosmtpd reads one command line after another, so commands written together
-        # are answered in order: RFC 2920 asks no more of a server, but aiosmtpd does not
-        # say so itself. Senders pipeline their envelopes here as at a real relay.
+        # Senders pipeline their envelopes here as at a real relay.
         session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return offering_pipelining(responses)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any

@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from aftersales_testing.smtp_sink import free_port
+from aftersales_testing.smtp_sink import free_port, offering_pipelining
 from notifications.delivery.domain import (
     PermanentDeliveryError,
     SmtpServer,
@@ -52,9 +52,7 @@ class _Counting:
     ) -> Any:
         self.greetings += 1
         session.host_name = hostname
-        if self.pipelining:
-            return [*responses[:-1], "250-PIPELINING", responses[-1]]
-        return responses
+        return offering_pipelining(responses) if self.pipelining else responses
 
     async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.goodbyes += 1

@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from aftersales_testing.smtp_sink import free_port
+from aftersales_testing.smtp_sink import free_port, offering_pipelining
 from notifications.delivery.domain import (
     PermanentDeliveryError,
     SmtpServer,
@@ -253,7 +253,7 @@ class _Pipelining:
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: Any
     ) -> Any:
         session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return offering_pipelining(responses)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.received.append(envelope.original_content or b"")
