@@ -8,9 +8,10 @@ of its own, with the runtime's prefetch, on one robust connection per process (a
 restores the connection, the channel, its QoS, the queue and the consumer after a
 reconnect); the handling continues the publisher's trace from the message's headers (in
 a consumer span of its own where spans are exported); and a delivery is settled as
-FastStream's ``NACK_ON_ERROR`` did: acked when the ``Consumer`` returns, rejected
-(dead-lettered by the broker) on ``RejectMessage``, nacked with requeue on anything else
-(redelivered up to the queue's delivery limit).
+FastStream's ``NACK_ON_ERROR`` did: acked when the ``Consumer`` returns (the acks of one
+loop turn gathered into one where the channel allows, ``acks``), rejected (dead-lettered
+by the broker) on ``RejectMessage``, nacked with requeue on anything else (redelivered up
+to the queue's delivery limit).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
+from aftersales_kit.acks import ChannelAcks
 from aftersales_kit.inbox import Consumer
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,9 @@ class QueueConsumer:
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._in_flight: set[asyncio.Future[Any]] = set()
+        # The acks of the channel the deliveries come on (a new one after a reconnect
+        # numbers its deliveries from 1 again).
+        self._acks: ChannelAcks | None = None
         # Without an exporter a span goes nowhere, and making one costs a twentieth of a
         # command's CPU: the publisher's trace is then only made current, which is all a
         # stored or logged trace id needs.
@@ -122,18 +127,33 @@ class QueueConsumer:
         except RejectMessage:
             # Told apart and logged by the consumer (no retry can help): the broker
             # dead-letters it.
-            await _answer(message.reject(requeue=False), message)
+            await self._apart(message.reject(requeue=False), message)
         except NackMessage:
-            await _answer(message.nack(requeue=True), message)  # back, quietly
+            await self._apart(message.nack(requeue=True), message)  # back, quietly
         except Exception:
             log.warning(
                 "message failed; back to the broker for redelivery",
                 extra={"queue": self._queue_name, "message_id": message.message_id},
                 exc_info=True,
             )
-            await _answer(message.nack(requeue=True), message)
+            await self._apart(message.nack(requeue=True), message)
         else:
-            await _answer(message.ack(), message)
+            await _answer(self._ack(message), message)
+
+    async def _ack(self, message: AbstractIncomingMessage) -> None:
+        await self._acks_of(message).ack(_tag(message))
+
+    def _acks_of(self, message: AbstractIncomingMessage) -> ChannelAcks:
+        channel = message.channel  # raises ChannelInvalidStateError once it is closed
+        if self._acks is None or self._acks.channel is not channel:
+            self._acks = ChannelAcks(channel)
+        return self._acks
+
+    async def _apart(self, settled: Awaitable[None], message: AbstractIncomingMessage) -> None:
+        """A nack or reject, then known to the acks (a multiple ack may cover it now)."""
+        if await _answer(settled, message):
+            with contextlib.suppress(RuntimeError):  # its channel closed meanwhile
+                self._acks_of(message).settled_apart(_tag(message))
 
     async def stop(self, grace_seconds: float) -> None:
         """Take no new deliveries and let those in hand finish for up to ``grace_seconds``.
@@ -147,10 +167,15 @@ class QueueConsumer:
             await asyncio.wait(set(self._in_flight), timeout=grace_seconds)
 
 
-async def _answer(settled: Awaitable[None], message: AbstractIncomingMessage) -> None:
-    """Send the settlement of a delivery. A channel lost since the delivery came (the
-    connection is being restored) cannot carry it: the broker gives the message again,
-    and the inbox knows it if it was applied."""
+def _tag(message: AbstractIncomingMessage) -> int:
+    assert message.delivery_tag is not None  # consumed with acks, never ``no_ack``
+    return message.delivery_tag
+
+
+async def _answer(settled: Awaitable[None], message: AbstractIncomingMessage) -> bool:
+    """Send the settlement of a delivery; whether it went. A channel lost since the
+    delivery came (the connection is being restored) cannot carry it: the broker gives
+    the message again, and the inbox knows it if it was applied."""
     try:
         await settled
     except (AMQPError, ConnectionError, RuntimeError) as error:
@@ -158,3 +183,5 @@ async def _answer(settled: Awaitable[None], message: AbstractIncomingMessage) ->
             "delivery not settled: its channel is gone; it comes again",
             extra={"message_id": message.message_id, "error": type(error).__name__},
         )
+        return False
+    return True
