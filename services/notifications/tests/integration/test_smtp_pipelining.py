@@ -1,8 +1,8 @@
 """SMTP pipelining (RFC 2920) against a server that answers nothing until the whole
 envelope has come: MAIL, the RCPTs and DATA in one write, replies read however they
-arrive (together, or split anywhere), each refusal sorted as before, the hand-over after
-DATA's 354 and before the text, and a transaction abandoned by closing the connection
-once the server is reading the text."""
+arrive (together, or split anywhere), each refusal sorted as before, the hand-over
+recorded while the envelope is answered and before the text, and a transaction abandoned
+by closing the connection once the server is reading the text."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ class Turn:
     envelope_replies: list[bytes]
     text_reply: bytes | None = b"250 2.0.0 queued\r\n"
     hang_up: bool = False  # close the connection after the envelope's replies
+    # Set before the envelope is answered (the client's hand-over has begun, say).
+    answer_once: asyncio.Event | None = None
+    # Set by the server once it has the envelope.
+    received: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -70,6 +74,9 @@ class Scripted:
                     envelope += await reader.readuntil(b"\r\n")
                 turn = self.turns.pop(0)
                 self.envelopes.append(envelope)
+                turn.received.set()
+                if turn.answer_once is not None:
+                    await turn.answer_once.wait()
                 for piece in turn.envelope_replies:
                     writer.write(piece)
                     await writer.drain()
@@ -123,8 +130,9 @@ async def test_the_envelope_goes_in_one_write_and_replies_read_together_are_all_
 
         email = an_email(to, "A line\n.starting with a dot")
         assert await transport.send(email, to, server, handing_over=handing_over) == to
-        # After the envelope's replies and before the text.
-        assert seen == [(1, 0)]
+        # Before the text.
+        assert len(seen) == 1
+        assert seen[0][1] == 0
         [envelope] = script.envelopes
         assert envelope == (
             f"MAIL FROM:<service@aftersales.local> SIZE={len(email.data)}\r\n".encode()
@@ -152,21 +160,63 @@ async def test_replies_split_anywhere_are_put_together(transport: SmtpTransport)
         assert len(script.texts) == 1
 
 
+async def test_the_hand_over_is_recorded_while_the_envelope_is_answered(
+    transport: SmtpTransport,
+) -> None:
+    """The server answers the envelope only once the hand-over has begun, and the
+    hand-over ends only once the server has the envelope: one after the other, this
+    would never end."""
+    begun = asyncio.Event()
+    turn = Turn([b"250 ok\r\n250 ok\r\n354 go\r\n"], answer_once=begun)
+    async with scripted(turn) as (script, server):
+
+        async def handing_over() -> None:
+            begun.set()
+            await turn.received.wait()
+
+        sending = transport.send(
+            an_email(["a@example.com"]), ["a@example.com"], server, handing_over=handing_over
+        )
+        assert await asyncio.wait_for(sending, 10) == ["a@example.com"]
+        assert len(script.texts) == 1
+
+
+async def test_the_text_waits_for_the_hand_over(transport: SmtpTransport) -> None:
+    """The envelope answered (354) while the hand-over is still being recorded: the
+    text goes only once it is."""
+    async with scripted(Turn([b"250 ok\r\n250 ok\r\n354 go ahead\r\n"])) as (script, server):
+        texts_at_the_end: list[int] = []
+
+        async def handing_over() -> None:
+            await asyncio.sleep(0.3)  # the 354 has come meanwhile
+            texts_at_the_end.append(len(script.texts))
+
+        assert await transport.send(
+            an_email(["a@example.com"]), ["a@example.com"], server, handing_over=handing_over
+        ) == ["a@example.com"]
+        assert texts_at_the_end == [0]
+        assert len(script.texts) == 1
+
+
 async def test_a_refused_sender_fails_for_good_and_nothing_is_handed_over(
     transport: SmtpTransport,
 ) -> None:
     refused = Turn([b"550 5.7.1 not you\r\n503 5.5.1 sender first\r\n503 5.5.1 no recipients\r\n"])
     async with scripted(refused) as (script, server):
-        handed_over: list[bool] = []
+        recording: list[str] = []
 
         async def handing_over() -> None:
-            handed_over.append(True)
+            recording.append("begun")
+            await asyncio.sleep(0.2)  # longer than the refusal takes to come
+            recording.append("recorded")
 
         with pytest.raises(PermanentDeliveryError, match="550"):
             await transport.send(
                 an_email(["a@example.com"]), ["a@example.com"], server, handing_over=handing_over
             )
-        assert handed_over == []
+        # Recorded alongside the envelope, and ended before the refusal is raised (its
+        # connection is the next statement's); no text went.
+        assert recording == ["begun", "recorded"]
         assert script.texts == []
         # The goodbye was aiosmtplib's again, its 221 read (not left to a timeout).
         assert script.goodbyes == 1
@@ -233,6 +283,31 @@ async def test_a_failed_hand_over_after_354_hangs_up_and_sends_no_text(
             await asyncio.sleep(0.01)
         assert script.texts == [None]
         assert transport.connections.take(server) is None
+
+
+async def test_a_kept_connection_found_closed_goes_on_a_new_one_with_one_hand_over(
+    transport: SmtpTransport,
+) -> None:
+    """The server closed the kept connection meanwhile: found at the envelope (the
+    hand-over under way), the message goes on a new connection, its hand-over recorded
+    once (twice would find the attempt no longer preparing)."""
+    first = Turn([b"250 ok\r\n250 ok\r\n354 go ahead\r\n"])
+    closed = Turn([], hang_up=True)
+    again = Turn([b"250 ok\r\n250 ok\r\n354 go ahead\r\n"])
+    async with scripted(first, closed, again) as (script, server):
+        assert await transport.send(an_email(["a@example.com"]), ["a@example.com"], server)
+        hand_overs: list[int] = []
+
+        async def handing_over() -> None:
+            hand_overs.append(len(script.envelopes))
+
+        assert await transport.send(
+            an_email(["b@example.com"]), ["b@example.com"], server, handing_over=handing_over
+        ) == ["b@example.com"]
+        assert len(hand_overs) == 1
+        assert script.greetings == 2
+        assert len(script.envelopes) == 3
+        assert len(script.texts) == 2
 
 
 async def test_no_answer_after_the_text_is_uncertain(transport: SmtpTransport) -> None:

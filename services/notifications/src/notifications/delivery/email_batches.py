@@ -5,7 +5,8 @@ one transaction of the sender, on the path every channel's batches share
 What is e-mail's own: each message composed as its org unit sends it (a message its org
 unit may not send is blocked; the secrets key missing sends the batch one by one), a
 token from its SMTP server's bucket for each message, and the SMTP exchange, whose
-hand-over is recorded right before DATA, one message at a time on the kept connection.
+hand-over is recorded before the text (while a pipelining server answers the envelope),
+one message at a time on the kept connection.
 """
 
 from __future__ import annotations

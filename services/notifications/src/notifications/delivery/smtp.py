@@ -43,13 +43,56 @@ class EmailTransport(Protocol):
         """Send (through ``server``, an org unit's own, or the installation's); return the
         recipients the server accepted, or raise a DeliveryError. ``handing_over`` is
         awaited just before the point of no return (the server accepted the envelope;
-        nothing of the message is on it yet); whatever it raises is raised unchanged and
-        nothing is handed over."""
+        nothing of the message is on it yet); to a server that pipelines it runs while the
+        envelope is answered, so it may have run for a message the server then refuses
+        (the refusal is raised: nothing was handed over). Whatever it raises is raised
+        unchanged and nothing is handed over."""
         ...
 
 
 def _describe(error: aiosmtplib.SMTPResponseException) -> str:
     return f"SMTP {error.code}: {error.message}"
+
+
+class _HandOver:
+    """A message's ``handing_over`` step, run at most once however many connections the
+    message tries: a kept connection found closed at the envelope sends it on a new one,
+    and its hand-over may have been recorded meanwhile (recording it twice would find the
+    attempt no longer ``preparing``)."""
+
+    def __init__(self, step: HandingOver) -> None:
+        self._step = step
+        self._running: asyncio.Future[None] | None = None
+
+    def start(self) -> asyncio.Future[None]:
+        if self._running is None:
+            self._running = asyncio.ensure_future(self._step())
+        return self._running
+
+    async def alongside(self, envelope: Awaitable[set[str]]) -> set[str]:
+        """The envelope's replies awaited while the hand-over is recorded: the server's
+        round trip and the database's overlap, and both are in before the text goes. A
+        failed envelope is the answer (nothing was handed over, whether or not the
+        hand-over was recorded); a failed hand-over after a good envelope raises
+        ``_NotHandedOver``."""
+        recording = self.start()
+        try:
+            refused = await envelope
+        except Exception:
+            # The hand-over's statement ends before the next one uses its connection.
+            await asyncio.wait([recording])
+            raise
+        except BaseException:
+            recording.cancel()
+            raise
+        await self.recorded()
+        return refused
+
+    async def recorded(self) -> None:
+        try:
+            await self.start()
+        except Exception as error:
+            raise _NotHandedOver(error) from error
 
 
 class _NotHandedOver(Exception):
@@ -180,10 +223,11 @@ class SmtpTransport:
     MAIL, RCPT for each recipient, then ``handing_over``, then DATA), so the point of no
     return is known: a failure before the message's text sent nothing; from it on, a lost
     answer may hide an accepted message (RFC 1047). A server that offers PIPELINING gets
-    MAIL, the RCPTs and DATA in one write (``_Pipelined``), and the hand-over comes after
-    its 354, before the text. Connections are kept open between messages
-    (``SmtpConnections``); a kept one the server closed meanwhile is found at MAIL, before
-    anything of the message was handed over, and the message goes on a new one."""
+    MAIL, the RCPTs and DATA in one write (``_Pipelined``), and the hand-over is recorded
+    while their replies come, the text sent once both are in. Connections are kept open
+    between messages (``SmtpConnections``); a kept one the server closed meanwhile is
+    found at MAIL, before anything of the message was handed over, and the message goes
+    on a new one."""
 
     def __init__(self, settings: Settings, connections: SmtpConnections | None = None) -> None:
         self._settings = settings
@@ -211,11 +255,12 @@ class SmtpTransport:
         handing_over: HandingOver | None = None,
     ) -> list[str]:
         server = server or self._installation_server()
+        hand_over = _HandOver(handing_over) if handing_over is not None else None
         kept = self.connections.take(server)
         if kept is not None:
             try:
                 return await self._transaction(
-                    kept.client, kept.sent, email, recipients, server, handing_over
+                    kept.client, kept.sent, email, recipients, server, hand_over
                 )
             except _StaleConnection:
                 pass  # closed while it waited: nothing was handed over, a new one goes on
@@ -229,7 +274,7 @@ class SmtpTransport:
             # Named once, not looked up (``socket.getfqdn``) for every connection.
             local_hostname=_local_hostname(),
         )
-        return await self._transaction(client, None, email, recipients, server, handing_over)
+        return await self._transaction(client, None, email, recipients, server, hand_over)
 
     async def _transaction(
         self,
@@ -238,7 +283,7 @@ class SmtpTransport:
         email: ComposedEmail,
         recipients: Sequence[str],
         server: SmtpServer,
-        handing_over: HandingOver | None,
+        hand_over: _HandOver | None,
     ) -> list[str]:
         """One message on ``client``: a kept connection that has carried ``sent``
         messages, or a new one (None) connected here."""
@@ -253,15 +298,16 @@ class SmtpTransport:
                 options, encoding = _options(client, email, sender, recipients)
                 if client.supports_extension("pipelining"):
                     pipelined = _Pipelined(client)
-                    refused = await pipelined.envelope(sender, options, recipients, encoding)
+                    envelope = pipelined.envelope(sender, options, recipients, encoding)
+                    if hand_over is not None:
+                        refused = await hand_over.alongside(envelope)
+                    else:
+                        refused = await envelope
                 else:
                     await client.mail(sender, options=options, encoding=encoding)
                     refused = await _envelope(client, recipients, encoding)
-                if handing_over is not None:
-                    try:
-                        await handing_over()
-                    except Exception as error:
-                        raise _NotHandedOver(error) from error
+                    if hand_over is not None:
+                        await hand_over.recorded()
                 data_began = True
                 if pipelined is not None:
                     await pipelined.content(email.data)
