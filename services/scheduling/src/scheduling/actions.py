@@ -186,8 +186,11 @@ async def _act(
         outcome.acted.append({"id": str(row.id), "state": after})
     if to_send:
         joined = {r.id: r for r in await dispatch.send_rows(uow, [i for i, _, _ in to_send])}
+        types = await dispatch.service_types(uow, {r.service_type_id for r in joined.values()})
         for callout_id, purpose, attempt in to_send:
-            uow.send(outgoing.send_message(joined[callout_id], purpose, attempt))
+            callout = joined[callout_id]
+            service_type = types[callout.service_type_id]
+            uow.send(outgoing.send_message(callout, service_type, purpose, attempt))
     return outcome
 
 

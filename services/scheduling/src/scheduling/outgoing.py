@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from aftersales_contracts.notifications import (
     BusinessObject,
@@ -24,7 +24,7 @@ BUSINESS_OBJECT_KIND = "scheduling.callout"
 
 
 class CalloutToSend(Protocol):
-    """A callout joined with its item, customer and type (``sending.send_query``)."""
+    """A callout joined with its item and customer (``dispatch.send_query``)."""
 
     @property
     def id(self) -> uuid.UUID: ...
@@ -36,8 +36,6 @@ class CalloutToSend(Protocol):
     def scheduled_for(self) -> date: ...
     @property
     def org_unit(self) -> str | None: ...
-    @property
-    def definition(self) -> dict[str, Any]: ...
     @property
     def customer_name(self) -> str | None: ...
     @property
@@ -91,10 +89,12 @@ def _language(value: str | None) -> str | None:
     return value if value is not None and 2 <= len(value) <= 10 else None
 
 
-def send_message(callout: CalloutToSend, purpose: Purpose, attempt: int) -> SendMessage:
-    """The request to send the step's initial or on-completion message, for one attempt
-    (the idempotency key carries it, so a result of an older attempt is recognised)."""
-    service_type = ServiceTypeChanged.model_validate(callout.definition)
+def send_message(
+    callout: CalloutToSend, service_type: ServiceTypeChanged, purpose: Purpose, attempt: int
+) -> SendMessage:
+    """The request to send the step's initial or on-completion message (of the callout's
+    ``service_type``), for one attempt (the idempotency key carries it, so a result of an
+    older attempt is recognised)."""
     step = next(s for s in service_type.steps if s.step_id == callout.step_id)
     messages = step.initial if purpose is Purpose.INITIAL else step.on_completion
     # Who asked: the approving or "send now" user, the completing one for the
