@@ -3,17 +3,17 @@ loop acknowledged by one ``basic.ack`` with ``multiple`` where the channel allow
 
 An ack per delivery is a frame, a write and a system call in the service, and a
 settlement command on the broker (for a quorum queue, one more entry of its Raft log):
-65 µs of RabbitMQ's CPU a delivery where an ack for twenty costs 20 (bench/README.md,
-twelfth session). A batch consumer applies twenty deliveries in one transaction and
-settles them in the same turn, so their acks can be one.
+about 50 µs of RabbitMQ's CPU a delivery, where an ack for twenty costs it 20 a delivery
+(``bench/consumer_acks.py``). A batch consumer applies twenty deliveries in one
+transaction and settles them in the same turn, so their acks can be one.
 
 ``multiple`` acknowledges every unsettled delivery of the channel up to its tag (which
 must itself be unsettled), so it is used only up to the highest tag of the turn below
 which every delivery of the channel is known settled (acked now or before, or nacked or
-rejected apart) — known from the tags alone,
-which a channel numbers 1, 2, 3… in the order it delivers; a delivery still being
-applied, or not yet seen, keeps everything above it to single acks. Nothing waits for
-a lower delivery to finish: an ack is written in the turn its delivery was applied.
+rejected apart) — known from the tags alone, which a channel numbers 1, 2, 3… in the
+order it delivers; a delivery still being applied, or not yet seen, keeps everything
+above it to single acks. Nothing waits for a lower delivery to finish: an ack is
+written in the turn its delivery was applied.
 """
 
 from __future__ import annotations
