@@ -67,6 +67,8 @@ class ChannelAcks:
         # One flush at a time: a multiple ack written before a single ack of a tag it
         # covers would acknowledge that tag twice (the broker closes the channel).
         self._lock = asyncio.Lock()
+        # The loop keeps only weak references to tasks: a flush in flight is held here.
+        self._flushes: set[asyncio.Future[None]] = set()
 
     async def ack(self, delivery_tag: int) -> None:
         self._pending.append(delivery_tag)
@@ -86,6 +88,8 @@ class ChannelAcks:
         pending, self._pending = self._pending, []
         assert written is not None
         task = asyncio.ensure_future(self._flush(pending))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
         task.add_done_callback(lambda done: _pass_on(done, written))
 
     async def _flush(self, tags: list[int]) -> None:

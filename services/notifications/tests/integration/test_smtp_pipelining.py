@@ -222,6 +222,24 @@ async def test_a_refused_sender_fails_for_good_and_nothing_is_handed_over(
         assert script.goodbyes == 1
 
 
+async def test_a_refused_envelope_is_the_answer_when_the_hand_over_failed_too(
+    transport: SmtpTransport,
+) -> None:
+    """Both failed: nothing was handed over either way, and the server's refusal says
+    what becomes of the message (failed for good here), not the database's hiccup."""
+    refused = Turn([b"550 5.7.1 not you\r\n503 5.5.1 sender first\r\n503 5.5.1 no recipients\r\n"])
+    async with scripted(refused) as (script, server):
+
+        async def unrecorded() -> None:
+            raise ConnectionResetError("the database went away")
+
+        with pytest.raises(PermanentDeliveryError, match="550"):
+            await transport.send(
+                an_email(["a@example.com"]), ["a@example.com"], server, handing_over=unrecorded
+            )
+        assert script.texts == []
+
+
 async def test_a_server_that_refuses_mail_and_hangs_up_is_answered_by_its_refusal(
     transport: SmtpTransport,
 ) -> None:

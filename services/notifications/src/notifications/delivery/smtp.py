@@ -79,8 +79,11 @@ class _HandOver:
         try:
             refused = await envelope
         except Exception:
-            # The hand-over's statement ends before the next one uses its connection.
+            # The hand-over's statement ends before the next one uses its connection; its
+            # own failure, if any, is moot (a retry on a new connection raises it again).
             await asyncio.wait([recording])
+            if not recording.cancelled():
+                recording.exception()
             raise
         except BaseException:
             recording.cancel()
