@@ -1,6 +1,7 @@
 // One message set of a step (Initial or On completion): e-mail subject and body, SMS,
 // report, print tag and print text, with the API's placeholders insertable at the caret.
 import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { flushSync } from "react-dom";
 import { useTranslation } from "react-i18next";
 
 import type { ProblemError } from "../../api/problem";
@@ -55,14 +56,13 @@ export function MessageSetFields({
     const current = messages[target];
     const [start, end] = carets.current[target] ?? [current.length, current.length];
     const { text, caret } = insertAt(current, `{{ ${chosen} }}`, start, end);
-    onChange({ ...messages, [target]: text });
+    // Rendered at once, then back to the text with the caret after the placeholder: on a
+    // later frame it took the focus from a field the user had moved on to meanwhile.
+    flushSync(() => onChange({ ...messages, [target]: text }));
     carets.current[target] = [caret, caret];
-    // Back to the text, the caret after the placeholder.
-    requestAnimationFrame(() => {
-      const element = document.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[name="${name(target)}"]`);
-      element?.focus();
-      element?.setSelectionRange(caret, caret);
-    });
+    const element = document.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[name="${name(target)}"]`);
+    element?.focus();
+    element?.setSelectionRange(caret, caret);
   };
 
   const field = (key: MessageField) => {

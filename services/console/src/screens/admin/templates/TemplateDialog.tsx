@@ -1,4 +1,5 @@
 import { useRef, useState, type FormEvent } from "react";
+import { flushSync } from "react-dom";
 import { useTranslation } from "react-i18next";
 
 import { api } from "../../../api/client";
@@ -71,11 +72,12 @@ export function TemplateDialog({
     const start = input?.selectionStart ?? text.length;
     const end = input?.selectionEnd ?? text.length;
     const next = insertAt(text, start, end, placeholderToken(placeholder));
-    setText(target, next.text);
-    requestAnimationFrame(() => {
-      input?.focus();
-      input?.setSelectionRange(next.caret, next.caret);
-    });
+    // Rendered at once, so the caret goes after the placeholder now: a caret set on a
+    // later frame took the focus back from a field the user had moved on to meanwhile,
+    // and what they typed there went into this text instead.
+    flushSync(() => setText(target, next.text));
+    input?.focus();
+    input?.setSelectionRange(next.caret, next.caret);
   };
 
   const submit = async (event: FormEvent) => {

@@ -55,6 +55,29 @@ describe("notification templates", () => {
     });
   }, 20_000);
 
+  it("puts the caret after an inserted placeholder at once, so the next field typed into keeps its text", async () => {
+    stubApi({
+      "GET /api/message-templates": () => [],
+      "GET /api/message-templates/placeholders": () => placeholders,
+    });
+    renderAt(<TemplatesTab />, userWith(["admin"]));
+    await userEvent.click(screen.getByRole("button", { name: "New template" }));
+    const dialog = await screen.findByRole("dialog", { name: "New template" });
+    await userEvent.selectOptions(within(dialog).getByLabelText("Kind"), "callout");
+    const body = within(dialog).getByLabelText(/^E-mail body/) as HTMLTextAreaElement;
+    await userEvent.type(body, "Dear !");
+    body.setSelectionRange(5, 5);
+    within(dialog).getByRole("button", { name: "Insert customer_name (the customer's name)" }).click();
+    // No frame later: the caret is there when the click is done.
+    expect(document.activeElement).toBe(body);
+    expect(body.selectionStart).toBe("Dear {{ customer_name }}".length);
+    const subject = within(dialog).getByLabelText("E-mail subject");
+    await userEvent.type(subject, "Time for service");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(subject).toHaveValue("Time for service");
+    expect(body).toHaveValue("Dear {{ customer_name }}!");
+  }, 20_000);
+
   it("filters by kind and deletes with the template's version", async () => {
     const seen = stubApi({
       "GET /api/message-templates": () => [template],
