@@ -73,8 +73,9 @@ class ChannelAcks:
     async def ack(self, delivery_tag: int) -> None:
         self._pending.append(delivery_tag)
         if self._written is None:
-            self._written = asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().call_soon(self._start_flush)
+            loop = asyncio.get_running_loop()
+            self._written = loop.create_future()
+            loop.call_soon(self._start_flush)
         # Shielded: one caller cancelled does not cancel the others' ack.
         await asyncio.shield(self._written)
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Row, literal, select, update
 
-from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.problems import Conflict, NotFound
 from aftersales_kit.search import plan_for_values
 from aftersales_kit.uow import UnitOfWork
@@ -186,7 +185,7 @@ async def _act(
         outcome.acted.append({"id": str(row.id), "state": after})
     if to_send:
         joined = {r.id: r for r in await dispatch.send_rows(uow, [i for i, _, _ in to_send])}
-        types = await dispatch.service_types(uow, {r.service_type_id for r in joined.values()})
+        types = await queries.service_types(uow, {r.service_type_id for r in joined.values()})
         for callout_id, purpose, attempt in to_send:
             callout = joined[callout_id]
             service_type = types[callout.service_type_id]
@@ -377,14 +376,11 @@ async def _hold_customer_of(uow: UnitOfWork, callout_id: uuid.UUID) -> None:
 
 
 async def _has_completion_message(uow: UnitOfWork, row: Row[Any]) -> bool:
-    definition = await uow.session.scalar(
-        select(tables.service_type.c.definition).where(
-            tables.service_type.c.id == row.service_type_id
-        )
+    service_type = (await queries.service_types(uow, [row.service_type_id])).get(
+        row.service_type_id
     )
-    if definition is None:
+    if service_type is None:
         return False
-    service_type = ServiceTypeChanged.model_validate(definition)
     return outgoing.has_completion_message(service_type, row.step_id)
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, select, update
 
-from aftersales_contracts.servicetypes import ServiceTypeChanged
 from aftersales_kit.uow import UnitOfWork
-from scheduling import outgoing, sending_windows, tables
+from scheduling import outgoing, queries, sending_windows, tables
 from scheduling.context import Context
 from scheduling.domain import CalloutState, Purpose
 
@@ -41,8 +39,7 @@ async def dispatch_due(ctx: Context, uow: UnitOfWork) -> int:
         )
     ).all()
     windows = await sending_windows.windows(ctx, uow, {row.org_unit for row in rows})
-    types = await service_types(uow, {row.service_type_id for row in rows})
-    requested: list[uuid.UUID] = []
+    sending: list[Row[Any]] = []
     deferred: dict[datetime, list[uuid.UUID]] = defaultdict(list)
     for row in rows:
         opening = windows[row.org_unit].next_opening(now)
@@ -51,9 +48,12 @@ async def dispatch_due(ctx: Context, uow: UnitOfWork) -> int:
             # weekdays never opens; "send now" still sends).
             deferred[opening or NEVER].append(row.id)
             continue
+        sending.append(row)
+    types = await queries.service_types(uow, {row.service_type_id for row in sending})
+    for row in sending:
         service_type = types[row.service_type_id]
         uow.send(outgoing.send_message(row, service_type, Purpose.INITIAL, row.send_attempt + 1))
-        requested.append(row.id)
+    requested = [row.id for row in sending]
     # One statement for the batch's requests (the rows are locked: the attempt counted
     # in SQL is the one the message names) and one per window opening.
     if requested:
@@ -72,7 +72,7 @@ async def dispatch_due(ctx: Context, uow: UnitOfWork) -> int:
 
 def send_query(*, customer_known: bool) -> Select[Any]:
     """What a send request needs of each callout: the callout, its item and customer, for
-    a type scheduling knows (its definition is read once a batch: ``service_types``).
+    a type scheduling knows (its definition is read once a batch: ``queries.service_types``).
     ``customer_known``: only callouts whose customer has reached the projection (the
     dispatcher's: one whose customer has not waits a tick)."""
     c, item, cust, st = tables.callout, tables.serial_item, tables.customer, tables.service_type
@@ -94,17 +94,6 @@ def send_query(*, customer_known: bool) -> Select[Any]:
         cust.c.language.label("customer_language"),
         unit_id.label("org_unit_id"),
     ).select_from(joined)
-
-
-async def service_types(
-    uow: UnitOfWork, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, ServiceTypeChanged]:
-    """The definitions of these service types, each read and validated once (a batch's
-    callouts share a few types; read with every callout, a definition was decoded and
-    validated a hundred times a batch)."""
-    st = tables.service_type
-    rows = await uow.session.execute(select(st.c.id, st.c.definition).where(st.c.id.in_(set(ids))))
-    return {row.id: ServiceTypeChanged.model_validate(row.definition) for row in rows}
 
 
 async def send_rows(uow: UnitOfWork, ids: list[uuid.UUID]) -> list[Row[Any]]:
