@@ -10,9 +10,10 @@ notifications learns the same customers from catalog's set event, as in
 ``callout_send_now.py``. Then, in one transaction, the earliest callout of every item
 (N callouts) becomes approved and due now, as an automatically approved callout does
 when its day starts. The clock runs from that commit: the dispatcher (batches of
-``SCHEDULING_DISPATCH_BATCH_SIZE``, 100) sends each a ``SendMessage`` through its outbox,
-notifications decides and queues ``DeliverEmail``, the sender hands it to the sink and
-publishes ``MessageSent``, and scheduling records the callout Sent. The bench polls
+``SCHEDULING_DISPATCH_BATCH_SIZE``, 100) sends a batch's requests in one ``SendMessages``
+through its outbox, notifications decides and queues a ``DeliverEmail`` for each, the
+sender hands it to the sink and publishes ``MessageSent``, and scheduling records the
+callout Sent. The bench polls
 scheduling's database and the sink until all N callouts are Sent and N e-mails are
 files.
 

@@ -1,8 +1,9 @@
 """The send contract of notifications, open to any system, and the results it reports.
 
-``SendMessage`` arrives as a command (RabbitMQ) or over HTTP. The same idempotency key
-never sends twice. Results are events carrying the requester's name and reference, so
-each requester picks out its own.
+``SendMessage`` arrives as a command (RabbitMQ) or over HTTP; ``SendMessages`` carries a
+requester's batch of them in one command. The same idempotency key never sends twice.
+Results are events carrying the requester's name and reference, so each requester picks
+out its own.
 """
 
 from __future__ import annotations
@@ -160,6 +161,26 @@ class SendMessage(Message):
     # Added in v1 without breaking it: a link instead of the attachments for recipients
     # who are users (``UserLink``).
     user_link: UserLink | None = None
+
+
+# The most requests one ``SendMessages`` carries.
+MAX_SET_SIZE = 500
+
+
+class SendMessages(Message):
+    """Send requests made together — a requester's batch (the callouts a dispatch pass
+    found due): one command for many, each exactly the ``SendMessage`` it would send
+    alone, and handled as that one would be (its own idempotency key, message, quota and
+    result event). Only the command is shared: its trace and, on the broker, its fate (a
+    set that cannot be read is dead-lettered whole)."""
+
+    TYPE = "notifications.send_messages"
+    KIND = MessageKind.COMMAND
+
+    messages: list[SendMessage] = Field(min_length=1, max_length=MAX_SET_SIZE)
+
+    def __len__(self) -> int:
+        return len(self.messages)
 
 
 class _Result(Message):

@@ -44,6 +44,7 @@ MESSAGES: dict[str, type[Message]] = {
         fieldwork.ProtocolCompleted,
         fieldwork.ServiceCaseReadyForInvoicing,
         notifications.SendMessage,
+        notifications.SendMessages,
         notifications.MessageSent,
         notifications.MessageFailed,
         notifications.MessageBlocked,

@@ -95,7 +95,7 @@ NOTIFICATIONS_CATALOG_EVENTS = QueueSpec(
 NOTIFICATIONS_SEND_REQUESTS = QueueSpec(
     "notifications.send-requests",
     COMMANDS_EXCHANGE,
-    (notifications.SendMessage.TYPE,),
+    (notifications.SendMessage.TYPE, notifications.SendMessages.TYPE),
 )
 NOTIFICATIONS_EMAIL_DELIVERIES = QueueSpec(
     "notifications.email-deliveries",

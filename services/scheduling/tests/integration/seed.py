@@ -154,20 +154,26 @@ class Seed:
             ).one()
 
     async def send_requests(self, callout_id: str) -> list[dict[str, Any]]:
-        """The send commands scheduling wrote to its outbox for a callout, oldest first."""
+        """The send requests scheduling wrote to its outbox for a callout, oldest first:
+        alone (``send_message``) or in a dispatch pass's set (``send_messages``)."""
         async with self.runtime.sessionmaker() as session:
             bodies = (
                 await session.scalars(
                     select(outbox_message.c.body)
                     .where(
-                        outbox_message.c.message_type == "notifications.send_message",
-                        outbox_message.c.body["payload"]["requester_reference"].astext
-                        == callout_id,
+                        outbox_message.c.message_type.in_(
+                            ["notifications.send_message", "notifications.send_messages"]
+                        )
                     )
                     .order_by(outbox_message.c.id)
                 )
             ).all()
-        return [b["payload"] for b in bodies]
+        requests = [
+            request
+            for body in bodies
+            for request in body["payload"].get("messages", [body["payload"]])
+        ]
+        return [r for r in requests if r["requester_reference"] == callout_id]
 
     async def list(self, **params: Any) -> httpx.Response:
         return await self.client.get("/callouts", params={"org_unit": self.org_unit} | params)

@@ -145,8 +145,9 @@ async def test_automatic_approval_dispatches_and_records_sent(
     command = await take(
         infra.amqp_url, settings.broker_prefix + topology.NOTIFICATIONS_SEND_REQUESTS.name
     )
-    request = command["payload"]
-    assert command["type"] == "notifications.send_message"
+    # The dispatch pass's requests in one command (decision 102).
+    assert command["type"] == "notifications.send_messages"
+    [request] = command["payload"]["messages"]
     assert request["requester_reference"] == callout["id"]
     assert request["values"]["serial_number"] == "SN-42"
     assert request["values"]["product_name"] == "Pump"
@@ -197,7 +198,8 @@ async def test_manual_approval_waits_for_a_user(
     command = await take(
         infra.amqp_url, settings.broker_prefix + topology.NOTIFICATIONS_SEND_REQUESTS.name
     )
-    assert command["payload"]["requester_reference"] == callout["id"]
+    [request] = command["payload"]["messages"]
+    assert request["requester_reference"] == callout["id"]
 
 
 async def test_blocked_result_sets_the_matching_state(
@@ -211,12 +213,13 @@ async def test_blocked_result_sets_the_matching_state(
     command = await take(
         infra.amqp_url, settings.broker_prefix + topology.NOTIFICATIONS_SEND_REQUESTS.name
     )
+    [request] = command["payload"]["messages"]
     await publish(
         world.broker,
         world.prefix,
         MessageBlocked(
             message_id=uuid.uuid4(),
-            idempotency_key=command["payload"]["idempotency_key"],
+            idempotency_key=request["idempotency_key"],
             requester="scheduling",
             requester_reference=callout["id"],
             business_object=None,

@@ -14,7 +14,7 @@ from aftersales_contracts.catalog import (
     each_customer,
 )
 from aftersales_contracts.envelope import Envelope
-from aftersales_contracts.notifications import SendMessage
+from aftersales_contracts.notifications import SendMessage, SendMessages
 from aftersales_contracts.topology import NOTIFICATIONS_CATALOG_EVENTS, NOTIFICATIONS_SEND_REQUESTS
 from aftersales_kit.clock import Clock
 from aftersales_kit.inbox import Consumer, OneByOne
@@ -42,17 +42,25 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     async def on_org_unit_changed(uow: UnitOfWork, envelope: Envelope[OrgUnitChanged]) -> None:
         await visibility.project_org_unit(envelope.payload, uow, now=clock.now())
 
-    async def on_send_messages(uow: UnitOfWork, envelopes: list[Envelope[SendMessage]]) -> None:
-        # Each message as its own command says (its trace, its correlation); one
-        # transaction and one commit for the batch.
+    async def on_send_messages(uow: UnitOfWork, envelopes: Sequence[Envelope[Any]]) -> None:
+        # Each request as its own command says, under the command that carried it (a
+        # set's requests share its trace and correlation); one transaction and one commit
+        # for the batch.
+        requests: list[SendMessage] = []
+        carriers: list[Envelope[Any]] = []
+        for envelope in envelopes:
+            carried = envelope.payload
+            for request in carried.messages if isinstance(carried, SendMessages) else [carried]:
+                requests.append(request)
+                carriers.append(envelope)
         try:
             await handlers.request_messages(
-                [e.payload for e in envelopes],
+                requests,
                 uow,
                 now=clock.now(),
                 sms_ready=settings.sms_configured,
                 settings=settings,
-                each=lambda index: send_requests.serving(uow, envelopes[index]),
+                each=lambda index: send_requests.serving(uow, carriers[index]),
             )
         except handlers.RaceLost as lost:
             raise OneByOne(str(lost)) from lost
@@ -71,4 +79,7 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     # 20 ms less on an idle system's request.
     send_requests = Consumer(NOTIFICATIONS_SEND_REQUESTS, runtime.uow, batch_wait_seconds=0.02)
     send_requests.on_batch(SendMessage, on_send_messages)
+    # A requester's batch in one command (decision 102): weighed by its requests, so a
+    # batch is still about 32 requests' worth and a bigger set is a transaction alone.
+    send_requests.on_batch(SendMessages, on_send_messages, weight=len)
     return [catalog_events, send_requests]
