@@ -20,16 +20,16 @@ class Settings(ServiceSettings):
     # So is the SMS sender (``notifications-sms-sender``).
     sms_sender_http_port: int = 8006
 
-    # The sender processes (e-mail and SMS): deliveries in flight at once (the SMS
-    # sender's prefetch) and their database pool. Both senders send in batches, two at a
-    # time, a batch holding at most three connections; the pool must still have one per
-    # prefetched delivery plus SENDER_SPARE_CONNECTIONS (the attempt record, the outbox
-    # relay, readiness), as when SMS deliveries ran side by side: a sender refuses to
-    # start otherwise (``check_sender_pool``). The SMS sender's batches are at most its
-    # rate limiter's burst (10 by default), so 16 already holds the next batch: it needs
-    # no prefetch of its own. NOTIFICATIONS_PREFETCH_COUNT / DATABASE_POOL_SIZE are the
-    # API process's.
-    sender_prefetch_count: int = 16
+    # The sender processes (e-mail and SMS): the SMS sender's prefetch and both senders'
+    # database pool. Both send in batches (at most SENDER_BATCH_SIZE and their rate
+    # limiter's burst), SENDER_CONCURRENT_BATCHES at a time, a batch holding at most
+    # CONNECTIONS_PER_BATCH connections whatever its size; a sender refuses to start
+    # with a pool smaller than its batches and SENDER_SPARE_CONNECTIONS need
+    # (``check_sender_pool``). The SMS sender holds four batches' worth unless told
+    # (None): two going out and two full ones waiting, as the e-mail sender does
+    # (decision 103). NOTIFICATIONS_PREFETCH_COUNT / DATABASE_POOL_SIZE are the API
+    # process's.
+    sender_prefetch_count: int | None = Field(default=None, ge=1)
     sender_database_pool_size: int = 20
     # The e-mail sender's prefetch: it sends the deliveries in flight in batches (at most
     # 32 and SMTP_RATE_BURST, two at a time, a batch holding at most three connections
@@ -128,38 +128,55 @@ class Settings(ServiceSettings):
 
     def for_sender(self, role: str) -> Settings:
         """These settings for a sender process (``sender``, ``sms-sender``): its own name
-        in traces and logs, its prefetch and pool; refused when they disagree."""
-        check_sender_pool(self.sender_prefetch_count, self.sender_database_pool_size)
-        prefetch = self.email_sender_prefetch_count if role == "sender" else None
+        in traces and logs, its prefetch and pool; refused when the pool is too small."""
+        check_sender_pool(self.sender_database_pool_size)
+        if role == "sender":
+            prefetch = self.email_sender_prefetch_count
+        else:
+            batch = sender_batch_size(self.sms_rate_burst)
+            prefetch = self.sender_prefetch_count or 2 * SENDER_CONCURRENT_BATCHES * batch
         return self.model_copy(
             update={
                 "service_name": f"{self.service_name}-{role}",
-                "prefetch_count": prefetch or self.sender_prefetch_count,
+                "prefetch_count": prefetch,
                 "database_pool_size": self.sender_database_pool_size,
             }
         )
 
 
-# Connections a sender needs besides one per delivery in flight: the attempt record
-# (written apart from the delivery's transaction), the outbox relay, readiness.
+# The most deliveries a sender's batch takes (the kit's default), and no more than its
+# rate limiter's burst: a batch takes its tokens at once or goes one by one, and one
+# larger than the burst never could.
+SENDER_BATCH_SIZE = 32
+# Batches a sender applies at once, each on an SMTP connection (or provider request) of
+# its own: a batch spends most of its time waiting for the server's answers, one message
+# after another, so one at a time leaves the process mostly idle (bench/README.md).
+SENDER_CONCURRENT_BATCHES = 2
+# What a batch holds while it sends, whatever its size: its transaction, its
+# hand-overs', an attempt written apart.
+CONNECTIONS_PER_BATCH = 3
+# Connections a sender needs besides its batches': the outbox relay, readiness.
 SENDER_SPARE_CONNECTIONS = 2
+
+
+def sender_batch_size(burst: int) -> int:
+    """The most deliveries a sender's batch takes under a rate limiter of ``burst``."""
+    return max(1, min(SENDER_BATCH_SIZE, burst))
 
 
 class SenderPoolTooSmall(ValueError):
     pass
 
 
-def check_sender_pool(prefetch: int, pool_size: int) -> None:
-    """A sender's deliveries in flight each hold a connection while they talk to the
-    server: a pool without one for each (and the spares) makes deliveries wait for a
-    connection until the pool's timeout, and readiness with them."""
-    if prefetch < 1:
-        raise SenderPoolTooSmall("NOTIFICATIONS_SENDER_PREFETCH_COUNT must be at least 1")
-    needed = prefetch + SENDER_SPARE_CONNECTIONS
+def check_sender_pool(pool_size: int) -> None:
+    """A sender's batches in flight hold their connections while they talk to the
+    server: a pool without them (and the spares) makes a batch wait for a connection
+    until the pool's timeout, and readiness with it. What a sender holds in hand (its
+    prefetch) waits without one."""
+    needed = SENDER_CONCURRENT_BATCHES * CONNECTIONS_PER_BATCH + SENDER_SPARE_CONNECTIONS
     if pool_size < needed:
         raise SenderPoolTooSmall(
-            f"NOTIFICATIONS_SENDER_DATABASE_POOL_SIZE is {pool_size}: a sender with "
-            f"NOTIFICATIONS_SENDER_PREFETCH_COUNT={prefetch} needs at least {needed} "
-            f"(one connection per delivery in flight and {SENDER_SPARE_CONNECTIONS} spare); "
-            "raise the pool or lower the prefetch"
+            f"NOTIFICATIONS_SENDER_DATABASE_POOL_SIZE is {pool_size}: a sender needs at "
+            f"least {needed} ({SENDER_CONCURRENT_BATCHES} batches at once holding "
+            f"{CONNECTIONS_PER_BATCH} each, and {SENDER_SPARE_CONNECTIONS} spare)"
         )

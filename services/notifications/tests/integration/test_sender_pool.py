@@ -46,14 +46,13 @@ class _Slow(SmtpTransport):
 async def test_readiness_answers_at_once_while_a_batch_in_flight_holds_its_connections(
     settings: Settings, client: httpx.AsyncClient, runtime: ServiceRuntime
 ) -> None:
-    prefetch = settings.sender_prefetch_count
+    backlog = 32  # more than a batch takes
     transport = _Slow(settings)
     app = sender.build_app(settings, transport=transport)
     async with app.router.lifespan_context(app):
-        # A backlog: more than the sender takes at once.
+        # A backlog: more than a batch takes.
         ids = [
-            (await client.post("/messages", json=send_body())).json()["id"]
-            for _ in range(prefetch * 2)
+            (await client.post("/messages", json=send_body())).json()["id"] for _ in range(backlog)
         ]
         # The sender holds a prefetch of deliveries; a batch's first e-mail is at the
         # server (another batch's too, where the backlog made two), its transaction and
@@ -87,11 +86,9 @@ async def _in_flight(transport: _Slow) -> int:
     return transport.in_flight
 
 
-def test_a_sender_whose_pool_is_smaller_than_its_prefetch_does_not_start(
+def test_a_sender_whose_pool_is_smaller_than_its_batches_need_does_not_start(
     settings: Settings,
 ) -> None:
-    too_small = settings.model_copy(
-        update={"sender_prefetch_count": 32, "sender_database_pool_size": 15}
-    )
-    with pytest.raises(SystemExit, match="SENDER_DATABASE_POOL_SIZE is 15"):
+    too_small = settings.model_copy(update={"sender_database_pool_size": 7})
+    with pytest.raises(SystemExit, match="SENDER_DATABASE_POOL_SIZE is 7"):
         sender.build_app(too_small)

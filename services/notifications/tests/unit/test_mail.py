@@ -62,24 +62,41 @@ def test_smtp_retries_back_off_exponentially_up_to_the_cap() -> None:
     assert delays == [5, 10, 20, 40, 60, 60]
 
 
-def test_a_sender_pool_smaller_than_its_deliveries_in_flight_is_refused() -> None:
-    check_sender_pool(16, 18)  # one connection per delivery in flight and two spare
-    with pytest.raises(SenderPoolTooSmall, match="at least 18"):
-        check_sender_pool(16, 17)
-    with pytest.raises(SenderPoolTooSmall, match="at least 1"):
-        check_sender_pool(0, 10)
+def test_a_sender_pool_smaller_than_its_batches_need_is_refused() -> None:
+    check_sender_pool(8)  # two batches of three connections, and two spare
+    with pytest.raises(SenderPoolTooSmall, match="at least 8"):
+        check_sender_pool(7)
     settings = Settings.model_construct(
         service_name="notifications",
         sender_prefetch_count=8,
         sender_database_pool_size=10,
         email_sender_prefetch_count=64,
+        sms_rate_burst=10,
     )
     sms = settings.for_sender("sms-sender")
     assert (sms.prefetch_count, sms.database_pool_size) == (8, 10)
     assert sms.service_name == "notifications-sms-sender"
-    # The e-mail sender's batches hold a few connections whatever its prefetch.
     assert settings.for_sender("sender").prefetch_count == 64
-    with pytest.raises(SenderPoolTooSmall):
-        Settings.model_construct(sender_prefetch_count=32, sender_database_pool_size=15).for_sender(
-            "sender"
+    # What a sender holds in hand needs no connection: a prefetch above the pool starts.
+    assert (
+        Settings.model_construct(
+            sender_prefetch_count=64, sender_database_pool_size=8, sms_rate_burst=10
         )
+        .for_sender("sms-sender")
+        .prefetch_count
+        == 64
+    )
+    with pytest.raises(SenderPoolTooSmall):
+        Settings.model_construct(sender_database_pool_size=7).for_sender("sender")
+
+
+def test_the_sms_sender_holds_four_batches_unless_told() -> None:
+    # Two going out and two full ones waiting (decision 103); a batch is at most the
+    # rate limiter's burst and 32.
+    def sms_prefetch(burst: int) -> int:
+        settings = Settings.model_construct(sender_database_pool_size=20, sms_rate_burst=burst)
+        return settings.for_sender("sms-sender").prefetch_count
+
+    assert sms_prefetch(10) == 40
+    assert sms_prefetch(1000) == 128
+    assert sms_prefetch(1) == 4

@@ -28,17 +28,11 @@ from notifications.delivery.pacing import TokenBucket
 from notifications.delivery.sms import SmsProvider
 from notifications.delivery.sms_batches import SmsBatch, SmsWay
 from notifications.delivery.smtp import EmailTransport, SmtpRateLimits
-from notifications.settings import Settings
+from notifications.settings import SENDER_CONCURRENT_BATCHES, Settings, sender_batch_size
 
 # How long a sender gathers deliveries for a batch after the first one came: an idle
 # sender's one message is not held back for company.
 _GATHERING_SECONDS = 0.002
-# The most deliveries a batch takes (the kit's default).
-_BATCH_SIZE = 32
-# Batches a sender applies at once, each on an SMTP connection (or provider request) of
-# its own: a batch spends most of its time waiting for the server's answers, one message
-# after another, so one at a time leaves the process mostly idle (bench/README.md).
-_CONCURRENT_BATCHES = 2
 
 M = TypeVar("M", DeliverEmail, DeliverSms)
 W = TypeVar("W")
@@ -86,9 +80,9 @@ def _deliveries(queue: QueueSpec, runtime: ServiceRuntime, burst: int) -> Consum
     return Consumer(
         queue,
         runtime.uow,
-        batch_size=max(1, min(_BATCH_SIZE, burst)),
+        batch_size=sender_batch_size(burst),
         batch_wait_seconds=_GATHERING_SECONDS,
-        concurrent_batches=_CONCURRENT_BATCHES,
+        concurrent_batches=SENDER_CONCURRENT_BATCHES,
     )
 
 
