@@ -115,14 +115,20 @@ async def bare_client(api: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def outbox_payloads(
-    runtime: ServiceRuntime, routing_key: str, message_id: str | uuid.UUID
-) -> list[dict[str, Any]]:
-    """The payloads of ``routing_key`` events in the outbox about one message."""
+async def outbox_envelopes(runtime: ServiceRuntime, routing_key: str) -> list[dict[str, Any]]:
+    """The envelopes (JSON) of every ``routing_key`` message in the outbox."""
     async with runtime.sessionmaker() as session:
         bodies = (
             await session.scalars(
                 select(outbox_message.c.body).where(outbox_message.c.routing_key == routing_key)
             )
         ).all()
+    return list(bodies)
+
+
+async def outbox_payloads(
+    runtime: ServiceRuntime, routing_key: str, message_id: str | uuid.UUID
+) -> list[dict[str, Any]]:
+    """The payloads of ``routing_key`` events in the outbox about one message."""
+    bodies = await outbox_envelopes(runtime, routing_key)
     return [b["payload"] for b in bodies if b["payload"].get("message_id") == str(message_id)]

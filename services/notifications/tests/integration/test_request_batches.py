@@ -4,22 +4,26 @@ says, in one transaction."""
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
-from aftersales_kit.messaging_tables import outbox_message
+from aftersales_contracts.notifications import SendMessage, SendMessages
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import customer_registered
-from aftersales_testing.waiting import eventually
+from aftersales_testing.smtp_sink import SmtpSink
+from aftersales_testing.waiting import consumed, eventually
 from notifications import tables
 from notifications.sending import customers
 
-from ..conftest import outbox_payloads
-from .helpers import publish, send_body, send_together
+from ..conftest import outbox_envelopes, outbox_payloads
+from .helpers import publish, send_body, send_together, status_of
 
 
 async def _by_key(runtime: ServiceRuntime, key: str) -> list[dict[str, Any]]:
@@ -63,14 +67,7 @@ async def test_send_requests_arriving_together_are_stored_in_one_batch_each_as_i
     assert not [r for r in caplog.records if "one message at a time" in r.getMessage()]
     # What follows from each request names that request (not the batch's first).
     commands_by_key = {body["idempotency_key"]: e for body, e in zip(commands, sent, strict=True)}
-    async with runtime.sessionmaker() as session:
-        bodies = (
-            await session.scalars(
-                select(outbox_message.c.body).where(
-                    outbox_message.c.routing_key == "notifications.deliver_email"
-                )
-            )
-        ).all()
+    bodies = await outbox_envelopes(runtime, "notifications.deliver_email")
     rows = {b["payload"]["message_id"]: b for b in bodies}
     for body in plain:
         [row] = await _by_key(runtime, body["idempotency_key"])
@@ -109,6 +106,57 @@ async def test_a_batch_reads_its_customers_at_once_each_message_as_it_would_alon
     assert waited["recipients"] == [str(unknown.emails[0])]
 
 
+def _mails_to(sink: SmtpSink, to: str) -> list[Any]:
+    return [m for m in sink.messages() if to in str(m["To"])]
+
+
 async def _queued(runtime: ServiceRuntime, key: str) -> dict[str, Any] | None:
     [row] = await _by_key(runtime, key)
     return row if row["status"] == "queued" else None
+
+
+async def test_a_set_of_requests_is_each_request_on_its_own(
+    runtime: ServiceRuntime, sender_app: FastAPI, sink: SmtpSink, client: httpx.AsyncClient
+) -> None:
+    # Decision 102: one command for a requester's batch; each request still its own
+    # message, key, mail and result, and a set beside a single one in the same batch.
+    earlier = send_body()
+    first = await client.post("/messages", json=earlier)
+    assert first.status_code == 202, first.text
+    fresh = [send_body() for _ in range(3)]
+    unrenderable = send_body(values={"serial_number": "SN-1"})  # customer_name missing
+    requests = [SendMessage.model_validate(b) for b in [*fresh, earlier, fresh[0], unrenderable]]
+    alone = send_body()
+    async with runtime.uow() as uow:
+        carrier = uow.send(SendMessages(messages=requests))
+        uow.send(SendMessage.model_validate(alone))
+        await uow.commit()
+    await consumed(runtime.sessionmaker, carrier.message_id)
+
+    for body in [*fresh, alone]:
+        [row] = await eventually(partial(_by_key, runtime, body["idempotency_key"]))
+        shown = await status_of(client, str(row["id"]), "sent")
+        to = body["recipient"]["emails"][0]
+        assert shown["sent_to"] == [to]
+        assert len(_mails_to(sink, to)) == 1  # fresh[0] twice in the set: once
+        [sent] = await eventually(
+            partial(outbox_payloads, runtime, "notifications.message.sent", row["id"])
+        )
+        assert sent["requester_reference"] == body["requester_reference"]
+    # The request made before over HTTP is a repeat: still one message, one mail.
+    assert [r["id"] for r in await _by_key(runtime, earlier["idempotency_key"])] == [
+        uuid.UUID(first.json()["id"])
+    ]
+    await status_of(client, first.json()["id"], "sent")
+    assert len(_mails_to(sink, earlier["recipient"]["emails"][0])) == 1
+    # A request that cannot be rendered fails alone; the set's others went out.
+    [failed] = await _by_key(runtime, unrenderable["idempotency_key"])
+    assert failed["status"] == "failed"
+    assert "customer_name" in failed["reason"]
+    # What follows from a request names the set's command as its cause.
+    fresh_ids = {
+        str(row["id"]) for b in fresh for row in await _by_key(runtime, b["idempotency_key"])
+    }
+    deliveries = await outbox_envelopes(runtime, "notifications.deliver_email")
+    causes = {d["causation_id"] for d in deliveries if d["payload"]["message_id"] in fresh_ids}
+    assert causes == {str(carrier.message_id)}

@@ -7,7 +7,6 @@ import json
 import uuid
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from functools import partial
 from typing import Any
 
 import httpx
@@ -15,10 +14,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from aftersales_contracts.catalog import CommunicationMethod
-from aftersales_contracts.notifications import DeliverEmail, SendMessage, SendMessages
+from aftersales_contracts.notifications import DeliverEmail, SendMessage
 from aftersales_contracts.topology import NOTIFICATIONS_EMAIL_DELIVERIES
 from aftersales_kit.broker import dead_letter_queue
-from aftersales_kit.messaging_tables import outbox_message
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_testing.builders import customer_registered, email_address
 from aftersales_testing.smtp_sink import SmtpSink
@@ -131,60 +129,6 @@ async def test_the_same_idempotency_key_sends_once(
     delivered = await outbox_payloads(runtime, "notifications.deliver_email", first.json()["id"])
     assert len(delivered) == 1
     assert len(mail_to(sink, to)) == 1
-
-
-async def test_a_set_of_requests_is_each_request_on_its_own(
-    runtime: ServiceRuntime, sender_app: FastAPI, sink: SmtpSink, client: httpx.AsyncClient
-) -> None:
-    # Decision 102: one command for a requester's batch; each request still its own
-    # message, key, mail and result, and a set beside a single one in the same batch.
-    earlier = send_body()
-    first = await client.post("/messages", json=earlier)
-    assert first.status_code == 202, first.text
-    fresh = [send_body() for _ in range(3)]
-    unrenderable = send_body(values={"serial_number": "SN-1"})  # customer_name missing
-    requests = [SendMessage.model_validate(b) for b in [*fresh, earlier, fresh[0], unrenderable]]
-    alone = send_body()
-    async with runtime.uow() as uow:
-        carrier = uow.send(SendMessages(messages=requests))
-        uow.send(SendMessage.model_validate(alone))
-        await uow.commit()
-    await consumed(runtime.sessionmaker, carrier.message_id)
-
-    for body in [*fresh, alone]:
-        [row] = await eventually(partial(message_by_key, runtime, body["idempotency_key"]))
-        shown = await status_of(client, str(row["id"]), "sent")
-        to = body["recipient"]["emails"][0]
-        assert shown["sent_to"] == [to]
-        assert len(mail_to(sink, to)) == 1  # fresh[0] twice in the set: once
-        [sent] = await eventually(
-            partial(outbox_payloads, runtime, "notifications.message.sent", row["id"])
-        )
-        assert sent["requester_reference"] == body["requester_reference"]
-    # The request made before over HTTP is a repeat: still one message, one mail.
-    assert [r["id"] for r in await message_by_key(runtime, earlier["idempotency_key"])] == [
-        uuid.UUID(first.json()["id"])
-    ]
-    await status_of(client, first.json()["id"], "sent")
-    assert len(mail_to(sink, earlier["recipient"]["emails"][0])) == 1
-    # A request that cannot be rendered fails alone; the set's others went out.
-    [failed] = await message_by_key(runtime, unrenderable["idempotency_key"])
-    assert failed["status"] == "failed"
-    assert "customer_name" in failed["reason"]
-    # What follows from a request names the set's command as its cause.
-    fresh_ids = {
-        str(row["id"]) for b in fresh for row in await message_by_key(runtime, b["idempotency_key"])
-    }
-    async with runtime.sessionmaker() as session:
-        deliveries = (
-            await session.scalars(
-                select(outbox_message.c.body).where(
-                    outbox_message.c.routing_key == "notifications.deliver_email"
-                )
-            )
-        ).all()
-    causes = {d["causation_id"] for d in deliveries if d["payload"]["message_id"] in fresh_ids}
-    assert causes == {str(carrier.message_id)}
 
 
 async def test_message_for_an_unknown_customer_waits_for_the_customer(
