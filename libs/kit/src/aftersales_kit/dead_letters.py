@@ -32,6 +32,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from faststream.rabbit import RabbitBroker
 
+from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.topology import ALL_QUEUES, DEAD_LETTER_EXCHANGE, QueueSpec
 from aftersales_kit.broker import exchange
 
@@ -300,3 +301,23 @@ async def requeue(
         headers=headers,
         **_properties(message),
     )
+
+
+async def requeue_parts(
+    broker: RabbitBroker, spec: QueueSpec, parts: Iterable[Envelope[Any]], prefix: str = ""
+) -> None:
+    """Put the parts of a set message at the end of its queue, each a new message,
+    publisher-confirmed (the caller then acks the set): a set its consumer could not
+    apply whole comes back as smaller sets, until the entity it fails on is a set of one
+    and is dead-lettered alone (``inbox.Consumer``)."""
+    for part in parts:
+        await broker.publish(
+            part.model_dump_json().encode(),
+            queue=prefix + spec.name,
+            mandatory=True,
+            persist=True,
+            content_type="application/json",
+            correlation_id=str(part.correlation_id) if part.correlation_id else None,
+            message_id=str(part.message_id),
+            message_type=part.type,
+        )

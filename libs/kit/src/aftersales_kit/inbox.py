@@ -13,7 +13,11 @@ hundreds of messages a second. A batch that fails is applied again one message a
 time, so a poison message fails (and is redelivered, then dead-lettered) alone. A set
 event (one message for many entities, as a bulk import publishes) weighs what it
 carries: a batch holds at most ``batch_size`` entities' worth, and a set at least as big
-is applied alone. A batch handler may leave some of its messages unapplied (``Returned``:
+is applied alone. A set that fails alone, given how to ``split`` it, goes back to its
+queue as its halves, new messages with ids derived from its own (a redelivered set
+splits into the same ones, which the inbox then knows), and is acked: halved again as
+long as it fails, the entity it fails on ends in a set of one, dead-lettered alone. A
+batch handler may leave some of its messages unapplied (``Returned``:
 their inbox marks are let go with the batch's commit and each goes back to the broker
 after its pause, as a failed single message would), and may ask for the batch to be
 applied one message at a time before it did anything (``OneByOne``). A consumer whose
@@ -80,6 +84,8 @@ UnitOfWorkFactory = Callable[[MessageContext], UnitOfWork]
 DeadLetterPublisher = Callable[[AbstractIncomingMessage, Reason, str], Awaitable[None]]
 # Puts a delivery back at the end of its queue as a new message (``dead_letters.requeue``).
 Requeuer = Callable[[AbstractIncomingMessage], Awaitable[None]]
+# Puts a set's parts at the end of its queue, confirmed (``dead_letters.requeue_parts``).
+PartsRequeuer = Callable[[list[Envelope[Any]]], Awaitable[None]]
 
 T = TypeVar("T")
 
@@ -132,11 +138,13 @@ class _Route(Generic[M]):
         handler: Handler[M] | None = None,
         batch_handler: BatchHandler[M] | None = None,
         weight: Callable[[M], int] | None = None,
+        split: Callable[[M], list[M]] | None = None,
     ) -> None:
         self.message_cls = message_cls
         self.handler = handler
         self.batch_handler = batch_handler
         self.weight = weight
+        self.split = split
 
 
 @dataclass
@@ -186,6 +194,7 @@ class Consumer:
         self._gate: DatabaseGate | None = None
         self._dead_letter: DeadLetterPublisher | None = None
         self._requeue: Requeuer | None = None
+        self._requeue_parts: PartsRequeuer | None = None
         self._routes: dict[str, _Route[Any]] = {}
         # Batching (``on_batch``): at most this many messages per transaction, gathered
         # for at most this long after the first; more than the prefetch never comes.
@@ -215,13 +224,17 @@ class Consumer:
         handler: BatchHandler[M],
         *,
         weight: Callable[[M], int] | None = None,
+        split: Callable[[M], list[M]] | None = None,
     ) -> None:
         """Apply messages of this type in batches: ``handler`` gets them in delivery
         order, in one unit of work that publishes on behalf of no single message. Types
         registered with the same handler reach it in one call (one lock order, one
         planning pass). ``weight`` counts what one message carries (a set event's
-        entities; 1 when not given) against the batch's size."""
-        self._routes[message_cls.TYPE] = _Route(message_cls, batch_handler=handler, weight=weight)
+        entities; 1 when not given) against the batch's size; ``split`` cuts a set that
+        failed alone into its parts (``halves``), each applied as its own message."""
+        self._routes[message_cls.TYPE] = _Route(
+            message_cls, batch_handler=handler, weight=weight, split=split
+        )
         if handler not in self._batch_handlers:
             self._batch_handlers.append(handler)
 
@@ -239,12 +252,15 @@ class Consumer:
         gate: DatabaseGate | None = None,
         dead_letter: DeadLetterPublisher | None = None,
         requeue: Requeuer | None = None,
+        requeue_parts: PartsRequeuer | None = None,
     ) -> None:
         """Wire the consumer into a runtime: the database gate its consumers share, and
-        how to publish a dead letter or a requeued delivery on its broker."""
+        how to publish a dead letter, a requeued delivery or a set's parts on its
+        broker."""
         self._gate = gate
         self._dead_letter = dead_letter
         self._requeue = requeue
+        self._requeue_parts = requeue_parts
 
     async def receive(self, message: AbstractIncomingMessage) -> None:
         """The runtime's entry: one delivery, its body as the broker holds it.
@@ -573,9 +589,58 @@ class Consumer:
                     functools.partial(self._apply_one, waiting.route, waiting.envelope)
                 )
             except Exception as error:
-                waiting.settle(error=error)
+                if await self._split(waiting, error):
+                    waiting.settle("split")
+                else:
+                    waiting.settle(error=error)
             else:
                 waiting.settle(outcome)
+
+    async def _split(self, waiting: _Waiting, error: Exception) -> bool:
+        """Put a set that failed alone back on its queue as its parts (True), when its
+        route can split it and the failure was its handler's: not an outage held too
+        long, a stop, or a message its handler returned or asked to go alone on purpose
+        (redelivered as it is, as any message would be)."""
+        split = waiting.route.split
+        if (
+            split is None
+            or self._requeue_parts is None
+            or waiting.weight < 2
+            or isinstance(error, HeldTooLong | GateStopped | Returned | OneByOne)
+        ):
+            return False
+        envelope = waiting.envelope
+        parts = [
+            envelope.model_copy(
+                update={
+                    # The same parts again for a redelivered set: the inbox knows them.
+                    "message_id": uuid.uuid5(envelope.message_id, f"part-{index}"),
+                    "causation_id": envelope.message_id,
+                    "payload": part,
+                }
+            )
+            for index, part in enumerate(split(envelope.payload))
+        ]
+        try:
+            await self._requeue_parts(parts)
+        except Exception:
+            log.warning(
+                "a set that failed could not be put back as its parts",
+                extra={"queue": self.name, "message_id": str(envelope.message_id)},
+                exc_info=True,
+            )
+            return False
+        log.warning(
+            "a set failed alone; put back as its parts",
+            extra={
+                "queue": self.name,
+                "message_id": str(envelope.message_id),
+                "entities": waiting.weight,
+                "parts": len(parts),
+                "error": str(error)[:200],
+            },
+        )
+        return True
 
     async def _apply_together(self, batch: list[_Waiting]) -> list[str | Returned]:
         """One transaction: claim every message, hand the new ones to their handlers
@@ -631,3 +696,17 @@ def _failure_outcome(error: BaseException) -> str:
     if isinstance(error, RejectMessage | Unprocessable):
         return "rejected"
     return "failed"
+
+
+def halves(field: str) -> Callable[[Any], list[Any]]:
+    """How to ``split`` a set message whose entities are its list ``field``: in two."""
+
+    def split(message: Any) -> list[Any]:
+        entities = getattr(message, field)
+        middle = len(entities) // 2
+        return [
+            message.model_copy(update={field: entities[:middle]}),
+            message.model_copy(update={field: entities[middle:]}),
+        ]
+
+    return split

@@ -17,6 +17,7 @@ import aio_pika
 from aio_pika.abc import AbstractRobustConnection
 from sqlalchemy import text
 
+from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.topology import ALL_QUEUES, QueueSpec
 from aftersales_kit import dead_letters
 from aftersales_kit.broker import create_broker, declare_topology, rabbit_queue
@@ -112,6 +113,7 @@ class ServiceRuntime:
             gate=self.database_gate,
             dead_letter=functools.partial(self._dead_letter, spec),
             requeue=functools.partial(self._requeue, spec),
+            requeue_parts=functools.partial(self._requeue_parts, spec),
         )
         self._consumers.append(consumer)
         self._queue_consumers.append(
@@ -133,6 +135,9 @@ class ServiceRuntime:
 
     async def _requeue(self, spec: QueueSpec, message: Any) -> None:
         await dead_letters.requeue(self.broker, spec, message, self.settings.broker_prefix)
+
+    async def _requeue_parts(self, spec: QueueSpec, parts: list[Envelope[Any]]) -> None:
+        await dead_letters.requeue_parts(self.broker, spec, parts, self.settings.broker_prefix)
 
     async def _probe_database(self) -> None:
         async def select_one() -> None:

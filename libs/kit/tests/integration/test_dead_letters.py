@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -11,13 +12,21 @@ import pytest
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.topology import ALL_QUEUES, EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit import dead_letters, dlq_cli
+from aftersales_kit.inbox import halves
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.waiting import eventually
 
 from ..conftest import RuntimeFactory
 from ..support import handler_effect, queue_depth
-from .test_inbox import CountingConsumer, Happened, effects, publish_bytes, publish_raw
+from .test_inbox import (
+    CountingConsumer,
+    Happened,
+    HappenedMany,
+    effects,
+    publish_bytes,
+    publish_raw,
+)
 
 REDRIVE = QueueSpec("kit-test.redrive", EVENTS_EXCHANGE, ("kit_test.thing.happened",))
 UNPARSEABLE = QueueSpec("kit-test.redrive-unparseable", EVENTS_EXCHANGE, (Happened.TYPE,))
@@ -130,6 +139,66 @@ async def test_a_consumers_dead_letter_keeps_its_reason_and_history_through_a_re
     await dead.ack()
     assert consumer.raised == 0  # never nacked: each time dead-lettered at once
     await runtime.stop()
+
+
+# Bound by the key ``publish_raw`` publishes with; the consumer goes by the envelope's type.
+SETS = QueueSpec("kit-test.sets", EVENTS_EXCHANGE, (Happened.TYPE,))
+
+
+async def record_notes_unless_broken(
+    uow: UnitOfWork, envelopes: list[Envelope[HappenedMany]]
+) -> None:
+    for envelope in envelopes:
+        for note in envelope.payload.notes:
+            if note in BROKEN:
+                raise RuntimeError("a bug in the handler")
+            await uow.session.execute(
+                handler_effect.insert().values(
+                    message_id=envelope.message_id, consumer="kit-test", note=note
+                )
+            )
+
+
+async def test_a_set_that_fails_is_halved_until_its_poison_entity_dies_alone(
+    make_runtime: RuntimeFactory,
+    amqp: aio_pika.abc.AbstractConnection,
+    broker_prefix: str,
+    infra: Infrastructure,
+) -> None:
+    runtime = make_runtime(SETS)
+    consumer = CountingConsumer(SETS, runtime)
+    consumer.on_batch(
+        HappenedMany,
+        record_notes_unless_broken,
+        weight=lambda m: len(m.notes),
+        split=halves("notes"),
+    )
+    runtime.add_consumer(consumer)
+    await runtime.start()
+    run = uuid.uuid4().hex
+    notes = [f"set-{run}-{i}" for i in range(8)]
+    BROKEN.add(notes[5])
+    envelope = Envelope.wrap(HappenedMany(notes=notes))
+    await publish_raw(amqp, broker_prefix, envelope.to_json_dict(), str(envelope.message_id))
+    channel = await amqp.channel()
+    dlq = broker_prefix + SETS.dead_letter_name
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+
+    # Only the entity the handler fails on died, in a set of one; the other seven were
+    # applied, each once, in the halves and quarters the set came back as.
+    [letter] = await dead_letters.peek(infra.amqp_url, SETS, broker_prefix)
+    assert letter.reason == "delivery_limit"
+    died = json.loads(letter.body)
+    assert died["payload"]["notes"] == [notes[5]]
+    assert died["correlation_id"] == str(envelope.correlation_id)
+    for note in notes:
+        assert await effects(runtime, note) == (0 if note == notes[5] else 1)
+
+    # The fix deployed and the letter re-driven: the entity is applied, once.
+    BROKEN.discard(notes[5])
+    assert await dead_letters.redrive(infra.amqp_url, SETS, broker_prefix) == 1
+    await eventually(lambda: effects(runtime, notes[5]), lambda n: n == 1, what="applied")
+    assert await queue_depth(channel, dlq) == 0
 
 
 def test_a_redrive_keeps_the_brokers_history_and_drops_the_delivery_count() -> None:
