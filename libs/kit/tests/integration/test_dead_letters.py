@@ -36,13 +36,27 @@ BROKEN: set[str] = set()
 
 
 async def record_unless_broken(uow: UnitOfWork, envelope: Envelope[Happened]) -> None:
-    if envelope.payload.note in BROKEN:
+    await _record(uow, envelope.message_id, envelope.payload.note)
+
+
+async def _record(uow: UnitOfWork, message_id: uuid.UUID, note: str) -> None:
+    if note in BROKEN:
         raise RuntimeError("a bug in the handler")
     await uow.session.execute(
-        handler_effect.insert().values(
-            message_id=envelope.message_id, consumer="kit-test", note=envelope.payload.note
-        )
+        handler_effect.insert().values(message_id=message_id, consumer="kit-test", note=note)
     )
+
+
+async def _published_until_dead(
+    amqp: aio_pika.abc.AbstractConnection, prefix: str, spec: QueueSpec, envelope: Envelope[Any]
+) -> tuple[aio_pika.abc.AbstractChannel, str]:
+    """Publish ``envelope`` and wait for one dead letter in ``spec``'s queue: the channel
+    the depth was read on, and the dead-letter queue's name."""
+    await publish_raw(amqp, prefix, envelope.to_json_dict(), str(envelope.message_id))
+    channel = await amqp.channel()
+    dlq = prefix + spec.dead_letter_name
+    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+    return channel, dlq
 
 
 async def test_a_dead_letter_is_shown_then_redriven_once_the_cause_is_mended(
@@ -59,10 +73,7 @@ async def test_a_dead_letter_is_shown_then_redriven_once_the_cause_is_mended(
     note = f"mend-me-{uuid.uuid4().hex}"
     BROKEN.add(note)
     envelope = Envelope.wrap(Happened(note=note))
-    await publish_raw(amqp, broker_prefix, envelope.to_json_dict(), str(envelope.message_id))
-    channel = await amqp.channel()
-    dlq = broker_prefix + REDRIVE.dead_letter_name
-    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+    channel, dlq = await _published_until_dead(amqp, broker_prefix, REDRIVE, envelope)
 
     [letter] = await dead_letters.peek(infra.amqp_url, REDRIVE, broker_prefix)
     assert letter.message_id == str(envelope.message_id)
@@ -150,13 +161,7 @@ async def record_notes_unless_broken(
 ) -> None:
     for envelope in envelopes:
         for note in envelope.payload.notes:
-            if note in BROKEN:
-                raise RuntimeError("a bug in the handler")
-            await uow.session.execute(
-                handler_effect.insert().values(
-                    message_id=envelope.message_id, consumer="kit-test", note=note
-                )
-            )
+            await _record(uow, envelope.message_id, note)
 
 
 async def test_a_set_that_fails_is_halved_until_its_poison_entity_dies_alone(
@@ -179,10 +184,7 @@ async def test_a_set_that_fails_is_halved_until_its_poison_entity_dies_alone(
     notes = [f"set-{run}-{i}" for i in range(8)]
     BROKEN.add(notes[5])
     envelope = Envelope.wrap(HappenedMany(notes=notes))
-    await publish_raw(amqp, broker_prefix, envelope.to_json_dict(), str(envelope.message_id))
-    channel = await amqp.channel()
-    dlq = broker_prefix + SETS.dead_letter_name
-    await eventually(lambda: queue_depth(channel, dlq), lambda n: n == 1, what="dead letter")
+    channel, dlq = await _published_until_dead(amqp, broker_prefix, SETS, envelope)
 
     # Only the entity the handler fails on died, in a set of one; the other seven were
     # applied, each once, in the halves and quarters the set came back as.
