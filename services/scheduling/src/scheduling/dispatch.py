@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, select, update
 
-from aftersales_contracts.notifications import MAX_SET_SIZE, SendMessages
+from aftersales_contracts.notifications import SendMessages
 from aftersales_kit.uow import UnitOfWork
 from scheduling import outgoing, queries, sending_windows, tables
 from scheduling.context import Context
@@ -57,10 +57,11 @@ async def dispatch_due(ctx: Context, uow: UnitOfWork) -> int:
         )
         for row in sending
     ]
-    # The batch's requests in one command (decision 102): one outbox row, publish and
-    # delivery for them all, each still its own message and result in notifications.
-    for first in range(0, len(requests), MAX_SET_SIZE):
-        uow.send(SendMessages(messages=requests[first : first + MAX_SET_SIZE]))
+    # The batch's requests in one command (decision 102; the batch is at most what one
+    # carries): one outbox row, publish and delivery for them all, each still its own
+    # message and result in notifications.
+    if requests:
+        uow.send(SendMessages(messages=requests))
     requested = [row.id for row in sending]
     # One statement for the batch's requests (the rows are locked: the attempt counted
     # in SQL is the one the message names) and one per window opening.

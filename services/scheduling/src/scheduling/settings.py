@@ -5,6 +5,7 @@ from datetime import time
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from aftersales_contracts.notifications import MAX_SET_SIZE
 from aftersales_kit.settings import ServiceSettings
 
 
@@ -33,7 +34,9 @@ class Settings(ServiceSettings):
     sending_window_end: time = time(23, 59, 59)
     time_zone: str = "UTC"
     dispatch_interval_seconds: float = 1.0
-    dispatch_batch_size: int = 100
+    # A dispatch pass's requests go as one SendMessages (decision 102): no more than
+    # one command carries.
+    dispatch_batch_size: int = Field(default=100, ge=1, le=MAX_SET_SIZE)
     # The callout list shows, unless told otherwise, callouts scheduled from this many
     # days back (yesterday's failed, blocked and sent ones stay in view) up to
     # ``list_default_days`` ahead.

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
+from aftersales_contracts.notifications import MAX_SET_SIZE
 from aftersales_contracts.servicetypes import MessageSet, ServiceTypeChanged
 from scheduling import outgoing
+from scheduling.settings import Settings
 
 
 def _type(print_tag: str | None) -> ServiceTypeChanged:
@@ -40,3 +45,10 @@ def test_the_types_print_tag_and_the_step_description_serve_when_the_step_has_no
     untagged = outgoing.report_request(MessageSet(print_text="Hello"), _type(None), "Step")
     assert untagged is not None
     assert untagged.print_tag is None
+
+
+def test_a_dispatch_pass_is_no_bigger_than_one_send_command_carries() -> None:
+    # Decision 102: the pass's requests go as one SendMessages.
+    assert Settings(dispatch_batch_size=MAX_SET_SIZE).dispatch_batch_size == MAX_SET_SIZE
+    with pytest.raises(ValidationError, match="dispatch_batch_size"):
+        Settings(dispatch_batch_size=MAX_SET_SIZE + 1)
