@@ -179,9 +179,6 @@ class SendMessages(Message):
 
     messages: list[SendMessage] = Field(min_length=1, max_length=MAX_SET_SIZE)
 
-    def __len__(self) -> int:
-        return len(self.messages)
-
 
 class _Result(Message):
     message_id: uuid.UUID

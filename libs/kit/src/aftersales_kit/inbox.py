@@ -13,16 +13,16 @@ hundreds of messages a second. A batch that fails is applied again one message a
 time, so a poison message fails (and is redelivered, then dead-lettered) alone. A set
 event (one message for many entities, as a bulk import publishes) weighs what it
 carries: a batch holds at most ``batch_size`` entities' worth, and a set at least as big
-is applied alone. A set that fails alone, given how to ``split`` it, goes back to its
-queue as its halves, new messages with ids derived from its own (a redelivered set
-splits into the same ones, which the inbox then knows), and is acked: halved again as
-long as it fails, the entity it fails on ends in a set of one, dead-lettered alone. A
-batch handler may leave some of its messages unapplied (``Returned``:
-their inbox marks are let go with the batch's commit and each goes back to the broker
-after its pause, as a failed single message would), and may ask for the batch to be
-applied one message at a time before it did anything (``OneByOne``). A consumer whose
-batches wait on the world rather than the CPU (a sender's SMTP exchanges) may apply up
-to ``concurrent_batches`` at once, as that many replicas would.
+is applied alone. A set that fails alone goes back to its queue as its halves, new
+messages with ids derived from its own (a redelivered set splits into the same ones,
+which the inbox then knows), and is acked: halved again as long as it fails, the entity
+it fails on ends in a set of one, dead-lettered alone. A batch handler may leave some
+of its messages unapplied (``Returned``: their inbox marks are let go with the batch's
+commit and each goes back to the broker after its pause, as a failed single message
+would), and may ask for the batch to be applied one message at a time before it did
+anything (``OneByOne``). A consumer whose batches wait on the world rather than the CPU
+(a sender's SMTP exchanges) may apply up to ``concurrent_batches`` at once, as that many
+replicas would.
 
 Three kinds of failure, three ways (``aftersales_kit.transient`` tells them apart):
 
@@ -137,14 +137,27 @@ class _Route(Generic[M]):
         message_cls: type[M],
         handler: Handler[M] | None = None,
         batch_handler: BatchHandler[M] | None = None,
-        weight: Callable[[M], int] | None = None,
-        split: Callable[[M], list[M]] | None = None,
+        entities: str | None = None,
     ) -> None:
         self.message_cls = message_cls
         self.handler = handler
         self.batch_handler = batch_handler
-        self.weight = weight
-        self.split = split
+        # A set message's list of entities, by field name: what it weighs, where it splits.
+        self.entities = entities
+
+    def weight(self, payload: M) -> int:
+        """What one message counts for against a batch's size (a set: its entities)."""
+        return 1 if self.entities is None else max(1, len(getattr(payload, self.entities)))
+
+    def halves(self, payload: M) -> list[M]:
+        """A set message in two, each half the same message with half its entities."""
+        assert self.entities is not None
+        entities = getattr(payload, self.entities)
+        middle = len(entities) // 2
+        return [
+            payload.model_copy(update={self.entities: entities[:middle]}),
+            payload.model_copy(update={self.entities: entities[middle:]}),
+        ]
 
 
 @dataclass
@@ -223,17 +236,16 @@ class Consumer:
         message_cls: type[M],
         handler: BatchHandler[M],
         *,
-        weight: Callable[[M], int] | None = None,
-        split: Callable[[M], list[M]] | None = None,
+        entities: str | None = None,
     ) -> None:
         """Apply messages of this type in batches: ``handler`` gets them in delivery
         order, in one unit of work that publishes on behalf of no single message. Types
         registered with the same handler reach it in one call (one lock order, one
-        planning pass). ``weight`` counts what one message carries (a set event's
-        entities; 1 when not given) against the batch's size; ``split`` cuts a set that
-        failed alone into its parts (``halves``), each applied as its own message."""
+        planning pass). A set message names its list field of ``entities``: it counts
+        as that many against the batch's size, and one that failed alone comes back as
+        its halves, each applied as its own message."""
         self._routes[message_cls.TYPE] = _Route(
-            message_cls, batch_handler=handler, weight=weight, split=split
+            message_cls, batch_handler=handler, entities=entities
         )
         if handler not in self._batch_handlers:
             self._batch_handlers.append(handler)
@@ -488,7 +500,7 @@ class Consumer:
                 otel_context.detach(token)
 
     async def _in_batch(self, route: _Route[Any], envelope: Envelope[Any], delivery: int) -> str:
-        weight = 1 if route.weight is None else max(1, route.weight(envelope.payload))
+        weight = route.weight(envelope.payload)
         waiting = _Waiting(
             route,
             envelope,
@@ -601,9 +613,8 @@ class Consumer:
         route can split it and the failure was its handler's: not an outage held too
         long, a stop, or a message its handler returned or asked to go alone on purpose
         (redelivered as it is, as any message would be)."""
-        split = waiting.route.split
         if (
-            split is None
+            waiting.route.entities is None
             or self._requeue_parts is None
             or waiting.weight < 2
             or isinstance(error, HeldTooLong | GateStopped | Returned | OneByOne)
@@ -619,7 +630,7 @@ class Consumer:
                     "payload": part,
                 }
             )
-            for index, part in enumerate(split(envelope.payload))
+            for index, part in enumerate(waiting.route.halves(envelope.payload))
         ]
         try:
             await self._requeue_parts(parts)
@@ -696,17 +707,3 @@ def _failure_outcome(error: BaseException) -> str:
     if isinstance(error, RejectMessage | Unprocessable):
         return "rejected"
     return "failed"
-
-
-def halves(field: str) -> Callable[[Any], list[Any]]:
-    """How to ``split`` a set message whose entities are its list ``field``: in two."""
-
-    def split(message: Any) -> list[Any]:
-        entities = getattr(message, field)
-        middle = len(entities) // 2
-        return [
-            message.model_copy(update={field: entities[:middle]}),
-            message.model_copy(update={field: entities[middle:]}),
-        ]
-
-    return split

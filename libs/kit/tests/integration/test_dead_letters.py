@@ -12,7 +12,6 @@ import pytest
 from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.topology import ALL_QUEUES, EVENTS_EXCHANGE, QueueSpec
 from aftersales_kit import dead_letters, dlq_cli
-from aftersales_kit.inbox import halves
 from aftersales_kit.uow import UnitOfWork
 from aftersales_testing.infrastructure import Infrastructure
 from aftersales_testing.waiting import eventually
@@ -175,8 +174,7 @@ async def test_a_set_that_fails_is_halved_until_its_poison_entity_dies_alone(
     consumer.on_batch(
         HappenedMany,
         record_notes_unless_broken,
-        weight=lambda m: len(m.notes),
-        split=halves("notes"),
+        entities="notes",
     )
     runtime.add_consumer(consumer)
     await runtime.start()

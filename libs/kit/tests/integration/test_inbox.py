@@ -511,7 +511,7 @@ async def test_a_set_message_weighs_what_it_carries_in_a_batch(
     consumer = Consumer(BATCHED, runtime.uow, batch_size=10, batch_wait_seconds=0.3)
     recorder = WeighingRecorder()
     consumer.on_batch(Happened, recorder)
-    consumer.on_batch(HappenedMany, recorder, weight=lambda m: len(m.notes))
+    consumer.on_batch(HappenedMany, recorder, entities="notes")
     run = uuid.uuid4().hex
 
     def one(i: int) -> Envelope[Any]:

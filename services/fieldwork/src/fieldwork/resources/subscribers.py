@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from aftersales_contracts import catalog, servicetypes, topology
-from aftersales_kit.inbox import Consumer, halves
+from aftersales_kit.inbox import Consumer
 from aftersales_kit.org_units import org_unit_projector
 from aftersales_kit.runtime import ServiceRuntime
 from fieldwork import tables
@@ -22,9 +22,7 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
     on_customers = partial(projections.on_customers, ctx)
     for customer_event in (catalog.CustomerRegistered, catalog.CustomerChanged):
         catalog_events.on_batch(customer_event, on_customers)
-    catalog_events.on_batch(
-        catalog.CustomersRegistered, on_customers, weight=len, split=halves("customers")
-    )
+    catalog_events.on_batch(catalog.CustomersRegistered, on_customers, entities="customers")
     on_items = partial(projections.on_serial_items, ctx)
     for item_event in (
         catalog.SerialItemRegistered,
@@ -32,9 +30,7 @@ def register(runtime: ServiceRuntime, ctx: Context) -> None:
         catalog.SerialItemOwnerChanged,
     ):
         catalog_events.on_batch(item_event, on_items)
-    catalog_events.on_batch(
-        catalog.SerialItemsRegistered, on_items, weight=len, split=halves("items")
-    )
+    catalog_events.on_batch(catalog.SerialItemsRegistered, on_items, entities="items")
     for product_event in (catalog.ProductRegistered, catalog.ProductChanged):
         catalog_events.on_batch(product_event, partial(projections.on_products, ctx))
     catalog_events.on(catalog.OrgUnitChanged, org_unit_projector(tables.org_unit))

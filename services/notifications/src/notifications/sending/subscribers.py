@@ -17,7 +17,7 @@ from aftersales_contracts.envelope import Envelope
 from aftersales_contracts.notifications import SendMessage, SendMessages
 from aftersales_contracts.topology import NOTIFICATIONS_CATALOG_EVENTS, NOTIFICATIONS_SEND_REQUESTS
 from aftersales_kit.clock import Clock
-from aftersales_kit.inbox import Consumer, OneByOne, halves
+from aftersales_kit.inbox import Consumer, OneByOne
 from aftersales_kit.runtime import ServiceRuntime
 from aftersales_kit.uow import UnitOfWork
 from notifications import visibility
@@ -70,9 +70,7 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     # created): a batch per transaction.
     catalog_events.on_batch(CustomerRegistered, on_customers)
     catalog_events.on_batch(CustomerChanged, on_customers)
-    catalog_events.on_batch(
-        CustomersRegistered, on_customers, weight=len, split=halves("customers")
-    )
+    catalog_events.on_batch(CustomersRegistered, on_customers, entities="customers")
     catalog_events.on(OrgUnitChanged, on_org_unit_changed)
     # Send requests come in bursts (a day's due callouts, a campaign) and as a steady
     # stream: a batch per transaction, gathered for the kit's 20 ms. At 200 requests a
@@ -83,5 +81,5 @@ def api_consumers(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> 
     send_requests.on_batch(SendMessage, on_send_messages)
     # A requester's batch in one command (decision 102): weighed by its requests, so a
     # batch is still about 32 requests' worth and a bigger set is a transaction alone.
-    send_requests.on_batch(SendMessages, on_send_messages, weight=len, split=halves("messages"))
+    send_requests.on_batch(SendMessages, on_send_messages, entities="messages")
     return [catalog_events, send_requests]
